@@ -1,0 +1,68 @@
+"""sitedir: the referral directory of the French sites of a CAR-T trial in adult lupus."""
+
+import os
+
+import swagger_ui_bundle
+from flask import Flask, send_from_directory
+
+from sitedir import config as settings
+from sitedir.extensions import cors, db
+from sitedir.problems import ProblemApi
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error handlers, CLI, first-run seed."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(settings.from_environment(app.instance_path))
+    if config:
+        app.config.from_mapping(config)
+
+    register_extensions(app)
+    register_blueprints(app, ProblemApi(app))
+    register_commands(app)
+    if app.config["SEED_ON_START"]:
+        prepare_database(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    # Public reads are embedded on other sites (the widget); nothing else crosses origins.
+    cors.init_app(app, resources={r"/api/v1/*": {"origins": "*", "methods": ["GET", "HEAD"]}})
+
+
+def register_blueprints(app: Flask, api: ProblemApi) -> None:
+    from sitedir.directory import register_directory
+
+    register_directory(api)
+    assets = swagger_ui_bundle.swagger_ui_path
+
+    # The interactive docs' JS and CSS come from a pinned package, never a CDN.
+    @app.get("/api/v1/docs/assets/<path:filename>")
+    def swagger_ui_assets(filename):
+        return send_from_directory(assets, filename, max_age=86400)
+
+
+def register_commands(app: Flask) -> None:
+    from sitedir.cli import register_cli
+
+    register_cli(app)
+
+
+def prepare_database(app: Flask) -> None:
+    """Create the schema and load the seeds into an empty database; never overwrite data."""
+    from sqlalchemy.exc import IntegrityError
+
+    from sitedir.seeding import seed_if_empty
+
+    with app.app_context():
+        db.create_all()
+        try:
+            counts = seed_if_empty(app.config["SEEDS_DIR"])
+        except IntegrityError:
+            # Another process seeded the same database a moment before us.
+            db.session.rollback()
+            counts = None
+        if counts:
+            app.logger.info("seeded an empty database: %s", counts)

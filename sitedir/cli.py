@@ -1,0 +1,90 @@
+"""The `flask` command-line interface: database, seeds, stale statuses."""
+
+import json
+import os
+from datetime import UTC, datetime, timedelta
+
+import click
+import yaml
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from sitedir.extensions import db
+from sitedir.models import Site
+from sitedir.seeding import SeedError, export_seeds, read_seeds, seed_if_empty
+
+seed_cli = AppGroup("seed", help="Load, check and export the directory's seeds.")
+
+
+@click.command("init-db")
+def init_db_command():
+    """Create the tables and seed an empty database."""
+    db.create_all()
+    counts = seed_if_empty(current_app.config["SEEDS_DIR"])
+    click.echo(f"seeded: {counts}" if counts else "database already holds data: left as it is")
+
+
+@seed_cli.command("check")
+@click.option("--dir", "seeds_dir", default=None, help="Seeds folder (default: seeds/).")
+def seed_check(seeds_dir):
+    """Validate the seed files without touching the database."""
+    seeds_dir = seeds_dir or current_app.config["SEEDS_DIR"]
+    try:
+        data = read_seeds(seeds_dir)
+    except SeedError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(", ".join(f"{name}: {len(records)} records" for name, records in data.items()))
+
+
+@seed_cli.command("load")
+def seed_load():
+    """Load the seeds into an empty database (refuses to overwrite data)."""
+    db.create_all()
+    try:
+        counts = seed_if_empty(current_app.config["SEEDS_DIR"])
+    except SeedError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if counts is None:
+        raise click.ClickException("the database already holds data: nothing loaded")
+    click.echo(f"loaded: {counts}")
+
+
+@seed_cli.command("export")
+@click.argument("out_dir", type=click.Path(file_okay=False))
+def seed_export(out_dir):
+    """Write the database's directory as seed files into OUT_DIR."""
+    os.makedirs(out_dir, exist_ok=True)
+    for filename, records in export_seeds().items():
+        path = os.path.join(out_dir, filename)
+        with open(path, "w", encoding="utf-8") as handle:
+            yaml.safe_dump(
+                json.loads(json.dumps(records, default=str)),
+                handle,
+                allow_unicode=True,
+                sort_keys=False,
+            )
+        click.echo(f"{path}: {len(records)} records")
+
+
+@click.command("stale")
+@click.option("--days", default=30, show_default=True, help="Confirmed longer ago than this.")
+def stale_command(days):
+    """List sites whose status has not been confirmed for DAYS days."""
+    limit = datetime.now(UTC) - timedelta(days=days)
+    stale = 0
+    for site in db.session.scalars(db.select(Site).order_by(Site.slug)):
+        confirmed = site.status_confirmed_at
+        if confirmed is not None and confirmed.tzinfo is None:
+            confirmed = confirmed.replace(tzinfo=UTC)
+        if confirmed is None or confirmed < limit:
+            stale += 1
+            when = confirmed.date().isoformat() if confirmed else "never"
+            click.echo(f"{site.slug}\t{site.status}\tlast confirmed: {when}")
+    click.echo(f"{stale} site(s) not confirmed in the last {days} days")
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the sitedir commands to `flask`."""
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(seed_cli)
+    app.cli.add_command(stale_command)

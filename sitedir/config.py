@@ -1,0 +1,44 @@
+"""Settings read from the environment, with safe defaults for a laptop."""
+
+import os
+import secrets
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    """Return the app settings, environment first, defaults second."""
+    database_url = os.environ.get("DATABASE_URL") or (
+        "sqlite:///" + os.path.join(instance_path, "sitedir.sqlite3")
+    )
+    # Heroku-style URLs name the old driver; SQLAlchemy 2 wants psycopg explicitly.
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+    return {
+        # A random key is safe for a laptop (sessions die with the process);
+        # production sets SECRET_KEY so that every instance shares it.
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SEEDS_DIR": os.environ.get("SITEDIR_SEEDS_DIR")
+        or os.path.join(os.path.dirname(os.path.dirname(__file__)), "seeds"),
+        "SEED_ON_START": _bool("SITEDIR_SEED_ON_START", True),
+        "DEFAULT_STUDY": os.environ.get("SITEDIR_DEFAULT_STUDY", "cart-lupus"),
+        "REDIS_URL": os.environ.get("REDIS_URL"),
+        # flask-smorest: the OpenAPI document and its docs, served by the app itself.
+        "API_TITLE": "sitedir",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "/docs",
+        "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
+        "JSON_SORT_KEYS": False,
+    }

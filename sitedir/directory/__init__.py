@@ -1,0 +1,11 @@
+"""The public, read-only directory API under /api/v1."""
+
+from sitedir.directory import nearest, places, reference_centres, sites, studies
+
+BLUEPRINTS = (studies.blp, sites.blp, reference_centres.blp, places.blp, nearest.blp)
+
+
+def register_directory(api) -> None:
+    """Register every read blueprint on the flask-smorest Api."""
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)

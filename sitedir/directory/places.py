@@ -1,0 +1,69 @@
+"""Places: the offline gazetteer of French communes, searched as people type."""
+
+from flask import jsonify
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from sitedir.i18n import t
+from sitedir.places.gazetteer import Place
+from sitedir.places.search import Match, search
+from sitedir.schemas import PlaceMatchSchema, PlacesQuerySchema
+
+blp = Blueprint("places", __name__, url_prefix="/api/v1/places", description="Places")
+
+PLACE_FIELDS = (
+    "insee",
+    "name",
+    "label",
+    "kind",
+    "postcodes",
+    "department",
+    "department_name",
+    "region",
+    "region_name",
+    "latitude",
+    "longitude",
+    "precision",
+    "population",
+)
+
+
+def place_dict(place: Place) -> dict:
+    """Return a place as the API shows it."""
+    out = {name: getattr(place, name) for name in PLACE_FIELDS}
+    out["postcodes"] = list(place.postcodes)
+    return out
+
+
+def match_dict(found: Match) -> dict:
+    """Return a search match: the place, how it matched, and its score."""
+    return {
+        **place_dict(found.place),
+        "match": found.match,
+        "score": round(found.score, 3),
+        "former_name": found.former_name,
+    }
+
+
+def search_or_400(query: str, limit: int) -> list[Match]:
+    """Search the gazetteer; a query with nothing searchable in it is a 400."""
+    try:
+        return search(query, limit=limit)
+    except ValueError:
+        abort(
+            400,
+            message=t(
+                "La recherche ne contient ni nom de commune, ni code postal, ni code INSEE.",
+                "The query holds no town name, postcode or INSEE code.",
+            ),
+            errors={"query": {"q": ["nothing searchable"]}},
+        )
+
+
+@blp.route("")
+class Places(MethodView):
+    @blp.arguments(PlacesQuerySchema, location="query")
+    @blp.response(200, PlaceMatchSchema(many=True))
+    def get(self, args):
+        """Search communes and arrondissements by name, postcode or INSEE code."""
+        return jsonify([match_dict(m) for m in search_or_400(args["q"], args["limit"])])

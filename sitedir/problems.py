@@ -1,0 +1,144 @@
+"""Every error as application/problem+json (RFC 9457), rendered in one place."""
+
+import logging
+
+import marshmallow as ma
+from flask import Response, json
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from sitedir.i18n import t
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MIMETYPE = "application/problem+json"
+
+# Titles a person can read, in French then English, for the statuses we send.
+TITLES = {
+    400: ("Requête invalide", "Bad request"),
+    401: ("Authentification requise", "Authentication required"),
+    403: ("Accès refusé", "Forbidden"),
+    404: ("Introuvable", "Not found"),
+    405: ("Méthode non autorisée", "Method not allowed"),
+    406: ("Format non disponible", "Not acceptable"),
+    409: ("Conflit", "Conflict"),
+    412: ("Modifié entre-temps", "Precondition failed"),
+    413: ("Requête trop volumineuse", "Payload too large"),
+    414: ("Adresse trop longue", "URI too long"),
+    415: ("Type de contenu non pris en charge", "Unsupported media type"),
+    422: ("Paramètres invalides", "Invalid parameters"),
+    428: ("En-tête If-Match requis", "Precondition required"),
+    429: ("Trop de requêtes", "Too many requests"),
+    500: ("Erreur interne", "Internal server error"),
+    503: ("Service indisponible", "Service unavailable"),
+}
+
+
+class InvalidParamSchema(ma.Schema):
+    name = ma.fields.String(metadata={"description": "The parameter or field at fault"})
+    location = ma.fields.String(
+        data_key="in", metadata={"description": "query, json, path or header"}
+    )
+    reason = ma.fields.String(metadata={"description": "Why it was refused"})
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details, the body of every error."""
+
+    type = ma.fields.String(metadata={"description": "A URI naming the problem type"})
+    title = ma.fields.String(metadata={"description": "Short, human-readable summary"})
+    status = ma.fields.Integer(metadata={"description": "The HTTP status code"})
+    detail = ma.fields.String(metadata={"description": "What went wrong, for a person"})
+    instance = ma.fields.String(metadata={"description": "The request path"})
+    invalid_params = ma.fields.List(
+        ma.fields.Nested(InvalidParamSchema),
+        metadata={"description": "The parameters that were refused, and why"},
+    )
+    suggestions = ma.fields.List(
+        ma.fields.Dict(), metadata={"description": "Close matches, for a place not found"}
+    )
+
+
+def _flatten(messages, location=None, prefix=""):
+    """Turn webargs' nested {location: {field: [msg]}} into a flat list."""
+    out = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if location is None and key in {"query", "json", "view_args", "headers", "form"}:
+                out += _flatten(value, "path" if key == "view_args" else key, "")
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
+                out += _flatten(value, location, name)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        out.append({"name": prefix or None, "in": location, "reason": " ".join(messages)})
+    elif isinstance(messages, list):
+        for item in messages:
+            out += _flatten(item, location, prefix)
+    else:
+        out.append({"name": prefix or None, "in": location, "reason": str(messages)})
+    return out
+
+
+def problem_response(status, detail=None, headers=None, **extra) -> Response:
+    """Build a problem+json response for `status`, with optional extension members."""
+    from flask import request
+
+    fr, en = TITLES.get(status, ("Erreur", "Error"))
+    body = {"type": "about:blank", "title": t(fr, en), "status": status}
+    if detail:
+        body["detail"] = detail
+    body["instance"] = request.path
+    body.update({k: v for k, v in extra.items() if v is not None})
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api, with its errors rendered and documented as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException):
+        """Render any HTTPException (abort, routing, validation, 500) as problem+json."""
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        headers = dict(data.get("headers") or {})
+        if status == 405 and getattr(error, "valid_methods", None):
+            headers["Allow"] = ", ".join(error.valid_methods)
+        detail = data.get("message")
+        invalid = None
+        messages = data.get("errors") or data.get("messages")
+        if messages:
+            invalid = _flatten(messages)
+            if not detail:
+                detail = t(
+                    "Certains paramètres sont invalides : ", "Some parameters are invalid: "
+                ) + "; ".join(f"{p['name']}: {p['reason']}" for p in invalid if p["name"])
+        if status >= 500:
+            original = getattr(error, "original_exception", None)
+            if original is not None:
+                log.exception("unhandled error", exc_info=original)
+            # Never leak internals to the client.
+            detail = t(
+                "Une erreur inattendue s'est produite ; elle a été enregistrée.",
+                "An unexpected error occurred; it has been logged.",
+            )
+        elif not detail:
+            detail = _default_detail(status, error)
+        return problem_response(
+            status,
+            detail,
+            headers,
+            invalid_params=invalid,
+            suggestions=data.get("suggestions"),
+        )
+
+
+def _default_detail(status: int, error: HTTPException) -> str:
+    if status == 404:
+        return t("Aucune ressource à cette adresse.", "Nothing at this address.")
+    if status == 405:
+        return t("Cette méthode n'est pas acceptée ici.", "This method is not accepted here.")
+    return error.description or ""

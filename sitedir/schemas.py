@@ -1,0 +1,262 @@
+"""Marshmallow schemas: what goes in and out of the API, and so its OpenAPI contract."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+from sitedir.statuses import FHIR_LOCATION_STATUS, LABELS, STATUSES
+
+INSEE_RE = r"^(\d{5}|2[AB]\d{3})$"
+REGION_RE = r"^\d{2}$"
+DEPARTMENT_RE = r"^(\d{2}|2[AB]|97\d)$"
+SLUG_RE = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class ProvenanceSchema(ma.Schema):
+    source = ma.fields.String(metadata={"description": "Where the facts come from"})
+    verified = ma.fields.Boolean(metadata={"description": "Checked by an admin"})
+    last_verified_at = ma.fields.DateTime(allow_none=True)
+
+
+class LocalisedSchema(ma.Schema):
+    fr = ma.fields.String()
+    en = ma.fields.String()
+
+
+def _localised(prefix: str):
+    """A {fr, en} object read from `prefix_fr` and `prefix_en` attributes."""
+    return ma.fields.Function(
+        lambda obj: {"fr": getattr(obj, f"{prefix}_fr"), "en": getattr(obj, f"{prefix}_en")},
+        metadata={
+            "type": "object",
+            "properties": {"fr": {"type": "string"}, "en": {"type": "string"}},
+        },
+    )
+
+
+class PathwayStepSchema(ma.Schema):
+    key = ma.fields.String()
+    order = ma.fields.Integer()
+    label_fr = ma.fields.String()
+    label_en = ma.fields.String()
+
+
+class StudySchema(ma.Schema):
+    slug = ma.fields.String()
+    title = _localised("title")
+    phase = ma.fields.String()
+    condition = _localised("condition")
+    orpha_code = ma.fields.Integer(allow_none=True)
+    intervention = _localised("intervention")
+    population = _localised("population")
+    eligibility = _localised("eligibility")
+    disclaimer = _localised("disclaimer")
+    registry_ids = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(allow_none=True))
+    pathway_steps = ma.fields.List(ma.fields.Nested(PathwayStepSchema))
+    provenance = ma.fields.Nested(ProvenanceSchema)
+
+
+class ContactSchema(ma.Schema):
+    id = ma.fields.Integer()
+    role = ma.fields.String()
+    title = ma.fields.String(allow_none=True)
+    name = ma.fields.String(
+        allow_none=True, metadata={"description": "null for a role-only contact"}
+    )
+    unit = ma.fields.String(allow_none=True)
+    note = _localised("note")
+    email = ma.fields.String(allow_none=True, metadata={"description": "null when unknown"})
+    phone = ma.fields.String(allow_none=True, metadata={"description": "null when unknown"})
+    provenance = ma.fields.Nested(ProvenanceSchema)
+
+
+class InstitutionSchema(ma.Schema):
+    name = ma.fields.String()
+    site_name = ma.fields.String(allow_none=True)
+    address = ma.fields.String(allow_none=True)
+    postcode = ma.fields.String(allow_none=True)
+    city = ma.fields.String()
+    insee = ma.fields.String()
+    finess = ma.fields.String(allow_none=True)
+    website = ma.fields.String(allow_none=True)
+    switchboard = ma.fields.String(allow_none=True)
+    provenance = ma.fields.Nested(ProvenanceSchema)
+
+
+class ReferenceCentreSchema(ma.Schema):
+    id = ma.fields.String(attribute="key")
+    name = ma.fields.String()
+    kind = ma.fields.String(metadata={"description": "reference or competence"})
+    network = ma.fields.String()
+    role = ma.fields.String(
+        allow_none=True, metadata={"description": "coordinating, constituent, or null if unknown"}
+    )
+    head = ma.fields.String(allow_none=True)
+    institution = ma.fields.Nested(InstitutionSchema)
+    contacts = ma.fields.Function(
+        lambda c: ContactSchema(many=True).dump([x for x in c.contacts if x.public]),
+        metadata={"type": "array", "items": {"$ref": "#/components/schemas/Contact"}},
+    )
+    provenance = ma.fields.Nested(ProvenanceSchema)
+
+
+class UnitSchema(ma.Schema):
+    name = ma.fields.String()
+    role_fr = ma.fields.String(allow_none=True)
+    role_en = ma.fields.String(allow_none=True)
+    steps = ma.fields.List(ma.fields.String())
+
+
+class SiteSchema(ma.Schema):
+    id = ma.fields.String(attribute="slug", metadata={"description": "Stable slug used in URLs"})
+    name = ma.fields.String()
+    study = ma.fields.Pluck(StudySchema, "slug")
+    city = ma.fields.String()
+    institution = ma.fields.Nested(InstitutionSchema)
+    address = ma.fields.String(allow_none=True)
+    postcode = ma.fields.String(allow_none=True)
+    insee = ma.fields.String()
+    department = ma.fields.String()
+    region = ma.fields.String()
+    latitude = ma.fields.Float()
+    longitude = ma.fields.Float()
+    status = ma.fields.String(validate=validate.OneOf(STATUSES))
+    status_label = ma.fields.Function(
+        lambda s: dict(zip(("fr", "en"), LABELS[s.status], strict=True)),
+        metadata={
+            "type": "object",
+            "properties": {"fr": {"type": "string"}, "en": {"type": "string"}},
+        },
+    )
+    is_open = ma.fields.Boolean(metadata={"description": "True when the site takes referrals now"})
+    fhir_status = ma.fields.Function(
+        lambda s: FHIR_LOCATION_STATUS[s.status],
+        metadata={"type": "string", "description": "FHIR Location.status"},
+    )
+    status_since = ma.fields.Date(allow_none=True)
+    status_reason = ma.fields.String(allow_none=True)
+    expected_reopening = ma.fields.Date(allow_none=True)
+    status_confirmed_at = ma.fields.DateTime(allow_none=True)
+    joined_on = ma.fields.Date(allow_none=True)
+    lead_department = ma.fields.String(allow_none=True)
+    units = ma.fields.List(ma.fields.Nested(UnitSchema))
+    reference_centre = ma.fields.Nested(ReferenceCentreSchema, allow_none=True)
+    contacts = ma.fields.List(ma.fields.Nested(ContactSchema), attribute="public_contacts")
+    provenance = ma.fields.Nested(ProvenanceSchema)
+
+
+class StatusChangeSchema(ma.Schema):
+    from_status = ma.fields.String(allow_none=True)
+    to_status = ma.fields.String()
+    reason = ma.fields.String(allow_none=True)
+    changed_at = ma.fields.DateTime()
+
+
+class SiteDetailSchema(SiteSchema):
+    history = ma.fields.List(ma.fields.Nested(StatusChangeSchema))
+
+
+class PlaceSchema(ma.Schema):
+    insee = ma.fields.String()
+    name = ma.fields.String()
+    label = ma.fields.String(metadata={"description": 'e.g. "Vichy (03)"'})
+    kind = ma.fields.String(metadata={"description": "commune or arrondissement"})
+    postcodes = ma.fields.List(ma.fields.String())
+    department = ma.fields.String()
+    department_name = ma.fields.String()
+    region = ma.fields.String()
+    region_name = ma.fields.String()
+    latitude = ma.fields.Float()
+    longitude = ma.fields.Float()
+    precision = ma.fields.String(
+        metadata={"description": "commune (own point), postcode (borrowed), department (seat)"}
+    )
+    population = ma.fields.Integer(allow_none=True)
+
+
+class PlaceMatchSchema(PlaceSchema):
+    match = ma.fields.String(metadata={"description": "How the query matched this place"})
+    score = ma.fields.Float()
+    former_name = ma.fields.String(allow_none=True)
+
+
+# ---- query strings ---------------------------------------------------------
+
+
+class SitesQuerySchema(ma.Schema):
+    study = ma.fields.String(validate=validate.Regexp(SLUG_RE))
+    status = ma.fields.String(validate=validate.OneOf(STATUSES))
+    open = ma.fields.Boolean(metadata={"description": "Only open (recruiting) sites"})
+    region = ma.fields.String(validate=validate.Regexp(REGION_RE))
+    department = ma.fields.String(validate=validate.Regexp(DEPARTMENT_RE))
+
+
+class PlacesQuerySchema(ma.Schema):
+    q = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    limit = ma.fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
+
+
+class NearestQuerySchema(ma.Schema):
+    q = ma.fields.String(
+        validate=validate.Length(min=1, max=200), metadata={"description": "A town, as typed"}
+    )
+    postcode = ma.fields.String(validate=validate.Regexp(r"^\d{5}$", error="5 digits expected"))
+    insee = ma.fields.String(validate=validate.Regexp(INSEE_RE, error="not an INSEE code"))
+    lat = ma.fields.Float(validate=validate.Range(min=-90, max=90), allow_nan=False)
+    lon = ma.fields.Float(validate=validate.Range(min=-180, max=180), allow_nan=False)
+    study = ma.fields.String(validate=validate.Regexp(SLUG_RE))
+    limit = ma.fields.Integer(load_default=3, validate=validate.Range(min=1, max=20))
+    radius_km = ma.fields.Float(
+        validate=validate.Range(min=0, max=20000, min_inclusive=False), allow_nan=False
+    )
+    region = ma.fields.String(validate=validate.Regexp(REGION_RE))
+
+    @ma.validates_schema
+    def one_origin(self, data, **kwargs):
+        given = [k for k in ("q", "postcode", "insee") if k in data]
+        has_lat, has_lon = "lat" in data, "lon" in data
+        if has_lat != has_lon:
+            missing = "lon" if has_lat else "lat"
+            raise ma.ValidationError("lat and lon go together", missing)
+        if has_lat:
+            given.append("lat/lon")
+        if len(given) != 1:
+            raise ma.ValidationError(
+                "give exactly one origin: q, postcode, insee, or lat and lon"
+                + (f" (got {', '.join(given)})" if given else ""),
+                "origin",
+            )
+
+
+# ---- answers ---------------------------------------------------------------
+
+
+class AlternativeSchema(PlaceSchema):
+    match = ma.fields.String(allow_none=True)
+
+
+class OriginSchema(ma.Schema):
+    name = ma.fields.String(allow_none=True)
+    label = ma.fields.String(allow_none=True)
+    insee = ma.fields.String(allow_none=True)
+    postcodes = ma.fields.List(ma.fields.String())
+    department = ma.fields.String(allow_none=True)
+    region = ma.fields.String(allow_none=True)
+    latitude = ma.fields.Float()
+    longitude = ma.fields.Float()
+    precision = ma.fields.String(
+        metadata={"description": "commune, postcode, department, or coordinates"}
+    )
+    match = ma.fields.String(allow_none=True)
+    former_name = ma.fields.String(allow_none=True)
+    alternatives = ma.fields.List(ma.fields.Nested(AlternativeSchema))
+
+
+class NearestSiteSchema(SiteSchema):
+    distance_km = ma.fields.Float(metadata={"description": "Geodesic distance, 0.1 km"})
+
+
+class NearestSchema(ma.Schema):
+    study = ma.fields.String()
+    origin = ma.fields.Nested(OriginSchema)
+    results = ma.fields.List(ma.fields.Nested(NearestSiteSchema))
+    nearer_not_open = ma.fields.List(ma.fields.Nested(NearestSiteSchema))

@@ -1,0 +1,88 @@
+"""Bad input gets a clear 4xx in problem+json, never a 500."""
+
+import pytest
+
+from tests.conftest import assert_problem
+
+HOSTILE = [
+    # (url, expected status)
+    ("/api/v1/nearest", 422),  # no origin at all
+    ("/api/v1/nearest?q=", 422),  # empty
+    ("/api/v1/nearest?q=" + "a" * 5000, 422),  # too long
+    ("/api/v1/nearest?q=Vichy&postcode=63000", 422),  # two origins
+    ("/api/v1/nearest?q=Vichy&lat=45&lon=3", 422),  # two origins
+    ("/api/v1/nearest?lat=999&lon=3", 422),
+    ("/api/v1/nearest?lat=45", 422),  # lat without lon
+    ("/api/v1/nearest?lat=abc&lon=3", 422),  # wrong type
+    ("/api/v1/nearest?lat=NaN&lon=3", 422),
+    ("/api/v1/nearest?lat=inf&lon=3", 422),
+    ("/api/v1/nearest?q=Vichy&limit=0", 422),
+    ("/api/v1/nearest?q=Vichy&limit=-3", 422),
+    ("/api/v1/nearest?q=Vichy&limit=ten", 422),
+    ("/api/v1/nearest?q=Vichy&radius_km=-1", 422),
+    ("/api/v1/nearest?q=Vichy&study=does-not-exist", 404),
+    ("/api/v1/nearest?q=Vichy&study=../../etc/passwd", 422),
+    ("/api/v1/nearest?q=Vichy&region=84%27%20OR%201=1--", 422),
+    ("/api/v1/nearest?postcode=6300", 422),
+    ("/api/v1/nearest?postcode=99999", 404),
+    ("/api/v1/nearest?insee=00000", 404),
+    ("/api/v1/nearest?insee=%27;DROP%20TABLE%20site;--", 422),
+    ("/api/v1/nearest?q=%27%20OR%201=1--", 404),
+    ("/api/v1/nearest?q=%3Cscript%3Ealert(1)%3C/script%3E", 404),
+    ("/api/v1/nearest?q=%20%20%20", 400),
+    ("/api/v1/nearest?q=---", 400),
+    ("/api/v1/places", 422),  # q missing
+    ("/api/v1/places?q=Vichy&limit=1000", 422),
+    ("/api/v1/places?q=Vichy&limit=x", 422),
+    ("/api/v1/sites?status=open", 422),
+    ("/api/v1/sites?open=maybe", 422),
+    ("/api/v1/sites?region=%3Cimg%3E", 422),
+    ("/api/v1/sites?department=999", 422),
+    ("/api/v1/sites/%3Cscript%3E", 404),
+    ("/api/v1/sites?study=nope", 404),
+    ("/api/v1/nothing-here", 404),
+    ("/nothing-here", 404),
+]
+
+
+@pytest.mark.parametrize(("url", "status"), HOSTILE)
+def test_hostile_queries_get_a_clear_4xx(client, url, status):
+    body = assert_problem(client.get(url), status)
+    assert "<script>" not in body["detail"] or body["detail"].count("<script>") <= 1
+
+
+def test_invalid_fields_are_named(client):
+    body = assert_problem(client.get("/api/v1/nearest?lat=999&lon=3"), 422)
+    assert [p["name"] for p in body["invalid_params"]] == ["lat"]
+    assert body["invalid_params"][0]["in"] == "query"
+    body = assert_problem(client.get("/api/v1/nearest?q=Vichy&postcode=63000"), 422)
+    assert body["invalid_params"][0]["name"] == "origin"
+
+
+def test_wrong_method_is_a_405_problem_with_allow(client):
+    response = client.post("/api/v1/sites/clermont-ferrand")
+    body = assert_problem(response, 405)
+    assert "GET" in response.headers["Allow"]
+    assert body["detail"]
+
+
+def test_english_on_request(client):
+    body = assert_problem(
+        client.get("/api/v1/nearest", headers={"Accept-Language": "en-GB,en;q=0.9"}), 422
+    )
+    assert body["title"] == "Invalid parameters"
+    body = assert_problem(client.get("/api/v1/nearest"), 422)
+    assert body["title"] == "Paramètres invalides"
+
+
+def test_an_unexpected_error_is_a_500_problem_without_internals(app, client, monkeypatch):
+    import sitedir.directory.nearest as nearest
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(nearest, "rank_nearest", explode)
+    response = client.get("/api/v1/nearest?q=Vichy")
+    body = assert_problem(response, 500)
+    assert "secret" not in response.get_data(as_text=True)
+    assert body["detail"]

@@ -1,0 +1,132 @@
+"""Nearest open site: the referring doctor's question."""
+
+import pytest
+from geopy.distance import geodesic
+from sitedir.places.gazetteer import get_gazetteer
+
+from sitedir.extensions import db
+from sitedir.models import Site
+
+# Expected distances were computed from the towns' usual centre coordinates (not
+# from the gazetteer) to the seeded hospitals; the gazetteer must agree within 2 km.
+CASES = [
+    ("q=Vichy", "clermont-ferrand", 48.1),
+    ("q=Aurillac", "clermont-ferrand", 106.1),
+    ("q=Le Puy-en-Velay", "clermont-ferrand", 100.6),
+    ("q=Montluçon", "clermont-ferrand", 75.1),
+    ("postcode=69003", "clermont-ferrand", 136.8),
+    ("q=Brest", "nantes", 255.7),
+    ("q=Lille", "paris-2", 201.5),
+    ("q=Metz", "nancy", 52.4),
+    ("q=Perpignan", "toulouse", 158.9),
+    ("q=Ajaccio", "marseille", 313.8),
+]
+
+
+@pytest.mark.parametrize(("query", "site", "km"), CASES)
+def test_nearest_open_site(client, query, site, km):
+    body = client.get(f"/api/v1/nearest?{query}").get_json()
+    first = body["results"][0]
+    assert first["id"] == site
+    assert first["distance_km"] == pytest.approx(km, abs=2)
+    assert first["is_open"] is True
+    assert body["nearer_not_open"] == []
+
+
+def test_the_answer_says_whom_to_call(client):
+    body = client.get("/api/v1/nearest?q=Vichy").get_json()
+    first = body["results"][0]
+    assert first["contacts"][0]["name"] == "Ludovic Trefond"
+    assert first["reference_centre"]["name"].startswith("Centre de référence")
+    assert body["origin"]["insee"] == "03310"
+    assert body["origin"]["label"] == "Vichy (03)"
+    assert body["study"] == "cart-lupus"
+
+
+def _suspend_clermont(app):
+    with app.app_context():
+        site = db.session.scalar(db.select(Site).where(Site.slug == "clermont-ferrand"))
+        site.status = "suspended"
+        site.status_reason = "Pause des inclusions"
+        db.session.commit()
+
+
+def test_a_suspended_site_nearer_than_the_first_open_one(app, client):
+    client.get("/api/v1/nearest?q=Vichy")  # the answer before, cached by the process
+    _suspend_clermont(app)
+    body = client.get("/api/v1/nearest?q=Vichy").get_json()
+    assert body["results"][0]["id"] in {"paris-1", "paris-2"}
+    assert body["results"][0]["id"] != "clermont-ferrand"
+    [closed] = body["nearer_not_open"]
+    assert closed["id"] == "clermont-ferrand"
+    assert closed["status"] == "suspended"
+    assert closed["status_reason"] == "Pause des inclusions"
+    assert closed["distance_km"] == pytest.approx(48.1, abs=2)
+    assert "expected_reopening" in closed
+
+
+def test_limit_and_radius(client):
+    body = client.get("/api/v1/nearest?q=Vichy&limit=5").get_json()
+    assert len(body["results"]) == 5
+    distances = [r["distance_km"] for r in body["results"]]
+    assert distances == sorted(distances)
+    body = client.get("/api/v1/nearest?q=Vichy&radius_km=100").get_json()
+    assert [r["id"] for r in body["results"]] == ["clermont-ferrand"]
+
+
+def test_region_limits_the_sites(client):
+    body = client.get("/api/v1/nearest?q=Brest&region=84").get_json()
+    assert [r["id"] for r in body["results"]] == ["clermont-ferrand"]
+
+
+def test_coordinates_as_origin(client):
+    body = client.get("/api/v1/nearest?lat=45.77&lon=3.08").get_json()
+    assert body["origin"]["precision"] == "coordinates"
+    assert body["results"][0]["id"] == "clermont-ferrand"
+
+
+def test_insee_and_postcode_origins(client):
+    body = client.get("/api/v1/nearest?insee=63113").get_json()
+    assert body["origin"]["name"] == "Clermont-Ferrand"
+    assert body["results"][0]["distance_km"] < 5
+    body = client.get("/api/v1/nearest?postcode=63000").get_json()
+    assert body["origin"]["insee"] == "63113"
+
+
+def test_an_ambiguous_name_gives_alternatives(client):
+    body = client.get("/api/v1/nearest?q=Saint-Denis").get_json()
+    assert body["origin"]["name"] == "Saint-Denis"
+    others = {a["insee"] for a in body["origin"]["alternatives"]}
+    assert others & {"93066", "97411"}
+    assert body["origin"]["insee"] not in others
+
+
+def test_a_place_that_matches_nothing_is_a_404_with_suggestions(client):
+    response = client.get("/api/v1/nearest?q=Xqzwvb")
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert isinstance(body["suggestions"], list)
+    assert "Xqzwvb" in body["detail"]
+
+
+def test_distances_agree_with_geopy(client):
+    body = client.get("/api/v1/nearest?q=Aurillac&limit=9").get_json()
+    origin = (body["origin"]["latitude"], body["origin"]["longitude"])
+    for result in body["results"]:
+        expected = geodesic(origin, (result["latitude"], result["longitude"])).km
+        assert result["distance_km"] == pytest.approx(expected, abs=0.05)
+
+
+@pytest.mark.slow
+def test_every_insee_code_resolves(client):
+    """Every commune and arrondissement of the gazetteer, through the API, in-process."""
+    failures = []
+    count = 0
+    for place in get_gazetteer().places():
+        count += 1
+        response = client.get(f"/api/v1/nearest?insee={place.insee}&limit=1")
+        if response.status_code != 200 or not response.get_json()["results"]:
+            failures.append((place.insee, response.status_code))
+    assert count > 34_000
+    assert failures == []
