@@ -7,7 +7,9 @@ from flask import Flask, send_from_directory
 
 from sitedir import config as settings
 from sitedir.extensions import cors, db
+from sitedir.headers import register_security_headers
 from sitedir.problems import ProblemApi
+from sitedir.request_log import register_request_log
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -21,6 +23,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app, ProblemApi(app))
     register_commands(app)
+    register_request_log(app)
+    register_security_headers(app)
     if app.config["SEED_ON_START"]:
         prepare_database(app)
     return app
@@ -34,8 +38,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask, api: ProblemApi) -> None:
     from sitedir.directory import register_directory
+    from sitedir.health import blp as health_blp
 
     register_directory(api)
+    app.register_blueprint(health_blp)
     assets = swagger_ui_bundle.swagger_ui_path
 
     # The interactive docs' JS and CSS come from a pinned package, never a CDN.

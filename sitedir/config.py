@@ -41,4 +41,7 @@ def from_environment(instance_path: str) -> dict:
         "OPENAPI_SWAGGER_UI_PATH": "/docs",
         "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
         "JSON_SORT_KEYS": False,
+        # Strict-Transport-Security max-age; set it (e.g. 31536000) only behind HTTPS.
+        "HSTS_SECONDS": int(os.environ.get("SITEDIR_HSTS_SECONDS", "0")),
+        "ACCESS_LOG": _bool("SITEDIR_ACCESS_LOG", True),
     }

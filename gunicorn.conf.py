@@ -1,0 +1,32 @@
+"""gunicorn settings for production: `gunicorn wsgi:app` reads this file by default."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("SITEDIR_BIND", "127.0.0.1:8000")
+# The usual (2 x cores) + 1 sync workers; override with WEB_CONCURRENCY.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "gthread"
+threads = int(os.environ.get("SITEDIR_THREADS", "2"))
+timeout = int(os.environ.get("SITEDIR_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then, so a slow leak can never take an instance down.
+max_requests = 5000
+max_requests_jitter = 500
+# The app writes its own JSON access log (request id, path, status, duration).
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("SITEDIR_LOG_LEVEL", "info")
+# Load the app (and the gazetteer) once, before forking the workers.
+preload_app = True
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_fork(server, worker):
+    """Drop database connections inherited from the master: each worker opens its own."""
+    from sitedir.extensions import db
+    from wsgi import app
+
+    with app.app_context():
+        db.engine.dispose(close=False)

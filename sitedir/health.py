@@ -1,0 +1,38 @@
+"""Liveness and readiness probes for load balancers and orchestrators."""
+
+from flask import Blueprint, jsonify
+from sqlalchemy import text
+
+from sitedir.extensions import db
+
+blp = Blueprint("health", __name__)
+
+
+@blp.get("/healthz")
+def healthz():
+    """The process is alive and answering."""
+    return jsonify({"status": "ok"})
+
+
+@blp.get("/readyz")
+def readyz():
+    """Ready when the database answers and the gazetteer is loaded; 503 otherwise."""
+    from sitedir.places.gazetteer import get_gazetteer
+
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        db.session.rollback()
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        count = sum(1 for _ in get_gazetteer().places())
+        checks["gazetteer"] = f"ok ({count} places)"
+    except Exception as exc:
+        checks["gazetteer"] = f"error: {type(exc).__name__}"
+    ready = all(value.startswith("ok") for value in checks.values())
+    response = jsonify({"status": "ready" if ready else "not ready", "checks": checks})
+    response.status_code = 200 if ready else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
