@@ -1,0 +1,17 @@
+"""Step 1 of place search: fold what people type into a comparable key."""
+
+import re
+import unicodedata
+
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
+# "s/" is the postal abbreviation of "sur" (Chalon s/ Saône).
+_SUR = re.compile(r"(?<![a-z0-9])s\s*/\s*", re.IGNORECASE)
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Return `text` lower-cased, without accents, ligatures or punctuation, one space apart."""
+    text = _SUR.sub(" sur ", text.translate(_LIGATURES))
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _NOT_ALNUM.sub(" ", text).strip()
