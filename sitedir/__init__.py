@@ -33,7 +33,11 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     # Public reads are embedded on other sites (the widget); nothing else crosses origins.
-    cors.init_app(app, resources={r"/api/v1/*": {"origins": "*", "methods": ["GET", "HEAD"]}})
+    cors.init_app(
+        app,
+        resources={r"/api/v1/*": {"origins": "*", "methods": ["GET", "HEAD"]}},
+        send_wildcard=True,
+    )
 
 
 def register_blueprints(app: Flask, api: ProblemApi) -> None:

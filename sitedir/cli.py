@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import click
 import yaml
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from sitedir.extensions import db
 from sitedir.models import Site
@@ -17,6 +17,7 @@ seed_cli = AppGroup("seed", help="Load, check and export the directory's seeds."
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command():
     """Create the tables and seed an empty database."""
     db.create_all()
@@ -67,6 +68,7 @@ def seed_export(out_dir):
 
 
 @click.command("stale")
+@with_appcontext
 @click.option("--days", default=30, show_default=True, help="Confirmed longer ago than this.")
 def stale_command(days):
     """List sites whose status has not been confirmed for DAYS days."""

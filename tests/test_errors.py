@@ -82,6 +82,7 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(app, client, mon
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(nearest, "rank_nearest", explode)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: no debugger
     response = client.get("/api/v1/nearest?q=Vichy")
     body = assert_problem(response, 500)
     assert "secret" not in response.get_data(as_text=True)
