@@ -19,6 +19,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(settings.from_environment(app.instance_path))
     if config:
         app.config.from_mapping(config)
+    # Keep fields in the order the schemas give them (id and name first), not sorted.
+    app.json.sort_keys = False
 
     register_extensions(app)
     register_blueprints(app, ProblemApi(app))

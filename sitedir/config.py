@@ -36,11 +36,23 @@ def from_environment(instance_path: str) -> dict:
         "API_TITLE": "sitedir",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
+        "API_SPEC_OPTIONS": {
+            "info": {
+                "description": (
+                    "Annuaire d'orientation des centres français d'un essai de phase 1/2 de "
+                    "cellules CAR-T dans le lupus de l'adulte : quel centre ouvert est le plus "
+                    "proche du domicile du patient, et qui contacter. Erreurs au format "
+                    "application/problem+json (RFC 9457), en français par défaut, en anglais "
+                    "avec Accept-Language: en.\n\nReferral directory of the French sites of a "
+                    "phase 1/2 CAR-T cell trial in adult lupus: which open site is nearest to "
+                    "the patient's town, and whom to contact."
+                )
+            }
+        },
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "/docs",
         "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
-        "JSON_SORT_KEYS": False,
         # Strict-Transport-Security max-age; set it (e.g. 31536000) only behind HTTPS.
         "HSTS_SECONDS": int(os.environ.get("SITEDIR_HSTS_SECONDS", "0")),
         "ACCESS_LOG": _bool("SITEDIR_ACCESS_LOG", True),

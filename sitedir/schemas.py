@@ -240,7 +240,9 @@ class OriginSchema(ma.Schema):
     insee = ma.fields.String(allow_none=True)
     postcodes = ma.fields.List(ma.fields.String())
     department = ma.fields.String(allow_none=True)
+    department_name = ma.fields.String(allow_none=True)
     region = ma.fields.String(allow_none=True)
+    region_name = ma.fields.String(allow_none=True)
     latitude = ma.fields.Float()
     longitude = ma.fields.Float()
     precision = ma.fields.String(

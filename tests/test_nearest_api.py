@@ -2,10 +2,10 @@
 
 import pytest
 from geopy.distance import geodesic
-from sitedir.places.gazetteer import get_gazetteer
 
 from sitedir.extensions import db
 from sitedir.models import Site
+from sitedir.places.gazetteer import get_gazetteer
 
 # Expected distances were computed from the towns' usual centre coordinates (not
 # from the gazetteer) to the seeded hospitals; the gazetteer must agree within 2 km.
