@@ -6,6 +6,7 @@ import swagger_ui_bundle
 from flask import Flask, send_from_directory
 
 from sitedir import config as settings
+from sitedir.caching import register_caching
 from sitedir.extensions import cors, db
 from sitedir.headers import register_security_headers
 from sitedir.problems import ProblemApi
@@ -27,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_commands(app)
     register_request_log(app)
     register_security_headers(app)
+    register_caching(app)
     if app.config["SEED_ON_START"]:
         prepare_database(app)
     return app

@@ -1,0 +1,43 @@
+"""Public reads are cacheable, revalidated, and change as soon as the data does."""
+
+import pytest
+
+from sitedir.extensions import db
+from sitedir.models import Site
+
+PUBLIC = [
+    "/api/v1/sites",
+    "/api/v1/sites/clermont-ferrand",
+    "/api/v1/nearest?q=Vichy",
+    "/api/v1/studies/cart-lupus",
+    "/api/v1/reference-centres",
+    "/api/v1/places?q=vich",
+]
+
+
+@pytest.mark.parametrize("url", PUBLIC)
+def test_public_gets_carry_etag_and_cache_control_and_answer_304(client, url):
+    first = client.get(url)
+    assert first.status_code == 200
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "public, no-cache"
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.get_data() == b""
+
+
+def test_the_etag_changes_as_soon_as_the_data_changes(app, client):
+    etags = {url: client.get(url).headers["ETag"] for url in PUBLIC[:3]}
+    with app.app_context():
+        site = db.session.scalar(db.select(Site).where(Site.slug == "clermont-ferrand"))
+        site.status = "suspended"
+        db.session.commit()
+    for url, old in etags.items():
+        response = client.get(url, headers={"If-None-Match": old})
+        assert response.status_code == 200, url
+        assert response.headers["ETag"] != old
+
+
+def test_errors_are_not_cached(client):
+    response = client.get("/api/v1/sites/atlantis")
+    assert "ETag" not in response.headers
