@@ -7,10 +7,13 @@ from flask import Flask, send_from_directory
 
 from sitedir import config as settings
 from sitedir.caching import register_caching
-from sitedir.extensions import cors, db
+from sitedir.extensions import cors, db, migrate
 from sitedir.headers import register_security_headers
 from sitedir.problems import ProblemApi
 from sitedir.request_log import register_request_log
+
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -36,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     # Public reads are embedded on other sites (the widget); nothing else crosses origins.
     cors.init_app(
         app,
@@ -65,13 +69,14 @@ def register_commands(app: Flask) -> None:
 
 
 def prepare_database(app: Flask) -> None:
-    """Create the schema and load the seeds into an empty database; never overwrite data."""
+    """Bring the schema up to date (Alembic) and seed an empty database; never overwrite data."""
+    from flask_migrate import upgrade
     from sqlalchemy.exc import IntegrityError
 
     from sitedir.seeding import seed_if_empty
 
     with app.app_context():
-        db.create_all()
+        upgrade(directory=MIGRATIONS_DIR)
         try:
             counts = seed_if_empty(app.config["SEEDS_DIR"])
         except IntegrityError:

@@ -5,6 +5,7 @@ create_app makes a fresh one for each app (tests build many apps in one process)
 """
 
 from flask_cors import CORS
+from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
@@ -15,3 +16,4 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 cors = CORS()
+migrate = Migrate()
