@@ -12,7 +12,6 @@ from sitedir.headers import register_security_headers
 from sitedir.problems import ProblemApi
 from sitedir.request_log import register_request_log
 
-
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 
 
