@@ -11,16 +11,20 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def normalise_database_url(url: str) -> str:
+    """Return the URL with PostgreSQL's driver named: SQLAlchemy 2 would pick psycopg2."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 def from_environment(instance_path: str) -> dict:
     """Return the app settings, environment first, defaults second."""
-    database_url = os.environ.get("DATABASE_URL") or (
-        "sqlite:///" + os.path.join(instance_path, "sitedir.sqlite3")
+    database_url = normalise_database_url(
+        os.environ.get("DATABASE_URL")
+        or "sqlite:///" + os.path.join(instance_path, "sitedir.sqlite3")
     )
-    # Heroku-style URLs name the old driver; SQLAlchemy 2 wants psycopg explicitly.
-    if database_url.startswith("postgres://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
-    elif database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
     return {
         # A random key is safe for a laptop (sessions die with the process);
         # production sets SECRET_KEY so that every instance shares it.

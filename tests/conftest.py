@@ -1,30 +1,71 @@
-"""Fixtures: a real, seeded database per test (SQLite in memory by default)."""
+"""Fixtures: a real, seeded database per test.
+
+SQLite in memory by default; set SITEDIR_TEST_DATABASE_URL (e.g.
+postgresql://postgres@127.0.0.1:5432/test) to run the same suite on PostgreSQL.
+A PostgreSQL that does not answer fails the run in CI (CI=true) and skips it elsewhere.
+"""
 
 import os
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from sitedir import create_app
+from sitedir.config import normalise_database_url
 from sitedir.extensions import db
 
-TEST_DATABASE_URL = os.environ.get("SITEDIR_TEST_DATABASE_URL", "sqlite://")
+TEST_DATABASE_URL = normalise_database_url(os.environ.get("SITEDIR_TEST_DATABASE_URL", "sqlite://"))
+ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+
+
+def pytest_report_header(config):
+    return f"sitedir test database: {TEST_DATABASE_URL}"
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """The test database URL, after checking that the server answers."""
+    if ON_POSTGRES:
+        engine = create_engine(TEST_DATABASE_URL)
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+            message = f"PostgreSQL is not reachable at {TEST_DATABASE_URL}: {exc}"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        finally:
+            engine.dispose()
+        _drop_everything(TEST_DATABASE_URL)
+    return TEST_DATABASE_URL
+
+
+def _drop_everything(url):
+    """Empty a PostgreSQL test database: a fresh schema for the next test."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(database_url):
     """A seeded app on a fresh database."""
     app = create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URL,
+            "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test",
         }
     )
     yield app
     with app.app_context():
         db.session.remove()
-        if TEST_DATABASE_URL != "sqlite://":
-            db.drop_all()
+        db.engine.dispose()
+    if ON_POSTGRES:
+        _drop_everything(database_url)
 
 
 @pytest.fixture
