@@ -30,7 +30,7 @@ def database_url():
         try:
             with engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
-        except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        except Exception as exc:  # any failure means "not reachable"
             message = f"PostgreSQL is not reachable at {TEST_DATABASE_URL}: {exc}"
             if os.environ.get("CI"):
                 pytest.fail(message)
