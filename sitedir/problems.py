@@ -1,10 +1,12 @@
 """Every error as application/problem+json (RFC 9457), rendered in one place."""
 
+import http
 import logging
 
 import marshmallow as ma
 from flask import Response, json
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from sitedir.i18n import t
@@ -99,6 +101,18 @@ class ProblemApi(Api):
     """flask-smorest's Api, with its errors rendered and documented as problem+json."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self):
+        """Document every error response as application/problem+json, as it is sent."""
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Error (problem details)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
     def handle_http_exception(self, error: HTTPException):
         """Render any HTTPException (abort, routing, validation, 500) as problem+json."""

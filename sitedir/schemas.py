@@ -22,14 +22,12 @@ class LocalisedSchema(ma.Schema):
     en = ma.fields.String()
 
 
-def _localised(prefix: str):
+def _localised(prefix: str, nullable: bool = False):
     """A {fr, en} object read from `prefix_fr` and `prefix_en` attributes."""
+    text = {"type": "string", "nullable": True} if nullable else {"type": "string"}
     return ma.fields.Function(
         lambda obj: {"fr": getattr(obj, f"{prefix}_fr"), "en": getattr(obj, f"{prefix}_en")},
-        metadata={
-            "type": "object",
-            "properties": {"fr": {"type": "string"}, "en": {"type": "string"}},
-        },
+        metadata={"type": "object", "properties": {"fr": text, "en": text}},
     )
 
 
@@ -63,7 +61,7 @@ class ContactSchema(ma.Schema):
         allow_none=True, metadata={"description": "null for a role-only contact"}
     )
     unit = ma.fields.String(allow_none=True)
-    note = _localised("note")
+    note = _localised("note", nullable=True)
     email = ma.fields.String(allow_none=True, metadata={"description": "null when unknown"})
     phone = ma.fields.String(allow_none=True, metadata={"description": "null when unknown"})
     provenance = ma.fields.Nested(ProvenanceSchema)
@@ -175,7 +173,7 @@ class PlaceSchema(ma.Schema):
 
 class PlaceMatchSchema(PlaceSchema):
     match = ma.fields.String(metadata={"description": "How the query matched this place"})
-    score = ma.fields.Float()
+    score = ma.fields.Float(allow_none=True)
     former_name = ma.fields.String(allow_none=True)
 
 
@@ -190,14 +188,22 @@ class SitesQuerySchema(ma.Schema):
     department = ma.fields.String(validate=validate.Regexp(DEPARTMENT_RE))
 
 
+# A query must hold at least one letter or digit: punctuation alone names no place.
+# (The pattern is valid both in Python and in the OpenAPI document's ECMA dialect.)
+SEARCHABLE = validate.Regexp(
+    r"^.*[0-9A-Za-zÀ-ÖØ-öø-ÿŒœ]", error="type a town name, a postcode or a code"
+)
+
+
 class PlacesQuerySchema(ma.Schema):
-    q = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    q = ma.fields.String(required=True, validate=[validate.Length(min=1, max=200), SEARCHABLE])
     limit = ma.fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
 
 
 class NearestQuerySchema(ma.Schema):
     q = ma.fields.String(
-        validate=validate.Length(min=1, max=200), metadata={"description": "A town, as typed"}
+        validate=[validate.Length(min=1, max=200), SEARCHABLE],
+        metadata={"description": "A town, as typed"},
     )
     postcode = ma.fields.String(validate=validate.Regexp(r"^\d{5}$", error="5 digits expected"))
     insee = ma.fields.String(validate=validate.Regexp(INSEE_RE, error="not an INSEE code"))
@@ -230,10 +236,6 @@ class NearestQuerySchema(ma.Schema):
 # ---- answers ---------------------------------------------------------------
 
 
-class AlternativeSchema(PlaceSchema):
-    match = ma.fields.String(allow_none=True)
-
-
 class OriginSchema(ma.Schema):
     name = ma.fields.String(allow_none=True)
     label = ma.fields.String(allow_none=True)
@@ -250,7 +252,10 @@ class OriginSchema(ma.Schema):
     )
     match = ma.fields.String(allow_none=True)
     former_name = ma.fields.String(allow_none=True)
-    alternatives = ma.fields.List(ma.fields.Nested(AlternativeSchema))
+    alternatives = ma.fields.List(
+        ma.fields.Nested(PlaceMatchSchema),
+        metadata={"description": "Other places the query may mean, likeliest first"},
+    )
 
 
 class NearestSiteSchema(SiteSchema):

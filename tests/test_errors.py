@@ -29,8 +29,8 @@ HOSTILE = [
     ("/api/v1/nearest?insee=%27;DROP%20TABLE%20site;--", 422),
     ("/api/v1/nearest?q=%27%20OR%201=1--", 404),
     ("/api/v1/nearest?q=%3Cscript%3Ealert(1)%3C/script%3E", 404),
-    ("/api/v1/nearest?q=%20%20%20", 400),
-    ("/api/v1/nearest?q=---", 400),
+    ("/api/v1/nearest?q=%20%20%20", 422),
+    ("/api/v1/nearest?q=---", 422),
     ("/api/v1/places", 422),  # q missing
     ("/api/v1/places?q=Vichy&limit=1000", 422),
     ("/api/v1/places?q=Vichy&limit=x", 422),

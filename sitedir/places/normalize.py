@@ -3,7 +3,21 @@
 import re
 import unicodedata
 
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
+_LIGATURES = str.maketrans(
+    {
+        "œ": "oe",
+        "Œ": "oe",
+        "æ": "ae",
+        "Æ": "ae",
+        "ß": "ss",
+        "ø": "o",
+        "Ø": "o",
+        "ð": "d",
+        "Ð": "d",
+        "þ": "th",
+        "Þ": "th",
+    }
+)
 # "s/" is the postal abbreviation of "sur" (Chalon s/ Saône).
 _SUR = re.compile(r"(?<![a-z0-9])s\s*/\s*", re.IGNORECASE)
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
