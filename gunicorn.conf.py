@@ -25,8 +25,12 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 def post_fork(server, worker):
     """Drop database connections inherited from the master: each worker opens its own."""
-    from sitedir.extensions import db
-    from wsgi import app
+    import sys
 
-    with app.app_context():
+    wsgi = sys.modules.get("wsgi")
+    if wsgi is None:  # another app under the same settings (the benchmarks' hello app)
+        return
+    from sitedir.extensions import db
+
+    with wsgi.app.app_context():
         db.engine.dispose(close=False)

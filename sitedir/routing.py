@@ -1,10 +1,20 @@
 """Nearest-open-site ranking: pure functions over coordinates, no Flask, no database."""
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from geopy.distance import geodesic
+from geographiclib.geodesic import Geodesic
+
+# geopy's geodesic distance runs on geographiclib's WGS 84 solver; calling it directly,
+# with only the distance asked for, gives the same kilometres without building a new
+# solver for every pair (tests check the two agree).
+WGS84 = Geodesic.WGS84
+EARTH_RADIUS_KM = 6371.0088
+# The spherical (haversine) distance is within 0.6 % of the geodesic one: a safe margin
+# to pick, cheaply, the few candidates whose exact distance can change the answer.
+SPHERE_MARGIN = 1.006
 
 
 class Locatable(Protocol):
@@ -34,7 +44,15 @@ class NearestAnswer(Generic[T]):
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Return the geodesic (WGS 84) distance between two points, in kilometres."""
-    return geodesic((lat1, lon1), (lat2, lon2)).km
+    return WGS84.Inverse(lat1, lon1, lat2, lon2, Geodesic.DISTANCE)["s12"] / 1000
+
+
+def sphere_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Return the haversine distance on a sphere of the Earth's mean radius, in km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
 
 
 def rank_nearest(
@@ -45,14 +63,37 @@ def rank_nearest(
     radius_km: float | None = None,
 ) -> NearestAnswer[T]:
     """Return the `limit` nearest open candidates within `radius_km`, and the
-    not-open ones nearer than the first open one (all within the radius when none is open)."""
+    not-open ones nearer than the first open one (all within the radius when none is open).
+
+    Distances are geodesic; the cheap spherical distance only decides which candidates
+    are worth measuring exactly, so the answer is the same as measuring them all.
+    """
+    rough = sorted(
+        ((sphere_km(latitude, longitude, c.latitude, c.longitude), c) for c in candidates),
+        key=lambda pair: pair[0],
+    )
+    if radius_km is not None:
+        rough = [(d, c) for d, c in rough if d <= radius_km * SPHERE_MARGIN]
+    # Every candidate that could be among the answer: up to the limit-th open one, with
+    # the margin of error, and all of them when fewer are open.
+    open_seen, cut = 0, math.inf
+    for d, c in rough:
+        if c.is_open:
+            open_seen += 1
+            if open_seen == limit:
+                cut = d * SPHERE_MARGIN * SPHERE_MARGIN
+                break
     ranked = sorted(
-        (Ranked(c, distance_km(latitude, longitude, c.latitude, c.longitude)) for c in candidates),
+        (
+            Ranked(c, distance_km(latitude, longitude, c.latitude, c.longitude))
+            for d, c in rough
+            if d <= cut
+        ),
         key=lambda r: r.distance_km,
     )
     if radius_km is not None:
         ranked = [r for r in ranked if r.distance_km <= radius_km]
     open_ones = [r for r in ranked if r.item.is_open]
-    bound = open_ones[0].distance_km if open_ones else float("inf")
+    bound = open_ones[0].distance_km if open_ones else math.inf
     closed_nearer = [r for r in ranked if not r.item.is_open and r.distance_km < bound]
     return NearestAnswer(results=open_ones[:limit], nearer_not_open=closed_nearer)

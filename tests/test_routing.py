@@ -62,3 +62,43 @@ def test_nothing_open_within_radius_lists_closed_ones_within_it():
     answer = rank_nearest(*VICHY, [MARSEILLE, PARIS, closed], radius_km=100)
     assert answer.results == []
     assert [r.item.name for r in answer.nearer_not_open] == ["clermont"]
+
+
+def test_ranking_is_the_same_as_measuring_every_candidate():
+    """The spherical pre-selection never changes the answer (random points, seeded)."""
+    import random
+
+    rng = random.Random(7)
+    sites = [
+        Point(f"s{i}", rng.uniform(41, 51), rng.uniform(-5, 9), is_open=rng.random() < 0.7)
+        for i in range(300)
+    ]
+    for _ in range(50):
+        lat, lon = rng.uniform(41, 51), rng.uniform(-5, 9)
+        limit = rng.randint(1, 10)
+        radius = rng.choice([None, 50, 200, 800])
+        every = sorted((geodesic((lat, lon), (s.latitude, s.longitude)).km, s.name) for s in sites)
+        if radius is not None:
+            every = [(d, n) for d, n in every if d <= radius]
+        open_names = {s.name for s in sites if s.is_open}
+        expected = [(round(d, 6), n) for d, n in every if n in open_names][:limit]
+        answer = rank_nearest(lat, lon, sites, limit=limit, radius_km=radius)
+        got = [(round(r.distance_km, 6), r.item.name) for r in answer.results]
+        assert got == expected
+        first_open = expected[0][0] if expected else float("inf")
+        closed = [n for d, n in every if n not in open_names and round(d, 6) < first_open]
+        assert [r.item.name for r in answer.nearer_not_open] == closed
+
+
+def test_sphere_distance_is_within_the_margin_of_the_geodesic():
+    from sitedir.routing import SPHERE_MARGIN, sphere_km
+
+    for a, b in [
+        (VICHY, (CLERMONT.latitude, CLERMONT.longitude)),
+        ((41.9, 8.7), (50.6, 3.0)),
+        ((-21.1, 55.5), (48.8, 2.3)),
+        ((16.2, -61.5), (43.3, 5.4)),
+    ]:
+        exact = geodesic(a, b).km
+        rough = sphere_km(*a, *b)
+        assert exact / SPHERE_MARGIN <= rough <= exact * SPHERE_MARGIN

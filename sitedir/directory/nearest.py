@@ -1,6 +1,10 @@
 """Nearest open site: from a patient's town to the sites that can take the referral."""
 
-from flask import current_app, jsonify
+import json
+import threading
+from collections import OrderedDict
+
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
@@ -8,9 +12,7 @@ from sitedir.directory.places import match_dict, place_dict, search_or_400
 from sitedir.directory.sites import filter_rows
 from sitedir.directory.snapshot import current_snapshot
 from sitedir.directory.studies import get_study_or_404
-from sitedir.extensions import db
 from sitedir.i18n import t
-from sitedir.models import Study
 from sitedir.places.gazetteer import get_gazetteer
 from sitedir.places.search import suggest
 from sitedir.routing import rank_nearest
@@ -88,11 +90,12 @@ def resolve_origin(args: dict) -> dict:
     )
 
 
-def _study_slug(args: dict) -> str:
+def _study_slug(args: dict, slugs: tuple[str, ...]) -> str:
     if "study" in args:
-        return get_study_or_404(args["study"]).slug
+        if args["study"] not in slugs:
+            get_study_or_404(args["study"])  # answers 404 in words
+        return args["study"]
     default = current_app.config["DEFAULT_STUDY"]
-    slugs = db.session.scalars(db.select(Study.slug).order_by(Study.slug)).all()
     if default in slugs:
         return default
     if len(slugs) == 1:
@@ -104,13 +107,61 @@ def _study_slug(args: dict) -> str:
     )
 
 
+def _answer(args: dict, snapshot) -> dict:
+    """Compute the nearest answer for these validated arguments over this snapshot."""
+    study = _study_slug(args, snapshot.studies)
+    origin = resolve_origin(args)
+    rows = filter_rows(snapshot.rows, study=study, region=args.get("region"))
+    answer = rank_nearest(
+        origin["latitude"],
+        origin["longitude"],
+        rows,
+        limit=args["limit"],
+        radius_km=args.get("radius_km"),
+    )
+    return {
+        "study": study,
+        "origin": origin,
+        "results": [_with_distance(r) for r in answer.results],
+        "nearer_not_open": [_with_distance(r) for r in answer.nearer_not_open],
+    }
+
+
+def answer_cache() -> "AnswerCache":
+    """The app's cache of nearest answers (per process; keyed by the data's fingerprint)."""
+    return current_app.extensions.setdefault("sitedir_nearest_cache", AnswerCache())
+
+
+class AnswerCache:
+    """A small thread-safe LRU of serialised answers. Keys carry the snapshot fingerprint,
+    so a change to the data makes every older entry unreachable; they age out."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            body = self._entries.get(key)
+            if body is not None:
+                self._entries.move_to_end(key)
+            return body
+
+    def put(self, key, body) -> None:
+        with self._lock:
+            self._entries[key] = body
+            if len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
 def _with_distance(ranked) -> dict:
     return {**ranked.item.data, "distance_km": round(ranked.distance_km, 1)}
 
 
 @blp.route("")
 class Nearest(MethodView):
-    @blp.arguments(NearestQuerySchema, location="query")
+    @blp.arguments(NearestQuerySchema(), location="query")
     @blp.response(200, NearestSchema)
     def get(self, args):
         """The open sites nearest to a town, postcode, INSEE code or point.
@@ -118,21 +169,11 @@ class Nearest(MethodView):
         Give exactly one origin. Distances are geodesic, in kilometres. Sites nearer
         than the first open one, but not open, are listed with their status and reason.
         """
-        study = _study_slug(args)
-        origin = resolve_origin(args)
-        rows = filter_rows(current_snapshot().rows, study=study, region=args.get("region"))
-        answer = rank_nearest(
-            origin["latitude"],
-            origin["longitude"],
-            rows,
-            limit=args["limit"],
-            radius_km=args.get("radius_km"),
-        )
-        return jsonify(
-            {
-                "study": study,
-                "origin": origin,
-                "results": [_with_distance(r) for r in answer.results],
-                "nearer_not_open": [_with_distance(r) for r in answer.nearer_not_open],
-            }
-        )
+        snapshot = current_snapshot()
+        key = (snapshot.fingerprint, tuple(sorted(args.items())))
+        cache = answer_cache()
+        body = cache.get(key)
+        if body is None:
+            body = json.dumps(_answer(args, snapshot), ensure_ascii=False)
+            cache.put(key, body)
+        return current_app.response_class(body, mimetype="application/json")

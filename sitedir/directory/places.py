@@ -62,7 +62,7 @@ def search_or_400(query: str, limit: int) -> list[Match]:
 
 @blp.route("")
 class Places(MethodView):
-    @blp.arguments(PlacesQuerySchema, location="query")
+    @blp.arguments(PlacesQuerySchema(), location="query")
     @blp.response(200, PlaceMatchSchema(many=True))
     def get(self, args):
         """Search communes and arrondissements by name, postcode or INSEE code."""

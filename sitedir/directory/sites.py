@@ -30,7 +30,7 @@ def filter_rows(rows, study=None, status=None, open_only=None, region=None, depa
 
 @blp.route("")
 class Sites(MethodView):
-    @blp.arguments(SitesQuerySchema, location="query")
+    @blp.arguments(SitesQuerySchema(), location="query")
     @blp.response(200, SiteSchema(many=True))
     def get(self, args):
         """List sites, filtered by study, status, open, region or department."""

@@ -2,8 +2,9 @@
 
 Every public read needs all the sites of a study (there are a handful), so each
 process keeps them serialised once, keyed by a fingerprint that any write changes:
-the number of sites and the sum of their version counters (every write bumps a
-site's version). One cheap aggregate query per request keeps every process honest.
+the number of sites, the sum of their version counters (every write bumps a site's
+version), the highest id, and the same for studies. One cheap aggregate query per
+request keeps every process honest.
 """
 
 import threading
@@ -13,7 +14,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from sitedir.extensions import db
-from sitedir.models import ReferenceCentre, Site
+from sitedir.models import ReferenceCentre, Site, Study
 from sitedir.schemas import SiteSchema
 
 
@@ -36,6 +37,7 @@ class SiteRow:
 class Snapshot:
     fingerprint: tuple
     rows: tuple[SiteRow, ...]
+    studies: tuple[str, ...]
 
     @property
     def etag_seed(self) -> str:
@@ -45,15 +47,17 @@ class Snapshot:
 _lock = threading.Lock()
 
 
+# Plain SQL: this runs on every public read, and compiling a Core statement each time
+# would cost more than running it.
+FINGERPRINT_SQL = (
+    "SELECT count(id), coalesce(sum(version), 0), coalesce(max(id), 0),"
+    " (SELECT count(id) FROM study), (SELECT coalesce(max(id), 0) FROM study) FROM site"
+)
+
+
 def _fingerprint() -> tuple:
-    count, versions, last_id = db.session.execute(
-        db.select(
-            db.func.count(Site.id),
-            db.func.coalesce(db.func.sum(Site.version), 0),
-            db.func.coalesce(db.func.max(Site.id), 0),
-        )
-    ).one()
-    return (int(count), int(versions), int(last_id))
+    row = db.session.connection().exec_driver_sql(FINGERPRINT_SQL).one()
+    return tuple(int(v) for v in row)
 
 
 def _build(fingerprint: tuple) -> Snapshot:
@@ -83,7 +87,8 @@ def _build(fingerprint: tuple) -> Snapshot:
         )
         for s in sites
     )
-    return Snapshot(fingerprint, rows)
+    studies = tuple(db.session.scalars(db.select(Study.slug).order_by(Study.slug)))
+    return Snapshot(fingerprint, rows, studies)
 
 
 def current_snapshot() -> Snapshot:
