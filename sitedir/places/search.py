@@ -4,6 +4,7 @@ normalise (normalize.fold) → French rules (french.*) → candidates (codes, ex
 former names, prefixes, typos) → ranking (match quality, then population)
 """
 
+import heapq
 import math
 import re
 from bisect import bisect_left
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from sitedir.places.french import (
     arrondissement_code,
@@ -34,11 +35,11 @@ QUALITY = {
     "exact": 1.0,
     "former_name": 0.9,
     "word_prefix": 0.95,  # whole words typed, the name goes on
-    "prefix": 0.6,  # up to 0.9 as the typed part covers more of the name
+    "prefix": 0.75,  # up to 0.85 as the typed part covers more of the name
     "fuzzy": 0.85,  # minus 0.1 per edit
 }
 POPULATION_WEIGHT = 0.3
-PREFIX_SCAN = 400
+PREFIX_CANDIDATES = 40  # the most populous names under a prefix worth ranking
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,14 @@ class PlaceIndex:
                 former[variant].append((entry.place, entry.name))
         self.former = dict(former)
         self.sorted_keys = sorted(set(self.names) | set(self.former))
+        # For autocomplete: how populous the biggest place under each name is.
+        self.key_population = [
+            max(
+                [p.population or 0 for p in self.names.get(k, ())]
+                + [p.population or 0 for p, _ in self.former.get(k, ())]
+            )
+            for k in self.sorted_keys
+        ]
         by_length: dict[int, list[str]] = defaultdict(list)
         for key in self.sorted_keys:
             by_length[len(key)].append(key)
@@ -134,9 +143,15 @@ class PlaceIndex:
         """Names that start with what was typed (autocomplete)."""
         out = []
         start = bisect_left(self.sorted_keys, key)
-        for candidate in self.sorted_keys[start : start + PREFIX_SCAN]:
-            if not candidate.startswith(key):
-                break
+        end = bisect_left(self.sorted_keys, key + "\uffff", start)
+        # "saint" has thousands of names under it: rank only the most populous.
+        positions = range(start, end)
+        if end - start > PREFIX_CANDIDATES:
+            positions = heapq.nlargest(
+                PREFIX_CANDIDATES, positions, key=self.key_population.__getitem__
+            )
+        for position in positions:
+            candidate = self.sorted_keys[position]
             if candidate == key:
                 continue
             # "le puy" → "le puy en velay": whole words typed are worth nearly an exact
@@ -144,7 +159,7 @@ class PlaceIndex:
             if candidate[len(key)] == " ":
                 quality = QUALITY["word_prefix"]
             else:
-                quality = QUALITY["prefix"] + 0.3 * len(key) / len(candidate)
+                quality = QUALITY["prefix"] + 0.1 * len(key) / len(candidate)
             out += [
                 Match(p, "prefix", _score(p, quality))
                 for p in self.names.get(candidate, ())
@@ -159,7 +174,8 @@ class PlaceIndex:
         return out
 
     def by_typo(self, key: str, department: str | None = None) -> list[Match]:
-        """Names within one edit (short names) or two (longer ones) of what was typed."""
+        """Names within one edit (short names) or two (longer ones) of what was typed;
+        swapping two neighbouring letters counts as one edit."""
         budget = 1 if len(key) <= 6 else 2
         choices = [
             k
@@ -168,7 +184,7 @@ class PlaceIndex:
         ]
         out = []
         for candidate, distance, _ in process.extract(
-            key, choices, scorer=Levenshtein.distance, score_cutoff=budget, limit=25
+            key, choices, scorer=OSA.distance, score_cutoff=budget, limit=25
         ):
             quality = QUALITY["fuzzy"] - 0.1 * distance
             out += [
