@@ -38,6 +38,15 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    if app.config["GEOCODER"]:
+        from sitedir.places.online import OnlineGeocoder
+
+        app.extensions["sitedir_geocoder"] = OnlineGeocoder(
+            app.config["GEOCODER"],
+            domain=app.config["GEOCODER_DOMAIN"],
+            scheme=app.config["GEOCODER_SCHEME"],
+            timeout=app.config["GEOCODER_TIMEOUT"],
+        )
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     # Public reads are embedded on other sites (the widget); nothing else crosses origins.
     cors.init_app(

@@ -36,6 +36,11 @@ def from_environment(instance_path: str) -> dict:
         "SEED_ON_START": _bool("SITEDIR_SEED_ON_START", True),
         "DEFAULT_STUDY": os.environ.get("SITEDIR_DEFAULT_STUDY", "cart-lupus"),
         "REDIS_URL": os.environ.get("REDIS_URL"),
+        # Online geocoding of street addresses: "" (off, the default), "ban" or "nominatim".
+        "GEOCODER": os.environ.get("SITEDIR_GEOCODER", ""),
+        "GEOCODER_DOMAIN": os.environ.get("SITEDIR_GEOCODER_DOMAIN") or None,
+        "GEOCODER_SCHEME": os.environ.get("SITEDIR_GEOCODER_SCHEME", "https"),
+        "GEOCODER_TIMEOUT": float(os.environ.get("SITEDIR_GEOCODER_TIMEOUT", "3")),
         # flask-smorest: the OpenAPI document and its docs, served by the app itself.
         "API_TITLE": "sitedir",
         "API_VERSION": "v1",

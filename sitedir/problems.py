@@ -130,11 +130,11 @@ class ProblemApi(Api):
                 detail = t(
                     "Certains paramètres sont invalides : ", "Some parameters are invalid: "
                 ) + "; ".join(f"{p['name']}: {p['reason']}" for p in invalid if p["name"])
-        if status >= 500:
+        if status >= 500 and not (detail and data):
+            # Not a deliberate abort(…, message=…): never leak internals to the client.
             original = getattr(error, "original_exception", None)
             if original is not None:
                 log.exception("unhandled error", exc_info=original)
-            # Never leak internals to the client.
             detail = t(
                 "Une erreur inattendue s'est produite ; elle a été enregistrée.",
                 "An unexpected error occurred; it has been logged.",

@@ -205,6 +205,10 @@ class NearestQuerySchema(ma.Schema):
         validate=[validate.Length(min=1, max=200), SEARCHABLE],
         metadata={"description": "A town, as typed"},
     )
+    address = ma.fields.String(
+        validate=[validate.Length(min=3, max=300), SEARCHABLE],
+        metadata={"description": "A street address, geocoded online when the server enables it"},
+    )
     postcode = ma.fields.String(validate=validate.Regexp(r"^\d{5}$", error="5 digits expected"))
     insee = ma.fields.String(validate=validate.Regexp(INSEE_RE, error="not an INSEE code"))
     lat = ma.fields.Float(validate=validate.Range(min=-90, max=90), allow_nan=False)
@@ -218,7 +222,7 @@ class NearestQuerySchema(ma.Schema):
 
     @ma.validates_schema
     def one_origin(self, data, **kwargs):
-        given = [k for k in ("q", "postcode", "insee") if k in data]
+        given = [k for k in ("q", "address", "postcode", "insee") if k in data]
         has_lat, has_lon = "lat" in data, "lon" in data
         if has_lat != has_lon:
             missing = "lon" if has_lat else "lat"
@@ -227,7 +231,7 @@ class NearestQuerySchema(ma.Schema):
             given.append("lat/lon")
         if len(given) != 1:
             raise ma.ValidationError(
-                "give exactly one origin: q, postcode, insee, or lat and lon"
+                "give exactly one origin: q, address, postcode, insee, or lat and lon"
                 + (f" (got {', '.join(given)})" if given else ""),
                 "origin",
             )
@@ -248,7 +252,7 @@ class OriginSchema(ma.Schema):
     latitude = ma.fields.Float()
     longitude = ma.fields.Float()
     precision = ma.fields.String(
-        metadata={"description": "commune, postcode, department, or coordinates"}
+        metadata={"description": "commune, postcode, department, address or coordinates"}
     )
     match = ma.fields.String(allow_none=True)
     former_name = ma.fields.String(allow_none=True)

@@ -14,6 +14,7 @@ from sitedir.directory.snapshot import current_snapshot
 from sitedir.directory.studies import get_study_or_404
 from sitedir.i18n import t
 from sitedir.places.gazetteer import get_gazetteer
+from sitedir.places.online import GeocoderUnavailable
 from sitedir.places.search import suggest
 from sitedir.routing import rank_nearest
 from sitedir.schemas import NearestQuerySchema, NearestSchema
@@ -64,6 +65,8 @@ def resolve_origin(args: dict) -> dict:
             "former_name": None,
             "alternatives": [],
         }
+    if "address" in args:
+        return _origin_from_address(args["address"])
     if "insee" in args:
         place = gazetteer.by_insee(args["insee"])
         if place is None:
@@ -88,6 +91,53 @@ def resolve_origin(args: dict) -> dict:
     return _origin_from_place(
         best.place, match=best.match, former_name=best.former_name, alternatives=others
     )
+
+
+def _origin_from_address(address: str) -> dict:
+    """Geocode a street address online (BAN or Nominatim), or answer 400, 404 or 503."""
+    geocoder = current_app.extensions.get("sitedir_geocoder")
+    if geocoder is None:
+        abort(
+            400,
+            message=t(
+                "La recherche d'adresse en ligne n'est pas activée sur ce serveur : "
+                "indiquez une commune, un code postal ou un code INSEE.",
+                "Online address search is not enabled on this server: "
+                "give a town, a postcode or an INSEE code.",
+            ),
+            errors={"query": {"address": ["online geocoding is off"]}},
+        )
+    try:
+        found = geocoder.locate(address)
+    except GeocoderUnavailable:
+        abort(
+            503,
+            message=t(
+                "Le service de géocodage d'adresses ne répond pas ; réessayez plus tard, "
+                "ou cherchez par commune ou code postal.",
+                "The address geocoding service is not answering; try again later, "
+                "or search by town or postcode.",
+            ),
+            headers={"Retry-After": "30"},
+        )
+    if found is None:
+        _not_found(t("l'adresse", "the address"), address)
+    return {
+        "name": found.label,
+        "label": found.label,
+        "insee": None,
+        "postcodes": [],
+        "department": None,
+        "department_name": None,
+        "region": None,
+        "region_name": None,
+        "latitude": found.latitude,
+        "longitude": found.longitude,
+        "precision": "address",
+        "match": geocoder.service,
+        "former_name": None,
+        "alternatives": [],
+    }
 
 
 def _study_slug(args: dict, slugs: tuple[str, ...]) -> str:
