@@ -1,9 +1,11 @@
 """Load the committed gazetteer file once per process, and look places up by code."""
 
+import gc
 import gzip
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -55,21 +57,26 @@ class Gazetteer:
         self._departments: dict[str, list] = raw["departments"]
         self._by_insee: dict[str, Place] = {}
         by_postcode: dict[str, list[Place]] = defaultdict(list)
+        # Positional arguments, in Place's field order: 35,000 places, start-up counts.
+        where = {
+            code: (entry[0], entry[1], self._regions.get(entry[1], ""))
+            for code, entry in self._departments.items()
+        }
         for insee, name, kind, dep, pop, postcodes, lat, lon, precision in raw["places"]:
-            region = self._departments[dep][1]
+            dep_name, region, region_name = where[dep]
             place = Place(
-                insee=insee,
-                name=name,
-                kind=KINDS[kind],
-                department=dep,
-                department_name=self._departments[dep][0],
-                region=region,
-                region_name=self._regions.get(region, ""),
-                population=pop,
-                postcodes=tuple(postcodes),
-                latitude=lat,
-                longitude=lon,
-                precision=PRECISIONS[precision],
+                insee,
+                name,
+                KINDS[kind],
+                dep,
+                dep_name,
+                region,
+                region_name,
+                pop,
+                tuple(postcodes),
+                lat,
+                lon,
+                PRECISIONS[precision],
             )
             self._by_insee[insee] = place
             for postcode in postcodes:
@@ -120,11 +127,28 @@ def _postcode_order(places: list[Place]) -> tuple[Place, ...]:
 
 def load(path: Path = DATA_FILE) -> Gazetteer:
     """Read a gazetteer file (gzip'd JSON) into a Gazetteer."""
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return Gazetteer(json.load(handle))
+    # Decompress then parse bytes: several times faster than a text-mode gzip stream.
+    return Gazetteer(json.loads(gzip.decompress(path.read_bytes())))
+
+
+@contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector while building large acyclic tables.
+
+    Loading creates some 100,000 objects, none in a cycle; without this, collections
+    triggered by the allocations take about 40 % of the start-up time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @cache
 def get_gazetteer() -> Gazetteer:
     """Return the process-wide gazetteer, loaded on first use."""
-    return load()
+    with gc_paused():
+        return load()

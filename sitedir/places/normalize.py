@@ -26,6 +26,7 @@ _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 def fold(text: str) -> str:
     """Return `text` lower-cased, without accents, ligatures or punctuation, one space apart."""
     text = _SUR.sub(" sur ", text.translate(_LIGATURES))
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    # Decomposed, accents are separate marks; dropping what is not ASCII drops them
+    # (and whatever else is not a letter or digit, which the next step removes anyway).
+    text = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
     return _NOT_ALNUM.sub(" ", text).strip()

@@ -21,7 +21,7 @@ from sitedir.places.french import (
     split_department_hint,
     strip_article,
 )
-from sitedir.places.gazetteer import Gazetteer, Place, get_gazetteer
+from sitedir.places.gazetteer import Gazetteer, Place, gc_paused, get_gazetteer
 from sitedir.places.normalize import fold
 
 POSTCODE = re.compile(r"^\s*(\d{2})\s?(\d{3})\s*$")
@@ -71,10 +71,12 @@ class PlaceIndex:
     def __init__(self, gazetteer: Gazetteer):
         self.gazetteer = gazetteer
         names: dict[str, list[Place]] = defaultdict(list)
+        population: dict[str, int] = defaultdict(int)  # the biggest place under each key
         for place in gazetteer.places():
             key = normalise(place.name)
             for variant in {key, strip_article(key)}:
                 names[variant].append(place)
+                population[variant] = max(population[variant], place.population or 0)
         self.names = dict(names)
         former: dict[str, list[tuple[Place, str]]] = defaultdict(list)
         for entry in gazetteer.former:
@@ -85,16 +87,11 @@ class PlaceIndex:
                 continue  # the current commune kept the name: an exact match already
             for variant in {key, strip_article(key)}:
                 former[variant].append((entry.place, entry.name))
+                population[variant] = max(population[variant], entry.place.population or 0)
         self.former = dict(former)
-        self.sorted_keys = sorted(set(self.names) | set(self.former))
+        self.sorted_keys = sorted(population)
         # For autocomplete: how populous the biggest place under each name is.
-        self.key_population = [
-            max(
-                [p.population or 0 for p in self.names.get(k, ())]
-                + [p.population or 0 for p, _ in self.former.get(k, ())]
-            )
-            for k in self.sorted_keys
-        ]
+        self.key_population = [population[k] for k in self.sorted_keys]
         by_length: dict[int, list[str]] = defaultdict(list)
         for key in self.sorted_keys:
             by_length[len(key)].append(key)
@@ -251,7 +248,9 @@ def collect(index: PlaceIndex, query: str) -> list[Match]:
 
 @cache
 def _default_index() -> PlaceIndex:
-    return PlaceIndex(get_gazetteer())
+    gazetteer = get_gazetteer()
+    with gc_paused():
+        return PlaceIndex(gazetteer)
 
 
 def get_index(gazetteer: Gazetteer | None = None) -> PlaceIndex:
