@@ -37,23 +37,25 @@ end
 """
 
 
-def start(module: str, port: int, env: dict, log) -> subprocess.Popen:
-    """Start gunicorn with the repository's settings, and wait until it answers."""
+def start(module: str, port: int, env: dict, log, command: list[str] | None = None):
+    """Start gunicorn (the repository's settings unless `command` is given) and wait
+    until it answers on `port`."""
     env = {**env, "SITEDIR_BIND": f"127.0.0.1:{port}"}
+    command = command or [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "-c",
+        str(ROOT / "gunicorn.conf.py"),
+        module,
+    ]
     process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), module],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
+        command, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
     )
-    for _ in range(100):
+    for _ in range(150):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
             return process
         except urllib.error.HTTPError:
-            return process  # it answers (404 on / for the API before the widget exists)
+            return process  # it answers, if only with a 404 on /
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"{module} did not start")

@@ -127,10 +127,66 @@ def addok_documents(path):
             out.write(json.dumps(doc, ensure_ascii=False) + "\n")
 
 
-def run_addok(work: Path):
-    if not (ADDOK_VENV / "bin" / "addok").exists():
+def http_compare(work: Path, config: Path, queries, duration: int, connections: list[int]):
+    """wrk against sitedir's /api/v1/places and addok's /search, same queries, same
+    number of gunicorn sync workers, one after the other at each concurrency."""
+    from urllib.parse import quote
+
+    from bench.load import LUA, start, stop, wrk
+
+    workers = str(os.cpu_count() * 2 + 1)
+    scripts = {}
+    for name, template in (
+        ("sitedir", "/api/v1/places?q={}&limit=5"),
+        ("addok", "/search?q={}&limit=5&autocomplete=1"),
+    ):
+        paths = ", ".join(f'"{template.format(quote(q))}"' for q, _, _ in queries)
+        scripts[name] = work / f"{name}.lua"
+        scripts[name].write_text(LUA % paths, encoding="utf-8")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{work / 'sitedir.sqlite3'}",
+        "SECRET_KEY": "bench",
+        "WEB_CONCURRENCY": workers,
+        "SITEDIR_THREADS": "1",
+        "SITEDIR_ACCESS_LOG": "false",
+        "ADDOK_CONFIG_MODULE": str(config),
+    }
+    rows = []
+    with open(work / "servers.log", "w") as log:
+        ours = start("wsgi:app", 8201, env, log)
+        theirs = start(
+            "addok",
+            8202,
+            env,
+            log,
+            command=[
+                str(ADDOK_VENV / "bin" / "gunicorn"),
+                "-w",
+                workers,
+                "-b",
+                "127.0.0.1:8202",
+                "addok.http.wsgi:application",
+            ],
+        )
+        try:
+            for c in connections:
+                a = wrk("http://127.0.0.1:8201", c, duration, str(scripts["sitedir"]))
+                b = wrk("http://127.0.0.1:8202", c, duration, str(scripts["addok"]))
+                rows.append((c, a, b))
+        finally:
+            stop(ours)
+            stop(theirs)
+    return rows, workers
+
+
+def run_addok(work: Path, http: dict | None = None):
+    if not (ADDOK_VENV / "bin" / "gunicorn").exists():
         subprocess.run([sys.executable, "-m", "venv", str(ADDOK_VENV)], check=True)
-        subprocess.run([str(ADDOK_VENV / "bin" / "pip"), "install", "-q", *ADDOK_PINS], check=True)
+        subprocess.run(
+            [str(ADDOK_VENV / "bin" / "pip"), "install", "-q", *ADDOK_PINS, "gunicorn==27.0.1"],
+            check=True,
+        )
     redis = subprocess.Popen(
         [
             "redis-server",
@@ -166,7 +222,9 @@ def run_addok(work: Path):
             check=True,
         )
         data = json.loads(out.read_text(encoding="utf-8"))
-        return [(a["ids"], a["seconds"]) for a in data["answers"]], data["index_seconds"]
+        answers = [(a["ids"], a["seconds"]) for a in data["answers"]]
+        rows = http_compare(work, config, **http) if http else None
+        return answers, data["index_seconds"], rows
     finally:
         redis.terminate()
         redis.wait(timeout=30)
@@ -195,14 +253,29 @@ def report(name, queries, answers):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-addok", action="store_true")
+    parser.add_argument(
+        "--http-duration",
+        type=int,
+        default=20,
+        help="seconds of wrk per engine and concurrency; 0 skips HTTP",
+    )
+    parser.add_argument("--connections", type=int, nargs="+", default=[1, 8])
     args = parser.parse_args()
+    http_rows = None
     queries = load_queries()
     work = Path(tempfile.mkdtemp(prefix="sitedir-places-"))
     results, startups = [], {}
     answers, startups["sitedir"] = run_sitedir(queries)
     results.append(report("sitedir", queries, answers))
     if not args.skip_addok:
-        answers, startups["addok (import + ngrams)"] = run_addok(work)
+        http = None
+        if args.http_duration:
+            http = {
+                "queries": queries,
+                "duration": args.http_duration,
+                "connections": args.connections,
+            }
+        answers, startups["addok (import + ngrams)"], http_rows = run_addok(work, http)
         results.append(report("addok 1.3.2 + addok-fr + addok-france", queries, answers))
     shutil.rmtree(work, ignore_errors=True)
 
@@ -231,6 +304,25 @@ def main() -> int:
     print()
     for name, seconds in startups.items():
         print(f"start-up, {name}: {seconds:.2f} s")
+    if http_rows:
+        rows, workers = http_rows
+        print()
+        print(
+            f"HTTP, gunicorn with {workers} sync workers each, {args.http_duration} s per run,"
+            " wrk rotating through the same queries:"
+        )
+        print()
+        print(
+            "| connections | sitedir req/s | addok req/s | ratio | sitedir p50 / p99 ms |"
+            " addok p50 / p99 ms | errors (sitedir/addok) |"
+        )
+        print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for c, a, b in rows:
+            print(
+                f"| {c} | {a['rps']:.0f} | {b['rps']:.0f} | {a['rps'] / b['rps']:.1f} | "
+                f"{a['p50']:.2f} / {a['p99']:.2f} | {b['p50']:.2f} / {b['p99']:.2f} | "
+                f"{a['errors']}/{b['errors']} |"
+            )
     return 0
 
 
