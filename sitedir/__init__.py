@@ -13,6 +13,7 @@ from sitedir.problems import ProblemApi
 from sitedir.request_log import register_request_log
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+FIRST_REVISION = "1209f3de6252"  # the directory tables, as db.create_all() used to make them
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -62,6 +63,9 @@ def register_blueprints(app: Flask, api: ProblemApi) -> None:
 
     register_directory(api)
     app.register_blueprint(health_blp)
+    from sitedir.widget import blp as widget_blp
+
+    app.register_blueprint(widget_blp)
     assets = swagger_ui_bundle.swagger_ui_path
 
     # The interactive docs' JS and CSS come from a pinned package, never a CDN.
@@ -78,12 +82,20 @@ def register_commands(app: Flask) -> None:
 
 def prepare_database(app: Flask) -> None:
     """Bring the schema up to date (Alembic) and seed an empty database; never overwrite data."""
-    from flask_migrate import upgrade
+    from alembic.migration import MigrationContext
+    from flask_migrate import stamp, upgrade
+    from sqlalchemy import inspect
     from sqlalchemy.exc import IntegrityError
 
     from sitedir.seeding import seed_if_empty
 
     with app.app_context():
+        with db.engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+            revision = MigrationContext.configure(connection).get_current_revision()
+        if "site" in tables and revision is None:
+            # A database made before migrations existed: adopt it as the first revision.
+            stamp(directory=MIGRATIONS_DIR, revision=FIRST_REVISION)
         upgrade(directory=MIGRATIONS_DIR)
         try:
             counts = seed_if_empty(app.config["SEEDS_DIR"])

@@ -29,3 +29,21 @@ def test_db_upgrade_on_an_existing_database_changes_nothing(tmp_path):
 
         assert db.session.scalar(db.select(db.func.count()).select_from(Site)) == 9
         db.engine.dispose()
+
+
+def test_a_database_made_before_migrations_is_adopted(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    from flask import Flask
+
+    old = Flask("old")
+    old.config["SQLALCHEMY_DATABASE_URI"] = url
+    db.init_app(old)
+    with old.app_context():
+        import sitedir.models  # noqa: F401 - the tables
+
+        db.create_all()
+        db.engine.dispose()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context(), db.engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_revision() is not None
+        db.engine.dispose()

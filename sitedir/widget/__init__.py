@@ -1,0 +1,117 @@
+"""The public search page (/), the embeddable frame (/widget/frame) and its embed script."""
+
+import json
+import re
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+
+from sitedir.directory.sites import filter_rows
+from sitedir.directory.snapshot import current_snapshot
+from sitedir.i18n import current_language
+from sitedir.widget.projection import HEIGHT, NORTH, SCALE, STANDARD_PARALLEL, WEST, project
+from sitedir.widget.strings import strings_for
+
+STATIC = Path(__file__).with_name("static")
+MAP = json.loads((Path(__file__).with_name("data") / "france.json").read_text(encoding="utf-8"))
+
+blp = Blueprint(
+    "widget",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/widget/static",
+)
+
+# The frame is made to be embedded anywhere; the home page only by itself.
+FRAME_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors *"
+)
+ACCENT = re.compile(r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$")
+REGION = re.compile(r"^\d{2,3}$")
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def _options() -> dict:
+    """Read the widget's options from the query string; ignore what is malformed."""
+    args = request.args
+    limit = args.get("limit", "3")
+    return {
+        "study": args.get("study")
+        if SLUG.match(args.get("study", ""))
+        else current_app.config["DEFAULT_STUDY"],
+        "region": args.get("region") if REGION.match(args.get("region", "")) else "",
+        "limit": int(limit) if limit.isdigit() and 1 <= int(limit) <= 10 else 3,
+        "accent": args.get("accent") if ACCENT.match(args.get("accent", "")) else "",
+    }
+
+
+def _markers(options: dict) -> list[dict]:
+    rows = filter_rows(
+        current_snapshot().rows, study=options["study"], region=options["region"] or None
+    )
+    markers = []
+    for row in rows:
+        x, y = project(row.latitude, row.longitude)
+        markers.append({"id": row.id, "x": round(x, 1), "y": round(y, 1), "site": row.data})
+    return markers
+
+
+def _page(embedded: bool):
+    lang = current_language()
+    options = _options()
+    study = None
+    if not embedded:
+        from sitedir.extensions import db
+        from sitedir.models import Study
+
+        study = db.session.scalar(db.select(Study).where(Study.slug == options["study"]))
+    strings = strings_for(lang)
+    html = render_template(
+        "widget/page.html",
+        lang=lang,
+        s=strings,
+        embedded=embedded,
+        options=options,
+        study=study,
+        markers=_markers(options),
+        map=MAP,
+        projection={
+            "west": WEST,
+            "north": NORTH,
+            "scale": SCALE,
+            "k": STANDARD_PARALLEL,
+            "width": MAP["width"],
+            "height": HEIGHT,
+        },
+    )
+    response = current_app.response_class(html, mimetype="text/html")
+    if embedded:
+        response.headers["Content-Security-Policy"] = FRAME_CSP
+    response.headers["Content-Language"] = lang
+    response.vary.add("Accept-Language")
+    return response
+
+
+@blp.get("/")
+def home():
+    """The directory, full size: what a referring doctor opens."""
+    return _page(embedded=False)
+
+
+@blp.get("/widget/frame")
+def frame():
+    """The same search, compact, for the iframe that embed.js inserts."""
+    return _page(embedded=True)
+
+
+@blp.get("/widget/embed.js")
+def embed():
+    """The one script a host page includes: it inserts and sizes the iframe."""
+    if not (STATIC / "embed.js").exists():
+        abort(404)
+    response = send_from_directory(STATIC, "embed.js", max_age=3600)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

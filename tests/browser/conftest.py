@@ -1,0 +1,146 @@
+"""Browser fixtures: the app on a live localhost server, a host page on another origin,
+and Debian's Chromium driven by Playwright (never a downloaded browser).
+
+Without Chromium these tests are skipped; in CI (CI=true) they fail instead.
+"""
+
+import os
+import shutil
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from sitedir import create_app
+
+HERE = Path(__file__).resolve().parent
+ARTIFACTS = HERE.parent.parent / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _need(condition: bool, why: str):
+    if not condition:
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless, through Playwright."""
+    _need(Path(CHROMIUM).exists(), "Debian's chromium is not installed (apt-get install chromium)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source():
+    """axe-core's script, from the pinned npm package in this folder."""
+    path = HERE / "node_modules" / "axe-core" / "axe.min.js"
+    if not path.exists():
+        _need(shutil.which("npm") is not None, "npm is needed to install axe-core")
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True)
+    return path.read_text(encoding="utf-8")
+
+
+class LiveServer:
+    """A WSGI app served from a thread on 127.0.0.1, on a free port."""
+
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def live(tmp_path):
+    """sitedir, seeded, on a temporary SQLite file, served on localhost."""
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite3'}", "ACCESS_LOG": False}
+    )
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+HOST_PAGE = """<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Réseau lupus — page hôte</title>
+<meta http-equiv="Content-Security-Policy"
+      content="default-src 'self'; script-src 'self' {app}; frame-src {app}; style-src 'self'">
+</head><body>
+<h1>Un réseau régional</h1>
+<p>Premier widget, en français, limité à la région 84 :</p>
+<script src="{app}/widget/embed.js" data-study="cart-lupus" data-lang="fr" data-region="84"
+        data-limit="3" async></script>
+<p>Second widget, en anglais, sans région :</p>
+<script src="{app}/widget/embed.js" data-lang="en" data-accent="#6a1b9a" async></script>
+<p>Fin de la page hôte.</p>
+</body></html>
+"""
+
+
+@pytest.fixture
+def host_page(live):
+    """A page on another origin (another port) that embeds two widgets, under a strict CSP."""
+    body = HOST_PAGE.format(app=live.url).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+@pytest.fixture
+def page_factory(browser):
+    """New pages that record every request, so a test can assert none left 127.0.0.1."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**options)
+        contexts.append(context)
+        page = context.new_page()
+        page.requested = []
+        context.on("request", lambda request: page.requested.append(request.url))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a screenshot under test-artifacts/ (git-ignored) and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path

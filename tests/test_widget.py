@@ -1,0 +1,83 @@
+"""The home page, the frame and embed.js, through the Flask test client."""
+
+from pathlib import Path
+
+from sitedir.extensions import db
+from sitedir.models import Institution, Site
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_home_page_in_french_by_default(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert '<html lang="fr">' in html
+    assert "Commune ou code postal du patient" in html
+    assert "investigateur du centre qui décide" in html  # the disclaimer
+    assert html.count('class="marker') == 9
+    assert "Set-Cookie" not in response.headers
+
+
+def test_english_on_request(client):
+    html = client.get("/?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in html and "town or postcode" in html
+    html = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.8"}).get_data(as_text=True)
+    assert '<html lang="en">' in html
+
+
+def test_every_string_exists_in_both_languages():
+    from sitedir.widget.strings import STRINGS
+
+    for key, (fr, en) in STRINGS.items():
+        assert fr and en, key
+
+
+def test_frame_is_embeddable_with_a_strict_csp_and_no_cookie(client):
+    response = client.get("/widget/frame?lang=fr&region=84")
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors *" in csp and "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "Set-Cookie" not in response.headers
+    assert response.get_data(as_text=True).count('class="marker') == 1
+
+
+def test_home_page_may_not_be_framed_by_others(client):
+    assert "frame-ancestors 'self'" in client.get("/").headers["Content-Security-Policy"]
+
+
+def test_no_inline_script_and_no_third_party_resource(client):
+    html = client.get("/").get_data(as_text=True)
+    for line in html.splitlines():
+        if "<script" in line:
+            assert 'src="/widget/static/' in line or 'type="application/json"' in line
+    assert "http://" not in html and "https://" not in html
+
+
+def test_malformed_options_are_ignored(client):
+    html = client.get(
+        "/widget/frame?accent=red;}body{display:none&region=<b>&limit=999&study=../x"
+    ).get_data(as_text=True)
+    assert 'data-accent=""' in html
+    assert 'data-region=""' in html
+    assert 'data-limit="3"' in html
+    assert 'data-study="cart-lupus"' in html
+
+
+def test_embed_script_is_small_javascript(client):
+    response = client.get("/widget/embed.js")
+    assert response.status_code == 200
+    assert response.mimetype in ("text/javascript", "application/javascript")
+    assert len(response.get_data()) <= 5 * 1024
+    response.close()
+
+
+def test_site_names_are_escaped(app, client):
+    with app.app_context():
+        site = db.session.scalar(db.select(Site).where(Site.slug == "clermont-ferrand"))
+        db.session.get(Institution, site.institution_id).site_name = "<img src=x onerror=alert(1)>"
+        site.status_reason = None
+        db.session.commit()
+    html = client.get("/").get_data(as_text=True)
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
