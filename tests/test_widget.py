@@ -39,7 +39,9 @@ def test_frame_is_embeddable_with_a_strict_csp_and_no_cookie(client):
     assert "frame-ancestors *" in csp and "script-src 'self'" in csp
     assert "unsafe-inline" not in csp
     assert "Set-Cookie" not in response.headers
-    assert response.get_data(as_text=True).count('class="marker') == 1
+    html = response.get_data(as_text=True)
+    assert html.count('class="marker') == 1
+    assert "investigateur du centre qui décide" in html  # the disclaimer, folded away
 
 
 def test_home_page_may_not_be_framed_by_others(client):

@@ -62,12 +62,10 @@ def _markers(options: dict) -> list[dict]:
 def _page(embedded: bool):
     lang = current_language()
     options = _options()
-    study = None
-    if not embedded:
-        from sitedir.extensions import db
-        from sitedir.models import Study
+    from sitedir.extensions import db
+    from sitedir.models import Study
 
-        study = db.session.scalar(db.select(Study).where(Study.slug == options["study"]))
+    study = db.session.scalar(db.select(Study).where(Study.slug == options["study"]))
     strings = strings_for(lang)
     html = render_template(
         "widget/page.html",
