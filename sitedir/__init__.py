@@ -3,13 +3,14 @@
 import os
 
 import swagger_ui_bundle
-from flask import Flask, send_from_directory
+from flask import Flask, request, send_from_directory
 
 from sitedir import config as settings
 from sitedir.caching import register_caching
 from sitedir.extensions import cors, db, migrate
 from sitedir.headers import register_security_headers
 from sitedir.problems import ProblemApi
+from sitedir.ratelimit import limiter, register_rate_limits
 from sitedir.request_log import register_request_log
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
@@ -49,20 +50,33 @@ def register_extensions(app: Flask) -> None:
             timeout=app.config["GEOCODER_TIMEOUT"],
         )
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
-    # Public reads are embedded on other sites (the widget); nothing else crosses origins.
+    register_rate_limits(app)
+
+    # Registered before CORS, so it runs after it: writes never get cross-origin headers.
+    @app.after_request
+    def _no_cors_on_writes(response):
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            response.headers.pop("Access-Control-Allow-Origin", None)
+        return response
+
+    # Public reads are embedded on other sites (the widget); nothing else crosses origins
+    # (the audit log is admin-only).
     cors.init_app(
         app,
-        resources={r"/api/v1/*": {"origins": "*", "methods": ["GET", "HEAD"]}},
+        resources={r"/api/v1/(?!audit).*": {"origins": "*", "methods": ["GET", "HEAD"]}},
         send_wildcard=True,
     )
 
 
 def register_blueprints(app: Flask, api: ProblemApi) -> None:
+    from sitedir.admin import register_admin
     from sitedir.directory import register_directory
     from sitedir.health import blp as health_blp
 
     register_directory(api)
+    register_admin(app, api)
     app.register_blueprint(health_blp)
+    limiter.exempt(health_blp)
     from sitedir.widget import blp as widget_blp
 
     app.register_blueprint(widget_blp)

@@ -36,6 +36,17 @@ def from_environment(instance_path: str) -> dict:
         "SEED_ON_START": _bool("SITEDIR_SEED_ON_START", True),
         "DEFAULT_STUDY": os.environ.get("SITEDIR_DEFAULT_STUDY", "cart-lupus"),
         "REDIS_URL": os.environ.get("REDIS_URL"),
+        # Admin sessions: HttpOnly, SameSite=Strict, Secure unless explicitly turned off
+        # (only for plain-http development on 127.0.0.1).
+        "SESSION_COOKIE_SECURE": _bool("SITEDIR_SECURE_COOKIES", True),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Strict",
+        "SESSION_COOKIE_NAME": "sitedir_admin",
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "RATELIMIT_ENABLED": _bool("SITEDIR_RATELIMIT", True),
+        "RATELIMIT_PUBLIC": os.environ.get("SITEDIR_RATELIMIT_PUBLIC", "600 per minute"),
+        "RATELIMIT_ADMIN": os.environ.get("SITEDIR_RATELIMIT_ADMIN", "60 per minute"),
+        "RATELIMIT_LOGIN": os.environ.get("SITEDIR_RATELIMIT_LOGIN", "10 per minute"),
         # Online geocoding of street addresses: "" (off, the default), "ban" or "nominatim".
         "GEOCODER": os.environ.get("SITEDIR_GEOCODER", ""),
         "GEOCODER_DOMAIN": os.environ.get("SITEDIR_GEOCODER_DOMAIN") or None,

@@ -126,6 +126,11 @@ class Site(Provenance, db.Model):
         return is_open(self.status)
 
     @property
+    def etag(self) -> str:
+        """The site's entity tag: its id and version, which every write bumps."""
+        return f"{self.slug}-v{self.version}"
+
+    @property
     def name(self) -> str:
         """The hospital and, where it has several, the physical site."""
         inst = self.institution

@@ -89,7 +89,7 @@ def test_an_unreachable_service_is_a_503_with_retry_after():
     client = _app("127.0.0.1:9").test_client()  # nothing listens on the discard port
     response = client.get("/api/v1/nearest?address=58 rue Montalembert")
     body = assert_problem(response, 503)
-    assert response.headers["Retry-After"] == "30"
+    assert int(response.headers["Retry-After"]) >= 30
     assert "réessayez" in body["detail"]
 
 

@@ -60,4 +60,5 @@ class SiteItem(MethodView):
         )
         if site is None:
             abort(404, message=t(f"Centre inconnu : {site_id!r}.", f"Unknown site: {site_id!r}."))
-        return site
+        # The version-based ETag that writers send back in If-Match.
+        return site, 200, {"ETag": f'"{site.etag}"'}

@@ -1,0 +1,142 @@
+"""Who is asking: bearer tokens (hashed), argon2 passwords, and the audit trail."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import g, request
+from flask_smorest import abort
+
+from sitedir.admin.models import NETWORK_ADMIN, Account, ApiToken, AuditEvent
+from sitedir.extensions import db
+from sitedir.i18n import t
+
+TOKEN_PREFIX = "sd_"  # noqa: S105 - a marker for scanners, not a secret
+DEFAULT_TOKEN_DAYS = 90
+_hasher = PasswordHasher()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything here is stored in UTC.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def hash_token(token: str) -> str:
+    """Tokens are 256 random bits: a plain SHA-256 is enough to store them safely."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(account: Account, days: int = DEFAULT_TOKEN_DAYS, name: str | None = None):
+    """Create a token for `account`; return (the ApiToken row, the token, shown once)."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        account=account,
+        name=name,
+        token_hash=hash_token(token),
+        created_at=now(),
+        expires_at=now() + timedelta(days=days),
+    )
+    db.session.add(row)
+    return row, token
+
+
+def hash_password(password: str) -> str:
+    """Return the argon2 hash of a password."""
+    return _hasher.hash(password)
+
+
+def check_password(account: Account | None, password: str) -> bool:
+    """True when the password is the account's; constant work whether or not it exists."""
+    stored = account.password_hash if account is not None else None
+    try:
+        _hasher.verify(stored or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return stored is not None and account.active
+
+
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The account behind a request, and how it proved it (token:<id> or session)."""
+
+    account: Account
+    via: str
+
+
+def _unauthorized(detail_fr: str, detail_en: str):
+    abort(
+        401,
+        message=t(detail_fr, detail_en),
+        headers={"WWW-Authenticate": 'Bearer realm="sitedir", error="invalid_token"'},
+    )
+
+
+def bearer_principal() -> Principal:
+    """Return the principal of the request's bearer token, or answer 401."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        abort(
+            401,
+            message=t("Jeton d'accès requis.", "An access token is required."),
+            headers={"WWW-Authenticate": 'Bearer realm="sitedir"'},
+        )
+    row = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+    if row is None:
+        _unauthorized("Jeton inconnu.", "Unknown token.")
+    if row.revoked_at is not None:
+        _unauthorized("Ce jeton a été révoqué.", "This token was revoked.")
+    if _aware(row.expires_at) <= now():
+        _unauthorized("Ce jeton a expiré.", "This token has expired.")
+    if not row.account.active:
+        _unauthorized("Ce compte est désactivé.", "This account is disabled.")
+    row.last_used_at = now()
+    db.session.commit()
+    return Principal(row.account, f"token:{row.id}")
+
+
+def require_network_admin(principal: Principal) -> None:
+    """Answer 403 unless the principal is the network admin."""
+    if principal.account.role != NETWORK_ADMIN:
+        abort(403, message=t("Réservé à l'administration du réseau.", "Network admins only."))
+
+
+def require_site(principal: Principal, site) -> None:
+    """Answer 403 unless the principal may change this site."""
+    if not principal.account.may_change(site):
+        abort(
+            403,
+            message=t(
+                "Ce compte ne peut pas modifier ce centre.",
+                "This account may not change this site.",
+            ),
+        )
+
+
+def audit(principal: Principal | None, action: str, target: str, before=None, after=None):
+    """Append an audit event in the current transaction (committed with the change)."""
+    db.session.add(
+        AuditEvent(
+            at=now(),
+            account_id=principal.account.id if principal else None,
+            account_email=principal.account.email if principal else None,
+            via=principal.via if principal else "cli",
+            action=action,
+            target=target,
+            before=before,
+            after=after,
+            request_id=g.get("request_id"),
+        )
+    )

@@ -1,0 +1,167 @@
+"""Changes to the directory, each in one transaction with its history and audit event.
+
+Shared by the API (bearer tokens) and the admin page (sessions). Concurrent writers are
+serialised by the site's version: If-Match is checked first, and SQLAlchemy's version
+counter refuses an UPDATE based on a version someone else already replaced.
+"""
+
+from datetime import date
+
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from sitedir.admin.auth import Principal, audit, now
+from sitedir.extensions import db
+from sitedir.models import Contact, Institution, Site, StatusChange, Study
+
+SITE_FIELDS = (
+    "status",
+    "status_reason",
+    "status_since",
+    "expected_reopening",
+    "lead_department",
+    "status_confirmed_at",
+    "version",
+)
+CONTACT_FIELDS = ("role", "title", "name", "unit", "note_fr", "note_en", "email", "phone", "public")
+
+
+class StaleWrite(Exception):
+    """Someone else changed the site first: the caller's version is out of date."""
+
+
+def site_etag(site: Site) -> str:
+    """The site's entity tag: its id and version (changes with every write)."""
+    return site.etag
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def site_state(site: Site) -> dict:
+    """The site's editable fields, as the audit log keeps them."""
+    return {field: _plain(getattr(site, field)) for field in SITE_FIELDS}
+
+
+def contact_state(contact: Contact) -> dict:
+    return {"id": contact.id, **{field: getattr(contact, field) for field in CONTACT_FIELDS}}
+
+
+def _commit():
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise StaleWrite from exc
+
+
+def _touch(site: Site) -> None:
+    # A change to the site's contacts is a change to the site: bump its version, so
+    # its ETag and every process's snapshot see it.
+    flag_modified(site, "units")
+
+
+def change_site(site: Site, changes: dict, principal: Principal) -> None:
+    """Apply status and other field changes; a new status goes into the public history."""
+    before = site_state(site)
+    status = changes.get("status", site.status)
+    if status != site.status:
+        site.history.append(
+            StatusChange(
+                from_status=site.status,
+                to_status=status,
+                reason=changes.get("status_reason", site.status_reason),
+                changed_at=now(),
+            )
+        )
+        site.status_since = date.today()
+    for field, value in changes.items():
+        setattr(site, field, value)
+    if status == "recruiting" and "expected_reopening" not in changes:
+        site.expected_reopening = None  # reopened: nothing left to expect
+    db.session.flush()
+    audit(principal, "site.update", f"site:{site.slug}", before, site_state(site))
+    _commit()
+
+
+def confirm_site(site: Site, principal: Principal) -> None:
+    """Record that the site's status is still right, today."""
+    before = site_state(site)
+    site.status_confirmed_at = now()
+    db.session.flush()
+    audit(principal, "site.confirm", f"site:{site.slug}", before, site_state(site))
+    _commit()
+
+
+def add_contact(site: Site, data: dict, principal: Principal) -> Contact:
+    """Add a contact to the site, sourced to the admin who entered it."""
+    contact = Contact(
+        **data,
+        source=f"admin: {principal.account.email}",
+        verified=True,
+        last_verified_at=now(),
+    )
+    site.contacts.append(contact)
+    _touch(site)
+    db.session.flush()
+    audit(principal, "contact.create", f"site:{site.slug}", None, contact_state(contact))
+    _commit()
+    return contact
+
+
+def update_contact(site: Site, contact: Contact, data: dict, principal: Principal) -> None:
+    """Change a contact's fields; it is now as verified as the admin who changed it."""
+    before = contact_state(contact)
+    for field, value in data.items():
+        setattr(contact, field, value)
+    contact.source = f"admin: {principal.account.email}"
+    contact.verified = True
+    contact.last_verified_at = now()
+    _touch(site)
+    db.session.flush()
+    audit(principal, "contact.update", f"site:{site.slug}", before, contact_state(contact))
+    _commit()
+
+
+def delete_contact(site: Site, contact: Contact, principal: Principal) -> None:
+    """Remove a contact from the site (the audit log keeps what it held)."""
+    before = contact_state(contact)
+    db.session.delete(contact)
+    _touch(site)
+    db.session.flush()
+    audit(principal, "contact.delete", f"site:{site.slug}", before, None)
+    _commit()
+
+
+def create_site(data: dict, principal: Principal) -> Site:
+    """A new site joins a study, with its institution."""
+    institution_data = dict(data["institution"])
+    study = db.session.scalar(db.select(Study).where(Study.slug == data["study"]))
+    institution = Institution(
+        key=data["id"],
+        source=f"admin: {principal.account.email}",
+        verified=True,
+        last_verified_at=now(),
+        **institution_data,
+    )
+    site = Site(
+        slug=data["id"],
+        study=study,
+        institution=institution,
+        city=data["city"],
+        status=data["status"],
+        status_reason=data.get("status_reason"),
+        lead_department=data.get("lead_department"),
+        status_since=date.today(),
+        joined_on=date.today(),
+        units=[],
+        source=f"admin: {principal.account.email}",
+        verified=True,
+        last_verified_at=now(),
+    )
+    db.session.add(site)
+    db.session.flush()
+    audit(principal, "site.create", f"site:{site.slug}", None, site_state(site))
+    _commit()
+    return site

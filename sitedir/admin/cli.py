@@ -1,0 +1,123 @@
+"""`flask accounts ...` and `flask tokens ...`: admins and their API tokens."""
+
+import click
+from flask.cli import AppGroup
+
+from sitedir.admin.auth import DEFAULT_TOKEN_DAYS, audit, hash_password, issue_token, now
+from sitedir.admin.models import ROLES, SITE_ADMIN, Account, ApiToken
+from sitedir.extensions import db
+from sitedir.models import Site
+
+accounts_cli = AppGroup("accounts", help="Admin accounts.")
+tokens_cli = AppGroup("tokens", help="API tokens (shown once, stored hashed).")
+
+
+def _account(email: str) -> Account:
+    account = db.session.scalar(db.select(Account).where(Account.email == email.lower()))
+    if account is None:
+        raise click.ClickException(f"no account {email!r}")
+    return account
+
+
+@accounts_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--site", "sites", multiple=True, help="A site id (repeat for several).")
+@click.option("--password-stdin", is_flag=True, help="Read a password from standard input.")
+def create_account(email, role, sites, password_stdin):
+    """Create an admin account (token-only unless --password-stdin)."""
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise click.ClickException("not an email address")
+    if db.session.scalar(db.select(Account.id).where(Account.email == email)):
+        raise click.ClickException(f"{email} already exists")
+    if role == SITE_ADMIN and not sites:
+        raise click.ClickException("a site admin needs at least one --site")
+    found = db.session.scalars(db.select(Site).where(Site.slug.in_(sites))).all() if sites else []
+    missing = set(sites) - {s.slug for s in found}
+    if missing:
+        raise click.ClickException(f"unknown site(s): {', '.join(sorted(missing))}")
+    password = None
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\n")
+        if len(password) < 12:
+            raise click.ClickException("the password needs at least 12 characters")
+    account = Account(
+        email=email,
+        role=role,
+        created_at=now(),
+        sites=list(found),
+        password_hash=hash_password(password) if password else None,
+    )
+    db.session.add(account)
+    db.session.flush()
+    audit(
+        None,
+        "account.create",
+        f"account:{email}",
+        None,
+        {"role": role, "sites": sorted(sites), "password": bool(password)},
+    )
+    db.session.commit()
+    click.echo(f"created {email} ({role}{': ' + ', '.join(sorted(sites)) if sites else ''})")
+
+
+@accounts_cli.command("set-password")
+@click.argument("email")
+@click.password_option("--password", prompt="Nouveau mot de passe / new password")
+def set_password(email, password):
+    """Set (or replace) an account's password."""
+    if len(password) < 12:
+        raise click.ClickException("the password needs at least 12 characters")
+    account = _account(email)
+    account.password_hash = hash_password(password)
+    audit(None, "account.set_password", f"account:{account.email}")
+    db.session.commit()
+    click.echo(f"password set for {account.email}")
+
+
+@tokens_cli.command("create")
+@click.argument("email")
+@click.option("--days", default=DEFAULT_TOKEN_DAYS, show_default=True, type=click.IntRange(1, 3650))
+@click.option("--name", default=None, help="What the token is for.")
+def create_token(email, days, name):
+    """Create a token; it is printed once, alone on the last line."""
+    account = _account(email)
+    row, token = issue_token(account, days=days, name=name)
+    db.session.flush()
+    audit(
+        None,
+        "token.create",
+        f"account:{account.email}",
+        None,
+        {"token_id": row.id, "name": name, "days": days},
+    )
+    db.session.commit()
+    click.echo(f"token {row.id} for {account.email}, expires {row.expires_at:%Y-%m-%d}:")
+    click.echo(token)
+
+
+@tokens_cli.command("list")
+@click.argument("email")
+def list_tokens(email):
+    """List an account's tokens (never the tokens themselves)."""
+    for row in _account(email).tokens:
+        state = "revoked" if row.revoked_at else "active"
+        used = row.last_used_at.strftime("%Y-%m-%d %H:%M") if row.last_used_at else "never"
+        click.echo(
+            f"{row.id}\t{row.name or '-'}\t{state}\texpires {row.expires_at:%Y-%m-%d}"
+            f"\tlast used {used}"
+        )
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=int)
+def revoke_token(token_id):
+    """Revoke a token by its id."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None:
+        raise click.ClickException(f"no token {token_id}")
+    row.revoked_at = now()
+    audit(None, "token.revoke", f"account:{row.account.email}", None, {"token_id": token_id})
+    db.session.commit()
+    click.echo(f"token {token_id} revoked")

@@ -1,0 +1,77 @@
+"""Admin tables: accounts, API tokens (stored hashed) and the audit log."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sitedir.extensions import db
+from sitedir.models import Site
+
+NETWORK_ADMIN = "network_admin"
+SITE_ADMIN = "site_admin"
+ROLES = (NETWORK_ADMIN, SITE_ADMIN)
+
+account_site = Table(
+    "account_site",
+    db.Model.metadata,
+    Column("account_id", ForeignKey("account.id", ondelete="CASCADE"), primary_key=True),
+    Column("site_id", ForeignKey("site.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Account(db.Model):
+    """A person who may change the directory: the network admin, or a site's admin."""
+
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    # argon2 hash; null for a token-only account.
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    sites: Mapped[list[Site]] = relationship(secondary=account_site, order_by=Site.slug)
+    tokens: Mapped[list["ApiToken"]] = relationship(back_populates="account")
+
+    def may_change(self, site: Site) -> bool:
+        """True when this account may change this site."""
+        if not self.active:
+            return False
+        return self.role == NETWORK_ADMIN or any(s.id == site.id for s in self.sites)
+
+
+class ApiToken(db.Model):
+    """A bearer token: only its SHA-256 is kept; it expires and can be revoked."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), nullable=False, index=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    account: Mapped[Account] = relationship(back_populates="tokens")
+
+
+class AuditEvent(db.Model):
+    """Who changed what, when, from which token or session: before and after."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
+    account_email: Mapped[str | None] = mapped_column(String(254))
+    via: Mapped[str] = mapped_column(String(32), nullable=False)  # token:<id> | session | cli
+    action: Mapped[str] = mapped_column(String(64), nullable=False)
+    target: Mapped[str] = mapped_column(String(128), nullable=False)  # site:clermont-ferrand
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    request_id: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,131 @@
+"""What admin writes accept: every field bounded, typed and free of control characters."""
+
+import re
+from datetime import date
+
+import marshmallow as ma
+from marshmallow import validate
+
+from sitedir.schemas import DEPARTMENT_RE, INSEE_RE, REGION_RE, SLUG_RE
+from sitedir.seeding import CONTACT_ROLES
+from sitedir.statuses import STATUSES
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_control_characters(value: str) -> None:
+    """Refuse text holding control characters (a newline or a tab is fine)."""
+    if _CONTROL.search(value):
+        raise ma.ValidationError("control characters are not allowed")
+
+
+def text(max_length: int, **kwargs):
+    """A bounded, nullable free-text field."""
+    return ma.fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=max_length), no_control_characters],
+        **kwargs,
+    )
+
+
+def not_in_the_past(value: date) -> None:
+    if value < date.today():
+        raise ma.ValidationError("the expected reopening date is in the past")
+
+
+PHONE = validate.Regexp(r"^\+?[0-9 .()-]{6,20}$", error="not a phone number")
+
+
+class SitePatchSchema(ma.Schema):
+    """Any of a site's editable fields; at least one."""
+
+    status = ma.fields.String(validate=validate.OneOf(STATUSES))
+    status_reason = text(500)
+    expected_reopening = ma.fields.Date(allow_none=True, validate=not_in_the_past)
+    lead_department = text(200)
+
+    @ma.validates_schema
+    def something(self, data, **kwargs):
+        if not data:
+            raise ma.ValidationError("give at least one field to change", "_schema")
+
+
+class ContactInSchema(ma.Schema):
+    role = ma.fields.String(required=True, validate=validate.OneOf(CONTACT_ROLES))
+    title = text(16)
+    name = text(200)
+    unit = text(300)
+    note_fr = text(500)
+    note_en = text(500)
+    email = ma.fields.Email(allow_none=True, validate=validate.Length(max=254))
+    phone = ma.fields.String(allow_none=True, validate=PHONE)
+    public = ma.fields.Boolean(load_default=True)
+
+
+class ContactPatchSchema(ContactInSchema):
+    role = ma.fields.String(validate=validate.OneOf(CONTACT_ROLES))
+    public = ma.fields.Boolean()
+
+
+class ContactOutSchema(ma.Schema):
+    id = ma.fields.Integer()
+    role = ma.fields.String()
+    title = ma.fields.String(allow_none=True)
+    name = ma.fields.String(allow_none=True)
+    unit = ma.fields.String(allow_none=True)
+    note_fr = ma.fields.String(allow_none=True)
+    note_en = ma.fields.String(allow_none=True)
+    email = ma.fields.String(allow_none=True)
+    phone = ma.fields.String(allow_none=True)
+    public = ma.fields.Boolean()
+
+
+class InstitutionInSchema(ma.Schema):
+    name = ma.fields.String(
+        required=True, validate=[validate.Length(1, 200), no_control_characters]
+    )
+    site_name = text(200)
+    address = text(300)
+    postcode = ma.fields.String(allow_none=True, validate=validate.Regexp(r"^\d{5}$"))
+    city = ma.fields.String(
+        required=True, validate=[validate.Length(1, 100), no_control_characters]
+    )
+    insee = ma.fields.String(required=True, validate=validate.Regexp(INSEE_RE))
+    department = ma.fields.String(required=True, validate=validate.Regexp(DEPARTMENT_RE))
+    region = ma.fields.String(required=True, validate=validate.Regexp(REGION_RE))
+    latitude = ma.fields.Float(required=True, validate=validate.Range(-90, 90), allow_nan=False)
+    longitude = ma.fields.Float(required=True, validate=validate.Range(-180, 180), allow_nan=False)
+    website = ma.fields.Url(allow_none=True, validate=validate.Length(max=300))
+
+
+class NewSiteSchema(ma.Schema):
+    """A site joining a study: its hospital, where it is, and its status."""
+
+    id = ma.fields.String(
+        required=True, validate=[validate.Regexp(SLUG_RE), validate.Length(max=64)]
+    )
+    study = ma.fields.String(required=True, validate=validate.Regexp(SLUG_RE))
+    city = ma.fields.String(
+        required=True, validate=[validate.Length(1, 100), no_control_characters]
+    )
+    institution = ma.fields.Nested(InstitutionInSchema, required=True)
+    status = ma.fields.String(load_default="not_yet_recruiting", validate=validate.OneOf(STATUSES))
+    status_reason = text(500)
+    lead_department = text(200)
+
+
+class AuditQuerySchema(ma.Schema):
+    site = ma.fields.String(validate=validate.Regexp(SLUG_RE))
+    limit = ma.fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+
+
+class AuditEventSchema(ma.Schema):
+    id = ma.fields.Integer()
+    at = ma.fields.DateTime()
+    account_email = ma.fields.String(allow_none=True)
+    via = ma.fields.String()
+    action = ma.fields.String()
+    target = ma.fields.String()
+    before = ma.fields.Dict(allow_none=True)
+    after = ma.fields.Dict(allow_none=True)
+    request_id = ma.fields.String(allow_none=True)

@@ -1,0 +1,222 @@
+"""The admin page (/admin): server-rendered, French, sessions with CSRF-protected forms."""
+
+from functools import wraps
+
+import marshmallow as ma
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
+from sqlalchemy.orm import selectinload
+
+from sitedir.admin import changes
+from sitedir.admin.auth import Principal, check_password
+from sitedir.admin.forms import ContactForm, LoginForm, PostForm, StatusForm
+from sitedir.admin.models import NETWORK_ADMIN, Account
+from sitedir.admin.schemas import ContactInSchema, SitePatchSchema
+from sitedir.extensions import db
+from sitedir.models import Contact, Site
+from sitedir.ratelimit import limiter
+from sitedir.statuses import LABELS
+
+blp = Blueprint(
+    "admin",
+    __name__,
+    url_prefix="/admin",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
+
+
+def current_principal() -> Principal | None:
+    account_id = session.get("account_id")
+    account = db.session.get(Account, account_id) if account_id else None
+    if account is None or not account.active:
+        return None
+    return Principal(account, "session")
+
+
+def login_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        principal = current_principal()
+        if principal is None:
+            return redirect(url_for("admin.login"))
+        return view(principal, *args, **kwargs)
+
+    return wrapped
+
+
+def _site_for(principal: Principal, site_id: str) -> Site:
+    site = db.session.scalar(
+        db.select(Site).where(Site.slug == site_id).options(selectinload(Site.history))
+    )
+    if site is None:
+        abort(404)
+    if not principal.account.may_change(site):
+        abort(403)
+    return site
+
+
+@blp.after_request
+def _no_store(response):
+    # Admin pages show contact details that may be admin-only: never cache them.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@blp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        account = db.session.scalar(db.select(Account).where(Account.email == email))
+        if check_password(account, form.password.data):
+            session.clear()
+            session["account_id"] = account.id
+            session.permanent = True
+            return redirect(url_for("admin.index"))
+        flash("Adresse ou mot de passe incorrect.", "error")
+    return render_template("admin/login.html", form=form), 200 if not form.errors else 400
+
+
+@blp.post("/logout")
+def logout():
+    if PostForm().validate_on_submit():
+        session.clear()
+    return redirect(url_for("admin.login"))
+
+
+@blp.get("/")
+@login_required
+def index(principal):
+    if principal.account.role == NETWORK_ADMIN:
+        sites = db.session.scalars(db.select(Site).order_by(Site.slug)).all()
+    else:
+        sites = principal.account.sites
+    return render_template(
+        "admin/index.html", principal=principal, sites=sites, labels=LABELS, form=PostForm()
+    )
+
+
+@blp.route("/sites/<site_id>", methods=["GET", "POST"])
+@login_required
+def site(principal, site_id):
+    site = _site_for(principal, site_id)
+    form = StatusForm(obj=site if not PostForm().is_submitted() else None)
+    status = 200
+    if form.validate_on_submit():
+        if form.version.data != str(site.version):
+            flash("Ce centre a été modifié entre-temps : voici sa version actuelle.", "error")
+            status = 409
+        else:
+            data = {
+                "status": form.status.data,
+                "status_reason": form.status_reason.data or None,
+                "expected_reopening": form.expected_reopening.data,
+            }
+            try:
+                data = SitePatchSchema().load(
+                    {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
+                )
+                changes.change_site(site, data, principal)
+                flash("Statut enregistré.", "ok")
+                return redirect(url_for("admin.site", site_id=site.slug))
+            except ma.ValidationError as exc:
+                for messages in exc.messages.values():
+                    flash(" ".join(messages), "error")
+                status = 422
+            except changes.StaleWrite:
+                flash("Ce centre a été modifié entre-temps : voici sa version actuelle.", "error")
+                status = 409
+    elif form.errors:
+        status = 400
+    form.version.data = str(site.version)
+    return render_template(
+        "admin/site.html",
+        principal=principal,
+        site=site,
+        form=form,
+        labels=LABELS,
+        post=PostForm(),
+        contact_form=ContactForm(formdata=None),
+        contact_forms={c.id: ContactForm(formdata=None, obj=c) for c in site.contacts},
+    ), status
+
+
+@blp.post("/sites/<site_id>/confirm")
+@login_required
+def confirm(principal, site_id):
+    site = _site_for(principal, site_id)
+    if PostForm().validate_on_submit():
+        changes.confirm_site(site, principal)
+        flash("Merci : statut confirmé aujourd'hui.", "ok")
+    return redirect(url_for("admin.index"))
+
+
+def _contact_data(form: ContactForm) -> dict:
+    raw = {
+        "role": form.role.data,
+        "title": form.title.data or None,
+        "name": form.name.data or None,
+        "unit": form.unit.data or None,
+        "email": form.email.data or None,
+        "phone": form.phone.data or None,
+        "public": bool(form.public.data),
+    }
+    return ContactInSchema().load(raw)
+
+
+@blp.post("/sites/<site_id>/contacts")
+@login_required
+def add_contact(principal, site_id):
+    site = _site_for(principal, site_id)
+    form = ContactForm()
+    if form.validate_on_submit():
+        try:
+            changes.add_contact(site, _contact_data(form), principal)
+            flash("Contact ajouté.", "ok")
+        except ma.ValidationError as exc:
+            flash(" ".join(" ".join(m) for m in exc.messages.values()), "error")
+    else:
+        flash(
+            "Formulaire refusé : "
+            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            "error",
+        )
+    return redirect(url_for("admin.site", site_id=site.slug))
+
+
+@blp.post("/sites/<site_id>/contacts/<int:contact_id>")
+@login_required
+def edit_contact(principal, site_id, contact_id):
+    site = _site_for(principal, site_id)
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.site_id != site.id:
+        abort(404)
+    form = ContactForm()
+    if form.validate_on_submit():
+        try:
+            changes.update_contact(site, contact, _contact_data(form), principal)
+            flash("Contact modifié.", "ok")
+        except ma.ValidationError as exc:
+            flash(" ".join(" ".join(m) for m in exc.messages.values()), "error")
+    else:
+        flash(
+            "Formulaire refusé : "
+            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            "error",
+        )
+    return redirect(url_for("admin.site", site_id=site.slug))
+
+
+@blp.post("/sites/<site_id>/contacts/<int:contact_id>/delete")
+@login_required
+def remove_contact(principal, site_id, contact_id):
+    site = _site_for(principal, site_id)
+    contact = db.session.get(Contact, contact_id)
+    if contact is None or contact.site_id != site.id:
+        abort(404)
+    if PostForm().validate_on_submit():
+        changes.delete_contact(site, contact, principal)
+        flash("Contact supprimé.", "ok")
+    return redirect(url_for("admin.site", site_id=site.slug))

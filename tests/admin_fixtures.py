@@ -1,0 +1,55 @@
+"""Accounts and tokens for the admin tests, made with the app's own functions."""
+
+from datetime import timedelta
+
+import pytest
+
+from sitedir.admin.auth import hash_password, issue_token, now
+from sitedir.admin.models import NETWORK_ADMIN, SITE_ADMIN, Account
+from sitedir.extensions import db
+from sitedir.models import Site
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_account(email, role, site_slugs=(), password=None):
+    sites = db.session.scalars(db.select(Site).where(Site.slug.in_(site_slugs))).all()
+    account = Account(
+        email=email,
+        role=role,
+        created_at=now(),
+        sites=list(sites),
+        password_hash=hash_password(password) if password else None,
+    )
+    db.session.add(account)
+    return account
+
+
+@pytest.fixture
+def tokens(app):
+    """Bearer headers for each kind of caller the permission matrix needs."""
+    with app.app_context():
+        network = make_account("reseau@example.org", NETWORK_ADMIN, password=PASSWORD)
+        clermont = make_account(
+            "clermont@example.org", SITE_ADMIN, ["clermont-ferrand"], password=PASSWORD
+        )
+        nantes = make_account("nantes@example.org", SITE_ADMIN, ["nantes"])
+        made = {
+            "network": issue_token(network)[1],
+            "own": issue_token(clermont)[1],
+            "other": issue_token(nantes)[1],
+        }
+        expired_row, made["expired"] = issue_token(clermont)
+        expired_row.expires_at = now() - timedelta(minutes=1)
+        revoked_row, made["revoked"] = issue_token(clermont)
+        revoked_row.revoked_at = now()
+        db.session.commit()
+    headers = {name: {"Authorization": f"Bearer {token}"} for name, token in made.items()}
+    headers["none"] = {}
+    headers["bad"] = {"Authorization": "Bearer sd_not-a-real-token"}
+    return headers
+
+
+def etag(client, site="clermont-ferrand"):
+    """The site's current ETag, as a writer reads it."""
+    return client.get(f"/api/v1/sites/{site}").headers["ETag"]

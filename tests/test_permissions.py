@@ -1,0 +1,107 @@
+"""Every admin write x every kind of caller: the expected answer, and nothing else."""
+
+import pytest
+
+from tests.admin_fixtures import etag, tokens  # noqa: F401 - fixture
+
+CALLERS = ["none", "bad", "expired", "revoked", "other", "own", "network"]
+SITE = "clermont-ferrand"
+FUTURE = "2099-01-31"
+
+
+def _contact_id(client):
+    return client.get(f"/api/v1/sites/{SITE}").get_json()["contacts"][0]["id"]
+
+
+# (name, method, path, json, needs If-Match, success status, network admin only)
+WRITES = [
+    (
+        "patch site",
+        "patch",
+        f"/api/v1/sites/{SITE}",
+        {"status": "suspended", "status_reason": "Pause", "expected_reopening": FUTURE},
+        True,
+        200,
+        False,
+    ),
+    ("confirm", "post", f"/api/v1/sites/{SITE}/confirm", None, False, 200, False),
+    (
+        "add contact",
+        "post",
+        f"/api/v1/sites/{SITE}/contacts",
+        {"role": "referral_desk", "phone": "+33 4 00 00 00 00", "public": False},
+        False,
+        201,
+        False,
+    ),
+    (
+        "patch contact",
+        "patch",
+        f"/api/v1/sites/{SITE}/contacts/{{cid}}",
+        {"unit": "Médecine"},
+        False,
+        200,
+        False,
+    ),
+    ("delete contact", "delete", f"/api/v1/sites/{SITE}/contacts/{{cid}}", None, False, 204, False),
+    (
+        "new site",
+        "post",
+        "/api/v1/sites",
+        {
+            "id": "lyon",
+            "study": "cart-lupus",
+            "city": "Lyon",
+            "status": "not_yet_recruiting",
+            "institution": {
+                "name": "Hospices civils de Lyon",
+                "city": "Lyon",
+                "insee": "69383",
+                "department": "69",
+                "region": "84",
+                "latitude": 45.74,
+                "longitude": 4.88,
+            },
+        },
+        False,
+        201,
+        True,
+    ),
+    ("audit", "get", "/api/v1/audit", None, False, 200, True),
+]
+
+
+def expected(caller, success, network_only):
+    if caller in ("none", "bad", "expired", "revoked"):
+        return 401
+    if network_only and caller != "network":
+        return 403
+    if caller == "other":
+        return 403
+    return success
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize(
+    ("name", "method", "path", "body", "if_match", "success", "network_only"),
+    WRITES,
+    ids=[w[0] for w in WRITES],
+)
+def test_permission_matrix(
+    client, tokens, caller, name, method, path, body, if_match, success, network_only
+):
+    path = path.format(cid=_contact_id(client))
+    headers = dict(tokens[caller])
+    if if_match:
+        headers["If-Match"] = etag(client)
+    before = client.get(f"/api/v1/sites/{SITE}").get_json()
+    response = getattr(client, method)(path, json=body, headers=headers)
+    want = expected(caller, success, network_only)
+    assert response.status_code == want, response.get_data(as_text=True)
+    if want == 401:
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    if want >= 400:
+        assert response.mimetype == "application/problem+json"
+        after = client.get(f"/api/v1/sites/{SITE}").get_json()
+        assert after == before  # a refused write changes nothing
+    assert "Access-Control-Allow-Origin" not in response.headers
