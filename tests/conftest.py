@@ -14,6 +14,9 @@ from sitedir import create_app
 from sitedir.config import normalise_database_url
 from sitedir.extensions import db
 
+# Accounts and tokens for the admin tests (the `tokens` fixture).
+pytest_plugins = ["tests.admin_fixtures"]
+
 TEST_DATABASE_URL = normalise_database_url(os.environ.get("SITEDIR_TEST_DATABASE_URL", "sqlite://"))
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.admin_fixtures import etag, tokens  # noqa: F401 - fixture
+from tests.admin_fixtures import etag
 
 CALLERS = ["none", "bad", "expired", "revoked", "other", "own", "network"]
 SITE = "clermont-ferrand"
