@@ -10,7 +10,7 @@ from sitedir.caching import register_caching
 from sitedir.extensions import cors, db, migrate
 from sitedir.headers import register_security_headers
 from sitedir.problems import ProblemApi
-from sitedir.ratelimit import limiter, register_rate_limits
+from sitedir.ratelimit import apply_route_limits, register_rate_limits
 from sitedir.request_log import register_request_log
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
@@ -76,7 +76,7 @@ def register_blueprints(app: Flask, api: ProblemApi) -> None:
     register_directory(api)
     register_admin(app, api)
     app.register_blueprint(health_blp)
-    limiter.exempt(health_blp)
+    apply_route_limits(app)
     from sitedir.widget import blp as widget_blp
 
     app.register_blueprint(widget_blp)

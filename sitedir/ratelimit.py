@@ -2,29 +2,34 @@
 
 Counters live in Redis so that every process and every instance counts together; without
 REDIS_URL (a laptop) they are kept in memory. An exceeded limit is a 429 problem+json
-with Retry-After.
+with Retry-After. Each app gets its own Limiter (tests build many apps in one process).
 """
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 
-# Who is counted: the client's address (behind a proxy, gunicorn's forwarded_allow_ips
-# makes it the real client). Limits are strings like "300 per minute".
-DEFAULTS = {
-    "RATELIMIT_PUBLIC": "300 per minute",
-    "RATELIMIT_ADMIN": "60 per minute",
-    "RATELIMIT_LOGIN": "10 per minute",
-}
-
-
-def register_rate_limits(app: Flask) -> None:
-    """Bind the limiter to the app, with Redis or memory storage and the default limits."""
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
+def register_rate_limits(app: Flask) -> Limiter:
+    """Bind a limiter to the app: public default, stricter admin writes and logins."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_DEFAULT", app.config["RATELIMIT_PUBLIC"])
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "sitedir")
-    limiter.init_app(app)
+    # Who is counted: the client's address (behind a proxy, gunicorn's
+    # forwarded_allow_ips makes it the real client's).
+    limiter = Limiter(get_remote_address, app=app, headers_enabled=True)
+    app.extensions["sitedir_limiter"] = limiter
+    return limiter
+
+
+def apply_route_limits(app: Flask) -> None:
+    """Stricter limits where guessing or writing happens; none on health probes."""
+    from sitedir.admin import api, views
+    from sitedir.health import blp as health
+
+    limiter: Limiter = app.extensions["sitedir_limiter"]
+    # A route limit works through its wrapper, so the wrapped view replaces the registered one.
+    login = limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+    app.view_functions["admin.login"] = login(views.login)
+    limiter.limit(lambda: current_app.config["RATELIMIT_ADMIN"])(api.blp)
+    limiter.exempt(health)

@@ -61,6 +61,7 @@ def app(database_url):
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "test",
+            "RATELIMIT_ENABLED": False,  # tests/test_ratelimit.py turns them on
         }
     )
     yield app

@@ -15,7 +15,14 @@ from sitedir import create_app
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "150"))
 
-app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True, "ACCESS_LOG": False})
+app = create_app(
+    {
+        "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        "TESTING": True,
+        "ACCESS_LOG": False,
+        "RATELIMIT_ENABLED": False,
+    }
+)
 # As in production: an unexpected error becomes a 500 response, which the checks catch.
 app.config["PROPAGATE_EXCEPTIONS"] = False
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)

@@ -3,7 +3,7 @@
 from functools import wraps
 
 import marshmallow as ma
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from sqlalchemy.orm import selectinload
 
 from sitedir.admin import changes
@@ -13,7 +13,6 @@ from sitedir.admin.models import NETWORK_ADMIN, Account
 from sitedir.admin.schemas import ContactInSchema, SitePatchSchema
 from sitedir.extensions import db
 from sitedir.models import Contact, Site
-from sitedir.ratelimit import limiter
 from sitedir.statuses import LABELS
 
 blp = Blueprint(
@@ -64,7 +63,6 @@ def _no_store(response):
 
 
 @blp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
 def login():
     form = LoginForm()
     if form.validate_on_submit():

@@ -1,0 +1,49 @@
+"""Rate limits: 429 problem+json with Retry-After; stricter on logins; never on probes."""
+
+from sitedir import create_app
+from tests.conftest import assert_problem
+
+
+def _app(**config):
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            **config,
+        }
+    )
+
+
+def test_public_reads_are_limited_with_a_problem_and_retry_after():
+    client = _app(RATELIMIT_PUBLIC="3 per minute").test_client()
+    for _ in range(3):
+        assert client.get("/api/v1/sites").status_code == 200
+    response = client.get("/api/v1/sites")
+    body = assert_problem(response, 429)
+    assert int(response.headers["Retry-After"]) > 0
+    assert body["title"] == "Trop de requêtes"
+
+
+def test_health_probes_are_never_limited():
+    client = _app(RATELIMIT_PUBLIC="1 per minute").test_client()
+    assert all(client.get("/healthz").status_code == 200 for _ in range(5))
+
+
+def test_logins_are_limited_more_strictly():
+    app = _app(RATELIMIT_LOGIN="2 per minute", WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    wrong = {"email": "x@example.org", "password": "nope"}
+    first, second, third = (client.post("/admin/login", data=wrong) for _ in range(3))
+    # Wrong credentials re-render the form with a message, until the limit is reached.
+    assert first.status_code == second.status_code == 200
+    assert "Adresse ou mot de passe incorrect" in second.get_data(as_text=True)
+    assert_problem(third, 429)
+    assert client.get("/admin/login").status_code == 200  # reading the form is not counted
+
+
+def test_admin_api_has_its_own_stricter_limit():
+    client = _app(RATELIMIT_ADMIN="2 per minute").test_client()
+    codes = [client.get("/api/v1/audit").status_code for _ in range(3)]
+    assert codes == [401, 401, 429]  # guessing tokens is limited too
+    assert client.get("/api/v1/sites").status_code == 200  # public reads count apart
