@@ -9,11 +9,12 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from sitedir.directory.sites import filter_rows
 from sitedir.directory.snapshot import current_snapshot
 from sitedir.i18n import current_language
-from sitedir.widget.projection import HEIGHT, NORTH, SCALE, STANDARD_PARALLEL, WEST, project
+from sitedir.widget.projection import frames_for_browser, project
 from sitedir.widget.strings import strings_for
 
 STATIC = Path(__file__).with_name("static")
 MAP = json.loads((Path(__file__).with_name("data") / "france.json").read_text(encoding="utf-8"))
+REGION_NAMES = {r["code"]: r["name"] for r in MAP["regions"] + MAP["insets"]}
 
 blp = Blueprint(
     "widget",
@@ -54,8 +55,10 @@ def _markers(options: dict) -> list[dict]:
     )
     markers = []
     for row in rows:
-        x, y = project(row.latitude, row.longitude)
-        markers.append({"id": row.id, "x": round(x, 1), "y": round(y, 1), "site": row.data})
+        point = project(row.latitude, row.longitude)
+        # A site the map cannot show is still in the list beside it.
+        x, y = (round(point[0], 1), round(point[1], 1)) if point else (None, None)
+        markers.append({"id": row.id, "x": x, "y": y, "site": row.data})
     return markers
 
 
@@ -75,15 +78,9 @@ def _page(embedded: bool):
         options=options,
         study=study,
         markers=_markers(options),
+        region_name=REGION_NAMES.get(options["region"]),
         map=MAP,
-        projection={
-            "west": WEST,
-            "north": NORTH,
-            "scale": SCALE,
-            "k": STANDARD_PARALLEL,
-            "width": MAP["width"],
-            "height": HEIGHT,
-        },
+        frames=frames_for_browser(),
     )
     response = current_app.response_class(html, mimetype="text/html")
     if embedded:

@@ -14,6 +14,10 @@ STRINGS = {
     "search_label": ("Commune ou code postal du patient", "Patient's town or postcode"),
     "search_placeholder": ("ex. Vichy, 63000, Paris 13e", "e.g. Vichy, 63000, Paris 13e"),
     "search": ("Rechercher", "Search"),
+    "search_hint": (
+        "Flèches haut et bas pour parcourir les suggestions, Entrée pour choisir.",
+        "Up and down arrows browse the suggestions, Enter chooses.",
+    ),
     "suggestions": ("Suggestions", "Suggestions"),
     "searching": ("Recherche…", "Searching…"),
     "no_place": (
@@ -54,10 +58,16 @@ STRINGS = {
     "legend_open": ("ouvert aux inclusions", "recruiting"),
     "legend_closed": ("pas ouvert actuellement", "not recruiting now"),
     "legend_patient": ("commune du patient", "patient's town"),
+    "region_only": ("Centres de la région {region} seulement", "Sites in {region} only"),
+    "overseas.971": ("Guadeloupe", "Guadeloupe"),
+    "overseas.972": ("Martinique", "Martinique"),
+    "overseas.973": ("Guyane", "French Guiana"),
+    "overseas.974": ("La Réunion", "Réunion"),
+    "overseas.976": ("Mayotte", "Mayotte"),
     "sites_list": ("Les centres de l'essai", "The trial's sites"),
     "outside_map": (
-        "Commune hors de la carte (outre-mer) : distances données dans la liste.",
-        "Town outside the map (overseas): distances are in the list.",
+        "Commune hors de la carte : les distances sont dans la liste.",
+        "Town outside the map: distances are in the list.",
     ),
     "sources": (
         "Sources : communiqué du CHU de Clermont-Ferrand et connaissance institutionnelle "

@@ -88,6 +88,27 @@ def test_two_widgets_on_a_host_page(live, host_page, page_factory):
         outer = frame.evaluate("window.innerHeight")
         assert inner <= outer + 1
     screenshot(page, "host-page-two-widgets.png")
+    # A town outside the region is still found; the answer stays in the region.
+    french.locator("#place").fill("")
+    search_with_keyboard(french, page, "brest")
+    french.locator("#answer-title", has_text="Brest").wait_for()
+    assert french.locator("#results .site").count() == 1
+    assert "Clermont-Ferrand" in french.locator("#results .site h3").inner_text()
+    assert french.locator(".region.focus title").text_content() == "Auvergne-Rhône-Alpes"
+    assert_all_local(page)
+
+
+def test_an_overseas_town_is_drawn_in_its_inset(live, page_factory):
+    page = page_factory(locale="fr-FR", viewport={"width": 1100, "height": 900})
+    page.goto(live.url + "/")
+    search_with_keyboard(page, page, "97400")
+    assert "Saint-Denis" in page.locator("#answer-title").inner_text()
+    patient = page.locator("#patient").bounding_box()
+    reunion = page.locator(".inset", has_text="La Réunion").bounding_box()
+    assert reunion["x"] <= patient["x"] and patient["x"] + patient["width"] <= (
+        reunion["x"] + reunion["width"]
+    )
+    assert reunion["y"] <= patient["y"] <= reunion["y"] + reunion["height"]
     assert_all_local(page)
 
 

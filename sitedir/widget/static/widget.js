@@ -6,7 +6,7 @@
   if (!root) return;
   var cfg = root.dataset;
   var S = JSON.parse(document.getElementById("sitedir-strings").textContent);
-  var P = JSON.parse(document.getElementById("sitedir-projection").textContent);
+  var FRAMES = JSON.parse(document.getElementById("sitedir-frames").textContent);
   var input = document.getElementById("place");
   var list = document.getElementById("suggestions");
   var form = input.form;
@@ -28,6 +28,11 @@
     if (cls) node.className = cls;
     if (text !== undefined && text !== null) node.textContent = text;
     return node;
+  }
+  // The live region: always read out; shown only when it says more than the page does.
+  function say(text, quiet) {
+    status.classList.toggle("visually-hidden", !!quiet);
+    status.textContent = text;
   }
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (_, k) { return values[k]; });
@@ -72,7 +77,7 @@
     list.hidden = places.length === 0;
     input.setAttribute("aria-expanded", places.length ? "true" : "false");
     active = -1;
-    status.textContent = places.length ? fill(S.suggestion_count, { n: places.length }) : "";
+    say(places.length ? fill(S.suggestion_count, { n: places.length }) : "", true);
   }
   function suggest() {
     var q = input.value.trim();
@@ -170,25 +175,29 @@
     box.appendChild(aside);
   }
   function placePatient(origin, firstId) {
+    // The same frames as sitedir/widget/projection.py: the mainland, then each overseas inset.
     var marker = document.getElementById("patient");
-    var x = (origin.longitude - P.west) * P.scale * P.k;
-    var y = (P.north - origin.latitude) * P.scale;
-    var inside = x >= 0 && x <= P.width && y >= 0 && y <= P.height;
+    var lat = origin.latitude, lon = origin.longitude;
+    var f = FRAMES.filter(function (f) { return f.west <= lon && lon <= f.east && f.south <= lat && lat <= f.north; })[0];
+    var inside = !!f;
     marker.toggleAttribute("hidden", !inside);
-    if (inside) marker.setAttribute("transform", "translate(" + x.toFixed(1) + " " + y.toFixed(1) + ")");
+    if (inside) {
+      var x = f.x + (lon - f.west) * f.scale * f.k, y = f.y + (f.north - lat) * f.scale;
+      marker.setAttribute("transform", "translate(" + x.toFixed(1) + " " + y.toFixed(1) + ")");
+    }
     var sites = document.querySelectorAll(".marker");
     for (var i = 0; i < sites.length; i++) sites[i].classList.toggle("chosen", sites[i].getAttribute("data-site") === firstId);
     return inside;
   }
   function nearest(params, label) {
-    status.textContent = S.searching;
+    say(S.searching);
     params.limit = cfg.limit;
     params.study = cfg.study;
     if (cfg.region) params.region = cfg.region;
     api("/nearest", params).then(function (r) {
       if (!r.ok) {
         answer.hidden = true;
-        status.textContent = r.status === 404 || r.status === 422 || r.status === 400 ? S.no_place : S.error;
+        say(r.status === 404 || r.status === 422 || r.status === 400 ? S.no_place : S.error);
         return;
       }
       var data = r.body;
@@ -200,9 +209,9 @@
       if (!data.results.length) ol.appendChild(el("li", "none", S.no_open));
       answer.hidden = false;
       var inside = placePatient(data.origin, data.results.length ? data.results[0].id : null);
-      status.textContent = (data.results.length ? data.results[0].name + " — " + fill(S.distance, { km: km.format(data.results[0].distance_km) }) : S.no_open)
-        + (inside ? "" : " " + S.outside_map);
-    }).catch(function () { status.textContent = S.error; });
+      say((data.results.length ? data.results[0].name + " — " + fill(S.distance, { km: km.format(data.results[0].distance_km) }) : S.no_open)
+        + (inside ? "" : " " + S.outside_map), inside && data.results.length > 0);
+    }).catch(function () { say(S.error); });
   }
 
   /* ---- size the iframe to its content ---- */
