@@ -15,6 +15,8 @@ def register_rate_limits(app: Flask) -> Limiter:
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_DEFAULT", app.config["RATELIMIT_PUBLIC"])
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "sitedir")
+    # A moving window: no burst of twice the limit across a window's boundary.
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
     # Who is counted: the client's address (behind a proxy, gunicorn's
     # forwarded_allow_ips makes it the real client's).
     limiter = Limiter(get_remote_address, app=app, headers_enabled=True)
@@ -31,5 +33,6 @@ def apply_route_limits(app: Flask) -> None:
     # A route limit works through its wrapper, so the wrapped view replaces the registered one.
     login = limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
     app.view_functions["admin.login"] = login(views.login)
-    limiter.limit(lambda: current_app.config["RATELIMIT_ADMIN"])(api.blp)
+    # One budget for all admin routes: guessing tokens on one route spends it for all.
+    limiter.shared_limit(lambda: current_app.config["RATELIMIT_ADMIN"], scope="admin")(api.blp)
     limiter.exempt(health)

@@ -48,6 +48,16 @@ def contact_state(contact: Contact) -> dict:
     return {"id": contact.id, **{field: getattr(contact, field) for field in CONTACT_FIELDS}}
 
 
+def _flush():
+    # The version check runs with the UPDATE, at flush or at commit: a concurrent writer
+    # that got there first makes either one fail, and the whole change is rolled back.
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise StaleWrite from exc
+
+
 def _commit():
     try:
         db.session.commit()
@@ -80,7 +90,7 @@ def change_site(site: Site, changes: dict, principal: Principal) -> None:
         setattr(site, field, value)
     if status == "recruiting" and "expected_reopening" not in changes:
         site.expected_reopening = None  # reopened: nothing left to expect
-    db.session.flush()
+    _flush()
     audit(principal, "site.update", f"site:{site.slug}", before, site_state(site))
     _commit()
 
@@ -89,7 +99,7 @@ def confirm_site(site: Site, principal: Principal) -> None:
     """Record that the site's status is still right, today."""
     before = site_state(site)
     site.status_confirmed_at = now()
-    db.session.flush()
+    _flush()
     audit(principal, "site.confirm", f"site:{site.slug}", before, site_state(site))
     _commit()
 
@@ -104,7 +114,7 @@ def add_contact(site: Site, data: dict, principal: Principal) -> Contact:
     )
     site.contacts.append(contact)
     _touch(site)
-    db.session.flush()
+    _flush()
     audit(principal, "contact.create", f"site:{site.slug}", None, contact_state(contact))
     _commit()
     return contact
@@ -119,7 +129,7 @@ def update_contact(site: Site, contact: Contact, data: dict, principal: Principa
     contact.verified = True
     contact.last_verified_at = now()
     _touch(site)
-    db.session.flush()
+    _flush()
     audit(principal, "contact.update", f"site:{site.slug}", before, contact_state(contact))
     _commit()
 
@@ -129,7 +139,7 @@ def delete_contact(site: Site, contact: Contact, principal: Principal) -> None:
     before = contact_state(contact)
     db.session.delete(contact)
     _touch(site)
-    db.session.flush()
+    _flush()
     audit(principal, "contact.delete", f"site:{site.slug}", before, None)
     _commit()
 
@@ -161,7 +171,7 @@ def create_site(data: dict, principal: Principal) -> Site:
         last_verified_at=now(),
     )
     db.session.add(site)
-    db.session.flush()
+    _flush()
     audit(principal, "site.create", f"site:{site.slug}", None, site_state(site))
     _commit()
     return site
