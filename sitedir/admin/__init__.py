@@ -1,7 +1,7 @@
 """Admin: accounts and tokens, scoped writes with history and audit, the /admin page."""
 
-from flask import Flask
-from flask_wtf.csrf import CSRFProtect
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
 csrf = CSRFProtect()
 
@@ -20,5 +20,11 @@ def register_admin(app: Flask, api) -> None:
     # The API authenticates with a bearer header, which a browser never sends by itself:
     # no CSRF token there. Every form of the admin page needs one.
     csrf.exempt(api_blp)
+    app.register_error_handler(CSRFError, _refused_form)
     app.cli.add_command(accounts_cli)
     app.cli.add_command(tokens_cli)
+
+
+def _refused_form(error: CSRFError):
+    # Only the admin page's forms carry CSRF tokens: answer a person with a page, not JSON.
+    return render_template("admin/refused.html", reason=error.description), 400

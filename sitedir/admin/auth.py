@@ -23,7 +23,8 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(moment: datetime | None) -> datetime | None:
+def aware(moment: datetime | None) -> datetime | None:
+    """The moment with its UTC zone (SQLite hands back naive datetimes)."""
     # SQLite hands back naive datetimes; everything here is stored in UTC.
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
@@ -38,12 +39,13 @@ def hash_token(token: str) -> str:
 def issue_token(account: Account, days: int = DEFAULT_TOKEN_DAYS, name: str | None = None):
     """Create a token for `account`; return (the ApiToken row, the token, shown once)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    issued = now()
     row = ApiToken(
         account=account,
         name=name,
         token_hash=hash_token(token),
-        created_at=now(),
-        expires_at=now() + timedelta(days=days),
+        created_at=issued,
+        expires_at=issued + timedelta(days=days),
     )
     db.session.add(row)
     return row, token
@@ -98,7 +100,7 @@ def bearer_principal() -> Principal:
         _unauthorized("Jeton inconnu.", "Unknown token.")
     if row.revoked_at is not None:
         _unauthorized("Ce jeton a été révoqué.", "This token was revoked.")
-    if _aware(row.expires_at) <= now():
+    if aware(row.expires_at) <= now():
         _unauthorized("Ce jeton a expiré.", "This token has expired.")
     if not row.account.active:
         _unauthorized("Ce compte est désactivé.", "This account is disabled.")

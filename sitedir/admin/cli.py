@@ -1,9 +1,11 @@
 """`flask accounts ...` and `flask tokens ...`: admins and their API tokens."""
 
+import sys
+
 import click
 from flask.cli import AppGroup
 
-from sitedir.admin.auth import DEFAULT_TOKEN_DAYS, audit, hash_password, issue_token, now
+from sitedir.admin.auth import DEFAULT_TOKEN_DAYS, audit, aware, hash_password, issue_token, now
 from sitedir.admin.models import ROLES, SITE_ADMIN, Account, ApiToken
 from sitedir.extensions import db
 from sitedir.models import Site
@@ -39,7 +41,7 @@ def create_account(email, role, sites, password_stdin):
         raise click.ClickException(f"unknown site(s): {', '.join(sorted(missing))}")
     password = None
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\n")
+        password = sys.stdin.readline().rstrip("\n")
         if len(password) < 12:
             raise click.ClickException("the password needs at least 12 characters")
     account = Account(
@@ -102,7 +104,12 @@ def create_token(email, days, name):
 def list_tokens(email):
     """List an account's tokens (never the tokens themselves)."""
     for row in _account(email).tokens:
-        state = "revoked" if row.revoked_at else "active"
+        if row.revoked_at:
+            state = "revoked"
+        elif aware(row.expires_at) <= now():
+            state = "expired"
+        else:
+            state = "active"
         used = row.last_used_at.strftime("%Y-%m-%d %H:%M") if row.last_used_at else "never"
         click.echo(
             f"{row.id}\t{row.name or '-'}\t{state}\texpires {row.expires_at:%Y-%m-%d}"

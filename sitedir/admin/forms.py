@@ -11,32 +11,47 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import get_translations
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from sitedir.seeding import CONTACT_ROLES
 from sitedir.statuses import LABELS, STATUSES
+from sitedir.widget.strings import STRINGS
 
 
-class LoginForm(FlaskForm):
+class AdminForm(FlaskForm):
+    """A form of the admin page: its built-in messages in French, the page's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return get_translations(["fr"])
+
+
+class LoginForm(AdminForm):
     email = EmailField("Adresse e-mail", validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField("Mot de passe", validators=[DataRequired(), Length(max=1024)])
 
 
-class PostForm(FlaskForm):
+class PostForm(AdminForm):
     """A button that only needs its CSRF token (log out, confirm, delete)."""
 
 
-class StatusForm(FlaskForm):
+class StatusForm(AdminForm):
     version = HiddenField()
     status = SelectField(
-        "Statut", choices=[(s, LABELS[s][0]) for s in STATUSES], validators=[DataRequired()]
+        "Statut",
+        choices=[SelectChoice(s, LABELS[s][0]) for s in STATUSES],
+        validators=[DataRequired()],
     )
     status_reason = TextAreaField("Motif", validators=[Optional(), Length(max=500)])
     expected_reopening = DateField("Réouverture prévue", validators=[Optional()])
 
 
-class ContactForm(FlaskForm):
-    role = SelectField("Rôle", choices=[(r, r) for r in CONTACT_ROLES])
+class ContactForm(AdminForm):
+    role = SelectField(
+        "Rôle", choices=[SelectChoice(r, STRINGS[f"roles.{r}"][0]) for r in CONTACT_ROLES]
+    )
     title = StringField("Titre", validators=[Optional(), Length(max=16)])
     name = StringField("Nom", validators=[Optional(), Length(max=200)])
     unit = StringField("Unité", validators=[Optional(), Length(max=300)])

@@ -6,6 +6,7 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import validate
 
+from sitedir.i18n import t
 from sitedir.schemas import DEPARTMENT_RE, INSEE_RE, REGION_RE, SLUG_RE
 from sitedir.seeding import CONTACT_ROLES
 from sitedir.statuses import STATUSES
@@ -16,7 +17,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 def no_control_characters(value: str) -> None:
     """Refuse text holding control characters (a newline or a tab is fine)."""
     if _CONTROL.search(value):
-        raise ma.ValidationError("control characters are not allowed")
+        raise ma.ValidationError(
+            t("caractères de contrôle refusés", "control characters are not allowed")
+        )
 
 
 def text(max_length: int, **kwargs):
@@ -30,7 +33,12 @@ def text(max_length: int, **kwargs):
 
 def not_in_the_past(value: date) -> None:
     if value < date.today():
-        raise ma.ValidationError("the expected reopening date is in the past")
+        raise ma.ValidationError(
+            t(
+                "la date de réouverture prévue est passée",
+                "the expected reopening date is in the past",
+            )
+        )
 
 
 PHONE = validate.Regexp(r"^\+?[0-9 .()-]{6,20}$", error="not a phone number")
@@ -47,7 +55,10 @@ class SitePatchSchema(ma.Schema):
     @ma.validates_schema
     def something(self, data, **kwargs):
         if not data:
-            raise ma.ValidationError("give at least one field to change", "_schema")
+            raise ma.ValidationError(
+                t("indiquez au moins un champ à modifier", "give at least one field to change"),
+                "_schema",
+            )
 
 
 class ContactInSchema(ma.Schema):

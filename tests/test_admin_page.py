@@ -1,0 +1,212 @@
+"""The admin page (/admin) through a test client, CSRF on: sessions, scope, forms, escaping."""
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.admin_fixtures import PASSWORD
+
+SITE = "clermont-ferrand"
+FUTURE = (date.today() + timedelta(days=30)).isoformat()
+
+
+def csrf(page) -> str:
+    """The CSRF token of the first form of a page."""
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))[1]
+
+
+class HttpsClient(FlaskClient):
+    """A client over HTTPS, as in production, where the session cookie is Secure."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("base_url", "https://localhost")
+        # Browsers send the page's address; CSRF checks it over HTTPS.
+        kwargs.setdefault("headers", {}).setdefault("Referer", "https://localhost/admin/")
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def browser(app):
+    app.test_client_class = HttpsClient
+    return app.test_client()
+
+
+def login(client, email="clermont@example.org", password=PASSWORD):
+    form = client.get("/admin/login")
+    return client.post(
+        "/admin/login", data={"email": email, "password": password, "csrf_token": csrf(form)}
+    )
+
+
+def site_form(client, site=SITE, **changes):
+    page = client.get(f"/admin/sites/{site}")
+    text = page.get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"', text)[1]
+    return {"csrf_token": csrf(page), "version": version, "status": "recruiting", **changes}
+
+
+def public_site(client, site=SITE):
+    return client.get(f"/api/v1/sites/{site}").get_json()
+
+
+def test_login_sets_a_strict_secure_httponly_session(browser, tokens):
+    response = login(browser)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("sitedir_admin=")
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    page = browser.get("/admin/")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+
+
+def test_pages_need_a_session(browser, tokens):
+    for path in ("/admin/", f"/admin/sites/{SITE}"):
+        response = browser.get(path)
+        assert response.status_code == 302 and response.headers["Location"].endswith("/admin/login")
+
+
+def test_a_wrong_password_or_unknown_account_does_not_log_in(browser, tokens):
+    for email, password in [("clermont@example.org", "faux"), ("nobody@example.org", PASSWORD)]:
+        response = login(browser, email, password)
+        assert response.status_code == 200
+        assert "Adresse ou mot de passe incorrect" in response.get_data(as_text=True)
+        assert browser.get("/admin/").status_code == 302
+
+
+def test_a_token_only_account_cannot_log_in(browser, tokens):
+    assert login(browser, "nantes@example.org", "").status_code == 400  # password required
+    assert login(browser, "nantes@example.org", PASSWORD).status_code == 200
+    assert browser.get("/admin/").status_code == 302
+
+
+def test_a_form_without_its_csrf_token_is_refused(browser, tokens):
+    form = {"email": "clermont@example.org", "password": PASSWORD}
+    refused = browser.post("/admin/login", data=form)
+    assert refused.status_code == 400 and refused.mimetype == "text/html"
+    assert "rien n'a été enregistré" in refused.text
+    login(browser)
+    before = public_site(browser)
+    data = site_form(browser, status="suspended", status_reason="Sans jeton")
+    del data["csrf_token"]
+    assert browser.post(f"/admin/sites/{SITE}", data=data).status_code == 400
+    assert browser.post(f"/admin/sites/{SITE}/confirm").status_code == 400
+    assert public_site(browser) == before
+
+
+def test_a_site_admin_sees_and_changes_only_their_sites(browser, tokens):
+    login(browser)
+    index = browser.get("/admin/").get_data(as_text=True)
+    assert "Clermont-Ferrand" in index and "Nantes" not in index
+    assert browser.get("/admin/sites/nantes").status_code == 403
+    data = site_form(browser)  # a valid token, posted at another site
+    assert browser.post("/admin/sites/nantes", data=data).status_code == 403
+
+
+def test_the_network_admin_sees_every_site(browser, tokens):
+    login(browser, "reseau@example.org")
+    index = browser.get("/admin/").get_data(as_text=True)
+    for city in ("Bordeaux", "Clermont-Ferrand", "Marseille", "Nantes", "Strasbourg"):
+        assert city in index
+
+
+def test_pausing_from_the_page_reaches_the_public_answer_history_and_audit(browser, tokens):
+    login(browser)
+    data = site_form(
+        browser, status="suspended", status_reason="Pause des inclusions", expected_reopening=FUTURE
+    )
+    response = browser.post(f"/admin/sites/{SITE}", data=data)
+    assert response.status_code == 302
+    assert "Statut enregistré" in browser.get(f"/admin/sites/{SITE}").get_data(as_text=True)
+    site = public_site(browser)
+    assert (site["status"], site["expected_reopening"]) == ("suspended", FUTURE)
+    assert site["history"][0]["reason"] == "Pause des inclusions"
+    nearest = browser.get("/api/v1/nearest?q=Vichy&limit=1").get_json()
+    assert nearest["results"][0]["id"] != SITE
+    audit = browser.get("/api/v1/audit", headers=tokens["network"]).get_json()
+    assert audit[0]["via"] == "session" and audit[0]["account_email"] == "clermont@example.org"
+
+
+def test_a_stale_form_is_409_and_keeps_the_other_change(browser, client, tokens):
+    login(browser)
+    stale = site_form(browser, status="suspended", status_reason="Mon changement")
+    etag = client.get(f"/api/v1/sites/{SITE}").headers["ETag"]
+    client.patch(
+        f"/api/v1/sites/{SITE}",
+        json={"status_reason": "Changement d'un autre"},
+        headers={**tokens["network"], "If-Match": etag},
+    )
+    response = browser.post(f"/admin/sites/{SITE}", data=stale)
+    assert response.status_code == 409
+    assert "modifié entre-temps" in response.get_data(as_text=True)
+    site = public_site(browser)
+    assert (site["status"], site["status_reason"]) == ("recruiting", "Changement d'un autre")
+
+
+def test_invalid_values_are_refused_with_a_message_and_change_nothing(browser, tokens):
+    login(browser)
+    before = public_site(browser)
+    cases = [
+        (
+            {"expected_reopening": "2001-01-01", "status": "suspended"},
+            422,
+            "date de réouverture prévue est passée",
+        ),
+        ({"status": "paused"}, 400, "pas un choix valide"),
+        ({"status_reason": "x" * 501}, 400, "500"),
+        ({"status_reason": "cloche\x07"}, 422, "caractères de contrôle"),
+    ]
+    for changes, status, message in cases:
+        response = browser.post(f"/admin/sites/{SITE}", data=site_form(browser, **changes))
+        assert response.status_code == status, changes
+        assert message in response.get_data(as_text=True), changes
+    assert public_site(browser) == before
+
+
+def test_hostile_text_is_stored_and_shown_escaped(browser, tokens):
+    login(browser)
+    script = "<script>alert(1)</script>"
+    data = site_form(browser, status="suspended", status_reason=script)
+    assert browser.post(f"/admin/sites/{SITE}", data=data).status_code == 302
+    assert public_site(browser)["status_reason"] == script  # nothing lost
+    for path in (f"/admin/sites/{SITE}", "/admin/", "/"):
+        page = browser.get(path).get_data(as_text=True)
+        assert script not in page, path
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in browser.get(f"/admin/sites/{SITE}").text
+
+
+def test_confirm_from_the_index(browser, tokens):
+    login(browser)
+    index = browser.get("/admin/")
+    response = browser.post(f"/admin/sites/{SITE}/confirm", data={"csrf_token": csrf(index)})
+    assert response.status_code == 302
+    assert public_site(browser)["status_confirmed_at"].startswith(date.today().isoformat())
+
+
+def test_contacts_are_added_checked_and_removed(browser, tokens):
+    login(browser)
+    page = browser.get(f"/admin/sites/{SITE}")
+    token = csrf(page)
+    count = len(public_site(browser)["contacts"])
+    bad = {"csrf_token": token, "role": "referral_desk", "email": "pas un e-mail", "public": "y"}
+    browser.post(f"/admin/sites/{SITE}/contacts", data=bad)
+    assert len(public_site(browser)["contacts"]) == count
+    assert "Formulaire refusé" in browser.get(f"/admin/sites/{SITE}").text
+    good = {**bad, "email": "essai@example.org", "name": "Secrétariat <b>essai</b>"}
+    assert browser.post(f"/admin/sites/{SITE}/contacts", data=good).status_code == 302
+    contacts = public_site(browser)["contacts"]
+    added = next(c for c in contacts if c["email"] == "essai@example.org")
+    assert added["name"] == "Secrétariat <b>essai</b>"
+    assert "<b>essai</b>" not in browser.get(f"/admin/sites/{SITE}").text
+    delete = f"/admin/sites/{SITE}/contacts/{added['id']}/delete"
+    assert browser.post(delete, data={"csrf_token": token}).status_code == 302
+    assert len(public_site(browser)["contacts"]) == count
+
+
+def test_logout_ends_the_session(browser, tokens):
+    login(browser)
+    index = browser.get("/admin/")
+    response = browser.post("/admin/logout", data={"csrf_token": csrf(index)})
+    assert response.status_code == 302
+    assert browser.get("/admin/").status_code == 302
