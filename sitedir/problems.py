@@ -37,7 +37,10 @@ TITLES = {
 
 
 class InvalidParamSchema(ma.Schema):
-    name = ma.fields.String(metadata={"description": "The parameter or field at fault"})
+    name = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "The parameter or field at fault; null for the whole body"},
+    )
     location = ma.fields.String(
         data_key="in", metadata={"description": "query, json, path or header"}
     )
@@ -129,7 +132,10 @@ class ProblemApi(Api):
             if not detail:
                 detail = t(
                     "Certains paramètres sont invalides : ", "Some parameters are invalid: "
-                ) + "; ".join(f"{p['name']}: {p['reason']}" for p in invalid if p["name"])
+                ) + "; ".join(
+                    f"{p['name']}: {p['reason']}" if p["name"] else _whole_body(p["reason"])
+                    for p in invalid
+                )
         if status >= 500 and not (detail and data):
             # Not a deliberate abort(…, message=…): never leak internals to the client.
             original = getattr(error, "original_exception", None)
@@ -148,6 +154,12 @@ class ProblemApi(Api):
             invalid_params=invalid,
             suggestions=data.get("suggestions"),
         )
+
+
+def _whole_body(reason: str) -> str:
+    if reason == "Invalid JSON body.":  # webargs' words for a body that does not parse
+        return t("le corps de la requête n'est pas du JSON valide", "the body is not valid JSON")
+    return reason
 
 
 def _default_detail(status: int, error: HTTPException) -> str:

@@ -1,9 +1,21 @@
 """Marshmallow schemas: what goes in and out of the API, and so its OpenAPI contract."""
 
+from datetime import UTC
+
 import marshmallow as ma
 from marshmallow import validate
 
 from sitedir.statuses import FHIR_LOCATION_STATUS, LABELS, STATUSES
+
+
+class UtcDateTime(ma.fields.DateTime):
+    """A moment in RFC 3339 with its offset: SQLite hands back naive UTC datetimes."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
 
 INSEE_RE = r"^(\d{5}|2[AB]\d{3})$"
 REGION_RE = r"^\d{2}$"
@@ -14,7 +26,7 @@ SLUG_RE = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 class ProvenanceSchema(ma.Schema):
     source = ma.fields.String(metadata={"description": "Where the facts come from"})
     verified = ma.fields.Boolean(metadata={"description": "Checked by an admin"})
-    last_verified_at = ma.fields.DateTime(allow_none=True)
+    last_verified_at = UtcDateTime(allow_none=True)
 
 
 class LocalisedSchema(ma.Schema):
@@ -133,7 +145,7 @@ class SiteSchema(ma.Schema):
     status_since = ma.fields.Date(allow_none=True)
     status_reason = ma.fields.String(allow_none=True)
     expected_reopening = ma.fields.Date(allow_none=True)
-    status_confirmed_at = ma.fields.DateTime(allow_none=True)
+    status_confirmed_at = UtcDateTime(allow_none=True)
     joined_on = ma.fields.Date(allow_none=True)
     lead_department = ma.fields.String(allow_none=True)
     units = ma.fields.List(ma.fields.Nested(UnitSchema))
@@ -146,7 +158,7 @@ class StatusChangeSchema(ma.Schema):
     from_status = ma.fields.String(allow_none=True)
     to_status = ma.fields.String()
     reason = ma.fields.String(allow_none=True)
-    changed_at = ma.fields.DateTime()
+    changed_at = UtcDateTime()
 
 
 class SiteDetailSchema(SiteSchema):

@@ -1,5 +1,7 @@
 """Admin writes under /api/v1: bearer tokens, scoped to sites, If-Match on site changes."""
 
+from http import HTTPStatus
+
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
@@ -28,6 +30,24 @@ blp = Blueprint(
     description="Admin writes (bearer token; site admins only on their own sites)",
 )
 SECURITY = [{"bearerAuth": []}]
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The ETag of your last GET /api/v1/sites/{site_id} (412 if it changed).",
+}
+
+
+def errors(*codes: int):
+    """Document the problem+json answers an admin operation gives besides 422."""
+
+    def decorate(view):
+        for code in (401, 403, 429, *codes):
+            view = blp.alt_response(code, response=HTTPStatus(code).name)(view)
+        return view
+
+    return decorate
 
 
 @blp.before_request
@@ -74,7 +94,8 @@ def _site_response(site: Site, status: int = 200):
 
 @blp.route("/sites/<string:site_id>")
 class SiteWrite(MethodView):
-    @blp.doc(security=SECURITY)
+    @blp.doc(security=SECURITY, parameters=[IF_MATCH])
+    @errors(404, 412, 428)
     @blp.arguments(SitePatchSchema)
     @blp.response(200, SiteDetailSchema)
     def patch(self, data, site_id):
@@ -96,6 +117,7 @@ class SiteWrite(MethodView):
 @blp.route("/sites/<string:site_id>/confirm")
 class SiteConfirm(MethodView):
     @blp.doc(security=SECURITY)
+    @errors(404, 412)
     @blp.response(200, SiteDetailSchema)
     def post(self, site_id):
         """ "The status is still right": set the site's confirmation date to now."""
@@ -112,6 +134,7 @@ class SiteConfirm(MethodView):
 @blp.route("/sites/<string:site_id>/contacts")
 class SiteContacts(MethodView):
     @blp.doc(security=SECURITY)
+    @errors(404, 412)
     @blp.arguments(ContactInSchema)
     @blp.response(201, ContactOutSchema)
     def post(self, data, site_id):
@@ -126,8 +149,8 @@ class SiteContacts(MethodView):
 
 
 def _contact_or_404(site: Site, contact_id: int) -> Contact:
-    contact = db.session.get(Contact, contact_id)
-    if contact is None or contact.site_id != site.id:
+    contact = changes.contact_of(site, contact_id)
+    if contact is None:
         abort(404, message=t("Contact inconnu pour ce centre.", "No such contact at this site."))
     return contact
 
@@ -135,6 +158,7 @@ def _contact_or_404(site: Site, contact_id: int) -> Contact:
 @blp.route("/sites/<string:site_id>/contacts/<int:contact_id>")
 class SiteContact(MethodView):
     @blp.doc(security=SECURITY)
+    @errors(404, 412)
     @blp.arguments(ContactPatchSchema)
     @blp.response(200, ContactOutSchema)
     def patch(self, data, site_id, contact_id):
@@ -150,6 +174,7 @@ class SiteContact(MethodView):
         return contact
 
     @blp.doc(security=SECURITY)
+    @errors(404, 412)
     @blp.response(204)
     def delete(self, site_id, contact_id):
         """Remove a contact."""
@@ -166,6 +191,7 @@ class SiteContact(MethodView):
 @blp.route("/sites")
 class SiteCreate(MethodView):
     @blp.doc(security=SECURITY)
+    @errors(409)
     @blp.arguments(NewSiteSchema)
     @blp.response(201, SiteDetailSchema)
     def post(self, data):
@@ -187,6 +213,7 @@ class SiteCreate(MethodView):
 @blp.route("/audit")
 class Audit(MethodView):
     @blp.doc(security=SECURITY)
+    @errors()
     @blp.arguments(AuditQuerySchema(), location="query")
     @blp.response(200, AuditEventSchema(many=True))
     def get(self, args):

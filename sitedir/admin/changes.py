@@ -30,6 +30,18 @@ class StaleWrite(Exception):
     """Someone else changed the site first: the caller's version is out of date."""
 
 
+# Ids are 32-bit integers in PostgreSQL: a larger one in a URL names nothing.
+LARGEST_ID = 2**31 - 1
+
+
+def contact_of(site: Site, contact_id: int) -> Contact | None:
+    """The site's contact with this id, or None (another site's contact is not this one's)."""
+    if not 0 < contact_id <= LARGEST_ID:
+        return None
+    contact = db.session.get(Contact, contact_id)
+    return contact if contact is not None and contact.site_id == site.id else None
+
+
 def site_etag(site: Site) -> str:
     """The site's entity tag: its id and version (changes with every write)."""
     return site.etag

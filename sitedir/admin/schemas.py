@@ -7,7 +7,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from sitedir.i18n import t
-from sitedir.schemas import DEPARTMENT_RE, INSEE_RE, REGION_RE, SLUG_RE
+from sitedir.schemas import DEPARTMENT_RE, INSEE_RE, REGION_RE, SLUG_RE, UtcDateTime
 from sitedir.seeding import CONTACT_ROLES
 from sitedir.statuses import STATUSES
 
@@ -41,6 +41,15 @@ def not_in_the_past(value: date) -> None:
         )
 
 
+class JsonBoolean(ma.fields.Boolean):
+    """JSON true or false only: 0, 1 and "yes" are refused, as the documentation says."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 PHONE = validate.Regexp(r"^\+?[0-9 .()-]{6,20}$", error="not a phone number")
 
 
@@ -70,12 +79,12 @@ class ContactInSchema(ma.Schema):
     note_en = text(500)
     email = ma.fields.Email(allow_none=True, validate=validate.Length(max=254))
     phone = ma.fields.String(allow_none=True, validate=PHONE)
-    public = ma.fields.Boolean(load_default=True)
+    public = JsonBoolean(load_default=True)
 
 
 class ContactPatchSchema(ContactInSchema):
     role = ma.fields.String(validate=validate.OneOf(CONTACT_ROLES))
-    public = ma.fields.Boolean()
+    public = JsonBoolean()
 
 
 class ContactOutSchema(ma.Schema):
@@ -132,7 +141,7 @@ class AuditQuerySchema(ma.Schema):
 
 class AuditEventSchema(ma.Schema):
     id = ma.fields.Integer()
-    at = ma.fields.DateTime()
+    at = UtcDateTime()
     account_email = ma.fields.String(allow_none=True)
     via = ma.fields.String()
     action = ma.fields.String()

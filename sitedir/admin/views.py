@@ -12,7 +12,7 @@ from sitedir.admin.forms import ContactForm, LoginForm, PostForm, StatusForm
 from sitedir.admin.models import NETWORK_ADMIN, Account
 from sitedir.admin.schemas import ContactInSchema, SitePatchSchema
 from sitedir.extensions import db
-from sitedir.models import Contact, Site
+from sitedir.models import Site
 from sitedir.statuses import LABELS
 
 blp = Blueprint(
@@ -188,8 +188,8 @@ def add_contact(principal, site_id):
 @login_required
 def edit_contact(principal, site_id, contact_id):
     site = _site_for(principal, site_id)
-    contact = db.session.get(Contact, contact_id)
-    if contact is None or contact.site_id != site.id:
+    contact = changes.contact_of(site, contact_id)
+    if contact is None:
         abort(404)
     form = ContactForm()
     if form.validate_on_submit():
@@ -211,8 +211,8 @@ def edit_contact(principal, site_id, contact_id):
 @login_required
 def remove_contact(principal, site_id, contact_id):
     site = _site_for(principal, site_id)
-    contact = db.session.get(Contact, contact_id)
-    if contact is None or contact.site_id != site.id:
+    contact = changes.contact_of(site, contact_id)
+    if contact is None:
         abort(404)
     if PostForm().validate_on_submit():
         changes.delete_contact(site, contact, principal)
