@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from sitedir.admin.models import ApiToken, AuditEvent
+from sitedir.clock import today_in_paris
 from sitedir.extensions import db
 from sitedir.models import Site, StatusChange
 from tests.admin_fixtures import etag
@@ -72,7 +73,7 @@ def test_a_status_change_reaches_history_audit_nearest_and_etags(app, client, to
 
     site = client.get(URL).get_json()
     assert site["status"] == "suspended" and site["expected_reopening"] == FUTURE
-    assert site["status_since"] == date.today().isoformat()
+    assert site["status_since"] == today_in_paris().isoformat()
     (change,) = site["history"]
     assert (change["from_status"], change["to_status"]) == ("recruiting", "suspended")
     assert change["reason"] == "Pause des inclusions"

@@ -3,6 +3,8 @@
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
+from sitedir.clock import paris_format
+
 csrf = CSRFProtect()
 
 
@@ -16,15 +18,23 @@ def register_admin(app: Flask, api) -> None:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.register_blueprint(api_blp)
     app.register_blueprint(page_blp)
+    # A form may stay open as long as the session lasts (8 hours), not one hour.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
     # The API authenticates with a bearer header, which a browser never sends by itself:
     # no CSRF token there. Every form of the admin page needs one.
     csrf.exempt(api_blp)
     app.register_error_handler(CSRFError, _refused_form)
+    app.add_template_filter(paris_format, "paris")
     app.cli.add_command(accounts_cli)
     app.cli.add_command(tokens_cli)
 
 
 def _refused_form(error: CSRFError):
     # Only the admin page's forms carry CSRF tokens: answer a person with a page, not JSON.
-    return render_template("admin/refused.html", reason=error.description), 400
+    from sitedir.admin.views import current_principal
+
+    page = render_template(
+        "admin/refused.html", reason=error.description, principal=current_principal()
+    )
+    return page, 400

@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from sitedir.admin.auth import Principal, audit, now
+from sitedir.clock import today_in_paris
 from sitedir.extensions import db
 from sitedir.models import Contact, Institution, Site, StatusChange, Study
 
@@ -97,7 +98,7 @@ def change_site(site: Site, changes: dict, principal: Principal) -> None:
                 changed_at=now(),
             )
         )
-        site.status_since = date.today()
+        site.status_since = today_in_paris()
     for field, value in changes.items():
         setattr(site, field, value)
     if status == "recruiting" and "expected_reopening" not in changes:
@@ -175,8 +176,8 @@ def create_site(data: dict, principal: Principal) -> Site:
         status=data["status"],
         status_reason=data.get("status_reason"),
         lead_department=data.get("lead_department"),
-        status_since=date.today(),
-        joined_on=date.today(),
+        status_since=today_in_paris(),
+        joined_on=today_in_paris(),
         units=[],
         source=f"admin: {principal.account.email}",
         verified=True,

@@ -60,4 +60,6 @@ class ContactForm(AdminForm):
         "Téléphone",
         validators=[Optional(), Regexp(r"^\+?[0-9 .()-]{6,20}$", message="Numéro invalide")],
     )
-    public = BooleanField("Public", default=True)
+    public = BooleanField(
+        "Visible par les médecins (sinon, par les administrateurs seulement)", default=True
+    )

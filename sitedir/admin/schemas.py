@@ -6,6 +6,7 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import validate
 
+from sitedir.clock import today_in_paris
 from sitedir.i18n import t
 from sitedir.schemas import DEPARTMENT_RE, INSEE_RE, REGION_RE, SLUG_RE, UtcDateTime
 from sitedir.seeding import CONTACT_ROLES
@@ -32,7 +33,7 @@ def text(max_length: int, **kwargs):
 
 
 def not_in_the_past(value: date) -> None:
-    if value < date.today():
+    if value < today_in_paris():
         raise ma.ValidationError(
             t(
                 "la date de réouverture prévue est passée",

@@ -13,7 +13,9 @@ from sitedir.admin.models import NETWORK_ADMIN, Account
 from sitedir.admin.schemas import ContactInSchema, SitePatchSchema
 from sitedir.extensions import db
 from sitedir.models import Site
+from sitedir.seeding import CONTACT_ROLES
 from sitedir.statuses import LABELS
+from sitedir.widget.strings import STRINGS
 
 blp = Blueprint(
     "admin",
@@ -25,7 +27,13 @@ blp = Blueprint(
 )
 
 
+@blp.app_context_processor
+def _role_labels():
+    return {"labels_roles": {role: STRINGS[f"roles.{role}"][0] for role in CONTACT_ROLES}}
+
+
 def current_principal() -> Principal | None:
+    """The account logged in on this session, if it is still active."""
     account_id = session.get("account_id")
     account = db.session.get(Account, account_id) if account_id else None
     if account is None or not account.active:

@@ -16,6 +16,8 @@
     minimumFractionDigits: 1, maximumFractionDigits: 1
   });
   var day = new Intl.DateTimeFormat(cfg.lang === "en" ? "en-GB" : "fr-FR", { dateStyle: "long" });
+  // "2027-09-01" parses as UTC midnight: shown in UTC, it stays the 1st in the Antilles too.
+  var dateOnly = new Intl.DateTimeFormat(cfg.lang === "en" ? "en-GB" : "fr-FR", { dateStyle: "long", timeZone: "UTC" });
   var options = [];
   var active = -1;
   var timer = null;
@@ -168,7 +170,7 @@
       li.appendChild(el("strong", null, site.name));
       li.appendChild(document.createTextNode(" — " + fill(S.distance, { km: km.format(site.distance_km) }) + " — ■ " + site.status_label[cfg.lang]));
       if (site.status_reason) li.appendChild(el("span", "reason", ". " + S.reason + S.colon + site.status_reason));
-      if (site.expected_reopening) li.appendChild(el("span", "reopening", ". " + S.reopening + S.colon + day.format(new Date(site.expected_reopening))));
+      if (site.expected_reopening) li.appendChild(el("span", "reopening", ". " + S.reopening + S.colon + dateOnly.format(new Date(site.expected_reopening))));
       ul.appendChild(li);
     });
     aside.appendChild(ul);

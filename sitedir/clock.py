@@ -1,0 +1,23 @@
+"""Dates as the users live them: in France (Paris time), whatever the server's zone."""
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def today_in_paris() -> date:
+    """Today's date in Paris (a change at 00:30 in Paris is today's, not yesterday's)."""
+    return datetime.now(PARIS).date()
+
+
+def in_paris(moment: datetime) -> datetime:
+    """The moment in Paris time (naive moments, as SQLite returns them, are UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(PARIS)
+
+
+def paris_format(moment: datetime | None, pattern: str = "%d/%m/%Y %H:%M") -> str:
+    """A Jinja filter: the moment in Paris time, formatted; empty when there is none."""
+    return in_paris(moment).strftime(pattern) if moment else ""
