@@ -11,6 +11,23 @@ from sitedir.models import Site
 
 PASSWORD = "correct horse battery staple"
 
+# A site that joins the study (POST /api/v1/sites): Lyon is not one of the nine.
+NEW_SITE = {
+    "id": "lyon",
+    "study": "cart-lupus",
+    "city": "Lyon",
+    "status": "not_yet_recruiting",
+    "institution": {
+        "name": "Hospices civils de Lyon",
+        "city": "Lyon",
+        "insee": "69383",
+        "department": "69",
+        "region": "84",
+        "latitude": 45.74,
+        "longitude": 4.88,
+    },
+}
+
 
 def make_account(email, role, site_slugs=(), password=None):
     sites = db.session.scalars(db.select(Site).where(Site.slug.in_(site_slugs))).all()

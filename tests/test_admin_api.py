@@ -8,7 +8,7 @@ from sitedir.admin.models import ApiToken, AuditEvent
 from sitedir.clock import today_in_paris
 from sitedir.extensions import db
 from sitedir.models import Site, StatusChange
-from tests.admin_fixtures import etag
+from tests.admin_fixtures import NEW_SITE, etag
 from tests.conftest import assert_problem
 
 SITE = "clermont-ferrand"
@@ -219,21 +219,7 @@ def test_hostile_text_is_stored_as_given_and_served_as_data(client, tokens):
 
 
 def test_a_new_site_joins_and_is_found_by_nearest(client, tokens):
-    body = {
-        "id": "lyon",
-        "study": "cart-lupus",
-        "city": "Lyon",
-        "status": "recruiting",
-        "institution": {
-            "name": "Hospices civils de Lyon",
-            "city": "Lyon",
-            "insee": "69383",
-            "department": "69",
-            "region": "84",
-            "latitude": 45.74,
-            "longitude": 4.88,
-        },
-    }
+    body = {**NEW_SITE, "status": "recruiting"}
     created = client.post("/api/v1/sites", json=body, headers=tokens["network"])
     assert created.status_code == 201 and created.headers["ETag"] == '"lyon-v1"'
     nearest = client.get("/api/v1/nearest?q=Villeurbanne&limit=1").get_json()

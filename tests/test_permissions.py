@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.admin_fixtures import etag
+from tests.admin_fixtures import NEW_SITE, etag
 
 CALLERS = ["none", "bad", "expired", "revoked", "other", "own", "network"]
 SITE = "clermont-ferrand"
@@ -48,21 +48,7 @@ WRITES = [
         "new site",
         "post",
         "/api/v1/sites",
-        {
-            "id": "lyon",
-            "study": "cart-lupus",
-            "city": "Lyon",
-            "status": "not_yet_recruiting",
-            "institution": {
-                "name": "Hospices civils de Lyon",
-                "city": "Lyon",
-                "insee": "69383",
-                "department": "69",
-                "region": "84",
-                "latitude": 45.74,
-                "longitude": 4.88,
-            },
-        },
+        NEW_SITE,
         False,
         201,
         True,

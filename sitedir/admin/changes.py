@@ -61,22 +61,23 @@ def contact_state(contact: Contact) -> dict:
     return {"id": contact.id, **{field: getattr(contact, field) for field in CONTACT_FIELDS}}
 
 
-def _flush():
-    # The version check runs with the UPDATE, at flush or at commit: a concurrent writer
-    # that got there first makes either one fail, and the whole change is rolled back.
+def _checked(step) -> None:
+    """Run a flush or commit; a concurrent writer that got there first makes it StaleWrite."""
+    # The version check runs with the UPDATE, at flush or at commit: either may find the
+    # site changed, and then the whole change is rolled back.
     try:
-        db.session.flush()
+        step()
     except StaleDataError as exc:
         db.session.rollback()
         raise StaleWrite from exc
 
 
-def _commit():
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise StaleWrite from exc
+def _flush() -> None:
+    _checked(db.session.flush)
+
+
+def _commit() -> None:
+    _checked(db.session.commit)
 
 
 def _touch(site: Site) -> None:
