@@ -117,3 +117,19 @@ def test_every_cli_change_is_audited(app, runner):
         events = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.id)).all()
         assert [e.action for e in events] == ["account.create", "token.create", "token.revoke"]
         assert {e.via for e in events} == {"cli"}
+
+
+def test_list_accounts_and_disable_one_who_left(runner, client):
+    _create(
+        runner, "e@example.org", "--role", "site_admin", "--site", "nantes", "--site", "bordeaux"
+    )
+    token, _ = _token(runner, "e@example.org")
+    listing = runner.invoke(args=["accounts", "list"]).output
+    assert "e@example.org\tsite_admin\tbordeaux,nantes\tactive\ttokens only" in listing
+    result = runner.invoke(args=["accounts", "disable", "e@example.org"])
+    assert result.exit_code == 0 and "1 token(s) revoked" in result.output
+    assert "disabled" in runner.invoke(args=["accounts", "list"]).output
+    response = client.post(
+        "/api/v1/sites/nantes/confirm", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 401

@@ -78,6 +78,30 @@ def set_password(email, password):
     click.echo(f"password set for {account.email}")
 
 
+@accounts_cli.command("list")
+def list_accounts():
+    """List the accounts: email, role, sites, active or disabled, password or tokens only."""
+    for account in db.session.scalars(db.select(Account).order_by(Account.email)):
+        sites = ",".join(sorted(s.slug for s in account.sites)) or "-"
+        state = "active" if account.active else "disabled"
+        login = "password" if account.password_hash else "tokens only"
+        click.echo(f"{account.email}\t{account.role}\t{sites}\t{state}\t{login}")
+
+
+@accounts_cli.command("disable")
+@click.argument("email")
+def disable_account(email):
+    """Disable an account (someone left): no login, and every token of it revoked."""
+    account = _account(email)
+    account.active = False
+    revoked = [t.id for t in account.tokens if t.revoked_at is None]
+    for token in account.tokens:
+        token.revoked_at = token.revoked_at or now()
+    audit(None, "account.disable", f"account:{account.email}", None, {"tokens_revoked": revoked})
+    db.session.commit()
+    click.echo(f"{account.email} disabled; {len(revoked)} token(s) revoked")
+
+
 @tokens_cli.command("create")
 @click.argument("email")
 @click.option("--days", default=DEFAULT_TOKEN_DAYS, show_default=True, type=click.IntRange(1, 3650))
