@@ -27,8 +27,9 @@ blp = Blueprint(
 )
 
 
-@blp.app_context_processor
+@blp.context_processor
 def _role_labels():
+    # Contacts are shown by their role in French where they have no name.
     return {"labels_roles": {role: STRINGS[f"roles.{role}"][0] for role in CONTACT_ROLES}}
 
 

@@ -15,8 +15,7 @@ from sitedir.admin.models import SITE_ADMIN
 from sitedir.extensions import db
 from sitedir.models import Site, StatusChange
 from tests.admin_fixtures import PASSWORD, make_account
-from tests.browser.conftest import LiveServer, screenshot
-from tests.browser.test_widget_browser import assert_all_local, search_with_keyboard
+from tests.browser.conftest import LiveServer, assert_all_local, screenshot, search_with_keyboard
 
 expect = pytest.importorskip("playwright.sync_api").expect
 

@@ -6,28 +6,7 @@ import pytest
 
 from sitedir.extensions import db
 from sitedir.models import Institution, Site
-from tests.browser.conftest import ARTIFACTS, screenshot
-
-LOCAL = ("http://127.0.0.1:", "data:", "about:")
-
-
-def assert_all_local(page):
-    """No request of the page, its frames and their scripts left 127.0.0.1."""
-    assert page.requested, "nothing was recorded"
-    strays = [url for url in page.requested if not url.startswith(LOCAL)]
-    assert strays == []
-
-
-def search_with_keyboard(scope, page, typed="vich"):
-    """Focus the search box, type, arrow down to the first suggestion, press Enter."""
-    box = scope.locator("#place")
-    box.focus()
-    page.keyboard.type(typed, delay=40)
-    scope.locator("#suggestions [role=option]").first.wait_for()
-    page.keyboard.press("ArrowDown")
-    assert scope.locator("#suggestions [aria-selected=true]").count() == 1
-    page.keyboard.press("Enter")
-    scope.locator("#results .site").first.wait_for()
+from tests.browser.conftest import ARTIFACTS, assert_all_local, screenshot, search_with_keyboard
 
 
 def test_home_page_answers_a_keyboard_search(live, page_factory):
