@@ -1,6 +1,7 @@
 """The home page and the embedded widget, in a real browser (Debian's Chromium)."""
 
 import json
+from datetime import date
 
 import pytest
 
@@ -96,14 +97,17 @@ def test_a_suspended_site_nearer_than_the_first_open_one(live, page_factory):
         site = db.session.scalar(db.select(Site).where(Site.slug == "clermont-ferrand"))
         site.status = "suspended"
         site.status_reason = "Pause des inclusions le temps d'une mise à jour du protocole"
+        site.expected_reopening = date(2031, 9, 1)
         db.session.commit()
-    page = page_factory(locale="fr-FR")
+    # A doctor in Martinique (UTC-4): the reopening date is still the 1st, not 31 August.
+    page = page_factory(locale="fr-FR", timezone_id="America/Martinique")
     page.goto(live.url + "/")
     search_with_keyboard(page, page, "Vichy")
     notice = page.locator("#not-open .notice")
     assert "Plus proche, mais pas ouvert aux inclusions" in notice.inner_text()
     assert "Inclusions suspendues" in notice.inner_text()
     assert "mise à jour du protocole" in notice.inner_text()
+    assert "1 septembre 2031" in notice.inner_text()
     assert "Paris" in page.locator("#results .site").first.inner_text()
     screenshot(page, "home-suspended.png")
     assert_all_local(page)
