@@ -139,7 +139,9 @@ def test_a_stale_form_is_409_and_keeps_the_other_change(browser, client, tokens)
     )
     response = browser.post(f"/admin/sites/{SITE}", data=stale)
     assert response.status_code == 409
-    assert "modifié entre-temps" in response.get_data(as_text=True)
+    assert "modifié entre-temps" in response.text and "Mon changement" in response.text
+    # The form now shows the site as it is, to decide again from there.
+    assert "Changement d&#39;un autre" in response.text
     site = public_site(browser)
     assert (site["status"], site["status_reason"]) == ("recruiting", "Changement d'un autre")
 
@@ -190,9 +192,15 @@ def test_contacts_are_added_checked_and_removed(browser, tokens):
     token = csrf(page)
     count = len(public_site(browser)["contacts"])
     bad = {"csrf_token": token, "role": "referral_desk", "email": "pas un e-mail", "public": "y"}
-    browser.post(f"/admin/sites/{SITE}/contacts", data=bad)
+    refused = browser.post(f"/admin/sites/{SITE}/contacts", data=bad)
     assert len(public_site(browser)["contacts"]) == count
-    assert "Formulaire refusé" in browser.get(f"/admin/sites/{SITE}").text
+    # Shown again as typed, the faulty field marked, so that nothing typed is lost.
+    assert refused.status_code == 400 and "Contact refusé" in refused.text
+    field = re.search(r'<input[^>]*id="new-email"[^>]*>', refused.text)[0]
+    assert 'value="pas un e-mail"' in field and 'aria-invalid="true"' in field
+    bad_phone = {**bad, "email": "", "phone": "appelez-moi", "name": "Dr Exemple"}
+    refused = browser.post(f"/admin/sites/{SITE}/contacts", data=bad_phone)
+    assert refused.status_code == 400 and 'value="Dr Exemple"' in refused.text
     good = {**bad, "email": "essai@example.org", "name": "Secrétariat <b>essai</b>"}
     assert browser.post(f"/admin/sites/{SITE}/contacts", data=good).status_code == 302
     contacts = public_site(browser)["contacts"]

@@ -109,45 +109,66 @@ def index(principal):
 @login_required
 def site(principal, site_id):
     site = _site_for(principal, site_id)
-    form = StatusForm(obj=site if not PostForm().is_submitted() else None)
-    status = 200
-    if form.validate_on_submit():
+    if not PostForm().is_submitted():
+        return _site_page(principal, site)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        return _site_page(principal, site, 400, form=form)
+    typed = {
+        "status": form.status.data,
+        "status_reason": form.status_reason.data or None,
+        "expected_reopening": form.expected_reopening.data,
+    }
+    try:
         if form.version.data != str(site.version):
-            flash("Ce centre a été modifié entre-temps : voici sa version actuelle.", "error")
-            status = 409
+            raise changes.StaleWrite
+        data = SitePatchSchema().load(
+            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in typed.items()}
+        )
+        changes.change_site(site, data, principal)
+    except ma.ValidationError as exc:
+        _attach_errors(form, exc)
+        return _site_page(principal, site, 422, form=form)
+    except changes.StaleWrite:
+        # Show the site as it is now, and what this admin had typed, to decide again.
+        flash(
+            "Ce centre a été modifié entre-temps : voici sa version actuelle. Votre saisie : "
+            f"{LABELS[typed['status']][0]}, motif « {typed['status_reason'] or '—'} ».",
+            "error",
+        )
+        return _site_page(principal, site, 409)
+    flash("Statut enregistré.", "ok")
+    return redirect(url_for("admin.site", site_id=site.slug))
+
+
+def _attach_errors(form, exc: ma.ValidationError) -> None:
+    """Show the schema's refusals beside the fields they concern (others as a message)."""
+    for name, messages in exc.messages.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(messages)
         else:
-            data = {
-                "status": form.status.data,
-                "status_reason": form.status_reason.data or None,
-                "expected_reopening": form.expected_reopening.data,
-            }
-            try:
-                data = SitePatchSchema().load(
-                    {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()}
-                )
-                changes.change_site(site, data, principal)
-                flash("Statut enregistré.", "ok")
-                return redirect(url_for("admin.site", site_id=site.slug))
-            except ma.ValidationError as exc:
-                for messages in exc.messages.values():
-                    flash(" ".join(messages), "error")
-                status = 422
-            except changes.StaleWrite:
-                flash("Ce centre a été modifié entre-temps : voici sa version actuelle.", "error")
-                status = 409
-    elif form.errors:
-        status = 400
+            flash(" ".join(messages), "error")
+
+
+def _site_page(principal, site, status=200, form=None, contact_form=None, edited=None):
+    """The site page; a refused form is shown again as it was typed, with its errors."""
+    form = form or StatusForm(formdata=None, obj=site)
     form.version.data = str(site.version)
-    return render_template(
+    contact_forms = {c.id: ContactForm(formdata=None, obj=c) for c in site.contacts}
+    if edited is not None:
+        contact_forms[edited[0]] = edited[1]
+    page = render_template(
         "admin/site.html",
         principal=principal,
         site=site,
         form=form,
         labels=LABELS,
         post=PostForm(),
-        contact_form=ContactForm(formdata=None),
-        contact_forms={c.id: ContactForm(formdata=None, obj=c) for c in site.contacts},
-    ), status
+        contact_form=contact_form or ContactForm(formdata=None),
+        contact_forms=contact_forms,
+    )
+    return page, status
 
 
 @blp.post("/sites/<site_id>/confirm")
@@ -160,7 +181,11 @@ def confirm(principal, site_id):
     return redirect(url_for("admin.index"))
 
 
-def _contact_data(form: ContactForm) -> dict:
+def _save_contact(form: ContactForm, save) -> int | None:
+    """Check a contact form and save it; return the refusal's status, or None when saved."""
+    if not form.validate_on_submit():
+        flash("Contact refusé : corrigez les champs signalés.", "error")
+        return 400
     raw = {
         "role": form.role.data,
         "title": form.title.data or None,
@@ -170,7 +195,18 @@ def _contact_data(form: ContactForm) -> dict:
         "phone": form.phone.data or None,
         "public": bool(form.public.data),
     }
-    return ContactInSchema().load(raw)
+    try:
+        data = ContactInSchema().load(raw)
+    except ma.ValidationError as exc:
+        _attach_errors(form, exc)
+        flash("Contact refusé : corrigez les champs signalés.", "error")
+        return 422
+    try:
+        save(data)
+    except changes.StaleWrite:
+        flash("Ce centre a été modifié entre-temps : recommencez.", "error")
+        return 409
+    return None
 
 
 @blp.post("/sites/<site_id>/contacts")
@@ -178,18 +214,10 @@ def _contact_data(form: ContactForm) -> dict:
 def add_contact(principal, site_id):
     site = _site_for(principal, site_id)
     form = ContactForm()
-    if form.validate_on_submit():
-        try:
-            changes.add_contact(site, _contact_data(form), principal)
-            flash("Contact ajouté.", "ok")
-        except ma.ValidationError as exc:
-            flash(" ".join(" ".join(m) for m in exc.messages.values()), "error")
-    else:
-        flash(
-            "Formulaire refusé : "
-            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
-            "error",
-        )
+    refused = _save_contact(form, lambda data: changes.add_contact(site, data, principal))
+    if refused:
+        return _site_page(principal, site, refused, contact_form=form)
+    flash("Contact ajouté.", "ok")
     return redirect(url_for("admin.site", site_id=site.slug))
 
 
@@ -201,18 +229,12 @@ def edit_contact(principal, site_id, contact_id):
     if contact is None:
         abort(404)
     form = ContactForm()
-    if form.validate_on_submit():
-        try:
-            changes.update_contact(site, contact, _contact_data(form), principal)
-            flash("Contact modifié.", "ok")
-        except ma.ValidationError as exc:
-            flash(" ".join(" ".join(m) for m in exc.messages.values()), "error")
-    else:
-        flash(
-            "Formulaire refusé : "
-            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
-            "error",
-        )
+    refused = _save_contact(
+        form, lambda data: changes.update_contact(site, contact, data, principal)
+    )
+    if refused:
+        return _site_page(principal, site, refused, edited=(contact.id, form))
+    flash("Contact modifié.", "ok")
     return redirect(url_for("admin.site", site_id=site.slug))
 
 
