@@ -34,18 +34,15 @@ import psycopg
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+sys.path.insert(0, str(ROOT))
+
+from bench.postgres import fresh_database  # noqa: E402
+
 DATABASE = "sitedir_crash"
 DATABASE_URL = f"postgresql://postgres@127.0.0.1:5432/{DATABASE}"
 PORT = 8765
 BASE = f"http://127.0.0.1:{PORT}"
 STATUSES = ["suspended", "recruiting", "active_not_recruiting"]
-
-
-def fresh_database() -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {DATABASE}")
 
 
 def environment(workers: int) -> dict:
@@ -198,7 +195,7 @@ def main() -> int:
     args = parser.parse_args()
     random.seed(args.seed)
 
-    fresh_database()
+    fresh_database(DATABASE)
     env = environment(args.workers)
     folder = Path(tempfile.mkdtemp(prefix="sitedir-crash-"))
     server = Server(env, folder / "gunicorn.log")

@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.postgres import fresh_database  # noqa: E402
 from sitedir.places.gazetteer import get_gazetteer  # noqa: E402
 
 LUA = """
@@ -108,6 +109,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=30)
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument(
+        "--postgres", action="store_true", help="sitedir on PostgreSQL (127.0.0.1), not SQLite"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -120,7 +124,11 @@ def main() -> int:
     script.write_text(LUA % paths, encoding="utf-8")
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{work / 'sitedir.sqlite3'}",
+        "DATABASE_URL": (
+            fresh_database("sitedir_load")
+            if args.postgres
+            else f"sqlite:///{work / 'sitedir.sqlite3'}"
+        ),
         "SECRET_KEY": "bench",
         "SITEDIR_ACCESS_LOG": os.environ.get("SITEDIR_ACCESS_LOG", "true"),
         # wrk is one client address: the per-address limit (600 a minute) would answer
@@ -143,7 +151,8 @@ def main() -> int:
     workers = os.environ.get("WEB_CONCURRENCY", os.cpu_count() * 2 + 1)
     print(
         f"machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()};"
-        f" gunicorn gthread, {workers} workers x 2 threads; {args.duration} s per run"
+        f" gunicorn gthread, {workers} workers x 2 threads; {args.duration} s per run;"
+        f" sitedir on {'PostgreSQL' if args.postgres else 'SQLite'}"
     )
     print()
     print(

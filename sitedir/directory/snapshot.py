@@ -7,12 +7,14 @@ version), the highest id, and the same for studies. One cheap aggregate query pe
 request keeps every process honest.
 """
 
+import logging
 import threading
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
+from sitedir.directory.fingerprint import FINGERPRINT_SQL, FingerprintReader
 from sitedir.extensions import db
 from sitedir.models import ReferenceCentre, Site, Study
 from sitedir.schemas import SiteSchema
@@ -45,17 +47,21 @@ class Snapshot:
 
 
 _lock = threading.Lock()
-
-
-# Plain SQL: this runs on every public read, and compiling a Core statement each time
-# would cost more than running it.
-FINGERPRINT_SQL = (
-    "SELECT count(id), coalesce(sum(version), 0), coalesce(max(id), 0),"
-    " (SELECT count(id) FROM study), (SELECT coalesce(max(id), 0) FROM study) FROM site"
-)
+log = logging.getLogger(__name__)
 
 
 def _fingerprint() -> tuple:
+    reader = current_app.extensions.get("sitedir_fingerprint")
+    if reader is None:
+        engine = db.engine
+        reader = FingerprintReader(engine) if FingerprintReader.usable(engine) else False
+        current_app.extensions["sitedir_fingerprint"] = reader
+    if reader:
+        try:
+            return reader.read()
+        except Exception:  # a dropped connection: the session can still answer
+            log.warning("fingerprint connection failed; reading through the session")
+    # Plain SQL: compiling a Core statement on every request would cost more than running it.
     row = db.session.connection().exec_driver_sql(FINGERPRINT_SQL).one()
     return tuple(int(v) for v in row)
 

@@ -1,0 +1,78 @@
+"""The fingerprint read on every public request, on connections of its own."""
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from sitedir import create_app
+from sitedir.directory.fingerprint import FingerprintReader
+from sitedir.extensions import db
+from tests.conftest import ON_POSTGRES
+
+
+@pytest.fixture
+def file_app(database_url, tmp_path):
+    """A seeded app on a database other connections can reach: a SQLite file or PostgreSQL."""
+    url = database_url if ON_POSTGRES else f"sqlite:///{tmp_path / 'fingerprint.db'}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "ACCESS_LOG": False})
+    yield app, url
+    reader = app.extensions.get("sitedir_fingerprint")
+    if reader:
+        reader.close()
+    if ON_POSTGRES:
+        from tests.conftest import _drop_everything
+
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        _drop_everything(database_url)
+
+
+def test_a_commit_elsewhere_shows_on_the_next_read(file_app):
+    app, url = file_app
+    with app.app_context():
+        reader = FingerprintReader(db.engine)
+        before = reader.read()
+        assert before[0] == 9  # nine sites
+        other = create_engine(url)  # another process, as far as the reader can tell
+        with other.begin() as connection:
+            connection.execute(text("UPDATE site SET version = version + 1 WHERE slug = 'nantes'"))
+        other.dispose()
+        after = reader.read()
+        assert after[1] == before[1] + 1
+        reader.close()
+
+
+def test_a_broken_connection_is_dropped_and_the_next_read_opens_another(file_app):
+    app, _ = file_app
+    with app.app_context():
+        reader = FingerprintReader(db.engine)
+        reader.read()
+        (connection,) = reader._idle
+        connection.dbapi_connection.close()  # as if the server had gone away
+        with pytest.raises(Exception):  # noqa: B017 - whatever the driver raises
+            reader.read()
+        assert reader._idle == []
+        assert reader.read()[0] == 9
+        reader.close()
+
+
+def test_public_reads_use_it_and_in_memory_sqlite_keeps_the_session(file_app, app):
+    file_app, _ = file_app
+    file_app.test_client().get("/api/v1/sites")
+    assert isinstance(file_app.extensions["sitedir_fingerprint"], FingerprintReader)
+    if not ON_POSTGRES:  # the suite's own app is on in-memory SQLite
+        app.test_client().get("/api/v1/sites")
+        assert app.extensions["sitedir_fingerprint"] is False
+
+
+def test_when_its_connection_fails_the_session_answers(file_app, monkeypatch):
+    app, _ = file_app
+    client = app.test_client()
+    assert client.get("/api/v1/sites").status_code == 200
+
+    def broken(self):
+        raise OSError("connection reset")
+
+    monkeypatch.setattr(FingerprintReader, "read", broken)
+    response = client.get("/api/v1/sites")
+    assert response.status_code == 200 and len(response.get_json()) == 9
