@@ -153,11 +153,11 @@ def test_invalid_values_are_refused_with_a_message_and_change_nothing(browser, t
         (
             {"expected_reopening": "2001-01-01", "status": "suspended"},
             422,
-            "date de réouverture prévue est passée",
+            "La date de réouverture prévue est passée.",
         ),
         ({"status": "paused"}, 400, "pas un choix valide"),
         ({"status_reason": "x" * 501}, 400, "500"),
-        ({"status_reason": "cloche\x07"}, 422, "caractères de contrôle"),
+        ({"status_reason": "cloche\x07"}, 422, "Caractères de contrôle refusés."),
     ]
     for changes, status, message in cases:
         response = browser.post(f"/admin/sites/{SITE}", data=site_form(browser, **changes))
