@@ -41,3 +41,24 @@ def test_the_etag_changes_as_soon_as_the_data_changes(app, client):
 def test_errors_are_not_cached(client):
     response = client.get("/api/v1/sites/atlantis")
     assert "ETag" not in response.headers
+
+
+def test_a_repeated_nearest_query_is_answered_from_the_cache_until_the_data_changes(
+    app, client, monkeypatch
+):
+    from sitedir.directory import nearest
+
+    url = "/api/v1/nearest?q=Vichy&limit=2"
+    first = client.get(url)
+    computed = []
+    original = nearest._answer
+    monkeypatch.setattr(nearest, "_answer", lambda *a: computed.append(a) or original(*a))
+    again = client.get("/api/v1/nearest?limit=2&q=Vichy")  # same query, other order
+    assert again.get_data() == first.get_data() and computed == []
+    assert client.get("/api/v1/nearest?q=Vichy&limit=0").status_code == 422  # still validated
+    with app.app_context():
+        site = db.session.scalar(db.select(Site).where(Site.slug == "clermont-ferrand"))
+        site.status = "suspended"
+        db.session.commit()
+    after = client.get(url)
+    assert len(computed) == 1 and after.get_json()["results"][0]["id"] != "clermont-ferrand"
