@@ -27,10 +27,11 @@ def create_app(config: dict | None = None) -> Flask:
     # Keep fields in the order the schemas give them (id and name first), not sorted.
     app.json.sort_keys = False
 
+    # First: every request gets its id and its log line, even one the rate limiter refuses.
+    register_request_log(app)
     register_extensions(app)
     register_blueprints(app, ProblemApi(app))
     register_commands(app)
-    register_request_log(app)
     register_security_headers(app)
     register_caching(app)
     if app.config["SEED_ON_START"]:

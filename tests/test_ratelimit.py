@@ -51,3 +51,10 @@ def test_admin_api_has_its_own_stricter_limit():
     ]
     assert codes == [401, 401, 429]  # one budget for every admin route: guessing is limited
     assert client.get("/api/v1/sites").status_code == 200  # public reads count apart
+
+
+def test_a_refused_request_still_has_its_request_id():
+    client = _app(RATELIMIT_PUBLIC="1 per minute").test_client()
+    client.get("/api/v1/sites")
+    refused = client.get("/api/v1/sites", headers={"X-Request-ID": "appel-42"})
+    assert refused.status_code == 429 and refused.headers["X-Request-ID"] == "appel-42"
