@@ -11,11 +11,16 @@ def today_in_paris() -> date:
     return datetime.now(PARIS).date()
 
 
+def as_utc(moment: datetime | None) -> datetime | None:
+    """The moment with its zone: SQLite hands back naive datetimes, stored in UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
 def in_paris(moment: datetime) -> datetime:
-    """The moment in Paris time (naive moments, as SQLite returns them, are UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(PARIS)
+    """The moment in Paris time."""
+    return as_utc(moment).astimezone(PARIS)
 
 
 def paris_format(moment: datetime | None, pattern: str = "%d/%m/%Y %H:%M") -> str:

@@ -10,8 +10,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 
-def register_rate_limits(app: Flask) -> Limiter:
-    """Bind a limiter to the app: public default, stricter admin writes and logins."""
+def register_rate_limits(app: Flask) -> None:
+    """Bind a limiter to the app, the public limit by default; see apply_route_limits."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_DEFAULT", app.config["RATELIMIT_PUBLIC"])
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "sitedir")
@@ -21,7 +21,6 @@ def register_rate_limits(app: Flask) -> Limiter:
     # forwarded_allow_ips makes it the real client's).
     limiter = Limiter(get_remote_address, app=app, headers_enabled=True)
     app.extensions["sitedir_limiter"] = limiter
-    return limiter
 
 
 def apply_route_limits(app: Flask) -> None:

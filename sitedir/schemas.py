@@ -1,10 +1,9 @@
 """Marshmallow schemas: what goes in and out of the API, and so its OpenAPI contract."""
 
-from datetime import UTC
-
 import marshmallow as ma
 from marshmallow import validate
 
+from sitedir.clock import as_utc
 from sitedir.statuses import FHIR_LOCATION_STATUS, LABELS, STATUSES
 
 
@@ -12,9 +11,7 @@ class UtcDateTime(ma.fields.DateTime):
     """A moment in RFC 3339 with its offset: SQLite hands back naive UTC datetimes."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
+        return super()._serialize(as_utc(value), attr, obj, **kwargs)
 
 
 INSEE_RE = r"^(\d{5}|2[AB]\d{3})$"

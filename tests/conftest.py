@@ -53,23 +53,47 @@ def _drop_everything(url):
     engine.dispose()
 
 
-@pytest.fixture
-def app(database_url):
-    """A seeded app on a fresh database."""
-    app = create_app(
+def _seeded_app(url: str):
+    return create_app(
         {
             "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SQLALCHEMY_DATABASE_URI": url,
             "SECRET_KEY": "test",
             "RATELIMIT_ENABLED": False,  # tests/test_ratelimit.py turns them on
         }
     )
-    yield app
+
+
+def _tear_down(app, database_url):
+    """Close every connection the app holds, then empty PostgreSQL for the next test."""
+    reader = app.extensions.get("sitedir_fingerprint")
+    if reader:
+        reader.close()
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
     if ON_POSTGRES:
         _drop_everything(database_url)
+
+
+@pytest.fixture
+def app(database_url):
+    """A seeded app on a fresh database."""
+    app = _seeded_app(database_url)
+    yield app
+    _tear_down(app, database_url)
+
+
+@pytest.fixture
+def shared_app(database_url, tmp_path):
+    """A seeded app on a database that other connections and threads reach too.
+
+    The in-memory SQLite of the other tests is one connection shared by every thread (one
+    writer's rollback would undo another's work); here it is a SQLite file, or PostgreSQL.
+    """
+    app = _seeded_app(database_url if ON_POSTGRES else f"sqlite:///{tmp_path / 'shared.db'}")
+    yield app
+    _tear_down(app, database_url)
 
 
 @pytest.fixture

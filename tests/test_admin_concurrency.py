@@ -18,9 +18,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from sitedir import create_app
-from tests.conftest import ON_POSTGRES
-
 ROOT = Path(__file__).resolve().parent.parent
 SITE = "clermont-ferrand"
 URL = f"/api/v1/sites/{SITE}"
@@ -31,31 +28,9 @@ WRITES = [
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    """The suite's app, but on a SQLite file when not on PostgreSQL.
-
-    The in-memory SQLite of the other tests is one connection shared by every thread,
-    which would let one writer's rollback undo the other's work.
-    """
-    url = database_url if ON_POSTGRES else f"sqlite:///{tmp_path / 'sitedir.db'}"
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "test",
-            "RATELIMIT_ENABLED": False,
-        }
-    )
-    yield app
-    if ON_POSTGRES:
-        from tests.conftest import _drop_everything
-
-        with app.app_context():
-            from sitedir.extensions import db
-
-            db.session.remove()
-            db.engine.dispose()
-        _drop_everything(database_url)
+def app(shared_app):
+    """Two writers need two real connections: the suite's in-memory SQLite has one."""
+    return shared_app
 
 
 def test_two_writers_in_one_app(app, tokens):

@@ -3,28 +3,15 @@
 import pytest
 from sqlalchemy import create_engine, text
 
-from sitedir import create_app
 from sitedir.directory.fingerprint import FingerprintReader
 from sitedir.extensions import db
 from tests.conftest import ON_POSTGRES
 
 
 @pytest.fixture
-def file_app(database_url, tmp_path):
-    """A seeded app on a database other connections can reach: a SQLite file or PostgreSQL."""
-    url = database_url if ON_POSTGRES else f"sqlite:///{tmp_path / 'fingerprint.db'}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "ACCESS_LOG": False})
-    yield app, url
-    reader = app.extensions.get("sitedir_fingerprint")
-    if reader:
-        reader.close()
-    if ON_POSTGRES:
-        from tests.conftest import _drop_everything
-
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        _drop_everything(database_url)
+def file_app(shared_app):
+    """An app on a database other connections reach too, and its URL."""
+    return shared_app, shared_app.config["SQLALCHEMY_DATABASE_URI"]
 
 
 def test_a_commit_elsewhere_shows_on_the_next_read(file_app):

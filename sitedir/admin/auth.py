@@ -11,6 +11,7 @@ from flask import g, request
 from flask_smorest import abort
 
 from sitedir.admin.models import NETWORK_ADMIN, Account, ApiToken, AuditEvent
+from sitedir.clock import as_utc
 from sitedir.extensions import db
 from sitedir.i18n import t
 
@@ -23,12 +24,9 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def aware(moment: datetime | None) -> datetime | None:
-    """The moment with its UTC zone (SQLite hands back naive datetimes)."""
-    # SQLite hands back naive datetimes; everything here is stored in UTC.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
+def token_expired(row: ApiToken) -> bool:
+    """True once the token's expiry date has passed."""
+    return as_utc(row.expires_at) <= now()
 
 
 def hash_token(token: str) -> str:
@@ -100,7 +98,7 @@ def bearer_principal() -> Principal:
         _unauthorized("Jeton inconnu.", "Unknown token.")
     if row.revoked_at is not None:
         _unauthorized("Ce jeton a été révoqué.", "This token was revoked.")
-    if aware(row.expires_at) <= now():
+    if token_expired(row):
         _unauthorized("Ce jeton a expiré.", "This token has expired.")
     if not row.account.active:
         _unauthorized("Ce compte est désactivé.", "This account is disabled.")

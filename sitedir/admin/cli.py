@@ -5,7 +5,14 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from sitedir.admin.auth import DEFAULT_TOKEN_DAYS, audit, aware, hash_password, issue_token, now
+from sitedir.admin.auth import (
+    DEFAULT_TOKEN_DAYS,
+    audit,
+    hash_password,
+    issue_token,
+    now,
+    token_expired,
+)
 from sitedir.admin.models import ROLES, SITE_ADMIN, Account, ApiToken
 from sitedir.extensions import db
 from sitedir.models import Site
@@ -130,7 +137,7 @@ def list_tokens(email):
     for row in _account(email).tokens:
         if row.revoked_at:
             state = "revoked"
-        elif aware(row.expires_at) <= now():
+        elif token_expired(row):
             state = "expired"
         else:
             state = "active"

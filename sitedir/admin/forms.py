@@ -15,9 +15,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import get_translations
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
+from sitedir.admin.schemas import PHONE_PATTERN
 from sitedir.seeding import CONTACT_ROLES
 from sitedir.statuses import LABELS, STATUSES
 from sitedir.widget.strings import STRINGS
+
+# A contact's role in words, the same as on the public page.
+ROLE_LABELS = {role: STRINGS[f"roles.{role}"][0] for role in CONTACT_ROLES}
 
 
 class AdminForm(FlaskForm):
@@ -49,16 +53,14 @@ class StatusForm(AdminForm):
 
 
 class ContactForm(AdminForm):
-    role = SelectField(
-        "Rôle", choices=[SelectChoice(r, STRINGS[f"roles.{r}"][0]) for r in CONTACT_ROLES]
-    )
+    role = SelectField("Rôle", choices=[SelectChoice(r, ROLE_LABELS[r]) for r in CONTACT_ROLES])
     title = StringField("Titre", validators=[Optional(), Length(max=16)])
     name = StringField("Nom", validators=[Optional(), Length(max=200)])
     unit = StringField("Unité", validators=[Optional(), Length(max=300)])
     email = EmailField("E-mail", validators=[Optional(), Email(), Length(max=254)])
     phone = StringField(
         "Téléphone",
-        validators=[Optional(), Regexp(r"^\+?[0-9 .()-]{6,20}$", message="Numéro invalide")],
+        validators=[Optional(), Regexp(PHONE_PATTERN, message="Numéro invalide")],
     )
     public = BooleanField(
         "Visible par les médecins (sinon, par les administrateurs seulement)", default=True

@@ -51,7 +51,8 @@ class JsonBoolean(ma.fields.Boolean):
         return value
 
 
-PHONE = validate.Regexp(r"^\+?[0-9 .()-]{6,20}$", error="not a phone number")
+PHONE_PATTERN = r"^\+?[0-9 .()-]{6,20}$"  # the admin page's form checks the same
+PHONE = validate.Regexp(PHONE_PATTERN, error="not a phone number")
 
 
 class SitePatchSchema(ma.Schema):

@@ -3,19 +3,17 @@
 from functools import wraps
 
 import marshmallow as ma
-from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from sqlalchemy.orm import selectinload
 
 from sitedir.admin import changes
 from sitedir.admin.auth import Principal, check_password
-from sitedir.admin.forms import ContactForm, LoginForm, PostForm, StatusForm
+from sitedir.admin.forms import ROLE_LABELS, ContactForm, LoginForm, PostForm, StatusForm
 from sitedir.admin.models import NETWORK_ADMIN, Account
 from sitedir.admin.schemas import ContactInSchema, SitePatchSchema
 from sitedir.extensions import db
 from sitedir.models import Site
-from sitedir.seeding import CONTACT_ROLES
 from sitedir.statuses import LABELS
-from sitedir.widget.strings import STRINGS
 
 blp = Blueprint(
     "admin",
@@ -30,7 +28,7 @@ blp = Blueprint(
 @blp.context_processor
 def _role_labels():
     # Contacts are shown by their role in French where they have no name.
-    return {"labels_roles": {role: STRINGS[f"roles.{role}"][0] for role in CONTACT_ROLES}}
+    return {"labels_roles": ROLE_LABELS}
 
 
 def current_principal() -> Principal | None:
@@ -109,7 +107,7 @@ def index(principal):
 @login_required
 def site(principal, site_id):
     site = _site_for(principal, site_id)
-    if not PostForm().is_submitted():
+    if request.method == "GET":
         return _site_page(principal, site)
     form = StatusForm()
     if not form.validate_on_submit():

@@ -209,18 +209,18 @@ def _with_distance(ranked) -> dict:
     return {**ranked.item.data, "distance_km": round(ranked.distance_km, 1)}
 
 
-def _raw_key(snapshot) -> tuple:
+def _cache_key(snapshot) -> tuple:
     # The query string as sent: the same one, on the same data, gets the same answer.
-    return ("raw", snapshot.fingerprint, tuple(sorted(request.args.items(multi=True))))
+    return (snapshot.fingerprint, tuple(sorted(request.args.items(multi=True))))
 
 
 @blp.before_request
 def _answered_before():
     """A query already answered on this data: skip its validation, resolution and ranking."""
-    if request.method != "GET":
+    if request.method not in ("GET", "HEAD"):
         return None
     snapshot = g.nearest_snapshot = current_snapshot()
-    body = answer_cache().get(_raw_key(snapshot))
+    body = answer_cache().get(_cache_key(snapshot))
     return None if body is None else current_app.response_class(body, mimetype="application/json")
 
 
@@ -234,12 +234,7 @@ class Nearest(MethodView):
         Give exactly one origin. Distances are geodesic, in kilometres. Sites nearer
         than the first open one, but not open, are listed with their status and reason.
         """
-        snapshot = g.pop("nearest_snapshot", None) or current_snapshot()
-        key = (snapshot.fingerprint, tuple(sorted(args.items())))
-        cache = answer_cache()
-        body = cache.get(key)
-        if body is None:
-            body = json.dumps(_answer(args, snapshot), ensure_ascii=False)
-            cache.put(key, body)
-        cache.put(_raw_key(snapshot), body)
+        snapshot = g.nearest_snapshot  # read by _answered_before, which found no answer
+        body = json.dumps(_answer(args, snapshot), ensure_ascii=False)
+        answer_cache().put(_cache_key(snapshot), body)
         return current_app.response_class(body, mimetype="application/json")

@@ -60,7 +60,7 @@ def _fingerprint() -> tuple:
         try:
             return reader.read()
         except Exception:  # a dropped connection: the session can still answer
-            log.warning("fingerprint connection failed; reading through the session")
+            log.warning("fingerprint connection failed; reading through the session", exc_info=True)
     # Plain SQL: compiling a Core statement on every request would cost more than running it.
     row = db.session.connection().exec_driver_sql(FINGERPRINT_SQL).one()
     return tuple(int(v) for v in row)
