@@ -12,6 +12,7 @@ from sitedir.headers import register_security_headers
 from sitedir.problems import ProblemApi
 from sitedir.ratelimit import apply_route_limits, register_rate_limits
 from sitedir.request_log import register_request_log
+from sitedir.sessions import CookieOnlySessionInterface
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
 FIRST_REVISION = "1209f3de6252"  # the directory tables, as db.create_all() used to make them
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config)
     # Keep fields in the order the schemas give them (id and name first), not sorted.
     app.json.sort_keys = False
+    app.session_interface = CookieOnlySessionInterface()
 
     # First: every request gets its id and its log line, even one the rate limiter refuses.
     register_request_log(app)
