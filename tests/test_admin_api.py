@@ -1,6 +1,6 @@
 """Admin writes through the API: If-Match, concurrent writers, effects, refusals, hostile input."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -96,7 +96,9 @@ def test_confirm_sets_the_date_and_is_audited(client, tokens):
     assert client.get(URL).get_json()["status_confirmed_at"] is None
     response = client.post(f"{URL}/confirm", headers=tokens["own"])
     assert response.status_code == 200
-    assert response.get_json()["status_confirmed_at"].startswith(date.today().isoformat())
+    assert response.get_json()["status_confirmed_at"].startswith(
+        datetime.now(UTC).date().isoformat()
+    )
     audit = client.get("/api/v1/audit", headers=tokens["network"]).get_json()
     assert audit[0]["action"] == "site.confirm"
 

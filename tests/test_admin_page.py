@@ -1,11 +1,12 @@
 """The admin page (/admin) through a test client, CSRF on: sessions, scope, forms, escaping."""
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask.testing import FlaskClient
 
+from sitedir.clock import today_in_paris
 from tests.admin_fixtures import PASSWORD
 
 SITE = "clermont-ferrand"
@@ -183,7 +184,29 @@ def test_confirm_from_the_index(browser, tokens):
     index = browser.get("/admin/")
     response = browser.post(f"/admin/sites/{SITE}/confirm", data={"csrf_token": csrf(index)})
     assert response.status_code == 302
-    assert public_site(browser)["status_confirmed_at"].startswith(date.today().isoformat())
+    assert public_site(browser)["status_confirmed_at"].startswith(
+        datetime.now(UTC).date().isoformat()
+    )
+
+
+def test_confirm_from_the_site_page_comes_back_to_it(browser, tokens):
+    login(browser)
+    page = browser.get(f"/admin/sites/{SITE}")
+    assert "Dernière confirmation : jamais." in page.text
+    response = browser.post(
+        f"/admin/sites/{SITE}/confirm", data={"csrf_token": csrf(page), "back": "site"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/admin/sites/{SITE}")
+    again = browser.get(f"/admin/sites/{SITE}").text
+    assert f"Dernière confirmation : {today_in_paris():%d/%m/%Y}." in again
+    assert "Merci : statut confirmé aujourd&#39;hui." in again
+    # Any other value of `back` goes to the index: the form never chooses a URL.
+    response = browser.post(
+        f"/admin/sites/{SITE}/confirm",
+        data={"csrf_token": csrf(page), "back": "https://evil.example/"},
+    )
+    assert response.headers["Location"].endswith("/admin/")
 
 
 def test_contacts_are_added_checked_and_removed(browser, tokens):

@@ -176,6 +176,9 @@ def confirm(principal, site_id):
     if PostForm().validate_on_submit():
         changes.confirm_site(site, principal)
         flash("Merci : statut confirmé aujourd'hui.", "ok")
+    # Back to the page the button was on (a fixed choice, never a URL from the form).
+    if request.form.get("back") == "site":
+        return redirect(url_for("admin.site", site_id=site.slug))
     return redirect(url_for("admin.index"))
 
 

@@ -6,12 +6,13 @@ Everything is done through labels, roles and the keyboard, as a person would.
 """
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
 from sitedir import create_app
 from sitedir.admin.models import SITE_ADMIN
+from sitedir.clock import today_in_paris
 from sitedir.extensions import db
 from sitedir.models import Site, StatusChange
 from tests.admin_fixtures import PASSWORD, make_account
@@ -136,11 +137,11 @@ def test_a_site_admin_pauses_their_site_and_a_doctor_sees_it(admin_live, new_pag
     expect(cells.nth(1)).to_have_text(REASON)
     expect(cells.nth(2)).to_have_text(reopening.strftime("%d/%m/%Y"))
     expect(cells.nth(3)).to_have_text("jamais")
-    # The page dates confirmations in UTC; either side of a midnight crossed by the test.
-    before = datetime.now(UTC).strftime("%d/%m/%Y")
+    # The page dates confirmations in Paris time; either side of a midnight crossed by the test.
+    before = today_in_paris().strftime("%d/%m/%Y")
     page.get_by_role("button", name="Statut toujours exact pour Clermont-Ferrand").click()
     expect(page.get_by_role("status")).to_have_text("Merci : statut confirmé aujourd'hui.")
-    after = datetime.now(UTC).strftime("%d/%m/%Y")
+    after = today_in_paris().strftime("%d/%m/%Y")
     expect(cells.nth(3)).to_have_text(re.compile(f"^({before}|{after})$"))
 
     # Log out: the admin page and the site page send back to the login page.
