@@ -4,10 +4,14 @@ import multiprocessing
 import os
 
 bind = os.environ.get("SITEDIR_BIND", "127.0.0.1:8000")
-# The usual (2 x cores) + 1 sync workers; override with WEB_CONCURRENCY.
+# The usual (2 x cores) + 1 sync workers, each serving one request at a time, behind a
+# proxy or load balancer that buffers slow clients. On the 2-core development machine they
+# kept nearest's p99 at 32 connections at 13 ms, against 45 ms for 5 threaded workers of 2
+# threads each, at the same throughput (bench/RESULTS.md, "Load"). SITEDIR_THREADS above 1
+# makes them threaded (gthread, with keep-alive): for clients that reach gunicorn directly.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-worker_class = "gthread"
-threads = int(os.environ.get("SITEDIR_THREADS", "2"))
+worker_class = "sync"
+threads = int(os.environ.get("SITEDIR_THREADS", "1"))
 timeout = int(os.environ.get("SITEDIR_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5

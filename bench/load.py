@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/load.py [--duration 30] [--connections 1 8 32]
 
-Both apps run under the same gunicorn settings (gunicorn.conf.py) on 127.0.0.1, with a
-seeded SQLite database in a temporary folder; wrk (Debian's `wrk`) drives them in turn at
-each concurrency, so the ratio is measured in one run. nearest rotates through 200 real
+Both apps run under the same gunicorn settings (gunicorn.conf.py; WEB_CONCURRENCY and
+SITEDIR_THREADS change them for both) on 127.0.0.1, with a seeded SQLite database in a
+temporary folder; wrk (Debian's `wrk`) drives them in turn at each concurrency, so the
+ratio is measured in one run. nearest rotates through 200 real
 communes, so each request resolves a place and ranks the sites. Prints a Markdown table.
 """
 
@@ -149,9 +150,15 @@ def main() -> int:
             stop(hello)
 
     workers = os.environ.get("WEB_CONCURRENCY", os.cpu_count() * 2 + 1)
+    threads = int(os.environ.get("SITEDIR_THREADS", "1"))  # as gunicorn.conf.py reads it
+    kind = (
+        f"gthread, {workers} workers x {threads} threads"
+        if threads > 1
+        else f"sync, {workers} workers"
+    )
     print(
         f"machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()};"
-        f" gunicorn gthread, {workers} workers x 2 threads; {args.duration} s per run;"
+        f" gunicorn {kind}; {args.duration} s per run;"
         f" sitedir on {'PostgreSQL' if args.postgres else 'SQLite'}"
     )
     print()
