@@ -1,6 +1,6 @@
 """The session cookie: opened only when a request carries one, and still signed."""
 
-from flask import Flask
+from flask import Flask, session
 from flask.sessions import SecureCookieSessionInterface
 
 
@@ -17,21 +17,15 @@ def test_a_request_without_cookie_never_builds_a_signer(app, client, monkeypatch
 
 def test_a_session_cookie_is_still_read_and_checked(app):
     with app.test_request_context():
-        from flask import session
-
         session["marker"] = "kept"
         cookie_value = app.session_interface.get_signing_serializer(app).dumps(dict(session))
     name = app.config["SESSION_COOKIE_NAME"]
 
     with app.test_request_context(headers={"Cookie": f"{name}={cookie_value}"}):
-        from flask import session
-
         assert session["marker"] == "kept"
     # A forged cookie (signed with another key) gives an empty session, not the forger's data.
     forger = Flask("forger")
     forger.secret_key = "not-the-key"
     other = SecureCookieSessionInterface().get_signing_serializer(forger)
     with app.test_request_context(headers={"Cookie": f"{name}={other.dumps({'marker': 'x'})}"}):
-        from flask import session
-
         assert "marker" not in session
