@@ -9,7 +9,8 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
-from sitedir.i18n import t
+from sitedir.i18n import current_language, t
+from sitedir.validation_messages import in_french
 
 log = logging.getLogger(__name__)
 
@@ -75,13 +76,19 @@ def _flatten(messages, location=None, prefix=""):
                 name = f"{prefix}.{key}" if prefix else str(key)
                 out += _flatten(value, location, name)
     elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
-        out.append({"name": prefix or None, "in": location, "reason": " ".join(messages)})
+        reason = " ".join(_in_language(m) for m in messages)
+        out.append({"name": prefix or None, "in": location, "reason": reason})
     elif isinstance(messages, list):
         for item in messages:
             out += _flatten(item, location, prefix)
     else:
-        out.append({"name": prefix or None, "in": location, "reason": str(messages)})
+        out.append({"name": prefix or None, "in": location, "reason": _in_language(str(messages))})
     return out
+
+
+def _in_language(message: str) -> str:
+    """A validation message in the answer's language (schemas write them in English)."""
+    return in_french(message) if current_language() == "fr" else message
 
 
 def problem_response(status, detail=None, headers=None, **extra) -> Response:

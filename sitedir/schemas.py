@@ -4,6 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from sitedir.clock import as_utc
+from sitedir.i18n import t
 from sitedir.statuses import FHIR_LOCATION_STATUS, LABELS, STATUSES
 
 
@@ -235,13 +236,20 @@ class NearestQuerySchema(ma.Schema):
         has_lat, has_lon = "lat" in data, "lon" in data
         if has_lat != has_lon:
             missing = "lon" if has_lat else "lat"
-            raise ma.ValidationError("lat and lon go together", missing)
+            raise ma.ValidationError(
+                t("lat et lon vont ensemble", "lat and lon go together"), missing
+            )
         if has_lat:
             given.append("lat/lon")
         if len(given) != 1:
+            got = ", ".join(given)
             raise ma.ValidationError(
-                "give exactly one origin: q, address, postcode, insee, or lat and lon"
-                + (f" (got {', '.join(given)})" if given else ""),
+                t(
+                    "indiquez une seule origine : q, address, postcode, insee, ou lat et lon"
+                    + (f" (reçu : {got})" if given else ""),
+                    "give exactly one origin: q, address, postcode, insee, or lat and lon"
+                    + (f" (got {got})" if given else ""),
+                ),
                 "origin",
             )
 
