@@ -140,8 +140,7 @@ class ProblemApi(Api):
                 detail = t(
                     "Certains paramètres sont invalides : ", "Some parameters are invalid: "
                 ) + "; ".join(
-                    f"{p['name']}: {p['reason']}" if p["name"] else _whole_body(p["reason"])
-                    for p in invalid
+                    f"{p['name']}: {p['reason']}" if p["name"] else p["reason"] for p in invalid
                 )
         if status >= 500 and not (detail and data):
             # Not a deliberate abort(…, message=…): never leak internals to the client.
@@ -161,12 +160,6 @@ class ProblemApi(Api):
             invalid_params=invalid,
             suggestions=data.get("suggestions"),
         )
-
-
-def _whole_body(reason: str) -> str:
-    if reason == "Invalid JSON body.":  # webargs' words for a body that does not parse
-        return t("le corps de la requête n'est pas du JSON valide", "the body is not valid JSON")
-    return reason
 
 
 def _default_detail(status: int, error: HTTPException) -> str:

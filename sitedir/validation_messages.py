@@ -40,6 +40,8 @@ FRENCH = {
     "Invalid type.": "Type invalide.",
     "Invalid input type.": "Type de données invalide.",
     "Unknown field.": "Champ inconnu.",
+    # webargs, for a body that does not parse
+    "Invalid JSON body.": "Le corps de la requête n'est pas du JSON valide.",
     # marshmallow's validators
     "Invalid input.": "Valeur invalide.",
     "String does not match expected pattern.": "Format non reconnu.",

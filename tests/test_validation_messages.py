@@ -116,3 +116,16 @@ def test_admin_writes_too(client, tokens):
     reasons = {p["name"]: p["reason"] for p in body["invalid_params"]}
     assert reasons["email"] == "Adresse e-mail invalide."
     assert reasons["nickname"] == "Champ inconnu."
+
+
+def test_a_body_that_does_not_parse_is_named_in_both_languages(client, tokens):
+    url = "/api/v1/sites/clermont-ferrand/contacts"
+    headers = {**tokens["own"], "Content-Type": "application/json"}
+    body = assert_problem(client.post(url, data="{not json", headers=headers), 400)
+    assert body["invalid_params"] == [
+        {"name": None, "in": "json", "reason": "Le corps de la requête n'est pas du JSON valide."}
+    ]
+    assert body["detail"].endswith("Le corps de la requête n'est pas du JSON valide.")
+    english = {**headers, "Accept-Language": "en"}
+    body = assert_problem(client.post(url, data="{not json", headers=english), 400)
+    assert body["invalid_params"][0]["reason"] == "Invalid JSON body."
