@@ -1,4 +1,4 @@
-"""A fresh PostgreSQL database for a benchmark (127.0.0.1:5432, trust auth)."""
+"""A fresh PostgreSQL database for a benchmark or a test (127.0.0.1:5432, trust auth)."""
 
 import psycopg
 
@@ -7,7 +7,7 @@ ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 def fresh_database(name: str) -> str:
     """Drop and create the database `name`; return its URL for DATABASE_URL."""
-    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+    with psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3) as connection:
         connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         connection.execute(f"CREATE DATABASE {name}")
     return f"postgresql://postgres@127.0.0.1:5432/{name}"

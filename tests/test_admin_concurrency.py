@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from bench.postgres import fresh_database
+
 ROOT = Path(__file__).resolve().parent.parent
 SITE = "clermont-ferrand"
 URL = f"/api/v1/sites/{SITE}"
@@ -58,28 +60,19 @@ def _assert_one_winner(codes, site):
 
 # --- two processes ----------------------------------------------------------------------
 
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PG_DATABASE = "sitedir_two_instances"
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
-def _require(service: str, check) -> None:
+def _require(service: str, check):
+    """Return what `check` returns; a service that does not answer fails in CI, else skips."""
     try:
-        check()
+        return check()
     except Exception as exc:  # any failure means "not there"
         message = f"{service} is not reachable on 127.0.0.1: {exc}"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-
-
-def _fresh_postgres_database() -> str:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        connection.execute(f"CREATE DATABASE {PG_DATABASE}")
-    return f"postgresql://postgres@127.0.0.1:5432/{PG_DATABASE}"
 
 
 def _empty_redis() -> None:
@@ -97,11 +90,11 @@ def _free_port() -> int:
 @pytest.fixture
 def two_instances(tmp_path):
     """Two gunicorn processes of sitedir on one PostgreSQL database and one Redis."""
-    _require("PostgreSQL", lambda: _fresh_postgres_database())
+    database_url = _require("PostgreSQL", lambda: fresh_database(PG_DATABASE))
     _require("Redis", _empty_redis)
     env = {
         **os.environ,
-        "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{PG_DATABASE}",
+        "DATABASE_URL": database_url,
         "REDIS_URL": REDIS_URL,
         "SECRET_KEY": "two-instances",
         "SITEDIR_ACCESS_LOG": "false",
