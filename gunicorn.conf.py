@@ -18,7 +18,7 @@ keepalive = 5
 # Recycle workers now and then, so a slow leak can never take an instance down; but
 # rarely: a recycled worker drops its keep-alive connections and its cache of answers.
 # At 5,000 a worker under load restarted every few seconds, and nearest's p99 at 8
-# connections was 27 ms against 11 ms at 100,000 (bench/load.py, same run).
+# connections was 27 ms against 11 ms at 100,000 (threaded workers; bench/RESULTS.md).
 max_requests = int(os.environ.get("SITEDIR_MAX_REQUESTS", "50000"))
 max_requests_jitter = max_requests // 10
 # The app writes its own JSON access log (request id, path, status, duration).
