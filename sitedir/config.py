@@ -11,6 +11,11 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
 def normalise_database_url(url: str) -> str:
     """Return the URL with PostgreSQL's driver named: SQLAlchemy 2 would pick psycopg2."""
     for prefix in ("postgres://", "postgresql://"):
@@ -43,10 +48,27 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Strict",
         "SESSION_COOKIE_NAME": "sitedir_admin",
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # Sessions end this long after login, however much they are used (no sliding).
+        "SESSION_MAX_AGE": 8 * 3600,
         "RATELIMIT_ENABLED": _bool("SITEDIR_RATELIMIT", True),
         "RATELIMIT_PUBLIC": os.environ.get("SITEDIR_RATELIMIT_PUBLIC", "600 per minute"),
         "RATELIMIT_ADMIN": os.environ.get("SITEDIR_RATELIMIT_ADMIN", "60 per minute"),
         "RATELIMIT_LOGIN": os.environ.get("SITEDIR_RATELIMIT_LOGIN", "10 per minute"),
+        # Failed logins for one email, whatever the address they come from.
+        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get(
+            "SITEDIR_RATELIMIT_LOGIN_ACCOUNT", "10 per hour"
+        ),
+        # How many proxies in front of the app append to X-Forwarded-For (0: none, and
+        # the header is ignored). Read by werkzeug's ProxyFix: the rate limits then count
+        # the real client, not the proxy.
+        "PROXY_HOPS": _int("SITEDIR_PROXY_HOPS", 0),
+        # Largest request body read at all (64 KB): larger ones are refused with 413
+        # before anything is parsed or spooled to disk.
+        "MAX_CONTENT_LENGTH": _int("SITEDIR_MAX_BODY_BYTES", 64 * 1024),
+        # Public answers may be this stale across processes: the data's fingerprint is
+        # read at most once per interval per process (0: on every request). The process
+        # that made a write serves it on its next request.
+        "FRESHNESS_MS": _int("SITEDIR_FRESHNESS_MS", 1000),
         # Online geocoding of street addresses: "" (off, the default), "ban" or "nominatim".
         "GEOCODER": os.environ.get("SITEDIR_GEOCODER", ""),
         "GEOCODER_DOMAIN": os.environ.get("SITEDIR_GEOCODER_DOMAIN") or None,
