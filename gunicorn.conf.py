@@ -30,6 +30,21 @@ preload_app = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
+def on_starting(server):
+    """Refuse to start workers that would each keep their own rate-limit counters."""
+    import sys
+
+    wsgi = sys.modules.get("wsgi")  # preloaded: the app's settings are known here
+    if wsgi is None:
+        return
+    from sitedir.ratelimit import unshared_counters_problem
+
+    problem = unshared_counters_problem(wsgi.app, server.cfg.workers)
+    if problem:
+        server.log.error(problem)
+        sys.exit(1)
+
+
 def post_fork(server, worker):
     """Drop database connections inherited from the master: each worker opens its own."""
     import sys

@@ -4,18 +4,18 @@ import os
 
 import swagger_ui_bundle
 from flask import Flask, request, send_from_directory
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from sitedir import config as settings
 from sitedir.caching import register_caching
+from sitedir.database import MIGRATIONS_DIR, prepare_database
 from sitedir.extensions import cors, db, migrate
 from sitedir.headers import register_security_headers
 from sitedir.problems import ProblemApi
 from sitedir.ratelimit import apply_route_limits, register_rate_limits
+from sitedir.request_bodies import register_request_bodies
 from sitedir.request_log import register_request_log
 from sitedir.sessions import CookieOnlySessionInterface
-
-MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
-FIRST_REVISION = "1209f3de6252"  # the directory tables, as db.create_all() used to make them
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -28,9 +28,16 @@ def create_app(config: dict | None = None) -> Flask:
     # Keep fields in the order the schemas give them (id and name first), not sorted.
     app.json.sort_keys = False
     app.session_interface = CookieOnlySessionInterface()
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        # The client's address and scheme as the trusted proxies saw them: rate limits
+        # count real clients, not the proxy. With 0 hops X-Forwarded-* is ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     # First: every request gets its id and its log line, even one the rate limiter refuses.
     register_request_log(app)
+    # Then an oversized body is refused before anything reads it.
+    register_request_bodies(app)
     register_extensions(app)
     register_blueprints(app, ProblemApi(app))
     register_commands(app)
@@ -95,30 +102,3 @@ def register_commands(app: Flask) -> None:
     from sitedir.cli import register_cli
 
     register_cli(app)
-
-
-def prepare_database(app: Flask) -> None:
-    """Bring the schema up to date (Alembic) and seed an empty database; never overwrite data."""
-    from alembic.migration import MigrationContext
-    from flask_migrate import stamp, upgrade
-    from sqlalchemy import inspect
-    from sqlalchemy.exc import IntegrityError
-
-    from sitedir.seeding import seed_if_empty
-
-    with app.app_context():
-        with db.engine.connect() as connection:
-            tables = set(inspect(connection).get_table_names())
-            revision = MigrationContext.configure(connection).get_current_revision()
-        if "site" in tables and revision is None:
-            # A database made before migrations existed: adopt it as the first revision.
-            stamp(directory=MIGRATIONS_DIR, revision=FIRST_REVISION)
-        upgrade(directory=MIGRATIONS_DIR)
-        try:
-            counts = seed_if_empty(app.config["SEEDS_DIR"])
-        except IntegrityError:
-            # Another process seeded the same database a moment before us.
-            db.session.rollback()
-            counts = None
-        if counts:
-            app.logger.info("seeded an empty database: %s", counts)

@@ -9,6 +9,7 @@ import yaml
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from sitedir.database import upgrade_schema
 from sitedir.extensions import db
 from sitedir.models import Site
 from sitedir.seeding import SeedError, export_seeds, read_seeds, seed_if_empty
@@ -19,8 +20,8 @@ seed_cli = AppGroup("seed", help="Load, check and export the directory's seeds."
 @click.command("init-db")
 @with_appcontext
 def init_db_command():
-    """Create the tables and seed an empty database."""
-    db.create_all()
+    """Create or upgrade the tables (migrations) and seed an empty database."""
+    upgrade_schema()
     counts = seed_if_empty(current_app.config["SEEDS_DIR"])
     click.echo(f"seeded: {counts}" if counts else "database already holds data: left as it is")
 
@@ -40,7 +41,7 @@ def seed_check(seeds_dir):
 @seed_cli.command("load")
 def seed_load():
     """Load the seeds into an empty database (refuses to overwrite data)."""
-    db.create_all()
+    upgrade_schema()
     try:
         counts = seed_if_empty(current_app.config["SEEDS_DIR"])
     except SeedError as exc:

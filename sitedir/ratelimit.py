@@ -17,8 +17,9 @@ def register_rate_limits(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "sitedir")
     # A moving window: no burst of twice the limit across a window's boundary.
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
-    # Who is counted: the client's address (behind a proxy, gunicorn's
-    # forwarded_allow_ips makes it the real client's).
+    # Who is counted: the client's address. Behind proxies, SITEDIR_PROXY_HOPS makes
+    # ProxyFix put the real client's address there (gunicorn's forwarded_allow_ips
+    # does not rewrite REMOTE_ADDR).
     limiter = Limiter(get_remote_address, app=app, headers_enabled=True)
     app.extensions["sitedir_limiter"] = limiter
 
@@ -35,3 +36,20 @@ def apply_route_limits(app: Flask) -> None:
     # One budget for all admin routes: guessing tokens on one route spends it for all.
     limiter.shared_limit(lambda: current_app.config["RATELIMIT_ADMIN"], scope="admin")(api.blp)
     limiter.exempt(health)
+
+
+def unshared_counters_problem(app: Flask, workers: int) -> str | None:
+    """Why this app must not be served by `workers` processes, or None when it may.
+
+    In-memory counters are per process: with several workers each counts alone, and every
+    limit is multiplied by their number (ten bad logins become fifty).
+    """
+    storage = app.config.get("RATELIMIT_STORAGE_URI", "memory://")
+    if workers <= 1 or not app.config.get("RATELIMIT_ENABLED") or storage != "memory://":
+        return None
+    return (
+        f"sitedir: {workers} workers would each count the rate limits in their own memory, "
+        f"multiplying every limit by {workers}. Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) "
+        "so that they share one count, or WEB_CONCURRENCY=1, or SITEDIR_RATELIMIT=false if "
+        "the proxy in front enforces the limits."
+    )

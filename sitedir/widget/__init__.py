@@ -30,22 +30,28 @@ FRAME_CSP = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors *"
 )
-ACCENT = re.compile(r"^#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?$")
-REGION = re.compile(r"^\d{2,3}$")
-SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+ACCENT = re.compile(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?")
+REGION = re.compile(r"[0-9]{2,3}")
+SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+LIMIT = re.compile(r"[0-9]{1,2}")
 
 
 def _options() -> dict:
     """Read the widget's options from the query string; ignore what is malformed."""
     args = request.args
-    limit = args.get("limit", "3")
+
+    def valid(name: str, pattern: re.Pattern, default: str) -> str:
+        # fullmatch: "$" would let a trailing newline through.
+        value = args.get(name, "")
+        return value if pattern.fullmatch(value) else default
+
+    # ASCII digits only: "²" is a digit to str.isdigit, and int() refuses it.
+    limit = int(valid("limit", LIMIT, "3"))
     return {
-        "study": args.get("study")
-        if SLUG.match(args.get("study", ""))
-        else current_app.config["DEFAULT_STUDY"],
-        "region": args.get("region") if REGION.match(args.get("region", "")) else "",
-        "limit": int(limit) if limit.isdigit() and 1 <= int(limit) <= 10 else 3,
-        "accent": args.get("accent") if ACCENT.match(args.get("accent", "")) else "",
+        "study": valid("study", SLUG, current_app.config["DEFAULT_STUDY"]),
+        "region": valid("region", REGION, ""),
+        "limit": limit if 1 <= limit <= 10 else 3,
+        "accent": valid("accent", ACCENT, ""),
     }
 
 
