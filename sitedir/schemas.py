@@ -1,5 +1,7 @@
 """Marshmallow schemas: what goes in and out of the API, and so its OpenAPI contract."""
 
+import re
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -15,10 +17,35 @@ class UtcDateTime(ma.fields.DateTime):
         return super()._serialize(as_utc(value), attr, obj, **kwargs)
 
 
+class Pattern(validate.Regexp):
+    r"""A regular expression the whole value must match, read the same in Python and OpenAPI.
+
+    marshmallow's Regexp uses re.match, where `$` also matches before a final newline:
+    "chu-lyon\n" passed `^[a-z0-9-]+$`, was stored, and every later read of it failed. Here
+    the value must match from end to end (fullmatch). The pattern is still written `^...$`,
+    because apispec publishes it as it is in the OpenAPI document, whose ECMA dialect has no
+    `\Z` and reads `$` as the very end: both sides then mean the same thing. re.ASCII makes
+    `\d` mean [0-9] as in ECMA (Python's would also take Arabic-Indic digits, for instance).
+    """
+
+    def __init__(self, regex: str, *, error: str | None = None):
+        if not (regex.startswith("^") and regex.endswith("$")):
+            # An unanchored pattern is a search in ECMA and a prefix match here.
+            raise ValueError(f"a Pattern is anchored at both ends: {regex!r}")
+        super().__init__(regex, re.ASCII, error=error)
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
+
+
 INSEE_RE = r"^(\d{5}|2[AB]\d{3})$"
 REGION_RE = r"^\d{2}$"
 DEPARTMENT_RE = r"^(\d{2}|2[AB]|97\d)$"
 SLUG_RE = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+POSTCODE_RE = r"^\d{5}$"
+PHONE_RE = r"^\+?[0-9 .()-]{6,20}$"
 
 
 class ProvenanceSchema(ma.Schema):
@@ -191,17 +218,18 @@ class PlaceMatchSchema(PlaceSchema):
 
 
 class SitesQuerySchema(ma.Schema):
-    study = ma.fields.String(validate=validate.Regexp(SLUG_RE))
+    study = ma.fields.String(validate=Pattern(SLUG_RE))
     status = ma.fields.String(validate=validate.OneOf(STATUSES))
     open = ma.fields.Boolean(metadata={"description": "Only open (recruiting) sites"})
-    region = ma.fields.String(validate=validate.Regexp(REGION_RE))
-    department = ma.fields.String(validate=validate.Regexp(DEPARTMENT_RE))
+    region = ma.fields.String(validate=Pattern(REGION_RE))
+    department = ma.fields.String(validate=Pattern(DEPARTMENT_RE))
 
 
-# A query must hold at least one letter or digit: punctuation alone names no place.
-# (The pattern is valid both in Python and in the OpenAPI document's ECMA dialect.)
-SEARCHABLE = validate.Regexp(
-    r"^.*[0-9A-Za-zÀ-ÖØ-öø-ÿŒœ]", error="type a town name, a postcode or a code"
+# A query must hold at least one letter or digit (punctuation alone names no place) and no
+# control character: a search box gives one line, and "Vichy\\n" is no town.
+SEARCHABLE = Pattern(
+    r"^[^\x00-\x1f\x7f]*[0-9A-Za-zÀ-ÖØ-öø-ÿŒœ][^\x00-\x1f\x7f]*$",
+    error="type a town name, a postcode or a code",
 )
 
 
@@ -219,16 +247,19 @@ class NearestQuerySchema(ma.Schema):
         validate=[validate.Length(min=3, max=300), SEARCHABLE],
         metadata={"description": "A street address, geocoded online when the server enables it"},
     )
-    postcode = ma.fields.String(validate=validate.Regexp(r"^\d{5}$", error="5 digits expected"))
-    insee = ma.fields.String(validate=validate.Regexp(INSEE_RE, error="not an INSEE code"))
+    postcode = ma.fields.String(validate=Pattern(POSTCODE_RE, error="5 digits expected"))
+    insee = ma.fields.String(validate=Pattern(INSEE_RE, error="not an INSEE code"))
     lat = ma.fields.Float(validate=validate.Range(min=-90, max=90), allow_nan=False)
     lon = ma.fields.Float(validate=validate.Range(min=-180, max=180), allow_nan=False)
-    study = ma.fields.String(validate=validate.Regexp(SLUG_RE))
+    study = ma.fields.String(validate=Pattern(SLUG_RE))
     limit = ma.fields.Integer(load_default=3, validate=validate.Range(min=1, max=20))
     radius_km = ma.fields.Float(
-        validate=validate.Range(min=0, max=20000, min_inclusive=False), allow_nan=False
+        validate=validate.Range(min=0, max=20000, min_inclusive=False),
+        allow_nan=False,
+        # apispec publishes the minimum but not that it is excluded (OpenAPI 3.0's boolean).
+        metadata={"exclusiveMinimum": True},
     )
-    region = ma.fields.String(validate=validate.Regexp(REGION_RE))
+    region = ma.fields.String(validate=Pattern(REGION_RE))
 
     @ma.validates_schema
     def one_origin(self, data, **kwargs):

@@ -9,6 +9,15 @@ from marshmallow import validate
 
 from sitedir.extensions import db
 from sitedir.models import Contact, Institution, ReferenceCentre, Site, Study
+from sitedir.schemas import (
+    DEPARTMENT_RE,
+    INSEE_RE,
+    PHONE_RE,
+    POSTCODE_RE,
+    REGION_RE,
+    SLUG_RE,
+    Pattern,
+)
 from sitedir.statuses import STATUSES
 
 CONTACT_ROLES = (
@@ -20,8 +29,9 @@ CONTACT_ROLES = (
     "research_nurse",
     "head",
 )
-INSEE = validate.Regexp(r"^(\d{5}|2[AB]\d{3})$", error="not an INSEE code")
-SLUG = validate.Regexp(r"^[a-z0-9]+(-[a-z0-9]+)*$", error="lowercase words joined by hyphens")
+# Patterns match whole values (see Pattern): "chu-lyon\n" is no key.
+INSEE = Pattern(INSEE_RE, error="not an INSEE code")
+SLUG = Pattern(SLUG_RE, error="lowercase words joined by hyphens")
 
 
 class SeedError(Exception):
@@ -50,13 +60,13 @@ class ContactSeed(ProvenanceSeed):
     phone = ma.fields.String(
         allow_none=True,
         load_default=None,
-        validate=validate.Regexp(r"^\+?[0-9 .()-]{6,20}$", error="not a phone number"),
+        validate=Pattern(PHONE_RE, error="not a phone number"),
     )
     public = ma.fields.Boolean(load_default=True)
 
 
 class PathwayStepSeed(_Strict):
-    key = ma.fields.String(required=True, validate=validate.Regexp(r"^[a-z_]+$"))
+    key = ma.fields.String(required=True, validate=Pattern(r"^[a-z_]+$"))
     order = ma.fields.Integer(required=True, validate=validate.Range(min=1))
     label_fr = ma.fields.String(required=True)
     label_en = ma.fields.String(required=True)
@@ -89,18 +99,14 @@ class InstitutionSeed(ProvenanceSeed):
     name = ma.fields.String(required=True)
     site_name = ma.fields.String(allow_none=True, load_default=None)
     address = ma.fields.String(allow_none=True, load_default=None)
-    postcode = ma.fields.String(
-        allow_none=True, load_default=None, validate=validate.Regexp(r"^\d{5}$")
-    )
+    postcode = ma.fields.String(allow_none=True, load_default=None, validate=Pattern(POSTCODE_RE))
     city = ma.fields.String(required=True)
     insee = ma.fields.String(required=True, validate=INSEE)
-    department = ma.fields.String(required=True, validate=validate.Regexp(r"^(\d{2}|2[AB]|97\d)$"))
-    region = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{2}$"))
+    department = ma.fields.String(required=True, validate=Pattern(DEPARTMENT_RE))
+    region = ma.fields.String(required=True, validate=Pattern(REGION_RE))
     latitude = ma.fields.Float(required=True, validate=validate.Range(-90, 90))
     longitude = ma.fields.Float(required=True, validate=validate.Range(-180, 180))
-    finess = ma.fields.String(
-        allow_none=True, load_default=None, validate=validate.Regexp(r"^[0-9AB]{9}$")
-    )
+    finess = ma.fields.String(allow_none=True, load_default=None, validate=Pattern(r"^[0-9AB]{9}$"))
     website = ma.fields.Url(allow_none=True, load_default=None)
     switchboard = ma.fields.String(allow_none=True, load_default=None)
 

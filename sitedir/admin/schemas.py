@@ -1,6 +1,5 @@
 """What admin writes accept: every field bounded, typed and free of control characters."""
 
-import re
 from datetime import date
 
 import marshmallow as ma
@@ -8,19 +7,35 @@ from marshmallow import validate
 
 from sitedir.clock import today_in_paris
 from sitedir.i18n import t
-from sitedir.schemas import DEPARTMENT_RE, INSEE_RE, REGION_RE, SLUG_RE, UtcDateTime
+from sitedir.schemas import (
+    DEPARTMENT_RE,
+    INSEE_RE,
+    PHONE_RE,
+    POSTCODE_RE,
+    REGION_RE,
+    SLUG_RE,
+    Pattern,
+    UtcDateTime,
+)
 from sitedir.seeding import CONTACT_ROLES
 from sitedir.statuses import STATUSES
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Free text: anything but control characters (a newline, a carriage return or a tab is fine).
+TEXT_RE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+# A hospital's web address: http or https, a dotted host name, maybe a port, then printable
+# ASCII. Written as a pattern, not marshmallow's Url, so that the OpenAPI document can say
+# exactly what is accepted (Url's own rules cannot be published).
+WEBSITE_RE = r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]{1,5})?([/?#][!-~]*)?$"
 
 
-def no_control_characters(value: str) -> None:
-    """Refuse text holding control characters (a newline or a tab is fine)."""
-    if _CONTROL.search(value):
-        raise ma.ValidationError(
-            t("caractères de contrôle refusés", "control characters are not allowed")
-        )
+class _NoControlCharacters(Pattern):
+    """TEXT_RE, refused in the asker's language: the admin page shows this message as it is."""
+
+    def _format_error(self, value: str) -> str:
+        return t("caractères de contrôle refusés", "control characters are not allowed")
+
+
+no_control_characters = _NoControlCharacters(TEXT_RE)
 
 
 def text(max_length: int, **kwargs):
@@ -51,8 +66,8 @@ class JsonBoolean(ma.fields.Boolean):
         return value
 
 
-PHONE_PATTERN = r"^\+?[0-9 .()-]{6,20}$"  # the admin page's form checks the same
-PHONE = validate.Regexp(PHONE_PATTERN, error="not a phone number")
+PHONE_PATTERN = PHONE_RE  # the admin page's form checks the same
+PHONE = Pattern(PHONE_PATTERN, error="not a phone number")
 
 
 class SitePatchSchema(ma.Schema):
@@ -108,25 +123,27 @@ class InstitutionInSchema(ma.Schema):
     )
     site_name = text(200)
     address = text(300)
-    postcode = ma.fields.String(allow_none=True, validate=validate.Regexp(r"^\d{5}$"))
+    postcode = ma.fields.String(allow_none=True, validate=Pattern(POSTCODE_RE))
     city = ma.fields.String(
         required=True, validate=[validate.Length(1, 100), no_control_characters]
     )
-    insee = ma.fields.String(required=True, validate=validate.Regexp(INSEE_RE))
-    department = ma.fields.String(required=True, validate=validate.Regexp(DEPARTMENT_RE))
-    region = ma.fields.String(required=True, validate=validate.Regexp(REGION_RE))
+    insee = ma.fields.String(required=True, validate=Pattern(INSEE_RE))
+    department = ma.fields.String(required=True, validate=Pattern(DEPARTMENT_RE))
+    region = ma.fields.String(required=True, validate=Pattern(REGION_RE))
     latitude = ma.fields.Float(required=True, validate=validate.Range(-90, 90), allow_nan=False)
     longitude = ma.fields.Float(required=True, validate=validate.Range(-180, 180), allow_nan=False)
-    website = ma.fields.Url(allow_none=True, validate=validate.Length(max=300))
+    website = ma.fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=300), Pattern(WEBSITE_RE, error="Not a valid URL.")],
+        metadata={"description": "http or https"},
+    )
 
 
 class NewSiteSchema(ma.Schema):
     """A site joining a study: its hospital, where it is, and its status."""
 
-    id = ma.fields.String(
-        required=True, validate=[validate.Regexp(SLUG_RE), validate.Length(max=64)]
-    )
-    study = ma.fields.String(required=True, validate=validate.Regexp(SLUG_RE))
+    id = ma.fields.String(required=True, validate=[Pattern(SLUG_RE), validate.Length(max=64)])
+    study = ma.fields.String(required=True, validate=Pattern(SLUG_RE))
     city = ma.fields.String(
         required=True, validate=[validate.Length(1, 100), no_control_characters]
     )
@@ -137,7 +154,7 @@ class NewSiteSchema(ma.Schema):
 
 
 class AuditQuerySchema(ma.Schema):
-    site = ma.fields.String(validate=validate.Regexp(SLUG_RE))
+    site = ma.fields.String(validate=Pattern(SLUG_RE))
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(1, 1000))
 
 
