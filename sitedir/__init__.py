@@ -90,6 +90,11 @@ def register_blueprints(app: Flask, api: ProblemApi) -> None:
     from sitedir.widget import blp as widget_blp
 
     app.register_blueprint(widget_blp)
+    from sitedir.fhir import register_fhir
+    from sitedir.vcards import blp as vcards_blp
+
+    register_fhir(app)
+    app.register_blueprint(vcards_blp)
     assets = swagger_ui_bundle.swagger_ui_path
 
     # The interactive docs' JS and CSS come from a pinned package, never a CDN.

@@ -1,0 +1,21 @@
+"""A read-only FHIR R4 (4.0.1) API under /fhir, built from the directory's data.
+
+definitions  the vocabulary: media type, systems, sitedir's extension and code system
+resources    Location, Organization, PractitionerRole, ResearchStudy from the tables
+catalogue    every resource, built once per version of the data
+params       reading parameter values (numbers, near, dates) strictly
+search       the parameters of each type, how they match, _include and _revinclude
+paging       searchset Bundles with self, next and previous links
+capability   the CapabilityStatement and the extension's StructureDefinition
+errors       OperationOutcome for every error, with its HTTP status
+views        the routes
+"""
+
+from flask import Flask
+
+
+def register_fhir(app: Flask) -> None:
+    """Register the FHIR blueprint (a plain one: it is not part of the OpenAPI document)."""
+    from sitedir.fhir.views import blp
+
+    app.register_blueprint(blp)

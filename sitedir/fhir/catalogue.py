@@ -1,0 +1,236 @@
+"""Every FHIR resource the server shows, built once per version of the data and kept.
+
+Built from the same tables as the JSON API, and rebuilt when the snapshot's fingerprint
+changes (any write to a site or a contact changes it), so FHIR answers follow every change
+in every process on the next request. Private contacts are never loaded.
+
+meta.lastUpdated is the latest moment the data records for a resource: a status change, a
+status confirmation, an admin's verification of the record (or, for a Location, of its
+hospital or public contacts). The directory does not timestamp every edit, so an edit that
+records no moment does not move it, and a resource with no recorded moment has none.
+"""
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func
+from sqlalchemy.orm import selectinload
+
+from sitedir.directory.snapshot import current_snapshot
+from sitedir.extensions import db
+from sitedir.fhir import resources
+from sitedir.fhir.definitions import (
+    CONTACT_ROLE_PATH,
+    LOCATION_STATUS_SYSTEM,
+    RESEARCH_STUDY_STATUS_SYSTEM,
+)
+from sitedir.models import Contact, Institution, ReferenceCentre, Site, StatusChange, Study
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One resource, and what searches compare it with."""
+
+    type: str
+    id: str
+    resource: dict
+    last_updated: datetime | None
+    # Search keys: folded strings, tokens, "Type/id" references, and for Locations a point.
+    strings: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    tokens: dict[str, tuple[tuple[str | None, str], ...]] = field(default_factory=dict)
+    refs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    study: str | None = None
+    point: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """The resources by type, each type in id order."""
+
+    records: dict[str, dict[str, Record]]
+
+    def of(self, kind: str) -> list[Record]:
+        return list(self.records.get(kind, {}).values())
+
+    def get(self, kind: str, resource_id: str) -> Record | None:
+        return self.records.get(kind, {}).get(resource_id)
+
+
+def _latest_changes() -> dict[int, datetime]:
+    rows = db.session.execute(
+        db.select(StatusChange.site_id, func.max(StatusChange.changed_at)).group_by(
+            StatusChange.site_id
+        )
+    )
+    return dict(rows.all())
+
+
+def _reference_centre_ids(centres, institution_keys) -> dict[int, str]:
+    # Reference centres and hospitals share the Organization id space; keys are distinct
+    # by convention ("crmr-…"), and a clash is settled with a prefix rather than lost.
+    return {c.id: f"rc-{c.key}" if c.key in institution_keys else c.key for c in centres}
+
+
+def build(base: str) -> Catalogue:
+    """Read the directory and build every resource, for clients of this base URL."""
+    sites = db.session.scalars(
+        db.select(Site)
+        .order_by(Site.slug)
+        .options(
+            selectinload(Site.study),
+            selectinload(Site.institution),
+            selectinload(Site.contacts),
+        )
+    ).all()
+    studies = db.session.scalars(db.select(Study).order_by(Study.slug)).all()
+    centres = db.session.scalars(
+        db.select(ReferenceCentre)
+        .order_by(ReferenceCentre.key)
+        .options(selectinload(ReferenceCentre.institution), selectinload(ReferenceCentre.contacts))
+    ).all()
+    institutions = {i.key: i for i in db.session.scalars(db.select(Institution))}
+    changed = _latest_changes()
+    records: dict[str, dict[str, Record]] = {
+        "Location": {},
+        "Organization": {},
+        "PractitionerRole": {},
+        "ResearchStudy": {},
+    }
+
+    for key in sorted(institutions):
+        inst = institutions[key]
+        records["Organization"][key] = Record(
+            type="Organization",
+            id=key,
+            resource=resources.hospital(inst, inst.last_verified_at),
+            last_updated=resources.latest(inst.last_verified_at),
+            **_address_keys(inst, [inst.name, inst.site_name]),
+            tokens=_finess(inst),
+        )
+    centre_ids = _reference_centre_ids(centres, set(institutions))
+    for centre in centres:
+        org_id = centre_ids[centre.id]
+        records["Organization"][org_id] = Record(
+            type="Organization",
+            id=org_id,
+            resource=resources.reference_centre(centre, org_id, centre.last_verified_at),
+            last_updated=resources.latest(centre.last_verified_at),
+            strings={"name": _folded(centre.name)},
+            refs={"partof": (f"Organization/{centre.institution.key}",)},
+        )
+
+    roles: list[Record] = []
+    site_moments: dict[str, datetime | None] = {}
+    for site in sites:
+        public = [c for c in site.contacts if c.public]
+        moment = resources.latest(
+            site.status_confirmed_at,
+            site.last_verified_at,
+            changed.get(site.id),
+            site.institution.last_verified_at,
+            *(c.last_verified_at for c in public),
+        )
+        site_moments[site.slug] = moment
+        org_ref = f"Organization/{site.institution.key}"
+        records["Location"][site.slug] = Record(
+            type="Location",
+            id=site.slug,
+            resource=resources.location(site, base, moment),
+            last_updated=moment,
+            strings={
+                "name": _folded(site.name),
+                "address-city": _folded(site.institution.city),
+                "address-postalcode": _folded(site.institution.postcode),
+            },
+            tokens={
+                "status": ((LOCATION_STATUS_SYSTEM, resources.FHIR_LOCATION_STATUS[site.status]),)
+            },
+            refs={"organization": (org_ref,)},
+            study=site.study.slug,
+            point=(site.latitude, site.longitude),
+        )
+        organization = (site.institution.key, site.name)
+        roles += [_role(c, base, organization, site.study.slug, site) for c in public]
+    for centre in centres:
+        organization = (centre_ids[centre.id], centre.name)
+        roles += [_role(c, base, organization, None) for c in centre.contacts if c.public]
+    records["PractitionerRole"] = {r.id: r for r in sorted(roles, key=lambda r: int(r.id))}
+
+    for study in studies:
+        own = [s for s in sites if s.study_id == study.id]
+        moment = resources.latest(study.last_verified_at, *(site_moments[s.slug] for s in own))
+        resource = resources.research_study(study, own, moment)
+        records["ResearchStudy"][study.slug] = Record(
+            type="ResearchStudy",
+            id=study.slug,
+            resource=resource,
+            last_updated=moment,
+            strings={"title": _folded(study.title_fr, study.title_en)},
+            tokens={"status": ((RESEARCH_STUDY_STATUS_SYSTEM, resource["status"]),)},
+            refs={"site": tuple(f"Location/{s.slug}" for s in own)},
+            study=study.slug,
+        )
+    return Catalogue(records)
+
+
+def _folded(*texts: str | None) -> tuple[str, ...]:
+    # The texts as they are: searches fold them (accents, case) or not (:exact).
+    return tuple(text for text in texts if text)
+
+
+def _address_keys(inst: Institution, names: list[str | None]) -> dict:
+    return {
+        "strings": {
+            "name": _folded(*names),
+            "address-city": _folded(inst.city),
+            "address-postalcode": _folded(inst.postcode),
+        }
+    }
+
+
+def _finess(inst: Institution) -> dict:
+    if not inst.finess:
+        return {}
+    return {"identifier": ((resources.FINESS_SYSTEM, inst.finess),)}
+
+
+def _role(contact: Contact, base: str, organization, study: str | None, site=None) -> Record:
+    resource = resources.practitioner_role(contact, base, organization, site)
+    refs = {"organization": (f"Organization/{organization[0]}",)}
+    if site is not None:
+        refs["location"] = (f"Location/{site.slug}",)
+    return Record(
+        type="PractitionerRole",
+        id=str(contact.id),
+        resource=resource,
+        last_updated=resources.latest(contact.last_verified_at),
+        tokens={"role": ((f"{base}/{CONTACT_ROLE_PATH}", contact.role),)},
+        refs=refs,
+        study=study,
+    )
+
+
+# Catalogues kept per base URL (a server reached under a few names); the oldest goes first.
+KEEP_BASES = 4
+_lock = threading.Lock()
+
+
+def current_catalogue(base: str) -> Catalogue:
+    """The catalogue of the data as it is now, for this base URL; rebuilt after a change."""
+    fingerprint = current_snapshot().fingerprint
+    store: OrderedDict = current_app.extensions.setdefault("sitedir_fhir", OrderedDict())
+    key = (fingerprint, base)
+    with _lock:
+        cached = store.get(key)
+        if cached is not None:
+            store.move_to_end(key)
+            return cached
+    built = build(base)
+    with _lock:
+        store[key] = built
+        while len(store) > KEEP_BASES:
+            store.popitem(last=False)
+    return built

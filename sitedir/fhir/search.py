@@ -1,0 +1,439 @@
+"""Searching the catalogue: the parameters each resource type takes, and how they match.
+
+FHIR's rules, as far as they are implemented here: repeated parameters all apply (AND),
+comma-separated values are alternatives (OR), empty values are ignored, string searches
+match the start of the text whatever its case and accents (`:exact` and `:contains` also),
+and unknown parameters are ignored unless the client sent `Prefer: handling=strict`.
+"""
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from werkzeug.datastructures import MultiDict
+
+from sitedir.fhir import params
+from sitedir.fhir.catalogue import Catalogue, Record
+from sitedir.fhir.errors import FhirError
+from sitedir.i18n import t
+from sitedir.places.normalize import fold
+from sitedir.routing import distance_km
+
+SP = "http://hl7.org/fhir/SearchParameter/"
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """A search parameter: how it matches, and what the CapabilityStatement says of it."""
+
+    name: str
+    type: str  # string | token | reference | date | special (FHIR's search types, mostly)
+    doc: str  # in English: the CapabilityStatement is read by developers
+    definition: str | None = None
+    target: str | None = None  # the resource type a reference names
+
+
+COMMON = (
+    Param("_id", "token", ("The resource's id."), SP + "Resource-id"),
+    Param(
+        "_lastUpdated",
+        "date",
+        (
+            "meta.lastUpdated: the latest moment the data records for the resource (a status "
+            "change or confirmation, an admin's verification); eq, ne, gt, ge, lt, le, sa, eb. "
+            "A value without offset is Paris time. Resources with no recorded moment never match."
+        ),
+        SP + "Resource-lastUpdated",
+    ),
+)
+STUDY = Param(
+    "study",
+    "token",
+    ("sitedir: only this study's (slug, e.g. cart-lupus). Default: every study."),
+)
+NAME_DOC = "Starts with, ignoring case and accents; :exact and :contains."
+
+PARAMS: dict[str, tuple[Param, ...]] = {
+    "Location": (
+        *COMMON,
+        Param("name", "string", NAME_DOC, SP + "Location-name"),
+        Param("address-city", "string", NAME_DOC, SP + "Location-address-city"),
+        Param("address-postalcode", "string", NAME_DOC, SP + "Location-address-postalcode"),
+        Param("status", "token", ("active, suspended or inactive."), SP + "Location-status"),
+        Param(
+            "organization",
+            "reference",
+            ("The hospital (Organization) managing the site."),
+            SP + "Location-organization",
+            target="Organization",
+        ),
+        Param(
+            "near",
+            "special",
+            (
+                "latitude|longitude|distance|unit: sites within the distance (km by default; "
+                "km, m, mi), nearest first, geodesic (WGS 84), each match carrying the "
+                "location-distance extension on Bundle.entry.search. Without a distance, "
+                "every site, nearest first."
+            ),
+            SP + "Location-near",
+        ),
+        Param(
+            "near-place",
+            "special",
+            (
+                "sitedir: like near, from a French town as a doctor types it (name, postcode, "
+                "INSEE code; typos forgiven): the best match of the place search of "
+                "/api/v1/nearest. Unknown: 404 with suggestions."
+            ),
+        ),
+        Param(
+            "near-distance",
+            "quantity",
+            ("sitedir: distance|unit for near-place (km by default; km, m, mi)."),
+        ),
+        STUDY,
+    ),
+    "Organization": (
+        *COMMON,
+        Param("name", "string", NAME_DOC, SP + "Organization-name"),
+        Param("address-city", "string", NAME_DOC, SP + "Organization-address-city"),
+        Param("address-postalcode", "string", NAME_DOC, SP + "Organization-address-postalcode"),
+        Param(
+            "identifier",
+            "token",
+            ("FINESS number (system https://finess.esante.gouv.fr), where the data has it."),
+            SP + "Organization-identifier",
+        ),
+        Param(
+            "partof",
+            "reference",
+            ("The hospital a reference centre is part of."),
+            SP + "Organization-partof",
+            target="Organization",
+        ),
+    ),
+    "PractitionerRole": (
+        *COMMON,
+        Param(
+            "location",
+            "reference",
+            ("The site (Location)."),
+            SP + "PractitionerRole-location",
+            target="Location",
+        ),
+        Param(
+            "organization",
+            "reference",
+            ("The hospital or reference centre."),
+            SP + "PractitionerRole-organization",
+            target="Organization",
+        ),
+        Param(
+            "role",
+            "token",
+            (
+                "principal_investigator, coordinator, unit_lead, collaborator, referral_desk, "
+                "research_nurse, head."
+            ),
+            SP + "PractitionerRole-role",
+        ),
+    ),
+    "ResearchStudy": (
+        *COMMON,
+        Param("title", "string", NAME_DOC, SP + "ResearchStudy-title"),
+        Param(
+            "status", "token", ("Derived from the sites' statuses."), SP + "ResearchStudy-status"
+        ),
+        Param(
+            "site",
+            "reference",
+            ("A site (Location) of the study."),
+            SP + "ResearchStudy-site",
+            target="Location",
+        ),
+        STUDY,
+    ),
+}
+
+# _include values: the parameter whose references are followed, by searched type.
+INCLUDES = {
+    "Location": ("Location:organization",),
+    "Organization": ("Organization:partof",),
+    "PractitionerRole": ("PractitionerRole:location", "PractitionerRole:organization"),
+    "ResearchStudy": ("ResearchStudy:site",),
+}
+# _revinclude values: resources of another type that point at the matches.
+REVINCLUDES = {
+    "Location": ("PractitionerRole:location", "ResearchStudy:site"),
+    "Organization": (
+        "Location:organization",
+        "PractitionerRole:organization",
+        "Organization:partof",
+    ),
+    "PractitionerRole": (),
+    "ResearchStudy": (),
+}
+RESULT_PARAMS = ("_count", "_offset", "_include", "_revinclude", "_format")
+STRING_MODIFIERS = ("exact", "contains")
+DEFAULT_COUNT = 20
+MAX_COUNT = 100
+MAX_OFFSET = 10**9
+
+
+@dataclass(slots=True)
+class Match:
+    record: Record
+    distance_km: float | None = None
+
+
+@dataclass(slots=True)
+class Result:
+    """One page of a search: the matches, what they include, and how to ask again."""
+
+    matches: list[Match]
+    included: list[Record]
+    total: int
+    offset: int
+    count: int
+    applied: list[tuple[str, str]]  # the parameters used, for the self and next links
+    notes: list[str] = field(default_factory=list)  # told to the client in an outcome entry
+
+
+def _param(kind: str, name: str) -> Param | None:
+    return next((p for p in PARAMS[kind] if p.name == name), None)
+
+
+def _one(name: str, values: list[str]) -> str:
+    if len(values) > 1:
+        raise params.bad(name, f"{name} : une seule valeur.", f"{name}: one value only.")
+    return values[0]
+
+
+def _string_match(value: str, texts: tuple[str, ...], modifier: str | None) -> bool:
+    if modifier == "exact":
+        return value in texts
+    key = fold(value)
+    if not key:
+        return False
+    if modifier == "contains":
+        return any(key in fold(text) for text in texts)
+    return any(fold(text).startswith(key) for text in texts)
+
+
+def _token_match(value: str, tokens) -> bool:
+    system, bar, code = value.rpartition("|")
+    for token_system, token_code in tokens:
+        if code != token_code:
+            continue
+        if not bar or (system == "" and token_system is None) or system == token_system:
+            return True
+    return False
+
+
+def _reference(value: str, target: str) -> str:
+    """`id`, `Type/id` or `<base>/Type/id`, as `Type/id`."""
+    path = urlsplit(value).path if "://" in value else value
+    parts = [p for p in path.split("/") if p]
+    if len(parts) >= 2:
+        return f"{parts[-2]}/{parts[-1]}"
+    return f"{target}/{value}"
+
+
+def _matches(record: Record, spec: Param, modifier: str | None, value: str) -> bool:
+    """True when the record matches one comma-separated value list of one parameter."""
+    alternatives = value.split(",")
+    if spec.name == "_id":
+        return record.id in alternatives
+    if spec.name == "study":
+        return record.study in alternatives
+    if spec.type == "string":
+        texts = record.strings.get(spec.name, ())
+        return any(_string_match(v, texts, modifier) for v in alternatives)
+    if spec.type == "token":
+        tokens = record.tokens.get(spec.name, ())
+        return any(_token_match(v, tokens) for v in alternatives)
+    if spec.type == "reference":
+        refs = record.refs.get(spec.name, ())
+        return any(_reference(v, spec.target) in refs for v in alternatives)
+    raise AssertionError(spec.name)  # pragma: no cover - every type is handled above
+
+
+def parse(kind: str, args: MultiDict, strict: bool):
+    """Sort the query into search parameters and result parameters; refuse what is wrong.
+
+    Returns (filters, results, applied, ignored): filters as (Param, modifier, value).
+    """
+    filters, results, applied, ignored = [], MultiDict(), [], []
+    for raw, value in args.items(multi=True):
+        if value == "":
+            continue  # FHIR: an empty value is no parameter
+        name, _, modifier = raw.partition(":")
+        if raw in RESULT_PARAMS:
+            results.add(raw, value)
+            applied.append((raw, value))
+            continue
+        spec = _param(kind, name)
+        if spec is None:
+            if strict:
+                raise FhirError(
+                    400,
+                    t(
+                        f"Paramètre de recherche inconnu pour {kind} : {raw!r}.",
+                        f"Unknown search parameter for {kind}: {raw!r}.",
+                    ),
+                    code="not-supported",
+                    expression=raw,
+                )
+            ignored.append(raw)
+            continue
+        allowed = STRING_MODIFIERS if spec.type == "string" else ()
+        if modifier and modifier not in allowed:
+            raise FhirError(
+                400,
+                t(f"Modificateur non pris en charge : {raw!r}.", f"Unsupported modifier: {raw!r}."),
+                code="not-supported",
+                expression=raw,
+            )
+        filters.append((spec, modifier or None, value))
+        applied.append((raw, value))
+    return filters, results, applied, ignored
+
+
+def _origin(filters) -> tuple[params.Near | None, str | None]:
+    """The point `near` or `near-place` names (and the place's label), or (None, None)."""
+    given = {spec.name: value for spec, _, value in filters if spec.type in ("special", "quantity")}
+    repeated = [s.name for s, _, _ in filters if s.type in ("special", "quantity")]
+    for name in set(repeated):
+        _one(name, [v for s, _, v in filters if s.name == name])
+    if "near" in given and "near-place" in given:
+        raise params.bad(
+            "near-place",
+            "near et near-place ne vont pas ensemble : choisissez l'un.",
+            "near and near-place do not go together: choose one.",
+        )
+    if "near-distance" in given and "near-place" not in given:
+        raise params.bad(
+            "near-distance",
+            "near-distance accompagne near-place (avec near, la distance est dans near).",
+            "near-distance goes with near-place (with near, the distance is part of near).",
+        )
+    if "near" in given:
+        return params.near(given["near"]), None
+    if "near-place" in given:
+        return _place(given["near-place"], given.get("near-distance"))
+    return None, None
+
+
+def _place(text: str, distance_text: str | None) -> tuple[params.Near, str]:
+    """Resolve a town as typed, with the same search (and answers) as /api/v1/nearest."""
+    from sitedir.directory.nearest import resolve_origin
+
+    if len(text) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise params.bad(
+            "near-place",
+            "near-place : un nom de commune, un code postal ou un code INSEE, sur une ligne.",
+            "near-place: a town name, a postcode or an INSEE code, on one line.",
+        )
+    distance = params.distance("near-distance", distance_text.split("|")) if distance_text else None
+    origin = resolve_origin({"q": text})  # 404 with suggestions, or 400, as the JSON API
+    near = params.Near(origin["latitude"], origin["longitude"], distance)
+    return near, origin["label"] or origin["name"]
+
+
+def search(kind: str, catalogue: Catalogue, args: MultiDict, strict: bool) -> Result:
+    """Run a search of `kind` over the catalogue and return the page asked for."""
+    filters, results, applied, ignored = parse(kind, args, strict)
+    near, place = _origin(filters)
+    records = catalogue.of(kind)
+    for spec, modifier, value in filters:
+        if spec.type in ("special", "quantity"):
+            continue
+        if spec.type == "date":
+            wanted = params.date_range(spec.name, value)
+            records = [r for r in records if r.last_updated and wanted.admits(r.last_updated)]
+        else:
+            records = [r for r in records if _matches(r, spec, modifier, value)]
+    matches = [Match(r) for r in records]
+    notes = []
+    if near is not None:
+        for m in matches:
+            lat, lon = m.record.point
+            m.distance_km = distance_km(near.latitude, near.longitude, lat, lon)
+        if near.distance_km is not None:
+            matches = [m for m in matches if m.distance_km <= near.distance_km]
+        matches.sort(key=lambda m: (m.distance_km, m.record.id))
+    if place:
+        notes.append(
+            t(
+                f"Origine : {place} ({near.latitude:.4f}, {near.longitude:.4f}).",
+                f"Origin: {place} ({near.latitude:.4f}, {near.longitude:.4f}).",
+            )
+        )
+    if ignored:
+        notes.append(
+            t(
+                "Paramètres ignorés (inconnus) : " + ", ".join(ignored) + ".",
+                "Parameters ignored (unknown): " + ", ".join(ignored) + ".",
+            )
+        )
+    count = params.count(
+        "_count", _one("_count", results.getlist("_count") or [""]), DEFAULT_COUNT, MAX_COUNT
+    )
+    offset = params.count(
+        "_offset", _one("_offset", results.getlist("_offset") or [""]), 0, MAX_OFFSET
+    )
+    page = matches[offset : offset + count]
+    included, include_notes = _included(
+        kind,
+        catalogue,
+        [m.record for m in page],
+        results.getlist("_include"),
+        results.getlist("_revinclude"),
+        strict,
+    )
+    return Result(page, included, len(matches), offset, count, applied, notes + include_notes)
+
+
+def _included(kind, catalogue, page, includes, revincludes, strict):
+    """The resources that _include and _revinclude add to a page (never a match twice)."""
+    seen = {(r.type, r.id) for r in page}
+    found: list[Record] = []
+    notes = []
+
+    def add(record):
+        if record is not None and (record.type, record.id) not in seen:
+            seen.add((record.type, record.id))
+            found.append(record)
+
+    for value in includes:
+        source, _, rest = value.partition(":")
+        param, _, target = rest.partition(":")
+        name = f"{source}:{param}"
+        if source != kind or name not in INCLUDES[kind]:
+            notes.append(_unsupported("_include", value, strict))
+            continue
+        spec = _param(kind, param)
+        for record in page:
+            for ref in record.refs.get(param, ()):
+                ref_type, _, ref_id = ref.partition("/")
+                if not target or target == ref_type:
+                    add(catalogue.get(ref_type or spec.target, ref_id))
+    for value in revincludes:
+        source, _, rest = value.partition(":")
+        param, _, target = rest.partition(":")
+        if f"{source}:{param}" not in REVINCLUDES[kind] or (target and target != kind):
+            notes.append(_unsupported("_revinclude", value, strict))
+            continue
+        wanted = {f"{kind}/{r.id}" for r in page}
+        for record in catalogue.of(source):
+            if wanted & set(record.refs.get(param, ())):
+                add(record)
+    return found, notes
+
+
+def _unsupported(name: str, value: str, strict: bool) -> str:
+    fr = f"{name}={value} n'est pas pris en charge ici."
+    en = f"{name}={value} is not supported here."
+    if strict:
+        raise FhirError(400, t(fr, en), code="not-supported", expression=name)
+    return t(fr + " Ignoré.", en + " Ignored.")

@@ -1,0 +1,105 @@
+"""A site's public contacts as vCard 4.0 (`/api/v1/sites/<id>/contacts.vcf`), for address books.
+
+One card per public contact: the person's name when the data has one (else the role), the
+hospital and unit as ORG, the role in French (English on request) as ROLE and TITLE, and
+the public phone and email. A contact with no public channel gets the hospital's
+switchboard, said to be the switchboard, when the hospital has one; nothing is invented.
+"""
+
+import uuid
+
+import vobject
+from flask import Blueprint, Response, request
+from flask_smorest import abort
+from sqlalchemy.orm import selectinload
+
+from sitedir.clock import as_utc
+from sitedir.extensions import db
+from sitedir.i18n import current_language, t
+from sitedir.models import Contact, Site
+from sitedir.widget.strings import STRINGS
+
+blp = Blueprint("vcards", __name__)
+
+VCARD_MIMETYPE = "text/vcard"
+
+
+def _role(contact: Contact) -> str:
+    fr, en = STRINGS.get(f"roles.{contact.role}", (contact.role, contact.role))
+    return en if current_language() == "en" else fr
+
+
+def contact_card(site: Site, contact: Contact) -> vobject.base.Component:
+    """One public contact of a site as a vCard 4.0."""
+    inst = site.institution
+    role = _role(contact)
+    card = vobject.vCard()
+    card.add("version").value = "4.0"
+    who = " ".join(part for part in (contact.title, contact.name) if part)
+    card.add("fn").value = who if contact.name else f"{role} – {site.name}"
+    card.add("org").value = [part for part in (inst.name, inst.site_name, contact.unit) if part]
+    card.add("role").value = role
+    card.add("title").value = role
+    if contact.phone:
+        _tel(card, contact.phone)
+    if contact.email:
+        email = card.add("email")
+        email.value = contact.email
+        email.type_param = "work"
+    notes = [contact.note_en if current_language() == "en" else contact.note_fr]
+    if not (contact.phone or contact.email) and inst.switchboard:
+        # No direct line is public: the hospital's switchboard, said to be one.
+        _tel(card, inst.switchboard)
+        notes.append(
+            t(
+                "Pas de coordonnée directe publiée : le numéro est le standard de l'hôpital.",
+                "No direct line is published: the number is the hospital's switchboard.",
+            )
+        )
+    if inst.address or inst.postcode:
+        adr = card.add("adr")
+        adr.value = vobject.vcard.Address(
+            street=inst.address or "", city=inst.city, code=inst.postcode or "", country="France"
+        )
+        adr.type_param = "work"
+    if inst.website:
+        card.add("url").value = inst.website
+    if any(notes):
+        card.add("note").value = " ".join(n for n in notes if n)
+    # Stable across downloads, so that importing again updates the card instead of doubling it.
+    card.add("uid").value = uuid.uuid5(
+        uuid.NAMESPACE_URL, f"{request.host_url}api/v1/sites/{site.slug}/contacts/{contact.id}"
+    ).urn
+    if contact.last_verified_at:
+        card.add("rev").value = as_utc(contact.last_verified_at).strftime("%Y%m%dT%H%M%SZ")
+    card.add("prodid").value = "-//sitedir//vCard//FR"
+    return card
+
+
+def _tel(card, number: str) -> None:
+    tel = card.add("tel")
+    tel.value = number
+    tel.type_param = "work,voice"
+
+
+def site_vcards(site: Site) -> str:
+    """Every public contact of the site, one vCard after the other."""
+    return "".join(contact_card(site, c).serialize() for c in site.public_contacts)
+
+
+@blp.get("/api/v1/sites/<string:site_id>/contacts.vcf")
+def contacts_vcf(site_id: str):
+    """The site's public contacts as vCard 4.0, to add to an address book."""
+    site = db.session.scalar(
+        db.select(Site)
+        .where(Site.slug == site_id)
+        .options(selectinload(Site.contacts), selectinload(Site.institution))
+    )
+    if site is None:
+        abort(404, message=t(f"Centre inconnu : {site_id!r}.", f"Unknown site: {site_id!r}."))
+    response = Response(site_vcards(site), content_type=f"{VCARD_MIMETYPE}; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{site.slug}-contacts.vcf"'
+    response.headers["Cache-Control"] = "public, no-cache"
+    response.vary.add("Accept-Language")
+    response.add_etag()
+    return response.make_conditional(request)
