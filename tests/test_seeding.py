@@ -2,13 +2,16 @@
 
 import shutil
 
+import marshmallow as ma
 import pytest
 import yaml
 
 from sitedir import create_app
 from sitedir.extensions import db
 from sitedir.models import Contact, Site, Study
-from sitedir.seeding import SeedError, read_seeds
+from sitedir.schemas import Pattern
+from sitedir.seeding import SEED_FILES, SeedError, read_seeds
+from tests.test_strict_patterns import VALID
 
 SEEDS = "seeds"
 
@@ -46,6 +49,46 @@ def test_an_unknown_field_is_refused(tmp_path):
     seeds = _copy_seeds(tmp_path)
     _rewrite(seeds / "institutions.yaml", lambda r: r[0].update(colour="blue"))
     with pytest.raises(SeedError, match=r"institutions\.yaml, record 1.*colour"):
+        read_seeds(str(seeds))
+
+
+def _patterned(schema, prefix=()):
+    """(field path, pattern) for each patterned field of a seed schema, nested lists too."""
+    for name, field in schema.fields.items():
+        for validator in field.validators:
+            if isinstance(validator, Pattern):
+                yield (*prefix, name), validator.regex.pattern
+        inner = field.inner if isinstance(field, ma.fields.List) else field
+        if isinstance(inner, ma.fields.Nested):
+            yield from _patterned(inner.schema, (*prefix, name))
+
+
+# Values for the patterns only seeds use, where every shipped record says null.
+SEED_VALID = {**VALID, r"^[0-9AB]{9}$": "630780989", r"^[a-z_]+$": "screening"}
+PATTERNED = [
+    (filename, path, pattern)
+    for filename, schema, _ in SEED_FILES
+    for path, pattern in _patterned(schema())
+]
+
+
+@pytest.mark.parametrize(
+    ("filename", "path", "pattern"),
+    PATTERNED,
+    ids=[f"{filename}:{'.'.join(path)}" for filename, path, _ in PATTERNED],
+)
+def test_a_trailing_newline_is_refused_in_every_seed_pattern(tmp_path, filename, path, pattern):
+    """A key ending in a newline is one no URL reaches, a department one no filter finds."""
+    seeds = _copy_seeds(tmp_path)
+
+    def change(records):
+        record = records[0]
+        for name in path[:-1]:
+            record = record[name][0]  # the first contact, the first pathway step
+        record[path[-1]] = (record.get(path[-1]) or SEED_VALID[pattern]) + "\n"
+
+    _rewrite(seeds / filename, change)
+    with pytest.raises(SeedError, match=rf"(?s){filename}, record 1.*{path[-1]}"):
         read_seeds(str(seeds))
 
 
