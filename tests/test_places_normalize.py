@@ -5,8 +5,9 @@ import pytest
 from sitedir.places.french import (
     arrondissement_code,
     expand_abbreviations,
-    split_department_hint,
+    split_hint,
     strip_article,
+    where_hints,
 )
 from sitedir.places.normalize import fold
 
@@ -80,20 +81,50 @@ def test_arrondissement_code(key, code):
     assert arrondissement_code(key) == code
 
 
-DEPARTMENTS = {"drome": "26", "oise": "60", "puy de dome": "63"}
+HINTS = where_hints(
+    {
+        "26": "Drôme",
+        "60": "Oise",
+        "63": "Puy-de-Dôme",
+        "974": "La Réunion",
+        "987": "Polynésie française",
+    },
+    {"84": "Auvergne-Rhône-Alpes", "04": "La Réunion", "987": "Polynésie française"},
+    {"26": "84", "63": "84", "60": "32", "974": "04", "987": "987"},
+)
 
 
 @pytest.mark.parametrize(
     ("key", "split"),
     [
-        ("saint denis 93", ("saint denis", "93")),
-        ("saint denis 974", ("saint denis", "974")),
-        ("ajaccio 2a", ("ajaccio", "2A")),
-        ("valence drome", ("valence", "26")),
-        ("clermont oise", ("clermont", "60")),
-        ("thiers puy de dome", ("thiers", "63")),
+        ("saint denis 93", ("saint denis", {"93"})),
+        ("saint denis 974", ("saint denis", {"974"})),
+        ("ajaccio 2a", ("ajaccio", {"2A"})),
+        ("ajaccio 20", ("ajaccio", {"2A", "2B"})),
+        ("papeete 987", ("papeete", {"987"})),
+        ("valence drome", ("valence", {"26"})),
+        ("clermont oise", ("clermont", {"60"})),
+        ("thiers puy de dome", ("thiers", {"63"})),
+        ("saint denis la reunion", ("saint denis", {"974"})),
+        ("saint denis reunion", ("saint denis", {"974"})),
+        ("saint denis a la reunion", ("saint denis", {"974"})),
+        ("saint denis de la reunion", ("saint denis", {"974"})),
+        ("papeete polynesie", ("papeete", {"987"})),
+        ("papeete tahiti", ("papeete", {"987"})),
+        ("thiers auvergne rhone alpes", ("thiers", {"26", "63"})),
+        ("thiers aura", ("thiers", {"26", "63"})),
+        ("thiers auvergne", ("thiers", {"03", "15", "43", "63"})),  # the former région
         ("vichy", None),
+        ("drome", None),  # a hint alone is no town
+        ("la reunion", None),
+        ("saint denis 99999", None),  # not a département number
     ],
 )
-def test_split_department_hint(key, split):
-    assert split_department_hint(key, DEPARTMENTS) == split
+def test_split_hint(key, split):
+    found = split_hint(key, HINTS)
+    assert (found if found is None else (found[0], set(found[1]))) == split
+
+
+def test_hints_keep_a_department_before_a_region_of_the_same_name():
+    hints = where_hints({"971": "Guadeloupe"}, {"01": "Guadeloupe"}, {"971": "01"})
+    assert hints.codes["guadeloupe"] == {"971"}

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint, abort
 
 from sitedir.i18n import t
 from sitedir.places.gazetteer import Place
-from sitedir.places.search import Match, search
+from sitedir.places.search import MAX_QUERY_CHARS, MAX_QUERY_WORDS, Match, QueryTooLong, search
 from sitedir.schemas import PlaceMatchSchema, PlacesQuerySchema
 
 blp = Blueprint("places", __name__, url_prefix="/api/v1/places", description="Places")
@@ -46,9 +46,22 @@ def match_dict(found: Match) -> dict:
 
 
 def search_or_400(query: str, limit: int) -> list[Match]:
-    """Search the gazetteer; a query with nothing searchable in it is a 400."""
+    """Search the gazetteer; a query with nothing searchable in it, or longer than any
+    place name with a where-hint could be, is a 400."""
     try:
         return search(query, limit=limit)
+    except QueryTooLong:
+        abort(
+            400,
+            message=t(
+                f"La recherche est trop longue : au plus {MAX_QUERY_CHARS} lettres et "
+                f"chiffres et {MAX_QUERY_WORDS} mots, comme un nom de commune suivi de son "
+                "département.",
+                f"The query is too long: at most {MAX_QUERY_CHARS} letters and digits and "
+                f"{MAX_QUERY_WORDS} words, like a town's name followed by its département.",
+            ),
+            errors={"query": {"q": ["too long"]}},
+        )
     except ValueError:
         abort(
             400,

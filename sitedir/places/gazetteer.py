@@ -116,6 +116,14 @@ class Gazetteer:
         """Return every département code with its name."""
         return {code: entry[0] for code, entry in self._departments.items()}
 
+    def regions(self) -> dict[str, str]:
+        """Return every région code with its name."""
+        return dict(self._regions)
+
+    def department_regions(self) -> dict[str, str]:
+        """Return every département code with its région's code."""
+        return {code: entry[1] for code, entry in self._departments.items()}
+
 
 def _postcode_order(places: list[Place]) -> tuple[Place, ...]:
     # An arrondissement is what a Paris, Lyon or Marseille postcode means, not the

@@ -1,16 +1,24 @@
 """Place search: a pipeline of small pure steps, from what a person typed to ranked places.
 
 normalise (normalize.fold) → French rules (french.*) → candidates (codes, exact names,
-former names, prefixes, typos) → ranking (match quality, then population)
+former names, prefixes, where-hints, typos) → ranking (match quality, then population)
+
+Cost: a town is found in microseconds (dictionary and bisect look-ups). Typos and "did you
+mean" suggestions compare the query with many names; both look only at names of similar
+length sharing some of the query's rarest trigrams (TrigramBlocks), and the process keeps
+the last CACHE_SIZE outcomes by normalised query, so a query that matches nothing costs
+about what a new town costs, and a repeated one nothing.
 """
 
 import heapq
 import math
 import re
+import threading
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -18,14 +26,26 @@ from rapidfuzz.distance import OSA
 from sitedir.places.french import (
     arrondissement_code,
     expand_abbreviations,
-    split_department_hint,
+    split_hint,
     strip_article,
+    where_hints,
 )
 from sitedir.places.gazetteer import Gazetteer, Place, gc_paused, get_gazetteer
 from sitedir.places.normalize import fold
 
-POSTCODE = re.compile(r"^\s*(\d{2})\s?(\d{3})\s*$")
-INSEE = re.compile(r"^\s*(\d{5}|2[ab]\d{3})\s*$", re.IGNORECASE)
+# On the normalised key (lower case, one space between words).
+POSTCODE = re.compile(r"(\d{2}) ?(\d{3})")
+INSEE = re.compile(r"\d{5}|2[ab]\d{3}")
+CODE_MATCHES = frozenset({"postcode", "insee"})
+
+# Longer queries are refused (QueryTooLong): the longest commune name is 45 characters
+# and 8 words, and a where-hint adds at most 5 words ("terres australes et antarctiques
+# francaises"). The typo and suggestion steps cost grows with the length.
+MAX_QUERY_CHARS = 100
+MAX_QUERY_WORDS = 15
+CACHE_SIZE = 4096  # outcomes kept per process, by normalised query
+SUGGESTION_CANDIDATES = 300  # names the "did you mean" scorer compares, at most
+TYPO_LIMIT = 25
 
 # How much each way of matching is worth, before population breaks ties.
 QUALITY = {
@@ -52,9 +72,29 @@ class Match:
     former_name: str | None = None
 
 
+class QueryTooLong(ValueError):
+    """The query is longer than any place name with a where-hint could be."""
+
+
 def normalise(query: str) -> str:
     """Return the comparable key of a query or a name: folded, abbreviations expanded."""
     return expand_abbreviations(fold(query))
+
+
+def query_key(query: str) -> str:
+    """Return the normalised key of a query, checked.
+
+    Raises ValueError when nothing searchable is left (only punctuation or spaces), and
+    QueryTooLong (a ValueError) beyond MAX_QUERY_CHARS characters or MAX_QUERY_WORDS words.
+    """
+    key = normalise(query)
+    if not key:
+        raise ValueError("nothing searchable in the query")
+    if len(key) > MAX_QUERY_CHARS or key.count(" ") >= MAX_QUERY_WORDS:
+        raise QueryTooLong(
+            f"at most {MAX_QUERY_CHARS} characters and {MAX_QUERY_WORDS} words, once folded"
+        )
+    return key
 
 
 def _importance(place: Place) -> float:
@@ -96,59 +136,110 @@ class PlaceIndex:
         for key in self.sorted_keys:
             by_length[len(key)].append(key)
         self.by_length = dict(by_length)
-        self.department_names = {
-            normalise(name): code for code, name in gazetteer.departments().items()
-        }
+        self.hints = where_hints(
+            gazetteer.departments(), gazetteer.regions(), gazetteer.department_regions()
+        )
+        self.blocks = TrigramBlocks(self.by_length)
+        self._department_keys: dict[str, list[str]] | None = None
+
+    def split_hint(self, key: str) -> tuple[str, frozenset[str]] | None:
+        """(town, département codes) when the key ends with a where-hint: a département's
+        number or name, a région or territory, or a postcode ("saint pierre 97410")."""
+        town, _, last = key.rpartition(" ")
+        if town and len(last) == 5 and last.isdigit():
+            departments = {p.department for p in self.gazetteer.by_postcode(last)}
+            return (town, frozenset(departments)) if departments else None
+        return split_hint(key, self.hints)
+
+    def _places_in(self, key: str, departments: Collection[str]) -> bool:
+        return any(p.department in departments for p in self.names.get(key, ())) or any(
+            p.department in departments for p, _ in self.former.get(key, ())
+        )
+
+    def _keys_of(self, departments: Collection[str]) -> list[str]:
+        """The sorted keys with a place (or a former name) in one of these départements."""
+        if self._department_keys is None:
+            # Built on the first hinted prefix search: most processes never need it.
+            by_department: dict[str, set[str]] = defaultdict(set)
+            for key in self.sorted_keys:
+                for place in self.names.get(key, ()):
+                    by_department[place.department].add(key)
+                for place, _ in self.former.get(key, ()):
+                    by_department[place.department].add(key)
+            self._department_keys = {d: sorted(keys) for d, keys in by_department.items()}
+        if len(departments) == 1:
+            return self._department_keys.get(next(iter(departments)), [])
+        return sorted(set().union(*(self._department_keys.get(d, ()) for d in departments)))
 
     # -- candidate collection: each returns matches for one way of matching ----------
 
-    def by_code(self, query: str) -> list[Match]:
-        """Postcodes ("63000", "63 000") and INSEE codes ("63113", "2A004")."""
+    def by_code(self, key: str) -> list[Match]:
+        """Postcodes ("63000", "63 000") and INSEE codes ("63113", "2a004"), on the key.
+
+        Five digits that are both mean the postcode first, as a doctor writes an address
+        ("13005" is Marseille 5e); the INSEE reading (Aubagne) comes after it.
+        """
         out = []
-        postcode = POSTCODE.match(query)
+        postcode = POSTCODE.fullmatch(key)
         if postcode:
             code = postcode.group(1) + postcode.group(2)
             out += [Match(p, "postcode", _score(p, 1.0)) for p in self.gazetteer.by_postcode(code)]
-        if INSEE.match(query):
-            code = query.strip().upper()
+        if INSEE.fullmatch(key):
+            code = key.upper()
             place = self.gazetteer.by_insee(code)
             # An old code (e.g. the former Seine département's 75xxx) that is also a
             # postcode means the postcode; a current INSEE code is always offered.
             current = place is not None and place.insee == code
             if place is not None and (current or not out):
-                out = [m for m in out if m.place is not place]
-                out.append(Match(place, "insee", _score(place, 1.0)))
+                if all(m.place is not place for m in out):
+                    score = _score(place, 1.0)
+                    if out:  # ranked after every place of the postcode
+                        score = min(score, min(m.score for m in out) - 0.0001)
+                    out.append(Match(place, "insee", score))
         return out
 
-    def by_name(self, key: str, department: str | None = None) -> list[Match]:
+    def by_name(self, key: str, departments: Collection[str] | None = None) -> list[Match]:
         """Exact names (articles optional), then former and delegated communes' names."""
         out = [
             Match(p, "exact", _score(p, QUALITY["exact"]))
             for p in self.names.get(key, ())
-            if department is None or p.department == department
+            if departments is None or p.department in departments
         ]
         seen = {m.place.insee for m in out}
         for place, old_name in self.former.get(key, ()):
-            if place.insee not in seen and (department is None or place.department == department):
+            if place.insee not in seen and (departments is None or place.department in departments):
                 seen.add(place.insee)
                 out.append(
                     Match(place, "former_name", _score(place, QUALITY["former_name"]), old_name)
                 )
         return out
 
-    def by_prefix(self, key: str, department: str | None = None) -> list[Match]:
+    def by_prefix(self, key: str, departments: Collection[str] | None = None) -> list[Match]:
         """Names that start with what was typed (autocomplete)."""
         out = []
-        start = bisect_left(self.sorted_keys, key)
-        end = bisect_left(self.sorted_keys, key + "\uffff", start)
-        # "saint" has thousands of names under it: rank only the most populous.
-        positions = range(start, end)
-        if end - start > PREFIX_CANDIDATES:
-            positions = heapq.nlargest(
-                PREFIX_CANDIDATES, positions, key=self.key_population.__getitem__
-            )
-        for position in positions:
-            candidate = self.sorted_keys[position]
+        if departments is None:
+            keys = self.sorted_keys
+            start = bisect_left(keys, key)
+            end = bisect_left(keys, key + "\uffff", start)
+            # "saint" has thousands of names under it: rank only the most populous.
+            positions = range(start, end)
+            if end - start > PREFIX_CANDIDATES:
+                positions = heapq.nlargest(
+                    PREFIX_CANDIDATES, positions, key=self.key_population.__getitem__
+                )
+            candidates = [keys[position] for position in positions]
+        else:  # only names in these départements: the hinted town may be a small one
+            keys = self._keys_of(departments)
+            start = bisect_left(keys, key)
+            candidates = keys[start : bisect_left(keys, key + "\uffff", start)]
+            if len(candidates) > PREFIX_CANDIDATES:
+                population = self.key_population
+                candidates = heapq.nlargest(
+                    PREFIX_CANDIDATES,
+                    candidates,
+                    key=lambda k: population[bisect_left(self.sorted_keys, k)],
+                )
+        for candidate in candidates:
             if candidate == key:
                 continue
             # "le puy" → "le puy en velay": whole words typed are worth nearly an exact
@@ -160,46 +251,62 @@ class PlaceIndex:
             out += [
                 Match(p, "prefix", _score(p, quality))
                 for p in self.names.get(candidate, ())
-                if department is None or p.department == department
+                if departments is None or p.department in departments
             ]
             # A former name typed in part is a weaker hint than a current one.
             out += [
                 Match(p, "former_name", _score(p, quality - 0.15), old)
                 for p, old in self.former.get(candidate, ())
-                if department is None or p.department == department
+                if departments is None or p.department in departments
             ]
         return out
 
-    def by_typo(self, key: str, department: str | None = None) -> list[Match]:
+    def by_typo(self, key: str, departments: Collection[str] | None = None) -> list[Match]:
         """Names within one edit (short names) or two (longer ones) of what was typed;
         swapping two neighbouring letters counts as one edit."""
         budget = 1 if len(key) <= 6 else 2
-        choices = [
-            k
-            for n in range(len(key) - budget, len(key) + budget + 1)
-            for k in self.by_length.get(n, ())
-        ]
+        lengths = range(len(key) - budget, len(key) + budget + 1)
+        choices = self.blocks.within(key, lengths, budget)
+        if departments is not None:
+            choices = [k for k in choices if self._places_in(k, departments)]
         out = []
         for candidate, distance, _ in process.extract(
-            key, choices, scorer=OSA.distance, score_cutoff=budget, limit=25
+            key, choices, scorer=OSA.distance, score_cutoff=budget, limit=TYPO_LIMIT
         ):
             quality = QUALITY["fuzzy"] - 0.1 * distance
             out += [
                 Match(p, "fuzzy", _score(p, quality))
                 for p in self.names.get(candidate, ())
-                if department is None or p.department == department
+                if departments is None or p.department in departments
             ]
             out += [
                 Match(p, "former_name", _score(p, quality - 0.05), old)
                 for p, old in self.former.get(candidate, ())
-                if department is None or p.department == department
+                if departments is None or p.department in departments
             ]
         return out
 
     def suggestions(self, key: str, limit: int) -> list[Place]:
-        """Looser look-alikes for a query that matched nothing ("did you mean")."""
+        """Looser look-alikes for a query that matched nothing ("did you mean").
+
+        Scored with rapidfuzz's WRatio (which also finds a name inside longer text), but
+        only against names that look alike at all: of similar length and sharing some
+        of the query's rarest trigrams, plus any run of its words that is a name
+        ("hopital de vichy").
+        """
+        width = max(3, len(key) // 3)
+        lengths = sorted(
+            range(max(1, len(key) - width), len(key) + width + 1),
+            key=lambda n: abs(n - len(key)),
+        )
+        candidates = self.blocks.alike(key, lengths, SUGGESTION_CANDIDATES)
+        candidates += [k for k in _word_runs(key) if k in self.names]
         found = process.extract(
-            key, self.sorted_keys, scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=60
+            key,
+            list(dict.fromkeys(candidates)),
+            scorer=fuzz.WRatio,
+            limit=limit * 3,
+            score_cutoff=60,
         )
         places = []
         for candidate, _, _ in found:
@@ -208,6 +315,96 @@ class PlaceIndex:
                     places.append(place)
         places.sort(key=lambda p: -(p.population or 0))
         return places[:limit]
+
+
+def _word_runs(key: str) -> Iterable[str]:
+    """Every run of two or more consecutive words, and every single word of 4+ letters."""
+    words = key.split()
+    for start in range(len(words)):
+        for end in range(start + 1, len(words) + 1):
+            run = " ".join(words[start:end])
+            if (end - start > 1 or len(run) >= 4) and run != key:
+                yield run
+
+
+def _trigrams(key: str) -> set[str]:
+    # Two spaces each side: a name of 3+ letters has 4 more trigrams than one edit can
+    # change (a swap of two letters changes 4), so no name within the edit budget is missed.
+    padded = f"  {key}  "
+    return {padded[i : i + 3] for i in range(len(key) + 2)}
+
+
+class TrigramBlocks:
+    """Names grouped by length, each group with an inverted index of its trigrams.
+
+    A group is built the first time a query of a nearby length needs it (a few
+    milliseconds each, some 0.2 s for all): the start-up of the process stays as it was.
+    """
+
+    def __init__(self, by_length: dict[int, list[str]]):
+        self.by_length = by_length
+        self._groups: dict[int, tuple[list[str], dict[str, list[int]]]] = {}
+        self._lock = threading.Lock()
+
+    def _group(self, length: int) -> tuple[list[str], dict[str, list[int]]] | None:
+        group = self._groups.get(length)
+        if group is None:
+            keys = self.by_length.get(length)
+            if not keys:
+                return None
+            with self._lock:  # one thread builds it, the others wait for it
+                group = self._groups.get(length)
+                if group is None:
+                    postings: dict[str, list[int]] = defaultdict(list)
+                    for position, key in enumerate(keys):
+                        for gram in _trigrams(key):
+                            postings[gram].append(position)
+                    group = self._groups[length] = (keys, dict(postings))
+        return group
+
+    def within(self, key: str, lengths: Iterable[int], edits: int) -> list[str]:
+        """Every name of these lengths that could be within `edits` edits of the key.
+
+        Each edit changes at most 4 of the key's trigrams, so a name within the budget
+        shares at least one of any 4 * edits + 1 of them: the rarest are taken. Exact,
+        not a heuristic: the names come in the order of a plain scan (length, then name).
+        """
+        grams = _trigrams(key)
+        picks = 4 * edits + 1
+        out: list[str] = []
+        for length in lengths:
+            group = self._group(length)
+            if group is None:
+                continue
+            keys, postings = group
+            if len(key) + 2 < picks:  # too short to block (1 or 2 letters): scan it all
+                out += keys
+                continue
+            lists = sorted((postings.get(gram, ()) for gram in grams), key=len)[:picks]
+            out += [keys[i] for i in sorted(set().union(*lists))]
+        return out
+
+    def alike(self, key: str, lengths: Iterable[int], limit: int) -> list[str]:
+        """Up to `limit` names of these lengths (nearest lengths first) sharing the key's
+        rarest trigrams, the rarest first: what a "did you mean" is worth scoring."""
+        grams = _trigrams(key)
+        out: list[str] = []
+        for length in lengths:
+            group = self._group(length)
+            if group is None:
+                continue
+            keys, postings = group
+            found: set[int] = set()
+            for posting in sorted((postings.get(gram, ()) for gram in grams), key=len):
+                if not posting:
+                    continue
+                if len(found) + len(posting) > limit - len(out):
+                    break
+                found.update(posting)
+            out += [keys[i] for i in sorted(found)]
+            if len(out) >= limit:
+                break
+        return out
 
 
 def rank(matches: list[Match], limit: int) -> list[Match]:
@@ -220,14 +417,12 @@ def rank(matches: list[Match], limit: int) -> list[Match]:
     return ordered[:limit]
 
 
-def collect(index: PlaceIndex, query: str) -> list[Match]:
-    """Run the candidate steps in order; cheaper, surer ways of matching stop the search."""
-    coded = index.by_code(query)
+def collect(index: PlaceIndex, key: str) -> list[Match]:
+    """Run the candidate steps on a normalised key in order; cheaper, surer ways of
+    matching stop the search."""
+    coded = index.by_code(key)
     if coded:
         return coded
-    key = normalise(query)
-    if not key:
-        raise ValueError("nothing searchable in the query")
     arrondissement = arrondissement_code(key)
     if arrondissement:
         place = index.gazetteer.by_insee(arrondissement)
@@ -236,14 +431,18 @@ def collect(index: PlaceIndex, query: str) -> list[Match]:
     prefix = index.by_prefix(key)
     if exact:
         return exact + prefix
-    hint = split_department_hint(key, index.department_names)
+    hint = index.split_hint(key)
     if hint:
-        name, department = hint
-        hinted = index.by_name(name, department) or index.by_prefix(name, department)
-        hinted = hinted or index.by_typo(name, department)
+        name, departments = hint
+        hinted = index.by_name(name, departments) or index.by_prefix(name, departments)
+        hinted = hinted or index.by_typo(name, departments)
         if hinted:
             return hinted
-    return prefix + index.by_typo(key)
+    found = prefix + index.by_typo(key)
+    if found or not hint:
+        return found
+    # A town the hint's area does not have ("Sainte-Marie Guadeloupe"): the town elsewhere.
+    return index.by_name(hint[0]) or index.by_prefix(hint[0])
 
 
 @cache
@@ -258,15 +457,34 @@ def get_index(gazetteer: Gazetteer | None = None) -> PlaceIndex:
     return _default_index() if gazetteer is None else PlaceIndex(gazetteer)
 
 
+@lru_cache(maxsize=CACHE_SIZE)
+def _search_default(key: str, limit: int) -> tuple[Match, ...]:
+    return tuple(rank(collect(_default_index(), key), limit))
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _suggest_default(key: str, limit: int) -> tuple[Place, ...]:
+    return tuple(_default_index().suggestions(key, limit))
+
+
 def search(query: str, limit: int = 10, gazetteer: Gazetteer | None = None) -> list[Match]:
     """Return the places a person most likely meant by `query`, best first.
 
-    Raises ValueError when the query holds nothing searchable (only punctuation or spaces).
+    Raises ValueError when the query holds nothing searchable (only punctuation or
+    spaces), QueryTooLong (a ValueError) when it is longer than any place could be.
     """
-    return rank(collect(get_index(gazetteer), query), limit)
+    key = query_key(query)
+    if gazetteer is None:
+        return list(_search_default(key, limit))
+    return rank(collect(get_index(gazetteer), key), limit)
 
 
 def suggest(query: str, limit: int = 5, gazetteer: Gazetteer | None = None) -> list[Place]:
     """Return a few look-alike places for a query that matched nothing."""
-    key = normalise(query)
-    return get_index(gazetteer).suggestions(key, limit) if key else []
+    try:
+        key = query_key(query)
+    except ValueError:
+        return []
+    if gazetteer is None:
+        return list(_suggest_default(key, limit))
+    return get_index(gazetteer).suggestions(key, limit)
