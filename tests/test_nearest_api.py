@@ -130,3 +130,62 @@ def test_every_insee_code_resolves(client):
             failures.append((place.insee, response.status_code))
     assert count > 34_000
     assert failures == []
+
+
+def test_five_digits_mean_the_postcode_first_and_keep_the_insee_reading(client):
+    body = client.get("/api/v1/nearest?q=13005").get_json()
+    assert body["origin"]["insee"] == "13205"  # Marseille 5e, whose postcode it is
+    assert body["origin"]["match"] == "postcode"
+    alternatives = {(a["insee"], a["match"]) for a in body["origin"]["alternatives"]}
+    assert ("13005", "insee") in alternatives  # Aubagne
+    assert body["results"][0]["id"] == "marseille"
+    places = client.get("/api/v1/places?q=13005").get_json()
+    assert [(p["insee"], p["match"]) for p in places] == [
+        ("13205", "postcode"),
+        ("13005", "insee"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "insee"),
+    [
+        ("saint-denis la réunion", "97411"),
+        ("le robert martinique", "97222"),
+        ("saint-pierre réunion", "97416"),
+        ("valence drome", "26362"),
+        ("saint-pierre martinique", "97225"),
+        ("cayenne guyane", "97302"),
+        ("papeete polynésie", "98735"),
+        ("rennes bretagne", "35238"),
+    ],
+)
+def test_a_where_hint_after_the_town_is_understood(client, typed, insee):
+    response = client.get("/api/v1/nearest", query_string={"q": typed})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["origin"]["insee"] == insee
+
+
+def test_a_town_missing_from_the_hinted_area_is_not_a_404(client):
+    response = client.get("/api/v1/nearest", query_string={"q": "sainte-marie guadeloupe"})
+    assert response.status_code == 200
+    origin = response.get_json()["origin"]
+    assert origin["name"] == "Sainte-Marie"
+    assert {a["name"] for a in origin["alternatives"]} == {"Sainte-Marie"}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nearest", "/api/v1/places"])
+def test_a_query_longer_than_any_place_is_a_400(client, path):
+    from tests.conftest import assert_problem
+
+    typed = " ".join(["saint"] * 30)  # 179 characters: within the schema's 200
+    body = assert_problem(client.get(path, query_string={"q": typed}), 400)
+    assert "trop longue" in body["detail"]
+    assert "too long" in str(body)
+    english = client.get(path, query_string={"q": typed}, headers={"Accept-Language": "en"})
+    assert "too long" in english.get_json()["detail"]
+
+
+def test_a_miss_suggests_look_alikes(client):
+    body = client.get("/api/v1/nearest?q=Vichyyyy").get_json()
+    assert body["status"] == 404
+    assert "03310" in [s["insee"] for s in body["suggestions"]]

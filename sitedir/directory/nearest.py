@@ -15,7 +15,7 @@ from sitedir.directory.studies import get_study_or_404
 from sitedir.i18n import t
 from sitedir.places.gazetteer import get_gazetteer
 from sitedir.places.online import GeocoderUnavailable
-from sitedir.places.search import suggest
+from sitedir.places.search import CODE_MATCHES, suggest
 from sitedir.routing import rank_nearest
 from sitedir.schemas import NearestQuerySchema, NearestSchema
 
@@ -83,10 +83,13 @@ def resolve_origin(args: dict) -> dict:
         hints = [place_dict(p) for p in suggest(args["q"], limit=5)]
         _not_found(t("la recherche", "the query"), args["q"], hints)
     best = matches[0]
+    # A code read two ways ("13005": Marseille 5e's postcode, Aubagne's INSEE code)
+    # keeps every reading; a name, the places about as likely as the first.
     others = [
         match_dict(m)
         for m in matches[1:]
-        if m.match == best.match and m.score >= best.score - AMBIGUITY_MARGIN
+        if (best.match in CODE_MATCHES and m.match in CODE_MATCHES)
+        or (m.match == best.match and m.score >= best.score - AMBIGUITY_MARGIN)
     ]
     return _origin_from_place(
         best.place, match=best.match, former_name=best.former_name, alternatives=others
@@ -179,30 +182,68 @@ def _answer(args: dict, snapshot) -> dict:
 
 def answer_cache() -> "AnswerCache":
     """The app's cache of nearest answers (per process; keyed by the data's fingerprint)."""
-    return current_app.extensions.setdefault("sitedir_nearest_cache", AnswerCache())
+    cache = current_app.extensions.get("sitedir_nearest_cache")
+    if cache is None:
+        cache = current_app.extensions.setdefault(
+            "sitedir_nearest_cache",
+            AnswerCache(max_bytes=current_app.config.get("ANSWER_CACHE_BYTES", ANSWER_CACHE_BYTES)),
+        )
+    return cache
+
+
+ANSWER_CACHE_BYTES = 16 * 1024 * 1024  # per process: some 3,000 answers of 5 KB
 
 
 class AnswerCache:
-    """A small thread-safe LRU of serialised answers. Keys carry the snapshot fingerprint,
-    so a change to the data makes every older entry unreachable; they age out."""
+    """A small thread-safe LRU of serialised answers, bounded in entries and in bytes.
+    Keys carry the snapshot fingerprint, so a change to the data makes every older entry
+    unreachable; they age out."""
 
-    def __init__(self, size: int = 4096):
+    # What an entry costs beyond its key's and body's characters: the dict slot, the
+    # tuples and string headers (measured with tracemalloc, rounded up).
+    OVERHEAD = 400
+
+    def __init__(self, size: int = 4096, max_bytes: int = ANSWER_CACHE_BYTES):
         self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
         self._entries: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
+    def __len__(self) -> int:
+        return len(self._entries)
+
     def get(self, key):
         with self._lock:
-            body = self._entries.get(key)
-            if body is not None:
-                self._entries.move_to_end(key)
-            return body
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
 
-    def put(self, key, body) -> None:
+    def put(self, key, body: bytes) -> None:
+        cost = len(body) + _key_size(key) + self.OVERHEAD
+        if cost > self.max_bytes:
+            return  # larger than the whole cache: never kept
         with self._lock:
-            self._entries[key] = body
-            if len(self._entries) > self.size:
-                self._entries.popitem(last=False)
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.bytes -= old[1]
+            self._entries[key] = (body, cost)
+            self.bytes += cost
+            while len(self._entries) > self.size or self.bytes > self.max_bytes:
+                _, (_, freed) = self._entries.popitem(last=False)
+                self.bytes -= freed
+
+
+def _key_size(key: tuple) -> int:
+    _, args = key
+    return sum(len(name) + sum(len(v) for v in values) for name, values in args)
+
+
+# The parameters NearestQuerySchema reads; any other is ignored by validation, and so by
+# the cache key: junk parameters can neither add entries nor make a query miss.
+KNOWN_PARAMETERS = tuple(NearestQuerySchema._declared_fields)
 
 
 def _with_distance(ranked) -> dict:
@@ -210,8 +251,13 @@ def _with_distance(ranked) -> dict:
 
 
 def _cache_key(snapshot) -> tuple:
-    # The query string as sent: the same one, on the same data, gets the same answer.
-    return (snapshot.fingerprint, tuple(sorted(request.args.items(multi=True))))
+    # The known parameters exactly as sent (in a fixed order, repeats kept): the same ones,
+    # on the same data, pass or fail validation alike and get the same answer.
+    args = request.args
+    return (
+        snapshot.fingerprint,
+        tuple((name, tuple(args.getlist(name))) for name in KNOWN_PARAMETERS if name in args),
+    )
 
 
 @blp.before_request
@@ -235,6 +281,6 @@ class Nearest(MethodView):
         than the first open one, but not open, are listed with their status and reason.
         """
         snapshot = g.nearest_snapshot  # read by _answered_before, which found no answer
-        body = json.dumps(_answer(args, snapshot), ensure_ascii=False)
+        body = json.dumps(_answer(args, snapshot), ensure_ascii=False).encode()
         answer_cache().put(_cache_key(snapshot), body)
         return current_app.response_class(body, mimetype="application/json")
