@@ -3,18 +3,25 @@
 Every public read needs all the sites of a study (there are a handful), so each
 process keeps them serialised once, keyed by a fingerprint that any write changes:
 the number of sites, the sum of their version counters (every write bumps a site's
-version), the highest id, and the same for studies. One cheap aggregate query per
-request keeps every process honest.
+version), the highest id, and the same for studies.
+
+How fresh: the fingerprint is read at most once per FRESHNESS_MS per process (one
+database round trip saved on nearly every request), so a change made by another process
+shows within that interval; a change made through this process's session shows on its
+next request (writes.local_writes moves on at commit and forces a new read). With
+FRESHNESS_MS = 0 the fingerprint is read on every request, as before.
 """
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from sitedir.directory.fingerprint import FINGERPRINT_SQL, FingerprintReader
+from sitedir.directory.writes import local_writes
 from sitedir.extensions import db
 from sitedir.models import ReferenceCentre, Site, Study
 from sitedir.schemas import SiteSchema
@@ -98,16 +105,44 @@ def _build(fingerprint: tuple) -> Snapshot:
 
 
 def current_snapshot() -> Snapshot:
-    """Return the sites as the database holds them now, rebuilt only after a change."""
+    """Return the sites as the database holds them, at most FRESHNESS_MS old (this
+    process's own writes at once), rebuilt only after a change."""
     # Kept on the app, so two apps in one process (tests) never share a snapshot.
-    store = current_app.extensions.setdefault("sitedir_snapshot", {})
+    store = current_app.extensions.get("sitedir_snapshot")
+    if store is None:
+        store = current_app.extensions.setdefault("sitedir_snapshot", {"lock": threading.Lock()})
+    interval = current_app.config.get("FRESHNESS_MS", 0) / 1000
+    if interval <= 0:  # every request reads the fingerprint, concurrently
+        return _refresh(store)
+    state = store.get("state")
+    if _fresh(state, interval):
+        return state[0]
+    with store["lock"]:  # one fingerprint read per interval, whatever the threads
+        state = store.get("state")
+        if _fresh(state, interval):
+            return state[0]
+        return _refresh(store)
+
+
+def _fresh(state: tuple | None, interval: float) -> bool:
+    if state is None:
+        return False
+    _, checked_at, writes = state
+    return writes == local_writes.value and time.monotonic() - checked_at < interval
+
+
+def _refresh(store: dict) -> Snapshot:
+    """Read the fingerprint; rebuild the snapshot if it changed; note when it was read."""
+    # Taken before the read: a commit from here after it forces the next request to read.
+    writes, checked_at = local_writes.value, time.monotonic()
     fingerprint = _fingerprint()
-    cached = store.get("snapshot")
-    if cached is not None and cached.fingerprint == fingerprint:
-        return cached
-    with _lock:
-        cached = store.get("snapshot")
-        if cached is None or cached.fingerprint != fingerprint:
-            cached = _build(fingerprint)
-            store["snapshot"] = cached
-        return cached
+    state = store.get("state")
+    cached = state[0] if state else None
+    if cached is None or cached.fingerprint != fingerprint:
+        with _lock:
+            state = store.get("state")
+            cached = state[0] if state else None
+            if cached is None or cached.fingerprint != fingerprint:
+                cached = _build(fingerprint)
+    store["state"] = (cached, checked_at, writes)
+    return cached
