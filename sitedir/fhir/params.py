@@ -20,7 +20,7 @@ DATE = re.compile(
     r"(?P<prefix>eq|ne|gt|lt|ge|le|sa|eb)?"
     r"(?P<year>[0-9]{4})(-(?P<month>[0-9]{2})(-(?P<day>[0-9]{2})"
     r"(T(?P<hour>[0-9]{2}):(?P<minute>[0-9]{2})(:(?P<second>[0-9]{2})(\.[0-9]{1,9})?)?"
-    r"(?P<zone>Z|[+-][0-9]{2}:[0-9]{2})?)?)?)?"
+    r"(?P<zone>Z|[+ -][0-9]{2}:[0-9]{2})?)?)?)?"
 )
 # Distance units: kilometres by default; UCUM and everyday spellings.
 UNITS_KM = {"km": 1.0, "m": 0.001, "mi": 1.609344, "[mi_i]": 1.609344}
@@ -149,7 +149,8 @@ def date_range(name: str, text: str) -> DateRange:
     if g["zone"] == "Z":
         zone = UTC
     elif g["zone"]:
-        sign = 1 if g["zone"][0] == "+" else -1
+        # An unencoded "+" in a query string arrives as a space.
+        sign = -1 if g["zone"][0] == "-" else 1
         hours, minutes = int(g["zone"][1:3]), int(g["zone"][4:6])
         zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
     try:
