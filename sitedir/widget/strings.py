@@ -45,6 +45,12 @@ STRINGS = {
     "reference_unknown": ("Centre de référence à confirmer", "Reference centre to be confirmed"),
     "contacts": ("Contacts", "Contacts"),
     "contact_unknown": ("coordonnées à confirmer", "contact details to be confirmed"),
+    "add_contacts": ("Ajouter aux contacts", "Add to contacts"),
+    # Starts with the visible words, so that voice control finds the link by what it shows.
+    "add_contacts_label": (
+        "Ajouter aux contacts : {site} (vCard)",
+        "Add to contacts: {site} (vCard)",
+    ),
     "confirmed_on": ("Statut confirmé le {date}", "Status confirmed on {date}"),
     "never_confirmed": (
         "Statut pas encore confirmé par le centre",

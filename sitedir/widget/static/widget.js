@@ -152,6 +152,12 @@
       var ul = el("ul", "contacts");
       site.contacts.forEach(function (c) { ul.appendChild(contactLine(c)); });
       li.appendChild(ul);
+      // The same public contacts as a vCard file, for the doctor's address book.
+      var card = el("a", "vcard", S.add_contacts);
+      card.href = cfg.api + "/sites/" + encodeURIComponent(site.id) + "/contacts.vcf?lang=" + encodeURIComponent(cfg.lang);
+      card.setAttribute("download", site.id + "-contacts.vcf");
+      card.setAttribute("aria-label", fill(S.add_contacts_label, { site: site.name }));
+      li.appendChild(el("p", "add-contacts")).appendChild(card);
     }
     li.appendChild(el("p", "confirmed", site.status_confirmed_at
       ? fill(S.confirmed_on, { date: day.format(new Date(site.status_confirmed_at)) }) : S.never_confirmed));

@@ -1,0 +1,71 @@
+"""A real FHIR client (fhirpy's sync client) against sitedir served over HTTP on localhost:
+it reads a site, searches `near` and follows the `next` links the server gives."""
+
+import threading
+
+import pytest
+import requests
+from fhirpy import SyncFHIRClient
+from fhirpy.base.exceptions import ResourceNotFound
+from werkzeug.serving import make_server
+
+
+class Recorded:
+    """A WSGI app that remembers the query string of every request it serves."""
+
+    def __init__(self, app):
+        self.app = app
+        self.queries: list[str] = []
+
+    def __call__(self, environ, start_response):
+        self.queries.append(environ.get("QUERY_STRING", ""))
+        return self.app(environ, start_response)
+
+
+@pytest.fixture
+def server(shared_app):
+    """sitedir on a free port of 127.0.0.1, served from a thread (a SQLite file it shares)."""
+    recorded = Recorded(shared_app)
+    httpd = make_server("127.0.0.1", 0, recorded, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    recorded.url = f"http://127.0.0.1:{httpd.server_port}/fhir"
+    yield recorded
+    httpd.shutdown()
+    thread.join(timeout=5)
+
+
+def test_a_fhir_client_reads_a_site(server):
+    client = SyncFHIRClient(server.url, requests_config={"timeout": 10})
+    location = client.reference("Location", "clermont-ferrand").to_resource()
+    assert location["name"] == "CHU de Clermont-Ferrand – Hôpital Gabriel-Montpied"
+    assert location["status"] == "active"
+    organization = location["managingOrganization"].to_resource()
+    assert organization["id"] == "chu-clermont-gabriel-montpied"
+    with pytest.raises(ResourceNotFound):
+        client.reference("Location", "nowhere").to_resource()
+
+
+def test_a_fhir_client_searches_near_and_follows_next_links(server):
+    client = SyncFHIRClient(server.url, requests_config={"timeout": 10})
+    # Every site is open in the seeds: the JSON API's order is the order to expect.
+    api = server.url.removesuffix("/fhir") + "/api/v1/nearest"
+    answer = requests.get(api, params={"lat": 45.7772, "lon": 3.087, "limit": 20}, timeout=10)
+    expected = [s["id"] for s in answer.json()["results"]]
+    assert len(expected) == 9
+    search = client.resources("Location").search(near="45.7772|3.0870|20000|km").limit(2)
+    assert [r["id"] for r in search.fetch()] == expected[:2]
+    assert [r["id"] for r in search.fetch_all()] == expected
+    # fetch_all went page by page through the server's next links.
+    offsets = [q for q in server.queries if "_offset=" in q and "near=" in q]
+    assert {f"_offset={n}" for n in (2, 4, 6, 8)} <= {
+        part for q in offsets for part in q.split("&") if part.startswith("_offset=")
+    }
+    # The open sites within 150 km of a doctor's town, as a doctor types it.
+    nearby = (
+        client.resources("Location")
+        .search(near_place="Vichy", near_distance="150|km", status="active")
+        .fetch_all()
+    )
+    assert [r["id"] for r in nearby] == ["clermont-ferrand"]
+    assert client.resources("Location").search(near="45.77|3.08|10|m").count() == 0
