@@ -1,0 +1,47 @@
+"""Read one record from ClinicalTrials.gov's API v2, when the machine is allowed online.
+
+Off by default (hospital networks are often closed): the caller passes the API's base
+URL, from the SITEDIR_CTGOV_URL setting or an explicit option. Standard library only,
+with a timeout and a size limit.
+"""
+
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from sitedir.ctgov.record import MAX_RECORD_BYTES
+
+PUBLIC_API = "https://clinicaltrials.gov/api/v2"
+TIMEOUT_S = 20.0
+
+
+class FetchError(Exception):
+    """The record could not be read; the message says why, in words."""
+
+
+def record_url(base_url: str, nct: str) -> str:
+    """The URL of one study's record under an API base URL."""
+    return f"{base_url.rstrip('/')}/studies/{urllib.parse.quote(nct)}"
+
+
+def fetch_record(base_url: str, nct: str, timeout: float = TIMEOUT_S) -> bytes:
+    """Return the record's JSON bytes; raise FetchError when the API cannot give it."""
+    url = record_url(base_url, nct)
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise FetchError(f"{base_url!r} is not an http(s) URL")
+    request = urllib.request.Request(  # noqa: S310 (the scheme is checked above)
+        url, headers={"Accept": "application/json", "User-Agent": "sitedir"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            body = response.read(MAX_RECORD_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            raise FetchError(f"ClinicalTrials.gov has no study {nct} ({url})") from exc
+        raise FetchError(f"{url} answered HTTP {exc.code}") from exc
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise FetchError(f"cannot reach {url}: {reason}") from exc
+    if len(body) > MAX_RECORD_BYTES:
+        raise FetchError(f"{url}: the record is larger than {MAX_RECORD_BYTES} bytes")
+    return body
