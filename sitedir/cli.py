@@ -91,3 +91,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(seed_cli)
     app.cli.add_command(stale_command)
+    from sitedir.ctgov.cli import studies_cli
+
+    app.cli.add_command(studies_cli)
