@@ -601,3 +601,26 @@ def test_no_parameter_value_makes_a_500(data, client):
         validate(response.get_json())
 
     check()
+
+
+def test_rate_limited_reads_are_throttled_outcomes():
+    from sitedir import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "SECRET_KEY": "test",
+            "RATELIMIT_PUBLIC": "2 per minute",
+            "ACCESS_LOG": False,
+        }
+    )
+    client = app.test_client()
+    fhir(client, "/fhir/Location/nantes")
+    fhir(client, "/fhir/Location/nantes")
+    body = outcome(client, "/fhir/Location/nantes", 429)
+    assert body["issue"][0]["code"] == "throttled"
+    assert client.get("/fhir/Location/nantes").headers["Retry-After"]
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -55,8 +55,6 @@ def capability_statement(base: str) -> dict:
             entry = {"name": spec.name, "type": spec.type, "documentation": spec.doc}
             if spec.definition:
                 entry["definition"] = spec.definition
-            if spec.type == "quantity":
-                entry["type"] = "quantity"
             search_params.append(entry)
         resource = {
             "type": kind,
@@ -113,7 +111,7 @@ def capability_statement(base: str) -> dict:
     }
 
 
-def _slice(url: str, name: str, value_type: str, short: str, required: bool = False) -> list:
+def _slice(name: str, value_type: str, short: str, required: bool = False) -> list:
     path = f"Extension.extension:{name}"
     return [
         {
@@ -156,11 +154,11 @@ def recruitment_status_definition(base: str) -> dict:
                 "rules": "closed",
             },
         },
-        *_slice(url, "status", "code", f"ClinicalTrials.gov status: {codes}", required=True),
-        *_slice(url, "statusSince", "date", "The day the status took effect"),
-        *_slice(url, "reason", "string", "Why (for a site that is not recruiting)"),
-        *_slice(url, "expectedReopening", "date", "When recruitment should resume"),
-        *_slice(url, "lastConfirmedAt", "dateTime", "When the site last confirmed the status"),
+        *_slice("status", "code", f"ClinicalTrials.gov status: {codes}", required=True),
+        *_slice("statusSince", "date", "The day the status took effect"),
+        *_slice("reason", "string", "Why (for a site that is not recruiting)"),
+        *_slice("expectedReopening", "date", "When recruitment should resume"),
+        *_slice("lastConfirmedAt", "dateTime", "When the site last confirmed the status"),
         {"id": "Extension.url", "path": "Extension.url", "fixedUri": url},
         {"id": "Extension.value[x]", "path": "Extension.value[x]", "max": "0"},
     ]

@@ -24,10 +24,12 @@ from sitedir.extensions import db
 from sitedir.fhir import resources
 from sitedir.fhir.definitions import (
     CONTACT_ROLE_PATH,
+    FINESS_SYSTEM,
     LOCATION_STATUS_SYSTEM,
     RESEARCH_STUDY_STATUS_SYSTEM,
 )
 from sitedir.models import Contact, Institution, ReferenceCentre, Site, StatusChange, Study
+from sitedir.statuses import FHIR_LOCATION_STATUS
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,9 +147,7 @@ def build(base: str) -> Catalogue:
                 "address-city": _folded(site.institution.city),
                 "address-postalcode": _folded(site.institution.postcode),
             },
-            tokens={
-                "status": ((LOCATION_STATUS_SYSTEM, resources.FHIR_LOCATION_STATUS[site.status]),)
-            },
+            tokens={"status": ((LOCATION_STATUS_SYSTEM, FHIR_LOCATION_STATUS[site.status]),)},
             refs={"organization": (org_ref,)},
             study=site.study.slug,
             point=(site.latitude, site.longitude),
@@ -194,7 +194,7 @@ def _address_keys(inst: Institution, names: list[str | None]) -> dict:
 def _finess(inst: Institution) -> dict:
     if not inst.finess:
         return {}
-    return {"identifier": ((resources.FINESS_SYSTEM, inst.finess),)}
+    return {"identifier": ((FINESS_SYSTEM, inst.finess),)}
 
 
 def _role(contact: Contact, base: str, organization, study: str | None, site=None) -> Record:

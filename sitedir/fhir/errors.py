@@ -76,7 +76,13 @@ def from_http_exception(error: HTTPException) -> FhirError:
         limited = error.get_response()
         if "Retry-After" in limited.headers:
             headers["Retry-After"] = limited.headers["Retry-After"]
-    if status >= 500:
+    if status == 429:
+        limit = error.description
+        detail = t(
+            f"Trop de requêtes : réessayez dans un instant (limite : {limit}).",
+            f"Too many requests: try again in a moment (limit: {limit}).",
+        )
+    elif status >= 500:
         detail = t(
             "Une erreur inattendue s'est produite ; elle a été enregistrée.",
             "An unexpected error occurred; it has been logged.",
