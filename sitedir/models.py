@@ -168,9 +168,18 @@ class Contact(Provenance, db.Model):
     email: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(32))
     public: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Bumped on every change: the contact's ETag, and optimistic locking for its writers.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 
     site: Mapped[Site | None] = relationship(back_populates="contacts")
     reference_centre: Mapped[ReferenceCentre | None] = relationship(back_populates="contacts")
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it)
+
+    @property
+    def etag(self) -> str:
+        """The contact's entity tag: its id and version, which every write bumps."""
+        return f"contact-{self.id}-v{self.version}"
 
 
 class StatusChange(db.Model):

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sitedir.extensions import db
@@ -32,9 +32,18 @@ class Account(db.Model):
     password_hash: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # Carried in each session cookie; bumping it (logout, new password, disabled) ends
+    # every session of the account, including copies of its cookie.
+    session_generation: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
 
     sites: Mapped[list[Site]] = relationship(secondary=account_site, order_by=Site.slug)
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="account")
+
+    def end_sessions(self) -> None:
+        """End every session of this account (each cookie carries the old generation)."""
+        self.session_generation = (self.session_generation or 0) + 1
 
     def may_change(self, site: Site) -> bool:
         """True when this account may change this site."""
@@ -74,4 +83,7 @@ class AuditEvent(db.Model):
     target: Mapped[str] = mapped_column(String(128), nullable=False)  # site:clermont-ferrand
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+    # Made by the server for each request (the access log's id too).
     request_id: Mapped[str | None] = mapped_column(String(64))
+    # The client's own X-Request-ID, when it looked like one: kept, never trusted as ours.
+    client_request_id: Mapped[str | None] = mapped_column(String(64))
