@@ -10,8 +10,14 @@ from flask import Flask, g, request
 
 log = logging.getLogger("sitedir.access")
 
-# A client's X-Request-ID is kept only if it looks like an id, so logs stay clean.
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# A client's X-Request-ID is kept (as client_request_id) only if it looks like an id, so
+# logs stay clean. Matched whole (fullmatch): "$" would let a trailing newline through.
+CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def client_request_id(value: str | None) -> str | None:
+    """The client's X-Request-ID when it looks like an id, else None."""
+    return value if value and CLIENT_REQUEST_ID.fullmatch(value) else None
 
 
 class JsonFormatter(logging.Formatter):
@@ -31,7 +37,12 @@ class JsonFormatter(logging.Formatter):
 
 
 def register_request_log(app: Flask) -> None:
-    """Give each request an id (echoed as X-Request-ID) and log it as JSON when it ends."""
+    """Give each request an id (sent back as X-Request-ID) and log it as JSON when it ends.
+
+    The id is always the server's: the audit log and the access log are keyed by it, and a
+    client must not be able to choose it (to make two requests look like one, or to put
+    words in the log). A client's own X-Request-ID is kept beside it, as client_request_id.
+    """
     if app.config.get("JSON_LOGS", True) and not log.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter())
@@ -41,8 +52,8 @@ def register_request_log(app: Flask) -> None:
 
     @app.before_request
     def _start():
-        given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.request_id = uuid.uuid4().hex
+        g.client_request_id = client_request_id(request.headers.get("X-Request-ID"))
         g.request_started = time.perf_counter()
 
     @app.after_request
@@ -57,6 +68,7 @@ def register_request_log(app: Flask) -> None:
                 extra={
                     "fields": {
                         "request_id": g.request_id,
+                        "client_request_id": g.get("client_request_id"),
                         "method": request.method,
                         "path": request.path,
                         "status": response.status_code,

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 
 
 def _lines(caplog):
@@ -11,10 +12,13 @@ def _lines(caplog):
 def test_each_request_is_logged_as_json_with_an_id(client, caplog):
     caplog.set_level(logging.INFO, logger="sitedir.access")
     response = client.get("/api/v1/sites?region=84", headers={"X-Request-ID": "abc-123"})
-    assert response.headers["X-Request-ID"] == "abc-123"
+    # The id is the server's (sent back to quote it); the client's is logged beside it.
+    made = response.headers["X-Request-ID"]
+    assert re.fullmatch(r"[0-9a-f]{32}", made)
     [record] = _lines(caplog)
     fields = record.fields
-    assert fields["request_id"] == "abc-123"
+    assert fields["request_id"] == made
+    assert fields["client_request_id"] == "abc-123"
     assert fields["method"] == "GET"
     assert fields["path"] == "/api/v1/sites"
     assert fields["status"] == 200
@@ -22,14 +26,31 @@ def test_each_request_is_logged_as_json_with_an_id(client, caplog):
     from sitedir.request_log import JsonFormatter
 
     line = json.loads(JsonFormatter().format(record))
-    assert line["request_id"] == "abc-123" and line["message"] == "request"
+    assert line["request_id"] == made and line["message"] == "request"
+    assert line["client_request_id"] == "abc-123"
 
 
-def test_a_made_up_request_id_when_none_or_a_bad_one_is_given(client):
-    made = client.get("/healthz").headers["X-Request-ID"]
-    assert len(made) == 32
-    bad = client.get("/healthz", headers={"X-Request-ID": "<script> & spaces"})
-    assert len(bad.headers["X-Request-ID"]) == 32
+def test_the_request_id_is_always_made_by_the_server(client, caplog):
+    caplog.set_level(logging.INFO, logger="sitedir.access")
+    ids = set()
+    for given in (None, "abc-123", "abc-123", "<script> & spaces", "x" * 65):
+        headers = {"X-Request-ID": given} if given else {}
+        made = client.get("/healthz", headers=headers).headers["X-Request-ID"]
+        assert re.fullmatch(r"[0-9a-f]{32}", made), given
+        ids.add(made)
+    assert len(ids) == 5  # a client sending the same id twice gets two ids
+    kept = [r.fields["client_request_id"] for r in _lines(caplog)]
+    assert kept == [None, "abc-123", "abc-123", None, None]  # only what looks like an id
+
+
+def test_a_client_request_id_is_matched_whole():
+    from sitedir.request_log import client_request_id
+
+    assert client_request_id("appel-42") == "appel-42"
+    assert client_request_id("a" * 64) == "a" * 64
+    # A trailing newline would pass a pattern ending in "$": never here.
+    for bad in ("appel-42\n", "appel-42\r\n", "a" * 65, "", "é", None, "a b"):
+        assert client_request_id(bad) is None, repr(bad)
 
 
 def test_no_query_string_or_authorization_is_logged(client, caplog):
