@@ -1,8 +1,10 @@
-"""Accounts and tokens for the admin tests, made with the app's own functions."""
+"""Accounts, tokens and a browser for the admin tests, made with the app's own functions."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from flask.testing import FlaskClient
 
 from sitedir.admin.auth import hash_password, issue_token, now
 from sitedir.admin.models import NETWORK_ADMIN, SITE_ADMIN, Account
@@ -70,3 +72,43 @@ def tokens(app):
 def etag(client, site="clermont-ferrand"):
     """The site's current ETag, as a writer reads it."""
     return client.get(f"/api/v1/sites/{site}").headers["ETag"]
+
+
+def contact_etag(client, headers, contact_id, site="clermont-ferrand"):
+    """The contact's current ETag, as a writer reads it (an admin read)."""
+    response = client.get(f"/api/v1/sites/{site}/contacts/{contact_id}", headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.headers["ETag"]
+
+
+# --- the admin page through a browser-like client ----------------------------------------
+
+
+def csrf(page) -> str:
+    """The CSRF token of the first form of a page."""
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))[1]
+
+
+class HttpsClient(FlaskClient):
+    """A client over HTTPS, as in production, where the session cookie is Secure."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("base_url", "https://localhost")
+        # Browsers send the page's address; CSRF checks it over HTTPS.
+        kwargs.setdefault("headers", {}).setdefault("Referer", "https://localhost/admin/")
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def browser(app):
+    """A browser on the admin page (CSRF on, HTTPS)."""
+    app.test_client_class = HttpsClient
+    return app.test_client()
+
+
+def login(client, email="clermont@example.org", password=PASSWORD):
+    """Log in through the login form, as a person does."""
+    form = client.get("/admin/login")
+    return client.post(
+        "/admin/login", data={"email": email, "password": password, "csrf_token": csrf(form)}
+    )

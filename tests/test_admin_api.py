@@ -8,7 +8,7 @@ from sitedir.admin.models import ApiToken, AuditEvent
 from sitedir.clock import today_in_paris
 from sitedir.extensions import db
 from sitedir.models import Site, StatusChange
-from tests.admin_fixtures import NEW_SITE, etag
+from tests.admin_fixtures import NEW_SITE, contact_etag, etag
 from tests.conftest import assert_problem
 
 SITE = "clermont-ferrand"
@@ -132,10 +132,11 @@ def test_a_public_contact_shows_at_once_and_a_deleted_one_goes(client, tokens):
     emails = [c["email"] for c in client.get(URL).get_json()["contacts"]]
     assert "recherche@example.org" in emails
     path = f"{URL}/contacts/{contact['id']}"
-    assert client.delete(path, headers=tokens["own"]).status_code == 204
+    headers = {**tokens["own"], "If-Match": contact_etag(client, tokens["own"], contact["id"])}
+    assert client.delete(path, headers=headers).status_code == 204
     emails = [c["email"] for c in client.get(URL).get_json()["contacts"]]
     assert "recherche@example.org" not in emails
-    assert client.delete(path, headers=tokens["own"]).status_code == 404
+    assert client.delete(path, headers=headers).status_code == 404
 
 
 def test_a_contact_of_another_site_is_not_reachable_through_this_one(client, tokens):
@@ -235,9 +236,10 @@ def test_a_new_site_joins_and_is_found_by_nearest(client, tokens):
 
 
 def test_the_audit_log_keeps_who_what_before_and_after(app, client, tokens):
-    client.patch(
-        f"{URL}/contacts/{_first_contact(client)}", json={"unit": "Nouvelle"}, headers=tokens["own"]
-    )
+    contact = _first_contact(client)
+    headers = {**tokens["own"], "If-Match": contact_etag(client, tokens["own"], contact)}
+    response = client.patch(f"{URL}/contacts/{contact}", json={"unit": "Nouvelle"}, headers=headers)
+    assert response.status_code == 200
     with app.app_context():
         event = db.session.scalar(db.select(AuditEvent).order_by(AuditEvent.id.desc()))
         assert event.action == "contact.update"

@@ -3,42 +3,11 @@
 import re
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
-from flask.testing import FlaskClient
-
 from sitedir.clock import today_in_paris
-from tests.admin_fixtures import PASSWORD
+from tests.admin_fixtures import PASSWORD, csrf, login
 
 SITE = "clermont-ferrand"
 FUTURE = (date.today() + timedelta(days=30)).isoformat()
-
-
-def csrf(page) -> str:
-    """The CSRF token of the first form of a page."""
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))[1]
-
-
-class HttpsClient(FlaskClient):
-    """A client over HTTPS, as in production, where the session cookie is Secure."""
-
-    def open(self, *args, **kwargs):
-        kwargs.setdefault("base_url", "https://localhost")
-        # Browsers send the page's address; CSRF checks it over HTTPS.
-        kwargs.setdefault("headers", {}).setdefault("Referer", "https://localhost/admin/")
-        return super().open(*args, **kwargs)
-
-
-@pytest.fixture
-def browser(app):
-    app.test_client_class = HttpsClient
-    return app.test_client()
-
-
-def login(client, email="clermont@example.org", password=PASSWORD):
-    form = client.get("/admin/login")
-    return client.post(
-        "/admin/login", data={"email": email, "password": password, "csrf_token": csrf(form)}
-    )
 
 
 def site_form(client, site=SITE, **changes):
@@ -231,7 +200,7 @@ def test_contacts_are_added_checked_and_removed(browser, tokens):
     assert added["name"] == "Secrétariat <b>essai</b>"
     assert "<b>essai</b>" not in browser.get(f"/admin/sites/{SITE}").text
     delete = f"/admin/sites/{SITE}/contacts/{added['id']}/delete"
-    assert browser.post(delete, data={"csrf_token": token}).status_code == 302
+    assert browser.post(delete, data={"csrf_token": token, "version": "1"}).status_code == 302
     assert len(public_site(browser)["contacts"]) == count
 
 

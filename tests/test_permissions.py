@@ -1,8 +1,8 @@
-"""Every admin write x every kind of caller: the expected answer, and nothing else."""
+"""Every admin write (and admin read) x every kind of caller: the expected answer only."""
 
 import pytest
 
-from tests.admin_fixtures import NEW_SITE, etag
+from tests.admin_fixtures import NEW_SITE, contact_etag, etag
 
 CALLERS = ["none", "bad", "expired", "revoked", "other", "own", "network"]
 SITE = "clermont-ferrand"
@@ -13,24 +13,24 @@ def _contact_id(client):
     return client.get(f"/api/v1/sites/{SITE}").get_json()["contacts"][0]["id"]
 
 
-# (name, method, path, json, needs If-Match, success status, network admin only)
+# (name, method, path, json, If-Match of: "site", "contact" or None, success, network admin only)
 WRITES = [
     (
         "patch site",
         "patch",
         f"/api/v1/sites/{SITE}",
         {"status": "suspended", "status_reason": "Pause", "expected_reopening": FUTURE},
-        True,
+        "site",
         200,
         False,
     ),
-    ("confirm", "post", f"/api/v1/sites/{SITE}/confirm", None, False, 200, False),
+    ("confirm", "post", f"/api/v1/sites/{SITE}/confirm", None, None, 200, False),
     (
         "add contact",
         "post",
         f"/api/v1/sites/{SITE}/contacts",
         {"role": "referral_desk", "phone": "+33 4 00 00 00 00", "public": False},
-        False,
+        None,
         201,
         False,
     ),
@@ -39,21 +39,31 @@ WRITES = [
         "patch",
         f"/api/v1/sites/{SITE}/contacts/{{cid}}",
         {"unit": "Médecine"},
-        False,
+        "contact",
         200,
         False,
     ),
-    ("delete contact", "delete", f"/api/v1/sites/{SITE}/contacts/{{cid}}", None, False, 204, False),
+    (
+        "delete contact",
+        "delete",
+        f"/api/v1/sites/{SITE}/contacts/{{cid}}",
+        None,
+        "contact",
+        204,
+        False,
+    ),
+    ("list contacts", "get", f"/api/v1/sites/{SITE}/contacts", None, None, 200, False),
+    ("read contact", "get", f"/api/v1/sites/{SITE}/contacts/{{cid}}", None, None, 200, False),
     (
         "new site",
         "post",
         "/api/v1/sites",
         NEW_SITE,
-        False,
+        None,
         201,
         True,
     ),
-    ("audit", "get", "/api/v1/audit", None, False, 200, True),
+    ("audit", "get", "/api/v1/audit", None, None, 200, True),
 ]
 
 
@@ -76,10 +86,13 @@ def expected(caller, success, network_only):
 def test_permission_matrix(
     client, tokens, caller, name, method, path, body, if_match, success, network_only
 ):
-    path = path.format(cid=_contact_id(client))
+    cid = _contact_id(client)
+    path = path.format(cid=cid)
     headers = dict(tokens[caller])
-    if if_match:
+    if if_match == "site":
         headers["If-Match"] = etag(client)
+    elif if_match == "contact":
+        headers["If-Match"] = contact_etag(client, tokens["network"], cid)
     before = client.get(f"/api/v1/sites/{SITE}").get_json()
     response = getattr(client, method)(path, json=body, headers=headers)
     want = expected(caller, success, network_only)

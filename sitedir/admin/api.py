@@ -1,8 +1,13 @@
-"""Admin writes under /api/v1: bearer tokens, scoped to sites, If-Match on site changes."""
+"""Admin writes under /api/v1: bearer tokens, scoped to sites, If-Match on every change.
+
+Site and contact changes need If-Match with the record's ETag (428 without, 412 when
+stale); `If-Match: *` would overwrite whatever is there, so it is refused like a missing
+one. Answers are built before the change is committed (see sitedir.admin.changes).
+"""
 
 from http import HTTPStatus
 
-from flask import g, request
+from flask import g, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
@@ -20,7 +25,7 @@ from sitedir.admin.schemas import (
 )
 from sitedir.extensions import db
 from sitedir.i18n import t
-from sitedir.models import Contact, Site, Study
+from sitedir.models import Contact, Institution, Site, Study
 from sitedir.schemas import SiteDetailSchema
 
 blp = Blueprint(
@@ -35,8 +40,23 @@ IF_MATCH = {
     "name": "If-Match",
     "required": True,
     "schema": {"type": "string"},
-    "description": "The ETag of your last GET /api/v1/sites/{site_id} (412 if it changed).",
+    "description": (
+        "The ETag of your last GET /api/v1/sites/{site_id} (412 if it changed; 428 when "
+        "missing or `*`)."
+    ),
 }
+CONTACT_IF_MATCH = {
+    **IF_MATCH,
+    "description": (
+        "The contact's ETag, from GET /api/v1/sites/{site_id}/contacts/{contact_id} or the "
+        "answer that created or last changed it (412 if it changed; 428 when missing or `*`)."
+    ),
+}
+ETAG_HEADER = {
+    "ETag": {"description": "The record's entity tag, for If-Match", "schema": {"type": "string"}}
+}
+# Admin reads may hold admin-only contacts: no cache keeps them.
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def errors(*codes: int):
@@ -64,18 +84,28 @@ def _site_or_404(site_id: str) -> Site:
     return site
 
 
-def _check_if_match(site: Site) -> None:
-    """428 without If-Match; 412 when it names an older version of the site."""
-    if not request.headers.get("If-Match"):
+def _check_if_match(current: str, stale) -> None:
+    """428 without If-Match or with `*`; `stale()` when it names another version."""
+    header = request.headers.get("If-Match", "")
+    if not header.strip():
         abort(
             428,
             message=t(
-                "En-tête If-Match requis : l'ETag de GET /api/v1/sites/<id>.",
-                "If-Match is required: the ETag of GET /api/v1/sites/<id>.",
+                "En-tête If-Match requis : l'ETag de la dernière lecture (GET).",
+                "If-Match is required: the ETag of your last read (GET).",
             ),
         )
-    if not request.if_match.contains(changes.site_etag(site)) and not request.if_match.star_tag:
-        _stale()
+    if request.if_match.star_tag or any(tag.strip() == "*" for tag in header.split(",")):
+        # "*" matches any version: a blind overwrite of whatever someone else wrote.
+        abort(
+            428,
+            message=t(
+                "If-Match: * refusé : envoyez l'ETag de la dernière lecture (GET).",
+                "If-Match: * is refused: send the ETag of your last read (GET).",
+            ),
+        )
+    if not request.if_match.contains(current):
+        stale()
 
 
 def _stale():
@@ -88,8 +118,32 @@ def _stale():
     )
 
 
-def _site_response(site: Site, status: int = 200):
-    return site, status, {"ETag": f'"{changes.site_etag(site)}"'}
+def _stale_contact():
+    abort(
+        412,
+        message=t(
+            "Ce contact a été modifié entre-temps : relisez-le puis recommencez.",
+            "This contact was changed in the meantime: read it again, then retry.",
+        ),
+    )
+
+
+def _answer(body, status: int, etag: str):
+    """A JSON answer with its ETag, built before the change it reports is committed."""
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["ETag"] = f'"{etag}"'
+    return response
+
+
+def _site_answer(site: Site, status: int = 200):
+    return _answer(SiteDetailSchema().dump(site), status, changes.site_etag(site))
+
+
+def _contact_answer(contact: Contact, status: int = 200):
+    response = _answer(ContactOutSchema().dump(contact), status, changes.contact_etag(contact))
+    response.headers.update(NO_STORE)
+    return response
 
 
 @blp.route("/sites/<string:site_id>")
@@ -97,7 +151,7 @@ class SiteWrite(MethodView):
     @blp.doc(security=SECURITY, parameters=[IF_MATCH])
     @errors(404, 412, 428)
     @blp.arguments(SitePatchSchema)
-    @blp.response(200, SiteDetailSchema)
+    @blp.response(200, SiteDetailSchema, headers=ETAG_HEADER)
     def patch(self, data, site_id):
         """Change a site's status (with reason and reopening date) or other fields.
 
@@ -106,12 +160,11 @@ class SiteWrite(MethodView):
         principal = g.principal
         site = _site_or_404(site_id)
         require_site(principal, site)
-        _check_if_match(site)
+        _check_if_match(changes.site_etag(site), _stale)
         try:
-            changes.change_site(site, data, principal)
+            return changes.change_site(site, data, principal, lambda: _site_answer(site))
         except changes.StaleWrite:
             _stale()
-        return _site_response(site)
 
 
 @blp.route("/sites/<string:site_id>/confirm")
@@ -125,25 +178,36 @@ class SiteConfirm(MethodView):
         site = _site_or_404(site_id)
         require_site(principal, site)
         try:
-            changes.confirm_site(site, principal)
+            return changes.confirm_site(site, principal, lambda: _site_answer(site))
         except changes.StaleWrite:
             _stale()
-        return _site_response(site)
 
 
 @blp.route("/sites/<string:site_id>/contacts")
 class SiteContacts(MethodView):
     @blp.doc(security=SECURITY)
+    @errors(404)
+    @blp.response(200, ContactOutSchema(many=True))
+    def get(self, site_id):
+        """The site's contacts, admin-only ones included, each with its ETag."""
+        principal = g.principal
+        site = _site_or_404(site_id)
+        require_site(principal, site)
+        return site.contacts, 200, NO_STORE
+
+    @blp.doc(security=SECURITY)
     @errors(404, 412)
     @blp.arguments(ContactInSchema)
-    @blp.response(201, ContactOutSchema)
+    @blp.response(201, ContactOutSchema, headers=ETAG_HEADER)
     def post(self, data, site_id):
-        """Add a contact (public, or admin-only with public=false)."""
+        """Add a contact (public, or admin-only with public=false); answers its ETag."""
         principal = g.principal
         site = _site_or_404(site_id)
         require_site(principal, site)
         try:
-            return changes.add_contact(site, data, principal)
+            return changes.add_contact(
+                site, data, principal, lambda contact: _contact_answer(contact, 201)
+            )
         except changes.StaleWrite:
             _stale()
 
@@ -158,34 +222,53 @@ def _contact_or_404(site: Site, contact_id: int) -> Contact:
 @blp.route("/sites/<string:site_id>/contacts/<int:contact_id>")
 class SiteContact(MethodView):
     @blp.doc(security=SECURITY)
-    @errors(404, 412)
+    @errors(404)
+    @blp.response(200, ContactOutSchema, headers=ETAG_HEADER)
+    def get(self, site_id, contact_id):
+        """One contact of the site (admin-only ones too), with its ETag for If-Match."""
+        principal = g.principal
+        site = _site_or_404(site_id)
+        require_site(principal, site)
+        return _contact_answer(_contact_or_404(site, contact_id))
+
+    @blp.doc(security=SECURITY, parameters=[CONTACT_IF_MATCH])
+    @errors(404, 412, 428)
     @blp.arguments(ContactPatchSchema)
-    @blp.response(200, ContactOutSchema)
+    @blp.response(200, ContactOutSchema, headers=ETAG_HEADER)
     def patch(self, data, site_id, contact_id):
-        """Change a contact."""
+        """Change a contact.
+
+        Needs If-Match with the contact's ETag; answers 412 if someone changed it first.
+        """
         principal = g.principal
         site = _site_or_404(site_id)
         require_site(principal, site)
         contact = _contact_or_404(site, contact_id)
+        _check_if_match(changes.contact_etag(contact), _stale_contact)
         try:
-            changes.update_contact(site, contact, data, principal)
+            return changes.update_contact(
+                site, contact, data, principal, lambda: _contact_answer(contact)
+            )
         except changes.StaleWrite:
-            _stale()
-        return contact
+            _stale_contact()
 
-    @blp.doc(security=SECURITY)
-    @errors(404, 412)
+    @blp.doc(security=SECURITY, parameters=[CONTACT_IF_MATCH])
+    @errors(404, 412, 428)
     @blp.response(204)
     def delete(self, site_id, contact_id):
-        """Remove a contact."""
+        """Remove a contact.
+
+        Needs If-Match with the contact's ETag; answers 412 if someone changed it first.
+        """
         principal = g.principal
         site = _site_or_404(site_id)
         require_site(principal, site)
         contact = _contact_or_404(site, contact_id)
+        _check_if_match(changes.contact_etag(contact), _stale_contact)
         try:
             changes.delete_contact(site, contact, principal)
         except changes.StaleWrite:
-            _stale()
+            _stale_contact()
 
 
 @blp.route("/sites")
@@ -193,7 +276,7 @@ class SiteCreate(MethodView):
     @blp.doc(security=SECURITY)
     @errors(409)
     @blp.arguments(NewSiteSchema)
-    @blp.response(201, SiteDetailSchema)
+    @blp.response(201, SiteDetailSchema, headers=ETAG_HEADER)
     def post(self, data):
         """A new site joins a study (network admin only)."""
         principal = g.principal
@@ -205,9 +288,25 @@ class SiteCreate(MethodView):
                 errors={"json": {"study": ["unknown study"]}},
             )
         if db.session.scalar(db.select(Site.id).where(Site.slug == data["id"])) is not None:
-            abort(409, message=t("Ce centre existe déjà.", "This site already exists."))
-        site = changes.create_site(data, principal)
-        return _site_response(site, 201)
+            _site_exists()
+        # The new institution takes the site's id as its key: it must be free too.
+        taken = db.select(Institution.id).where(Institution.key == data["id"])
+        if db.session.scalar(taken) is not None:
+            abort(
+                409,
+                message=t(
+                    "Un établissement porte déjà cet identifiant : choisissez-en un autre.",
+                    "An institution already has this id: choose another.",
+                ),
+            )
+        try:
+            return changes.create_site(data, principal, lambda site: _site_answer(site, 201))
+        except changes.Conflict:
+            _site_exists()  # created by someone else meanwhile
+
+
+def _site_exists():
+    abort(409, message=t("Ce centre existe déjà.", "This site already exists."))
 
 
 @blp.route("/audit")
@@ -223,4 +322,4 @@ class Audit(MethodView):
         query = db.select(AuditEvent).order_by(AuditEvent.id.desc()).limit(args["limit"])
         if "site" in args:
             query = query.where(AuditEvent.target == f"site:{args['site']}")
-        return db.session.scalars(query).all()
+        return db.session.scalars(query).all(), 200, NO_STORE

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import g, request
+from flask import current_app, g, request
 from flask_smorest import abort
+from limits import parse
 
 from sitedir.admin.models import NETWORK_ADMIN, Account, ApiToken, AuditEvent
 from sitedir.clock import as_utc
@@ -125,18 +126,83 @@ def require_site(principal: Principal, site) -> None:
         )
 
 
-def audit(principal: Principal | None, action: str, target: str, before=None, after=None):
-    """Append an audit event in the current transaction (committed with the change)."""
+def audit(
+    principal: Principal | None,
+    action: str,
+    target: str,
+    before=None,
+    after=None,
+    via: str | None = None,
+):
+    """Append an audit event in the current transaction (committed with the change).
+
+    `via` names the channel when nobody is logged in (a failed login: "session");
+    without a principal or `via`, the event comes from the command line.
+    """
     db.session.add(
         AuditEvent(
             at=now(),
             account_id=principal.account.id if principal else None,
             account_email=principal.account.email if principal else None,
-            via=principal.via if principal else "cli",
+            via=principal.via if principal else (via or "cli"),
             action=action,
-            target=target,
+            # Bounded to the column: a target may hold an email someone typed.
+            target=target[:128],
             before=before,
             after=after,
+            # The server's id, never the client's (which is kept apart, as given).
             request_id=g.get("request_id"),
+            client_request_id=g.get("client_request_id"),
         )
     )
+
+
+# --- failed logins per account ---------------------------------------------------------
+
+_LOGIN_SCOPE = "login-account"
+
+
+def _login_limit():
+    """(strategy, limit, key) for counting failed logins, or None when limits are off.
+
+    The app's Flask-Limiter strategy is used directly, so the counters share its storage:
+    Redis when REDIS_URL is set, and every process and instance counts together.
+    """
+    config = current_app.config
+    extension = current_app.extensions.get("sitedir_limiter")
+    if not config.get("RATELIMIT_ENABLED") or extension is None:
+        return None
+    return (
+        extension.limiter,
+        parse(config["RATELIMIT_LOGIN_ACCOUNT"]),
+        config.get("RATELIMIT_KEY_PREFIX", "sitedir"),
+    )
+
+
+def _login_key(email: str) -> str:
+    # Hashed: the limiter's storage holds no email address.
+    return hashlib.sha256(email.encode()).hexdigest()
+
+
+def login_retry_after(email: str) -> int | None:
+    """Seconds to wait when this email had too many failed logins lately, else None.
+
+    Counted by the normalised email typed, whether or not an account has it: the answer
+    tells nothing about which accounts exist.
+    """
+    found = _login_limit()
+    if found is None:
+        return None
+    strategy, limit, prefix = found
+    if strategy.test(limit, prefix, _LOGIN_SCOPE, _login_key(email)):
+        return None
+    reset_at = strategy.get_window_stats(limit, prefix, _LOGIN_SCOPE, _login_key(email))[0]
+    return max(1, int(reset_at - now().timestamp()) + 1)
+
+
+def count_failed_login(email: str) -> None:
+    """Count a failed login for this (normalised) email."""
+    found = _login_limit()
+    if found is not None:
+        strategy, limit, prefix = found
+        strategy.hit(limit, prefix, _LOGIN_SCOPE, _login_key(email))

@@ -1,12 +1,23 @@
 """Changes to the directory, each in one transaction with its history and audit event.
 
 Shared by the API (bearer tokens) and the admin page (sessions). Concurrent writers are
-serialised by the site's version: If-Match is checked first, and SQLAlchemy's version
-counter refuses an UPDATE based on a version someone else already replaced.
+serialised by versions (the site's, and a contact's for its own changes): If-Match is
+checked first, and SQLAlchemy's version counter refuses an UPDATE based on a version
+someone else already replaced.
+
+Each change takes an optional `respond`: called after the change is flushed and audited
+but before it is committed, it builds the caller's answer. An answer that cannot be built
+then leaves nothing committed, instead of a 500 over a change that was made.
+
+Public provenance names the kind of admin who confirmed a record (site_admin or
+network_admin) and when (last_verified_at); which admin it was is in the audit log only.
 """
 
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -31,6 +42,13 @@ class StaleWrite(Exception):
     """Someone else changed the site first: the caller's version is out of date."""
 
 
+class Conflict(Exception):
+    """The change clashes with a record that exists (another site or institution's id)."""
+
+
+Answer = TypeVar("Answer")
+
+
 # Ids are 32-bit integers in PostgreSQL: a larger one in a URL names nothing.
 LARGEST_ID = 2**31 - 1
 
@@ -46,6 +64,16 @@ def contact_of(site: Site, contact_id: int) -> Contact | None:
 def site_etag(site: Site) -> str:
     """The site's entity tag: its id and version (changes with every write)."""
     return site.etag
+
+
+def contact_etag(contact: Contact) -> str:
+    """The contact's entity tag: its id and version (changes with every write)."""
+    return contact.etag
+
+
+def admin_source(principal: Principal) -> str:
+    """The public `source` of a record an admin wrote: the kind of admin, never who."""
+    return principal.account.role
 
 
 def _plain(value):
@@ -80,13 +108,20 @@ def _commit() -> None:
     _checked(db.session.commit)
 
 
+def _finish(respond: Callable[[], Answer] | None) -> Answer | None:
+    """Build the answer, then commit: an answer that fails leaves nothing committed."""
+    answer = respond() if respond is not None else None
+    _commit()
+    return answer
+
+
 def _touch(site: Site) -> None:
     # A change to the site's contacts is a change to the site: bump its version, so
     # its ETag and every process's snapshot see it.
     flag_modified(site, "units")
 
 
-def change_site(site: Site, changes: dict, principal: Principal) -> None:
+def change_site(site: Site, changes: dict, principal: Principal, respond=None):
     """Apply status and other field changes; a new status goes into the public history."""
     before = site_state(site)
     status = changes.get("status", site.status)
@@ -106,23 +141,26 @@ def change_site(site: Site, changes: dict, principal: Principal) -> None:
         site.expected_reopening = None  # reopened: nothing left to expect
     _flush()
     audit(principal, "site.update", f"site:{site.slug}", before, site_state(site))
-    _commit()
+    return _finish(respond)
 
 
-def confirm_site(site: Site, principal: Principal) -> None:
+def confirm_site(site: Site, principal: Principal, respond=None):
     """Record that the site's status is still right, today."""
     before = site_state(site)
     site.status_confirmed_at = now()
     _flush()
     audit(principal, "site.confirm", f"site:{site.slug}", before, site_state(site))
-    _commit()
+    return _finish(respond)
 
 
-def add_contact(site: Site, data: dict, principal: Principal) -> Contact:
-    """Add a contact to the site, sourced to the admin who entered it."""
+def add_contact(site: Site, data: dict, principal: Principal, respond=None):
+    """Add a contact to the site, confirmed by the kind of admin who entered it.
+
+    Returns `respond(contact)`'s answer when given, else the contact.
+    """
     contact = Contact(
         **data,
-        source=f"admin: {principal.account.email}",
+        source=admin_source(principal),
         verified=True,
         last_verified_at=now(),
     )
@@ -130,22 +168,22 @@ def add_contact(site: Site, data: dict, principal: Principal) -> Contact:
     _touch(site)
     _flush()
     audit(principal, "contact.create", f"site:{site.slug}", None, contact_state(contact))
-    _commit()
-    return contact
+    answer = _finish((lambda: respond(contact)) if respond else None)
+    return answer if respond else contact
 
 
-def update_contact(site: Site, contact: Contact, data: dict, principal: Principal) -> None:
+def update_contact(site: Site, contact: Contact, data: dict, principal: Principal, respond=None):
     """Change a contact's fields; it is now as verified as the admin who changed it."""
     before = contact_state(contact)
     for field, value in data.items():
         setattr(contact, field, value)
-    contact.source = f"admin: {principal.account.email}"
+    contact.source = admin_source(principal)
     contact.verified = True
     contact.last_verified_at = now()
     _touch(site)
     _flush()
     audit(principal, "contact.update", f"site:{site.slug}", before, contact_state(contact))
-    _commit()
+    return _finish(respond)
 
 
 def delete_contact(site: Site, contact: Contact, principal: Principal) -> None:
@@ -158,13 +196,37 @@ def delete_contact(site: Site, contact: Contact, principal: Principal) -> None:
     _commit()
 
 
-def create_site(data: dict, principal: Principal) -> Site:
-    """A new site joins a study, with its institution."""
+def institution_state(institution: Institution) -> dict:
+    """The institution's fields as the admin gave them, for the audit log."""
+    fields = (
+        "key",
+        "name",
+        "site_name",
+        "address",
+        "postcode",
+        "city",
+        "insee",
+        "department",
+        "region",
+        "latitude",
+        "longitude",
+        "website",
+    )
+    return {field: getattr(institution, field) for field in fields}
+
+
+def create_site(data: dict, principal: Principal, respond=None):
+    """A new site joins a study, with its institution.
+
+    Raises Conflict, with nothing written, when a site or an institution already has this
+    id (checked first by the caller; this covers two creates racing each other).
+    Returns `respond(site)`'s answer when given, else the site.
+    """
     institution_data = dict(data["institution"])
     study = db.session.scalar(db.select(Study).where(Study.slug == data["study"]))
     institution = Institution(
         key=data["id"],
-        source=f"admin: {principal.account.email}",
+        source=admin_source(principal),
         verified=True,
         last_verified_at=now(),
         **institution_data,
@@ -180,12 +242,24 @@ def create_site(data: dict, principal: Principal) -> Site:
         status_since=today_in_paris(),
         joined_on=today_in_paris(),
         units=[],
-        source=f"admin: {principal.account.email}",
+        source=admin_source(principal),
         verified=True,
         last_verified_at=now(),
     )
-    db.session.add(site)
-    _flush()
-    audit(principal, "site.create", f"site:{site.slug}", None, site_state(site))
-    _commit()
-    return site
+    try:
+        db.session.add(site)
+        db.session.flush()
+        after = {
+            **site_state(site),
+            "study": data["study"],
+            "city": site.city,
+            "institution": institution_state(institution),
+        }
+        audit(principal, "site.create", f"site:{site.slug}", None, after)
+        answer = _finish((lambda: respond(site)) if respond else None)
+    except IntegrityError as exc:
+        # A unique key taken meanwhile (a site's slug, an institution's key): nothing
+        # of this change stays.
+        db.session.rollback()
+        raise Conflict from exc
+    return answer if respond else site

@@ -75,12 +75,14 @@ def create_account(email, role, sites, password_stdin):
 @click.argument("email")
 @click.password_option("--password", prompt="Nouveau mot de passe / new password")
 def set_password(email, password):
-    """Set (or replace) an account's password."""
+    """Set (or replace) an account's password; every session of the account ends."""
     if len(password) < 12:
         raise click.ClickException("the password needs at least 12 characters")
     account = _account(email)
     account.password_hash = hash_password(password)
-    audit(None, "account.set_password", f"account:{account.email}")
+    # Whoever had the old password may be logged in with it: end every session.
+    account.end_sessions()
+    audit(None, "account.set_password", f"account:{account.email}", None, {"sessions_ended": True})
     db.session.commit()
     click.echo(f"password set for {account.email}")
 
@@ -98,9 +100,10 @@ def list_accounts():
 @accounts_cli.command("disable")
 @click.argument("email")
 def disable_account(email):
-    """Disable an account (someone left): no login, and every token of it revoked."""
+    """Disable an account (someone left): no login, its sessions ended, its tokens revoked."""
     account = _account(email)
     account.active = False
+    account.end_sessions()  # ended for good, even if the account came back one day
     revoked = [t.id for t in account.tokens if t.revoked_at is None]
     for token in account.tokens:
         token.revoked_at = token.revoked_at or now()

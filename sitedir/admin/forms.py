@@ -38,7 +38,13 @@ class LoginForm(AdminForm):
 
 
 class PostForm(AdminForm):
-    """A button that only needs its CSRF token (log out, confirm, delete)."""
+    """A button that only needs its CSRF token (log out, confirm)."""
+
+
+class DeleteContactForm(AdminForm):
+    """Delete a contact: only as the admin saw it (its version), never a newer one unseen."""
+
+    version = HiddenField()
 
 
 class StatusForm(AdminForm):
@@ -53,6 +59,8 @@ class StatusForm(AdminForm):
 
 
 class ContactForm(AdminForm):
+    # The contact's version when the page was drawn: a stale form is refused (409).
+    version = HiddenField()
     role = SelectField("Rôle", choices=[SelectChoice(r, ROLE_LABELS[r]) for r in CONTACT_ROLES])
     title = StringField("Titre", validators=[Optional(), Length(max=16)])
     name = StringField("Nom", validators=[Optional(), Length(max=200)])

@@ -1,18 +1,48 @@
-"""The admin page (/admin): server-rendered, French, sessions with CSRF-protected forms."""
+"""The admin page (/admin): server-rendered, French, sessions with CSRF-protected forms.
 
+A session holds the account's id, its session generation and the login time. It is
+refused once the account's generation has moved on (logout, new password, disabled) or
+SESSION_MAX_AGE after the login, however much it was used.
+"""
+
+import time
 from functools import wraps
 
 import marshmallow as ma
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from sqlalchemy.orm import selectinload
 
 from sitedir.admin import changes
-from sitedir.admin.auth import Principal, check_password
-from sitedir.admin.forms import ROLE_LABELS, ContactForm, LoginForm, PostForm, StatusForm
+from sitedir.admin.auth import (
+    Principal,
+    audit,
+    check_password,
+    count_failed_login,
+    login_retry_after,
+)
+from sitedir.admin.forms import (
+    ROLE_LABELS,
+    ContactForm,
+    DeleteContactForm,
+    LoginForm,
+    PostForm,
+    StatusForm,
+)
 from sitedir.admin.models import NETWORK_ADMIN, Account
 from sitedir.admin.schemas import ContactInSchema, SitePatchSchema
 from sitedir.extensions import db
-from sitedir.models import Site
+from sitedir.models import Contact, Site
+from sitedir.sessions import LOGIN_AT
 from sitedir.statuses import LABELS
 
 blp = Blueprint(
@@ -31,13 +61,46 @@ def _role_labels():
     return {"labels_roles": ROLE_LABELS}
 
 
-def current_principal() -> Principal | None:
-    """The account logged in on this session, if it is still active."""
-    account_id = session.get("account_id")
-    account = db.session.get(Account, account_id) if account_id else None
+# Sessions made by another instance whose clock is slightly ahead are still taken.
+CLOCK_SKEW_SECONDS = 60
+
+
+def epoch_now() -> float:
+    """Seconds since the epoch: the clock sessions are timed by."""
+    return time.time()
+
+
+def _session_is_current(account: Account | None) -> bool:
+    """True while the session's account is active, its generation current, its age short."""
     if account is None or not account.active:
+        return False
+    if session.get("generation") != account.session_generation:
+        return False
+    login_at = session.get(LOGIN_AT)
+    if not isinstance(login_at, int | float):
+        return False  # a session made before login times were kept
+    age = epoch_now() - login_at
+    return -CLOCK_SKEW_SECONDS <= age < current_app.config["SESSION_MAX_AGE"]
+
+
+def current_principal() -> Principal | None:
+    """The account logged in on this session, if the session may still be used."""
+    account_id = session.get("account_id")
+    if not isinstance(account_id, int):
+        return None
+    account = db.session.get(Account, account_id)
+    if not _session_is_current(account):
+        session.clear()  # the browser drops its cookie
         return None
     return Principal(account, "session")
+
+
+def _start_session(account: Account) -> None:
+    session.clear()  # nothing from before the login survives it (CSRF token included)
+    session["account_id"] = account.id
+    session["generation"] = account.session_generation
+    session[LOGIN_AT] = int(epoch_now())
+    session.permanent = True
 
 
 def login_required(view):
@@ -74,19 +137,53 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
+        wait = login_retry_after(email)
+        if wait is not None:
+            return _too_many_logins(form, email, wait)
         account = db.session.scalar(db.select(Account).where(Account.email == email))
         if check_password(account, form.password.data):
-            session.clear()
-            session["account_id"] = account.id
-            session.permanent = True
+            _start_session(account)
+            audit(Principal(account, "session"), "account.login", f"account:{account.email}")
+            db.session.commit()
             return redirect(url_for("admin.index"))
+        count_failed_login(email)
+        # The email as typed (bounded by the form), never the password.
+        audit(None, "account.login_failed", f"account:{email}", None, {"email": email}, "session")
+        db.session.commit()
         flash("Adresse ou mot de passe incorrect.", "error")
     return render_template("admin/login.html", form=form), 200 if not form.errors else 400
+
+
+def _too_many_logins(form: LoginForm, email: str, wait: int):
+    """429: this email had too many failed logins; the password is not even checked."""
+    audit(
+        None,
+        "account.login_failed",
+        f"account:{email}",
+        None,
+        {"email": email, "reason": "too_many_failures"},
+        "session",
+    )
+    db.session.commit()
+    minutes = max(1, round(wait / 60))
+    flash(
+        "Trop de tentatives de connexion pour cette adresse : réessayez dans "
+        f"{minutes} minute{'s' if minutes > 1 else ''}.",
+        "error",
+    )
+    page = render_template("admin/login.html", form=form)
+    return page, 429, {"Retry-After": str(wait)}
 
 
 @blp.post("/logout")
 def logout():
     if PostForm().validate_on_submit():
+        principal = current_principal()
+        if principal is not None:
+            # Every session of the account ends, copies of this cookie included.
+            principal.account.end_sessions()
+            audit(principal, "account.logout", f"account:{principal.account.email}")
+            db.session.commit()
         session.clear()
     return redirect(url_for("admin.login"))
 
@@ -156,6 +253,8 @@ def _site_page(principal, site, status=200, form=None, contact_form=None, edited
     contact_forms = {c.id: ContactForm(formdata=None, obj=c) for c in site.contacts}
     if edited is not None:
         contact_forms[edited[0]] = edited[1]
+    # A form shown again as typed still carries the contact's version as it was drawn:
+    # it may be saved only if nobody changed the contact since.
     page = render_template(
         "admin/site.html",
         principal=principal,
@@ -182,12 +281,9 @@ def confirm(principal, site_id):
     return redirect(url_for("admin.index"))
 
 
-def _save_contact(form: ContactForm, save) -> int | None:
-    """Check a contact form and save it; return the refusal's status, or None when saved."""
-    if not form.validate_on_submit():
-        flash("Contact refusé : corrigez les champs signalés.", "error")
-        return 400
-    raw = {
+def _contact_data(form: ContactForm) -> dict:
+    """What a contact form holds, as ContactInSchema takes it."""
+    return {
         "role": form.role.data,
         "title": form.title.data or None,
         "name": form.name.data or None,
@@ -196,8 +292,19 @@ def _save_contact(form: ContactForm, save) -> int | None:
         "phone": form.phone.data or None,
         "public": bool(form.public.data),
     }
+
+
+def _save_contact(form: ContactForm, save) -> int | None:
+    """Check a contact form and save it; return the refusal's status, or None when saved.
+
+    `save` raises changes.StaleWrite when the site changed meanwhile; a contact that
+    changed is handled by the caller (it checks the version before calling this).
+    """
+    if not form.validate_on_submit():
+        flash("Contact refusé : corrigez les champs signalés.", "error")
+        return 400
     try:
-        data = ContactInSchema().load(raw)
+        data = ContactInSchema().load(_contact_data(form))
     except ma.ValidationError as exc:
         _attach_errors(form, exc)
         flash("Contact refusé : corrigez les champs signalés.", "error")
@@ -222,6 +329,10 @@ def add_contact(principal, site_id):
     return redirect(url_for("admin.site", site_id=site.slug))
 
 
+class _StaleContact(Exception):
+    """The contact changed since the form was drawn."""
+
+
 @blp.post("/sites/<site_id>/contacts/<int:contact_id>")
 @login_required
 def edit_contact(principal, site_id, contact_id):
@@ -230,13 +341,62 @@ def edit_contact(principal, site_id, contact_id):
     if contact is None:
         abort(404)
     form = ContactForm()
-    refused = _save_contact(
-        form, lambda data: changes.update_contact(site, contact, data, principal)
-    )
+
+    def save(data):
+        if form.version.data != str(contact.version):
+            raise _StaleContact
+        try:
+            changes.update_contact(site, contact, data, principal)
+        except changes.StaleWrite:
+            # Rolled back: see whether it was this contact that changed, or another.
+            current = changes.contact_of(site, contact_id)
+            if current is None or str(current.version) != form.version.data:
+                raise _StaleContact from None
+            raise
+
+    try:
+        refused = _save_contact(form, save)
+    except _StaleContact:
+        return _stale_contact_page(principal, site, contact_id, form)
     if refused:
         return _site_page(principal, site, refused, edited=(contact.id, form))
     flash("Contact modifié.", "ok")
     return redirect(url_for("admin.site", site_id=site.slug))
+
+
+def _typed_contact(form: ContactForm) -> str:
+    """What the admin typed in a contact form, in words, to show beside the current values."""
+    data = _contact_data(form)
+    parts = [f"rôle : {ROLE_LABELS.get(data['role'], data['role'])}"]
+    for label, field in (
+        ("titre", "title"),
+        ("nom", "name"),
+        ("unité", "unit"),
+        ("e-mail", "email"),
+        ("téléphone", "phone"),
+    ):
+        parts.append(f"{label} : {data[field] or '—'}")
+    parts.append("visible par les médecins" if data["public"] else "administrateurs seulement")
+    return ", ".join(parts)
+
+
+def _stale_contact_page(principal, site, contact_id: int, form: ContactForm | None):
+    """409: the contact changed (or went) since the page was drawn; nothing was saved.
+
+    The page shows the contact as it is now, and what this admin had typed, to decide again.
+    """
+    gone = db.session.get(Contact, contact_id) is None
+    message = (
+        "Ce contact a été supprimé entre-temps."
+        if gone
+        else "Ce contact a été modifié entre-temps : voici sa version actuelle."
+    )
+    if form is not None:
+        message += f" Votre saisie : {_typed_contact(form)}."
+    else:
+        message += " Rien n'a été supprimé : relisez-le avant de recommencer."
+    flash(message, "error")
+    return _site_page(principal, site, 409)
 
 
 @blp.post("/sites/<site_id>/contacts/<int:contact_id>/delete")
@@ -246,7 +406,14 @@ def remove_contact(principal, site_id, contact_id):
     contact = changes.contact_of(site, contact_id)
     if contact is None:
         abort(404)
-    if PostForm().validate_on_submit():
-        changes.delete_contact(site, contact, principal)
+    form = DeleteContactForm()
+    if form.validate_on_submit():
+        # Only the contact this admin saw: a newer one, unseen, is not deleted.
+        if form.version.data != str(contact.version):
+            return _stale_contact_page(principal, site, contact_id, None)
+        try:
+            changes.delete_contact(site, contact, principal)
+        except changes.StaleWrite:
+            return _stale_contact_page(principal, site, contact_id, None)
         flash("Contact supprimé.", "ok")
     return redirect(url_for("admin.site", site_id=site.slug))
