@@ -301,10 +301,12 @@ def parse(kind: str, args: MultiDict, strict: bool):
 
 def _origin(filters) -> tuple[params.Near | None, str | None]:
     """The point `near` or `near-place` names (and the place's label), or (None, None)."""
-    given = {spec.name: value for spec, _, value in filters if spec.type in ("special", "quantity")}
-    repeated = [s.name for s, _, _ in filters if s.type in ("special", "quantity")]
-    for name in set(repeated):
-        _one(name, [v for s, _, v in filters if s.name == name])
+    given: dict[str, str] = {}
+    for spec, _, value in filters:
+        if spec.type in ("special", "quantity"):
+            if spec.name in given:  # two origins, or two distances: which one?
+                _one(spec.name, [given[spec.name], value])
+            given[spec.name] = value
     if "near" in given and "near-place" in given:
         raise params.bad(
             "near-place",
