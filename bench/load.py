@@ -1,12 +1,21 @@
 """Load benchmark: /api/v1/nearest under gunicorn against a bare Flask "hello" app.
 
-    .venv/bin/python bench/load.py [--duration 30] [--connections 1 8 32]
+    .venv/bin/python bench/load.py [--duration 30] [--connections 1 8 32] [--postgres]
+                                   [--mix realistic|repeat]
 
 Both apps run under the same gunicorn settings (gunicorn.conf.py; WEB_CONCURRENCY and
 SITEDIR_THREADS change them for both) on 127.0.0.1, with a seeded SQLite database in a
-temporary folder; wrk (Debian's `wrk`) drives them in turn at each concurrency, so the
-ratio is measured in one run. nearest rotates through 200 real
-communes, so each request resolves a place and ranks the sites. Prints a Markdown table.
+temporary folder (or PostgreSQL in a database of its own); wrk (Debian's `wrk`) drives
+them in turn at each concurrency, so the ratio is measured in one run. Prints a Markdown
+table.
+
+The realistic mix (the default), per 100 nearest requests: 68 towns among 200 asked
+again and again, 30 towns asked for the first time (each run has its own slice of some
+66,000 distinct queries: every commune name, alone and followed by its département
+number, so none repeats across the runs of one invocation), and 2 made-up words that
+match nothing (404 with suggestions, a new one each time). `--mix repeat` is the former
+benchmark: the 200 towns only. A 404 to a made-up word is an answer, not an error: the
+errors column counts socket errors and any other unexpected status.
 """
 
 import argparse
@@ -30,13 +39,103 @@ from bench.postgres import fresh_database  # noqa: E402
 from sitedir.places.gazetteer import get_gazetteer  # noqa: E402
 
 LUA = """
-paths = {%s}
-counter = 0
-request = function()
+-- Per 100 requests: MISSES made-up words, FRESH first-time towns, the rest repeated towns.
+-- Thread t of n takes fresh queries t, t + n, t + 2n... so no two threads share one.
+local repeated = {%(repeated)s}
+local fresh = {%(fresh)s}
+local misses = {%(misses)s}
+local threads = {}
+local next_id = 0
+
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  counter, taken_fresh, taken_miss, unexpected, not_found = 0, 0, 0, 0, 0
+end
+
+function request()
   counter = counter + 1
-  return wrk.format("GET", paths[(counter %% #paths) + 1])
+  local slot = counter %% 100
+  local path
+  if slot < %(misses_per_100)d then
+    path = misses[(taken_miss * %(threads)d + id) %% #misses + 1]
+    taken_miss = taken_miss + 1
+  elseif slot < %(misses_per_100)d + %(fresh_per_100)d then
+    path = fresh[(taken_fresh * %(threads)d + id) %% #fresh + 1]
+    taken_fresh = taken_fresh + 1
+  else
+    path = repeated[counter %% #repeated + 1]
+  end
+  return wrk.format("GET", path)
+end
+
+function response(status, headers, body)
+  if status == 404 then
+    not_found = not_found + 1
+  elseif status ~= 200 then
+    unexpected = unexpected + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local u, nf, f = 0, 0, 0
+  for _, thread in ipairs(threads) do
+    u = u + thread:get("unexpected")
+    nf = nf + thread:get("not_found")
+    f = f + thread:get("taken_fresh")
+  end
+  io.write(string.format("unexpected statuses: %%d\\n", u))
+  io.write(string.format("not found: %%d\\nfresh sent: %%d\\n", nf, f))
 end
 """
+MIXES = {"realistic": (2, 30), "repeat": (0, 0)}  # (misses, first-time towns) per 100
+
+
+def _lua_list(paths: list[str]) -> str:
+    return ", ".join(f'"{path}"' for path in paths)
+
+
+def _nearest(query: str) -> str:
+    return f"/api/v1/nearest?q={urllib.parse.quote(query)}"
+
+
+def scripts(work: Path, connections: list[int], mix: str) -> list[tuple[Path, int]]:
+    """One wrk script per run: the same repeated towns, disjoint first-time queries and
+    made-up words."""
+    from bench.inprocess import made_up_words
+
+    places = sorted(get_gazetteer().places(), key=lambda p: p.insee)
+    repeated = random.Random(42).sample(places, 200)
+    known = {p.name for p in repeated}
+    queries = sorted({p.name for p in places if p.name not in known})
+    queries += [f"{p.name} {p.department}" for p in places if p.name not in known]
+    random.Random(7).shuffle(queries)
+    runs = len(connections)
+    misses = made_up_words(3000 * runs, seed=11)
+    misses_per_100, fresh_per_100 = MIXES[mix]
+    out = []
+    for run in range(runs):
+        # LuaJIT allows some 65,000 constants per chunk: at most 50,000 queries a run.
+        fresh = queries[run::runs][:50_000]
+        path = work / f"nearest-{run}.lua"
+        path.write_text(
+            LUA
+            % {
+                "repeated": _lua_list([_nearest(p.name) for p in repeated]),
+                "fresh": _lua_list([_nearest(q) for q in fresh]),
+                "misses": _lua_list([_nearest(q) for q in misses[run::runs]]),
+                "misses_per_100": misses_per_100,
+                "fresh_per_100": fresh_per_100,
+                "threads": wrk_threads(connections[run]),
+            },
+            encoding="utf-8",
+        )
+        out.append((path, len(fresh)))
+    return out
 
 
 def start(module: str, port: int, env: dict, log, command: list[str] | None = None):
@@ -68,12 +167,17 @@ def stop(process: subprocess.Popen) -> None:
     process.wait(timeout=30)
 
 
+def wrk_threads(connections: int) -> int:
+    return min(connections, 2)
+
+
 def wrk(url: str, connections: int, duration: int, script: str | None) -> dict:
-    """Run wrk and return requests/s, p50 and p99 latency (ms), and errors."""
+    """Run wrk and return requests/s, p50 and p99 latency (ms), errors, and the 404s and
+    first-time queries the script counted."""
     command = [
         "wrk",
         "-t",
-        str(min(connections, 2)),
+        str(wrk_threads(connections)),
         "-c",
         str(connections),
         "-d",
@@ -84,11 +188,23 @@ def wrk(url: str, connections: int, duration: int, script: str | None) -> dict:
     if script:
         command[1:1] = ["-s", script]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    counted = {
+        name: int(found.group(1)) if (found := re.search(rf"{label}: (\d+)", out)) else 0
+        for name, label in (
+            ("unexpected", "unexpected statuses"),
+            ("not_found", "not found"),
+            ("fresh", "fresh sent"),
+        )
+    }
+    scripted = script is not None
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
         "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)),
-        "errors": _errors(out),
+        # With the script, its own count of unexpected statuses replaces wrk's non-2xx
+        # count (which includes the 404s that made-up words rightly get).
+        "errors": _errors(out, count_non2xx=not scripted) + counted["unexpected"],
+        **counted,
     }
 
 
@@ -97,13 +213,13 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
 
-def _errors(out: str) -> int:
+def _errors(out: str, count_non2xx: bool = True) -> int:
     total = 0
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if socket:
         total += sum(int(g) for g in socket.groups())
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return total + (int(non2xx.group(1)) if non2xx else 0)
+    return total + (int(non2xx.group(1)) if non2xx and count_non2xx else 0)
 
 
 def main() -> int:
@@ -113,16 +229,13 @@ def main() -> int:
     parser.add_argument(
         "--postgres", action="store_true", help="sitedir on PostgreSQL (127.0.0.1), not SQLite"
     )
+    parser.add_argument("--mix", choices=sorted(MIXES), default="realistic")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
 
     work = Path(tempfile.mkdtemp(prefix="sitedir-load-"))
-    places = sorted(get_gazetteer().places(), key=lambda p: p.insee)
-    sample = random.Random(42).sample(places, 200)
-    paths = ", ".join(f'"/api/v1/nearest?q={urllib.parse.quote(p.name)}"' for p in sample)
-    script = work / "nearest.lua"
-    script.write_text(LUA % paths, encoding="utf-8")
+    run_scripts = scripts(work, args.connections, args.mix)
     env = {
         **os.environ,
         "DATABASE_URL": (
@@ -141,10 +254,12 @@ def main() -> int:
         hello = start("bench.hello_app:app", 8102, env, log)
         rows = []
         try:
-            for connections in args.connections:
+            for connections, (script, fresh_available) in zip(
+                args.connections, run_scripts, strict=True
+            ):
                 near = wrk("http://127.0.0.1:8101", connections, args.duration, str(script))
                 base = wrk("http://127.0.0.1:8102/", connections, args.duration, None)
-                rows.append((connections, near, base))
+                rows.append((connections, near, base, fresh_available))
         finally:
             stop(sitedir)
             stop(hello)
@@ -159,19 +274,23 @@ def main() -> int:
     print(
         f"machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()};"
         f" gunicorn {kind}; {args.duration} s per run;"
-        f" sitedir on {'PostgreSQL' if args.postgres else 'SQLite'}"
+        f" sitedir on {'PostgreSQL' if args.postgres else 'SQLite'}; mix: {args.mix};"
+        f" FRESHNESS_MS {os.environ.get('SITEDIR_FRESHNESS_MS', '1000')}"
     )
     print()
     print(
         "| connections | nearest req/s | hello req/s | ratio | nearest p50 ms | nearest p99 ms"
-        " | hello p99 ms | errors (nearest/hello) |"
+        " | hello p99 ms | errors (nearest/hello) | 404s (made-up words) | first-time towns |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for connections, near, base in rows:
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for connections, near, base, fresh_available in rows:
+        # More first-time queries sent than the run's slice holds: some came round again.
+        fresh = f"{near['fresh']}" + (" (wrapped)" if near["fresh"] > fresh_available else "")
         print(
             f"| {connections} | {near['rps']:.0f} | {base['rps']:.0f} | "
             f"{near['rps'] / base['rps']:.2f} | {near['p50']:.2f} | {near['p99']:.2f} | "
-            f"{base['p99']:.2f} | {near['errors']}/{base['errors']} |"
+            f"{base['p99']:.2f} | {near['errors']}/{base['errors']} | {near['not_found']} |"
+            f" {fresh} |"
         )
     shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -7,6 +7,7 @@ from collections import OrderedDict
 from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
+from werkzeug.http import generate_etag
 
 from sitedir.directory.places import match_dict, place_dict, search_or_400
 from sitedir.directory.sites import filter_rows
@@ -213,26 +214,27 @@ class AnswerCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key):
+    def get(self, key) -> tuple[bytes, str] | None:
+        """The (body, ETag) stored under this key, or None."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 return None
             self._entries.move_to_end(key)
-            return entry[0]
+            return entry[0], entry[1]
 
-    def put(self, key, body: bytes) -> None:
-        cost = len(body) + _key_size(key) + self.OVERHEAD
+    def put(self, key, body: bytes, etag: str) -> None:
+        cost = len(body) + len(etag) + _key_size(key) + self.OVERHEAD
         if cost > self.max_bytes:
             return  # larger than the whole cache: never kept
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self.bytes -= old[1]
-            self._entries[key] = (body, cost)
+                self.bytes -= old[2]
+            self._entries[key] = (body, etag, cost)
             self.bytes += cost
             while len(self._entries) > self.size or self.bytes > self.max_bytes:
-                _, (_, freed) = self._entries.popitem(last=False)
+                _, (_, _, freed) = self._entries.popitem(last=False)
                 self.bytes -= freed
 
 
@@ -243,7 +245,7 @@ def _key_size(key: tuple) -> int:
 
 # The parameters NearestQuerySchema reads; any other is ignored by validation, and so by
 # the cache key: junk parameters can neither add entries nor make a query miss.
-KNOWN_PARAMETERS = tuple(NearestQuerySchema._declared_fields)
+KNOWN = frozenset(NearestQuerySchema._declared_fields)
 
 
 def _with_distance(ranked) -> dict:
@@ -251,13 +253,22 @@ def _with_distance(ranked) -> dict:
 
 
 def _cache_key(snapshot) -> tuple:
-    # The known parameters exactly as sent (in a fixed order, repeats kept): the same ones,
+    # The known parameters exactly as sent (sorted by name, repeats kept): the same ones,
     # on the same data, pass or fail validation alike and get the same answer.
-    args = request.args
     return (
         snapshot.fingerprint,
-        tuple((name, tuple(args.getlist(name))) for name in KNOWN_PARAMETERS if name in args),
+        tuple(
+            sorted((name, tuple(values)) for name, values in request.args.lists() if name in KNOWN)
+        ),
     )
+
+
+def _json_response(body: bytes, etag: str):
+    # The ETag goes with the body (computed once, as caching.py would): a cached answer
+    # is not hashed again on every request.
+    response = current_app.response_class(body, mimetype="application/json")
+    response.set_etag(etag)
+    return response
 
 
 @blp.before_request
@@ -266,8 +277,8 @@ def _answered_before():
     if request.method not in ("GET", "HEAD"):
         return None
     snapshot = g.nearest_snapshot = current_snapshot()
-    body = answer_cache().get(_cache_key(snapshot))
-    return None if body is None else current_app.response_class(body, mimetype="application/json")
+    found = answer_cache().get(_cache_key(snapshot))
+    return None if found is None else _json_response(*found)
 
 
 @blp.route("")
@@ -282,5 +293,6 @@ class Nearest(MethodView):
         """
         snapshot = g.nearest_snapshot  # read by _answered_before, which found no answer
         body = json.dumps(_answer(args, snapshot), ensure_ascii=False).encode()
-        answer_cache().put(_cache_key(snapshot), body)
-        return current_app.response_class(body, mimetype="application/json")
+        etag = generate_etag(body)
+        answer_cache().put(_cache_key(snapshot), body, etag)
+        return _json_response(body, etag)
