@@ -74,6 +74,9 @@ def from_environment(instance_path: str) -> dict:
         "GEOCODER_DOMAIN": os.environ.get("SITEDIR_GEOCODER_DOMAIN") or None,
         "GEOCODER_SCHEME": os.environ.get("SITEDIR_GEOCODER_SCHEME", "https"),
         "GEOCODER_TIMEOUT": float(os.environ.get("SITEDIR_GEOCODER_TIMEOUT", "3")),
+        # ClinicalTrials.gov's API, for `flask studies import-ctgov --nct`: off unless set
+        # (nothing is fetched at run time by default).
+        "CTGOV_URL": os.environ.get("SITEDIR_CTGOV_URL") or None,
         # flask-smorest: the OpenAPI document and its docs, served by the app itself.
         "API_TITLE": "sitedir",
         "API_VERSION": "v1",

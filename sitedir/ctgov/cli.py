@@ -1,6 +1,5 @@
 """`flask studies`: import a study from a ClinicalTrials.gov record."""
 
-import os
 import re
 
 import click
@@ -104,4 +103,4 @@ def _fetched(nct: str, api_url: str | None, online: bool) -> bytes:
 
 def _setting() -> str | None:
     # The app's setting when config.py has one; else the environment, read here.
-    return current_app.config.get("CTGOV_URL") or os.environ.get("SITEDIR_CTGOV_URL") or None
+    return current_app.config.get("CTGOV_URL")
