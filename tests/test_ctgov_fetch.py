@@ -58,7 +58,7 @@ def test_fetches_and_imports_the_record(app, runner, stub):
 
 def test_the_setting_turns_fetching_on(app, runner, stub, monkeypatch):
     url, _ = stub
-    monkeypatch.setenv("SITEDIR_CTGOV_URL", url)
+    app.config["CTGOV_URL"] = url  # SITEDIR_CTGOV_URL, as the settings read it
     result = run(runner, "--nct", NCT, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "dry run: nothing written" in result.output
