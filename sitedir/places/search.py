@@ -44,7 +44,8 @@ CODE_MATCHES = frozenset({"postcode", "insee"})
 MAX_QUERY_CHARS = 100
 MAX_QUERY_WORDS = 15
 CACHE_SIZE = 4096  # outcomes kept per process, by normalised query
-SUGGESTION_CANDIDATES = 300  # names the "did you mean" scorer compares, at most
+SUGGESTION_CANDIDATES = 1500  # names the "did you mean" step compares, at most
+SUGGESTION_SHORTLIST = 30  # of which the closest are scored again, more finely
 TYPO_LIMIT = 25
 
 # How much each way of matching is worth, before population breaks ties.
@@ -289,21 +290,28 @@ class PlaceIndex:
     def suggestions(self, key: str, limit: int) -> list[Place]:
         """Looser look-alikes for a query that matched nothing ("did you mean").
 
-        Scored with rapidfuzz's WRatio (which also finds a name inside longer text), but
-        only against names that look alike at all: of similar length and sharing some
-        of the query's rarest trigrams, plus any run of its words that is a name
-        ("hopital de vichy").
+        Only names that look alike at all are compared: of similar length and sharing
+        some of the query's rarest trigrams (at most SUGGESTION_CANDIDATES), first with
+        rapidfuzz's cheap ratio, then the best few, with any run of the query's words
+        that is a name ("hopital de vichy"), with WRatio (which also finds a name inside
+        longer text).
         """
         width = max(3, len(key) // 3)
         lengths = sorted(
             range(max(1, len(key) - width), len(key) + width + 1),
             key=lambda n: abs(n - len(key)),
         )
-        candidates = self.blocks.alike(key, lengths, SUGGESTION_CANDIDATES)
-        candidates += [k for k in _word_runs(key) if k in self.names]
+        alike = self.blocks.alike(key, lengths, SUGGESTION_CANDIDATES)
+        shortlist = [
+            candidate
+            for candidate, _, _ in process.extract(
+                key, alike, scorer=fuzz.ratio, limit=SUGGESTION_SHORTLIST, score_cutoff=50
+            )
+        ]
+        shortlist += [k for k in _word_runs(key) if k in self.names]
         found = process.extract(
             key,
-            list(dict.fromkeys(candidates)),
+            list(dict.fromkeys(shortlist)),
             scorer=fuzz.WRatio,
             limit=limit * 3,
             score_cutoff=60,
