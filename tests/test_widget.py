@@ -12,7 +12,7 @@ def test_home_page_in_french_by_default(client):
     response = client.get("/")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert '<html lang="fr">' in html
+    assert '<html lang="fr" ' in html
     assert "Commune ou code postal du patient" in html
     assert "investigateur du centre qui décide" in html  # the disclaimer
     assert html.count('class="marker') == 9
@@ -21,9 +21,9 @@ def test_home_page_in_french_by_default(client):
 
 def test_english_on_request(client):
     html = client.get("/?lang=en").get_data(as_text=True)
-    assert '<html lang="en">' in html and "town or postcode" in html
+    assert '<html lang="en" ' in html and "town or postcode" in html
     html = client.get("/", headers={"Accept-Language": "en-GB,en;q=0.8"}).get_data(as_text=True)
-    assert '<html lang="en">' in html
+    assert '<html lang="en" ' in html
 
 
 def test_every_string_exists_in_both_languages():

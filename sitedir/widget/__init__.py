@@ -3,17 +3,29 @@
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlencode
 
-from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 
 from sitedir.directory.sites import filter_rows
 from sitedir.directory.snapshot import current_snapshot
 from sitedir.i18n import current_language
-from sitedir.widget.projection import frames_for_browser, project
-from sitedir.widget.strings import strings_for
+from sitedir.widget import colors
+from sitedir.widget.answer import compute
+from sitedir.widget.projection import project
+from sitedir.widget.strings import script_strings, strings_for
 
 STATIC = Path(__file__).with_name("static")
 MAP = json.loads((Path(__file__).with_name("data") / "france.json").read_text(encoding="utf-8"))
+DEFAULT_ACCENT = "#00665e"
 REGION_NAMES = {r["code"]: r["name"] for r in MAP["regions"] + MAP["insets"]}
 
 blp = Blueprint(
@@ -34,25 +46,51 @@ ACCENT = re.compile(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?")
 REGION = re.compile(r"[0-9]{2,3}")
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 LIMIT = re.compile(r"[0-9]{1,2}")
+THEME = re.compile(r"light|dark|auto")
+LANG = re.compile(r"fr|en")
+# What a page URL carries besides the origin, checked as _options reads it.
+PATTERNS = {
+    "study": SLUG,
+    "region": REGION,
+    "limit": LIMIT,
+    "accent": ACCENT,
+    "theme": THEME,
+    "bg": ACCENT,
+}
 
 
-def _options() -> dict:
+def _valid(args, name: str, pattern: re.Pattern, default: str) -> str:
+    # fullmatch: "$" would let a trailing newline through.
+    value = args.get(name, "")
+    return value if pattern.fullmatch(value) else default
+
+
+def _options(args=None) -> dict:
     """Read the widget's options from the query string; ignore what is malformed."""
-    args = request.args
-
-    def valid(name: str, pattern: re.Pattern, default: str) -> str:
-        # fullmatch: "$" would let a trailing newline through.
-        value = args.get(name, "")
-        return value if pattern.fullmatch(value) else default
-
+    args = request.args if args is None else args
     # ASCII digits only: "²" is a digit to str.isdigit, and int() refuses it.
-    limit = int(valid("limit", LIMIT, "3"))
+    limit = int(_valid(args, "limit", LIMIT, "3"))
     return {
-        "study": valid("study", SLUG, current_app.config["DEFAULT_STUDY"]),
-        "region": valid("region", REGION, ""),
+        "study": _valid(args, "study", SLUG, current_app.config["DEFAULT_STUDY"]),
+        "region": _valid(args, "region", REGION, ""),
         "limit": limit if 1 <= limit <= 10 else 3,
-        "accent": valid("accent", ACCENT, ""),
+        "accent": _valid(args, "accent", ACCENT, ""),
+        "theme": _valid(args, "theme", THEME, "auto"),
+        "bg": _valid(args, "bg", ACCENT, ""),
     }
+
+
+def _keep(args, embedded: bool) -> dict:
+    """The well-formed page parameters of this URL, to carry along in the answer's links."""
+    keep = {}
+    if LANG.fullmatch(args.get("lang", "")):
+        keep["lang"] = args["lang"]
+    for name, pattern in PATTERNS.items():
+        if name in ("accent", "theme", "bg") and not embedded:
+            continue
+        if pattern.fullmatch(args.get(name, "")):
+            keep[name] = args[name]
+    return keep
 
 
 def _markers(options: dict) -> list[dict]:
@@ -68,25 +106,64 @@ def _markers(options: dict) -> list[dict]:
     return markers
 
 
-def _page(embedded: bool):
-    lang = current_language()
-    options = _options()
+def _studies() -> list:
     from sitedir.extensions import db
     from sitedir.models import Study
 
-    study = db.session.scalar(db.select(Study).where(Study.slug == options["study"]))
+    return list(db.session.scalars(db.select(Study).order_by(Study.slug)))
+
+
+def _study_texts(study, lang: str) -> dict:
+    if study is None:
+        return {"eligibility": "", "disclaimer": ""}
+    en = lang == "en"
+    return {
+        "eligibility": study.eligibility_en if en else study.eligibility_fr,
+        "disclaimer": study.disclaimer_en if en else study.disclaimer_fr,
+    }
+
+
+def _search_answer(args, options: dict, lang: str, strings: dict, embedded: bool, study):
+    found = compute(args, options, _keep(args, embedded), lang, strings, embedded)
+    if found is not None:
+        found.update(_study_texts(study, lang))
+    return found
+
+
+def _theme_href(options: dict) -> str | None:
+    looks = {k: options[k] for k in ("accent", "bg") if options[k]}
+    return url_for("widget.theme_css", **looks) if looks else None
+
+
+def _page(embedded: bool):
+    lang = current_language()
+    options = _options()
+    studies = _studies()
+    study = next((st for st in studies if st.slug == options["study"]), None)
     strings = strings_for(lang)
+    found = _search_answer(request.args, options, lang, strings, embedded, study)
+    typed = request.args.get("q", "")[:200] if found else ""
+    if found and found["state"] == "ok" and "insee" in found["query"]:
+        typed = found["label"]
+    keep = _keep(request.args, embedded)
     html = render_template(
         "widget/page.html",
         lang=lang,
         s=strings,
         embedded=embedded,
         options=options,
+        keep={k: v for k, v in keep.items() if k not in ("study",) or len(studies) < 2},
         study=study,
+        studies=studies if len(studies) > 1 else [],
         markers=_markers(options),
         region_name=REGION_NAMES.get(options["region"]),
         map=MAP,
-        frames=frames_for_browser(),
+        answer=found,
+        typed=typed,
+        theme_href=_theme_href(options),
+        js_strings=script_strings(lang),
+        other_lang_href="?"
+        + urlencode({**request.args.to_dict(), "lang": "en" if lang == "fr" else "fr"}),
     )
     response = current_app.response_class(html, mimetype="text/html")
     if embedded:
@@ -106,6 +183,87 @@ def home():
 def frame():
     """The same search, compact, for the iframe that embed.js inserts."""
     return _page(embedded=True)
+
+
+@blp.get("/widget/answer")
+def answer():
+    """The answer alone, as HTML: what the page's script puts in place of the last one.
+    Rendered by the same macro as a plain form submission's page."""
+    lang = current_language()
+    embedded = request.args.get("view") == "frame"
+    options = _options()
+    study = next((st for st in _studies() if st.slug == options["study"]), None)
+    strings = strings_for(lang)
+    found = _search_answer(request.args, options, lang, strings, embedded, study)
+    if found is None:
+        return current_app.response_class(
+            render_template("widget/fragment.html", answer=None, s=strings, lang=lang),
+            status=400,
+            mimetype="text/html",
+        )
+    html = render_template(
+        "widget/fragment.html", answer=found, s=strings, lang=lang, embedded=embedded
+    )
+    response = current_app.response_class(html, mimetype="text/html")
+    if embedded:
+        response.headers["Content-Security-Policy"] = FRAME_CSP
+    response.headers["Content-Language"] = lang
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Accept-Language")
+    return response
+
+
+@blp.get("/widget/theme.css")
+def theme_css():
+    """The accent and the host's background, made readable in the light and dark themes."""
+    options = _options()
+    css = colors.theme_css(options["accent"], options["bg"])
+    response = current_app.response_class(css, mimetype="text/css")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response
+
+
+@blp.get("/widget")
+def configure():
+    """The configurator: choose the options, see the widget, copy its tag."""
+    lang = current_language()
+    strings = strings_for(lang)
+    studies = _studies()
+    args = request.args
+    wlang = _valid(args, "wlang", LANG, "fr")
+    options = _options()
+    limit = options["limit"]
+    origin = request.host_url.rstrip("/")
+    data = {"study": options["study"], "lang": wlang}
+    if options["region"]:
+        data["region"] = options["region"]
+    data["limit"] = str(limit)
+    accent = options["accent"] or DEFAULT_ACCENT
+    if accent.lower() != DEFAULT_ACCENT:
+        data["accent"] = accent
+    data["theme"] = options["theme"]
+    regions = sorted(MAP["regions"] + MAP["insets"], key=lambda r: r["name"])
+    html = render_template(
+        "widget/configure.html",
+        lang=lang,
+        s=strings,
+        studies=studies,
+        regions=regions,
+        options=options,
+        wlang=wlang,
+        accent=accent,
+        data=data,
+        origin=origin,
+        frame_src=url_for("widget.frame", **data),
+        js_strings=script_strings(lang),
+        lang_explicit=LANG.fullmatch(args.get("lang", "")) is not None,
+        other_lang_href="?" + urlencode({**args.to_dict(), "lang": "en" if lang == "fr" else "fr"}),
+    )
+    response = current_app.response_class(html, mimetype="text/html")
+    response.headers["Content-Language"] = lang
+    response.vary.add("Accept-Language")
+    return response
 
 
 @blp.get("/widget/embed.js")

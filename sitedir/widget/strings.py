@@ -40,7 +40,110 @@ STRINGS = {
     ),
     "reason": ("Motif", "Reason"),
     "reopening": ("Réouverture prévue", "Expected reopening"),
-    "distance": ("{km} km", "{km} km"),
+    "distance": ("{km} km à vol d'oiseau", "{km} km in a straight line"),
+    "distance_approx": (
+        "{km} km à vol d'oiseau (approximatif)",
+        "{km} km in a straight line (approximate)",
+    ),
+    "approximate_postcode": (
+        "Distances approximatives : {place} n'a pas de point propre dans notre base, "
+        "celui de son code postal est utilisé.",
+        "Approximate distances: {place} has no point of its own in our data; its postcode's "
+        "is used.",
+    ),
+    "approximate_department": (
+        "Distances approximatives : {place} n'a pas de point propre dans notre base, "
+        "celui de son département est utilisé.",
+        "Approximate distances: {place} has no point of its own in our data; its "
+        "département's is used.",
+    ),
+    "overseas_note": (
+        "L'essai n'a aucun centre outre-mer ({place}) : voici les centres de France "
+        "métropolitaine, par distance à vol d'oiseau.",
+        "The trial has no site overseas ({place}): here are the sites in mainland France, "
+        "by straight-line distance.",
+    ),
+    "found_one": ("1 centre ouvert trouvé.", "1 open site found."),
+    "found_many": ("{n} centres ouverts trouvés.", "{n} open sites found."),
+    "nearest_is": ("Le plus proche : {site}, {distance}.", "Nearest: {site}, {distance}."),
+    "answer_near": (
+        "Centres ouverts les plus proches de votre position, près de {place}",
+        "Open sites nearest to your position, near {place}",
+    ),
+    "no_answer": ("Pas de réponse pour cette recherche", "No answer for this search"),
+    "did_you_mean": ("Vouliez-vous dire :", "Did you mean:"),
+    "ambiguous": (
+        "Plusieurs communes portent ce nom ; la plus peuplée est retenue. Autre choix :",
+        "Several towns have this name; the most populous is shown. Other choices:",
+    ),
+    "bad_query": (
+        "Cette recherche n'a pas pu être lue. Tapez une commune ou un code postal.",
+        "This search could not be read. Type a town or a postcode.",
+    ),
+    "bad_position": ("Cette position n'est pas valable.", "This position is not valid."),
+    "position_unknown": (
+        "Aucune commune française près de cette position : tapez la commune du patient.",
+        "No French town near this position: type the patient's town.",
+    ),
+    "address": ("Adresse", "Address"),
+    "patient_town": ("Commune du patient", "Patient's town"),
+    "print_sheet": ("Imprimer la fiche", "Print the referral sheet"),
+    "printed_on": ("Fiche imprimée le {date}", "Sheet printed on {date}"),
+    "sheet_url": ("Cette réponse en ligne", "This answer online"),
+    "open_in_directory": ("Ouvrir dans l'annuaire", "Open in the directory"),
+    "my_position": ("Ma position", "My position"),
+    "locating": ("Recherche de votre position…", "Finding your position…"),
+    "geo_denied": (
+        "Position refusée par le navigateur : tapez la commune du patient.",
+        "The browser refused the position: type the patient's town.",
+    ),
+    "geo_timeout": (
+        "Position introuvable à temps : tapez la commune du patient.",
+        "The position took too long: type the patient's town.",
+    ),
+    "geo_unsupported": (
+        "Ce navigateur ne donne pas de position : tapez la commune du patient.",
+        "This browser gives no position: type the patient's town.",
+    ),
+    "study_label": ("Étude", "Study"),
+    "configure_title": ("Intégrer la recherche sur votre site", "Embed the search on your site"),
+    "configure_intro": (
+        "Choisissez les réglages, regardez l'aperçu, puis copiez la balise dans votre page. "
+        "Le widget ne charge rien d'un tiers et ne dépose aucun cookie.",
+        "Choose the settings, look at the preview, then copy the tag into your page. "
+        "The widget loads nothing from third parties and sets no cookie.",
+    ),
+    "settings": ("Réglages", "Settings"),
+    "widget_language": ("Langue du widget", "Widget language"),
+    "lang_fr": ("Français", "French"),
+    "lang_en": ("Anglais", "English"),
+    "region_label": ("Région", "Region"),
+    "region_all": ("Toute la France", "All of France"),
+    "limit_label": ("Nombre de centres ouverts listés (1 à 10)", "Open sites listed (1 to 10)"),
+    "accent_label": ("Couleur d'accent", "Accent colour"),
+    "theme_label": ("Thème", "Theme"),
+    "theme_auto": ("Automatique (suit le réglage du visiteur)", "Automatic (follows the visitor)"),
+    "theme_light": ("Clair", "Light"),
+    "theme_dark": ("Sombre", "Dark"),
+    "update_preview": ("Mettre à jour l'aperçu", "Update the preview"),
+    "preview": ("Aperçu", "Preview"),
+    "tag_title": ("La balise à copier", "The tag to copy"),
+    "copy": ("Copier la balise", "Copy the tag"),
+    "copied": ("Balise copiée.", "Tag copied."),
+    "copy_failed": (
+        "Copie impossible : sélectionnez la balise et copiez-la.",
+        "Could not copy: select the tag and copy it.",
+    ),
+    "csp_title": (
+        "Si votre page a une Content-Security-Policy",
+        "If your page has a Content-Security-Policy",
+    ),
+    "csp_intro": (
+        "Ajoutez l'origine de l'annuaire à ces directives (et, si vous envoyez un en-tête "
+        "Permissions-Policy, autorisez-y la géolocalisation pour le bouton « Ma position ») :",
+        "Add the directory's origin to these directives (and, if you send a "
+        "Permissions-Policy header, allow geolocation there for the “My position” button):",
+    ),
     "reference_centre": ("Centre de référence", "Reference centre"),
     "reference_unknown": ("Centre de référence à confirmer", "Reference centre to be confirmed"),
     "contacts": ("Contacts", "Contacts"),
@@ -51,10 +154,14 @@ STRINGS = {
         "Ajouter aux contacts : {site} (vCard)",
         "Add to contacts: {site} (vCard)",
     ),
-    "confirmed_on": ("Statut confirmé le {date}", "Status confirmed on {date}"),
-    "never_confirmed": (
-        "Statut pas encore confirmé par le centre",
-        "Status not yet confirmed by the site",
+    "confirmed_on": ("statut confirmé le {date}", "status confirmed on {date}"),
+    "stale_days": (
+        "statut non confirmé depuis {n} jours : appelez avant d'adresser",
+        "status not confirmed for {n} days: call before referring",
+    ),
+    "stale_never": (
+        "statut jamais confirmé : appelez avant d'adresser",
+        "status never confirmed: call before referring",
     ),
     "unverified": (
         "Information non encore confirmée par le centre",
@@ -92,6 +199,26 @@ STRINGS = {
     "roles.research_nurse": ("Infirmier·ère de recherche", "Research nurse"),
     "roles.head": ("Responsable", "Head"),
 }
+
+
+# The few the script says itself; every answer comes rendered from the server.
+SCRIPT_KEYS = (
+    "suggestion_count",
+    "searching",
+    "error",
+    "locating",
+    "geo_denied",
+    "geo_timeout",
+    "geo_unsupported",
+    "copied",
+    "copy_failed",
+)
+
+
+def script_strings(lang: str) -> dict[str, str]:
+    """The strings widget.js and configure.js need, in `lang`."""
+    strings = strings_for(lang)
+    return {key: strings[key] for key in SCRIPT_KEYS}
 
 
 def strings_for(lang: str) -> dict[str, str]:

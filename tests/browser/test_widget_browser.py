@@ -103,7 +103,7 @@ def test_a_suspended_site_nearer_than_the_first_open_one(live, page_factory):
     page = page_factory(locale="fr-FR", timezone_id="America/Martinique")
     page.goto(live.url + "/")
     search_with_keyboard(page, page, "Vichy")
-    notice = page.locator("#not-open .notice")
+    notice = page.locator("#answer .notice")
     assert "Plus proche, mais pas ouvert aux inclusions" in notice.inner_text()
     assert "Inclusions suspendues" in notice.inner_text()
     assert "mise à jour du protocole" in notice.inner_text()

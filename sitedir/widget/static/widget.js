@@ -1,29 +1,25 @@
-/* sitedir search: autocomplete (ARIA combobox), nearest open sites, map marker.
-   Every string from the API goes into the page through textContent, never as HTML. */
+/* sitedir search, on top of a plain GET form that works without it: autocomplete (ARIA
+   combobox), live answers, the address bar kept in step (back and forward), "Ma position",
+   printing. Answers come rendered by the server (/widget/answer, the same template as a
+   page load); suggestions are written with textContent, never as HTML. */
 (function () {
   "use strict";
   var root = document.getElementById("sitedir");
   if (!root) return;
   var cfg = root.dataset;
   var S = JSON.parse(document.getElementById("sitedir-strings").textContent);
-  var FRAMES = JSON.parse(document.getElementById("sitedir-frames").textContent);
   var input = document.getElementById("place");
   var list = document.getElementById("suggestions");
   var form = input.form;
   var status = document.getElementById("status");
   var answer = document.getElementById("answer");
-  var km = new Intl.NumberFormat(cfg.lang === "en" ? "en-GB" : "fr-FR", {
-    minimumFractionDigits: 1, maximumFractionDigits: 1
-  });
-  var day = new Intl.DateTimeFormat(cfg.lang === "en" ? "en-GB" : "fr-FR", { dateStyle: "long" });
-  // "2027-09-01" parses as UTC midnight: shown in UTC, it stays the 1st in the Antilles too.
-  var dateOnly = new Intl.DateTimeFormat(cfg.lang === "en" ? "en-GB" : "fr-FR", { dateStyle: "long", timeZone: "UTC" });
+  var locate = document.getElementById("locate");
+  var embedded = cfg.embedded === "true";
   var options = [];
   var active = -1;
   var timer = null;
   var lastQuery = "";
-
-  if (cfg.accent) document.documentElement.style.setProperty("--accent", cfg.accent);
+  var pending = 0;
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -38,12 +34,6 @@
   }
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (_, k) { return values[k]; });
-  }
-  function api(path, params) {
-    var query = Object.keys(params).filter(function (k) { return params[k] !== "" && params[k] != null; })
-      .map(function (k) { return encodeURIComponent(k) + "=" + encodeURIComponent(params[k]); }).join("&");
-    return fetch(cfg.api + path + "?" + query, { headers: { "Accept-Language": cfg.lang } })
-      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, status: r.status, body: body }; }); });
   }
 
   /* ---- autocomplete ---- */
@@ -85,16 +75,17 @@
     var q = input.value.trim();
     if (q.length < 2 || q === lastQuery) return;
     lastQuery = q;
-    api("/places", { q: q, limit: 6 }).then(function (r) {
-      if (input.value.trim() === q) showSuggestions(r.ok ? r.body : []);
-    }).catch(function () { closeList(); });
+    fetch(cfg.api + "/places?q=" + encodeURIComponent(q) + "&limit=6", { headers: { "Accept-Language": cfg.lang } })
+      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (places) { if (input.value.trim() === q) showSuggestions(places); })
+      .catch(function () { closeList(); });
   }
   function choose(index) {
     var place = options[index];
     input.value = place.label;
     lastQuery = place.label;
     closeList();
-    nearest({ insee: place.insee }, place.label);
+    search({ insee: place.insee });
   }
   input.addEventListener("input", function () {
     clearTimeout(timer);
@@ -116,114 +107,140 @@
     }
   });
   input.addEventListener("blur", function () { setTimeout(closeList, 100); });
+
+  /* ---- the URL: the same parameters as the form would send ---- */
+  // The form's own fields (the study chooser, the hidden lang/region/limit/looks) without
+  // the typed town, with this origin first: /?q=Vichy or /?insee=03310, then the rest.
+  function pageParams(origin) {
+    var params = new URLSearchParams();
+    Object.keys(origin).forEach(function (k) { params.set(k, origin[k]); });
+    new FormData(form).forEach(function (value, key) {
+      if (key !== "q" && typeof value === "string") params.append(key, value);
+    });
+    return params;
+  }
+  function originOf(params) {
+    if (params.get("insee")) return { insee: params.get("insee") };
+    if ((params.get("q") || "").trim()) return { q: params.get("q").trim() };
+    if (params.get("lat") && params.get("lon")) return { lat: params.get("lat"), lon: params.get("lon") };
+    return null;
+  }
+
+  /* ---- answers, rendered by the server ---- */
+  function show(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var body = doc.getElementById("answer-body");
+    if (!body) throw new Error("no answer");
+    answer.replaceChildren(document.importNode(body, true));
+    answer.hidden = false;
+    return answer.querySelector("#answer-body");
+  }
+  function placePatient(body) {
+    var marker = document.getElementById("patient");
+    var inside = body.dataset.x !== undefined;
+    marker.toggleAttribute("hidden", !inside);
+    if (inside) marker.setAttribute("transform", "translate(" + body.dataset.x + " " + body.dataset.y + ")");
+    var sites = document.querySelectorAll(".marker");
+    for (var i = 0; i < sites.length; i++) sites[i].classList.toggle("chosen", sites[i].getAttribute("data-site") === body.dataset.first);
+  }
+  function enhance() {
+    var body = answer.querySelector("#answer-body");
+    if (!body) return;
+    var print = answer.querySelector("button.print");
+    if (print) { print.hidden = false; print.addEventListener("click", function () { window.print(); }); }
+    var choices = answer.querySelectorAll("a[data-insee]");
+    for (var i = 0; i < choices.length; i++) {
+      choices[i].addEventListener("click", function (e) {
+        if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+        e.preventDefault();
+        input.value = this.getAttribute("data-label");
+        lastQuery = input.value;
+        search({ insee: this.getAttribute("data-insee") });
+      });
+    }
+    if (body.dataset.label && /^insee=/.test(body.dataset.query || "")) {
+      input.value = body.dataset.label;
+      lastQuery = input.value;
+    }
+  }
+  // how: "push" (a new search), "replace" (geolocation's commune), "none" (back/forward)
+  function search(origin, how) {
+    var ticket = ++pending;
+    say(S.searching);
+    var params = pageParams(origin);
+    var request = new URLSearchParams(params);
+    request.set("view", embedded ? "frame" : "page");
+    return fetch("/widget/answer?" + request.toString(), { headers: { "Accept-Language": cfg.lang } })
+      .then(function (r) { if (r.status >= 500) throw new Error(r.status); return r.text(); })
+      .then(function (html) {
+        if (ticket !== pending) return;  // an older search, answered late
+        var body = show(html);
+        placePatient(body);
+        enhance();
+        // The answer's own query: a position becomes the commune it was resolved to.
+        var canonical = new URLSearchParams(body.dataset.query || "");
+        var url = "?" + pageParams(originOf(canonical) || origin).toString();
+        // The frame replaces its entry: pushing would make the host page's back button
+        // step through the widget's searches.
+        if (how !== "none") {
+          if (embedded || how === "replace") history.replaceState(null, "", url);
+          else history.pushState(null, "", url);
+        }
+        document.title = (body.dataset.label ? body.dataset.label + " — " : "") + document.title.replace(/^.* — /, "");
+        say(body.dataset.summary || "", body.classList.contains("state-ok"));
+      })
+      .catch(function () { if (ticket === pending) say(S.error); });
+  }
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var q = input.value.trim();
     if (!q) return;
     closeList();
-    nearest({ q: q }, q);
+    search({ q: q });
   });
-
-  /* ---- nearest answer ---- */
-  function contactLine(c) {
-    var li = el("li");
-    var who = [c.title, c.name].filter(Boolean).join(" ");
-    li.appendChild(el("span", "role", S["roles." + c.role] || c.role));
-    if (who) li.appendChild(document.createTextNode(" — " + who));
-    if (c.unit) li.appendChild(el("span", "unit", " (" + c.unit + ")"));
-    if (c.phone || c.email) {
-      if (c.phone) { var tel = el("a", "channel", c.phone); tel.href = "tel:" + c.phone.replace(/[^+\d]/g, ""); li.appendChild(tel); }
-      if (c.email) { var mail = el("a", "channel", c.email); mail.href = "mailto:" + c.email; li.appendChild(mail); }
-    } else {
-      li.appendChild(el("span", "unknown", S.colon + S.contact_unknown));
-    }
-    return li;
-  }
-  function siteCard(site, first) {
-    var li = el("li", "site" + (first ? " first" : ""));
-    var head = el("h3", null, site.name);
-    li.appendChild(head);
-    li.appendChild(el("p", "distance", fill(S.distance, { km: km.format(site.distance_km) }) + " · " + site.city + " (" + site.department + ")"));
-    li.appendChild(el("p", "state open", "● " + site.status_label[cfg.lang]));
-    var ref = site.reference_centre;
-    li.appendChild(el("p", "reference", ref ? S.reference_centre + S.colon + ref.name : S.reference_unknown));
-    if (site.contacts.length) {
-      li.appendChild(el("h4", null, S.contacts));
-      var ul = el("ul", "contacts");
-      site.contacts.forEach(function (c) { ul.appendChild(contactLine(c)); });
-      li.appendChild(ul);
-      // The same public contacts as a vCard file, for the doctor's address book.
-      var card = el("a", "vcard", S.add_contacts);
-      card.href = cfg.api + "/sites/" + encodeURIComponent(site.id) + "/contacts.vcf?lang=" + encodeURIComponent(cfg.lang);
-      card.setAttribute("download", site.id + "-contacts.vcf");
-      card.setAttribute("aria-label", fill(S.add_contacts_label, { site: site.name }));
-      li.appendChild(el("p", "add-contacts")).appendChild(card);
-    }
-    li.appendChild(el("p", "confirmed", site.status_confirmed_at
-      ? fill(S.confirmed_on, { date: day.format(new Date(site.status_confirmed_at)) }) : S.never_confirmed));
-    if (!site.provenance.verified) li.appendChild(el("p", "unverified", S.unverified));
-    return li;
-  }
-  function notOpenNotice(sites) {
-    var box = document.getElementById("not-open");
-    box.textContent = "";
-    if (!sites.length) return;
-    var aside = el("aside", "notice");
-    aside.appendChild(el("h3", null, S.nearer_not_open));
-    var ul = el("ul");
-    sites.forEach(function (site) {
-      var li = el("li");
-      li.appendChild(el("strong", null, site.name));
-      li.appendChild(document.createTextNode(" — " + fill(S.distance, { km: km.format(site.distance_km) }) + " — ■ " + site.status_label[cfg.lang]));
-      if (site.status_reason) li.appendChild(el("span", "reason", ". " + S.reason + S.colon + site.status_reason));
-      if (site.expected_reopening) li.appendChild(el("span", "reopening", ". " + S.reopening + S.colon + dateOnly.format(new Date(site.expected_reopening))));
-      ul.appendChild(li);
+  var chooser = document.getElementById("study");
+  if (chooser) {
+    chooser.addEventListener("change", function () {
+      var origin = originOf(new URLSearchParams(location.search));
+      if (origin) search(origin);
     });
-    aside.appendChild(ul);
-    box.appendChild(aside);
   }
-  function placePatient(origin, firstId) {
-    // The same frames as sitedir/widget/projection.py: the mainland, then each overseas inset.
-    var marker = document.getElementById("patient");
-    var lat = origin.latitude, lon = origin.longitude;
-    var f = FRAMES.filter(function (f) { return f.west <= lon && lon <= f.east && f.south <= lat && lat <= f.north; })[0];
-    var inside = !!f;
-    marker.toggleAttribute("hidden", !inside);
-    if (inside) {
-      var x = f.x + (lon - f.west) * f.scale * f.k, y = f.y + (f.north - lat) * f.scale;
-      marker.setAttribute("transform", "translate(" + x.toFixed(1) + " " + y.toFixed(1) + ")");
+  window.addEventListener("popstate", function () {
+    var params = new URLSearchParams(location.search);
+    var origin = originOf(params);
+    if (chooser && params.get("study")) chooser.value = params.get("study");
+    if (!origin) {
+      answer.hidden = true;
+      answer.textContent = "";
+      input.value = "";
+      document.getElementById("patient").setAttribute("hidden", "");
+      say("", true);
+      return;
     }
-    var sites = document.querySelectorAll(".marker");
-    for (var i = 0; i < sites.length; i++) sites[i].classList.toggle("chosen", sites[i].getAttribute("data-site") === firstId);
-    return inside;
-  }
-  function nearest(params, label) {
-    say(S.searching);
-    params.limit = cfg.limit;
-    params.study = cfg.study;
-    if (cfg.region) params.region = cfg.region;
-    api("/nearest", params).then(function (r) {
-      if (!r.ok) {
-        answer.hidden = true;
-        say(r.status === 404 || r.status === 422 || r.status === 400 ? S.no_place : S.error);
-        return;
-      }
-      var data = r.body;
-      document.getElementById("answer-title").textContent = fill(S.answer_for, { place: data.origin.label || label });
-      notOpenNotice(data.nearer_not_open);
-      var ol = document.getElementById("results");
-      ol.textContent = "";
-      data.results.forEach(function (site, i) { ol.appendChild(siteCard(site, i === 0)); });
-      if (!data.results.length) ol.appendChild(el("li", "none", S.no_open));
-      answer.hidden = false;
-      var inside = placePatient(data.origin, data.results.length ? data.results[0].id : null);
-      say((data.results.length ? data.results[0].name + " — " + fill(S.distance, { km: km.format(data.results[0].distance_km) }) : S.no_open)
-        + (inside ? "" : " " + S.outside_map), inside && data.results.length > 0);
-    }).catch(function () { say(S.error); });
+    if (origin.q) { input.value = origin.q; lastQuery = origin.q; }
+    search(origin, "none");
+  });
+  enhance();
+
+  /* ---- "Ma position": the browser's geolocation, resolved to a commune by the server ---- */
+  if (locate) {
+    locate.hidden = false;
+    locate.addEventListener("click", function () {
+      closeList();
+      if (!navigator.geolocation) { say(S.geo_unsupported); input.focus(); return; }
+      say(S.locating);
+      navigator.geolocation.getCurrentPosition(function (position) {
+        var c = position.coords;
+        search({ lat: c.latitude.toFixed(4), lon: c.longitude.toFixed(4) });
+      }, function (error) {
+        say(error.code === 1 ? S.geo_denied : error.code === 3 ? S.geo_timeout : S.geo_unsupported);
+        input.focus();
+      }, { timeout: 10000, maximumAge: 600000 });
+    });
   }
 
   /* ---- size the iframe to its content ---- */
-  if (cfg.embedded === "true" && window.parent !== window) {
+  if (embedded && window.parent !== window) {
     var lastHeight = 0;
     var report = function () {
       // The content's own height (the document's would never shrink below the frame's).
