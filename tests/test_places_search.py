@@ -260,3 +260,15 @@ def test_repeated_queries_are_answered_from_the_process_cache(monkeypatch):
     # The same normalised query, however typed.
     assert search("XQZWVBKZ  typed-twice") == []
     assert suggest("xqzwvbkz typed twice!") == suggest("Xqzwvbkz typed twice")
+
+
+def test_warming_the_trigram_groups_changes_no_answer():
+    from sitedir.places.search import PlaceIndex, collect, get_index
+
+    lazy = get_index()
+    warm = PlaceIndex(lazy.gazetteer)
+    warm.blocks.warm()
+    assert set(warm.blocks._groups) == set(warm.by_length)
+    for typed in ["clermon ferand", "vichyyyy", "xqzwvbk", "aurilac", "saint piere reunion"]:
+        assert collect(warm, typed) == collect(lazy, typed)
+        assert warm.suggestions(typed, 5) == lazy.suggestions(typed, 5)

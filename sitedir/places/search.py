@@ -370,6 +370,12 @@ class TrigramBlocks:
                     group = self._groups[length] = (keys, dict(postings))
         return group
 
+    def warm(self) -> None:
+        """Build every group now (some 0.2 s): before a server forks its workers, so
+        they share the groups instead of each building its own on first need."""
+        for length in self.by_length:
+            self._group(length)
+
     def within(self, key: str, lengths: Iterable[int], edits: int) -> list[str]:
         """Every name of these lengths that could be within `edits` edits of the key.
 
