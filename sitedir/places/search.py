@@ -142,6 +142,7 @@ class PlaceIndex:
         )
         self.blocks = TrigramBlocks(self.by_length)
         self._department_keys: dict[str, list[str]] | None = None
+        self._area_keys: dict[frozenset[str], list[str]] = {}
 
     def split_hint(self, key: str) -> tuple[str, frozenset[str]] | None:
         """(town, département codes) when the key ends with a where-hint: a département's
@@ -170,7 +171,13 @@ class PlaceIndex:
             self._department_keys = {d: sorted(keys) for d, keys in by_department.items()}
         if len(departments) == 1:
             return self._department_keys.get(next(iter(departments)), [])
-        return sorted(set().union(*(self._department_keys.get(d, ()) for d in departments)))
+        # A région's merged list, kept: there are a few dozen such sets.
+        area = frozenset(departments)
+        keys = self._area_keys.get(area)
+        if keys is None:
+            merged = set().union(*(self._department_keys.get(d, ()) for d in area))
+            keys = self._area_keys[area] = sorted(merged)
+        return keys
 
     # -- candidate collection: each returns matches for one way of matching ----------
 
