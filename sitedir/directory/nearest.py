@@ -201,8 +201,8 @@ class AnswerCache:
     unreachable; they age out."""
 
     # What an entry costs beyond its key's and body's characters: the dict slot, the
-    # tuples and string headers (measured with tracemalloc, rounded up).
-    OVERHEAD = 400
+    # tuples, the bytes and string headers (tracemalloc: about 520 bytes; rounded up).
+    OVERHEAD = 600
 
     def __init__(self, size: int = 4096, max_bytes: int = ANSWER_CACHE_BYTES):
         self.size = size
