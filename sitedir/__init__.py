@@ -62,10 +62,11 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     register_rate_limits(app)
 
-    # Registered before CORS, so it runs after it: writes never get cross-origin headers.
+    # Registered before CORS, so it runs after it: writes, and every admin answer (reads of
+    # admin-only contacts included), never get cross-origin headers.
     @app.after_request
     def _no_cors_on_writes(response):
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
+        if request.method not in ("GET", "HEAD", "OPTIONS") or request.blueprint == "admin_api":
             response.headers.pop("Access-Control-Allow-Origin", None)
         return response
 

@@ -28,16 +28,6 @@ def register_admin(app: Flask, api) -> None:
     app.add_template_filter(paris_format, "paris")
     app.cli.add_command(accounts_cli)
     app.cli.add_command(tokens_cli)
-    # First in the list, so it runs last, after flask-cors (after_request functions run in
-    # reverse order): admin answers, reads of admin-only contacts included, are for the
-    # admin's own tools, never for another origin's scripts.
-    app.after_request_funcs.setdefault(None, []).insert(0, _no_cors_on_admin)
-
-
-def _no_cors_on_admin(response):
-    if request.blueprint == "admin_api":
-        response.headers.pop("Access-Control-Allow-Origin", None)
-    return response
 
 
 def _refused_form(error: CSRFError):
