@@ -1,6 +1,6 @@
 """Admin: accounts and tokens, scoped writes with history and audit, the /admin page."""
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from sitedir.clock import paris_format
