@@ -226,9 +226,11 @@ class SitesQuerySchema(ma.Schema):
 
 
 # A query must hold at least one letter or digit (punctuation alone names no place) and no
-# control character: a search box gives one line, and "Vichy\\n" is no town.
+# control character: a search box gives one line, and "Vichy\n" is no town. Up to the
+# first letter or digit, then anything but control characters: a value matches one way
+# only, so in linear time (`[^...]*[0-9A-Za-z][^...]*` took a minute on 60,000 characters).
 SEARCHABLE = Pattern(
-    r"^[^\x00-\x1f\x7f]*[0-9A-Za-zÀ-ÖØ-öø-ÿŒœ][^\x00-\x1f\x7f]*$",
+    r"^[^\x00-\x1f\x7f0-9A-Za-zÀ-ÖØ-öø-ÿŒœ]*[0-9A-Za-zÀ-ÖØ-öø-ÿŒœ][^\x00-\x1f\x7f]*$",
     error="type a town name, a postcode or a code",
 )
 

@@ -26,6 +26,11 @@ TEXT_RE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 # ASCII. Written as a pattern, not marshmallow's Url, so that the OpenAPI document can say
 # exactly what is accepted (Url's own rules cannot be published).
 WEBSITE_RE = r"^https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]{1,5})?([/?#][!-~]*)?$"
+# An e-mail address, as a pattern for the same reason: the document's `format: email` and
+# marshmallow's Email disagreed ("a@b" valid for one, "é@chu.fr" for the other).
+EMAIL_RE = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
+# Every pattern here is checked in linear time: no part of a value can be matched two ways,
+# and a 64 KB body holds a long string (validators all run, Length's refusal or not).
 
 
 class _NoControlCharacters(Pattern):
@@ -94,7 +99,13 @@ class ContactInSchema(ma.Schema):
     unit = text(300)
     note_fr = text(500)
     note_en = text(500)
-    email = ma.fields.Email(allow_none=True, validate=validate.Length(max=254))
+    email = ma.fields.String(
+        allow_none=True,
+        validate=[
+            validate.Length(max=254),
+            Pattern(EMAIL_RE, error="Not a valid email address."),
+        ],
+    )
     phone = ma.fields.String(allow_none=True, validate=PHONE)
     public = JsonBoolean(load_default=True)
 
