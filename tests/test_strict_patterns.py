@@ -8,6 +8,7 @@ this file.
 """
 
 import re
+import time
 from urllib.parse import quote
 
 import jsonschema_rs
@@ -17,7 +18,7 @@ import pytest
 import sitedir.admin.schemas
 import sitedir.schemas
 import sitedir.seeding
-from sitedir.admin.schemas import TEXT_RE, WEBSITE_RE
+from sitedir.admin.schemas import EMAIL_RE, TEXT_RE, WEBSITE_RE
 from sitedir.schemas import (
     DEPARTMENT_RE,
     INSEE_RE,
@@ -40,6 +41,7 @@ VALID = {
     SEARCHABLE.regex.pattern: "Vichy",
     TEXT_RE: "Le lundi",  # short: a title takes 16 characters
     WEBSITE_RE: "https://www.chu-clermontferrand.fr/recherche?x=1",
+    EMAIL_RE: "secretariat.mi@chu-clermontferrand.fr",
 }
 # Free text may span lines: there only control characters are refused.
 MULTILINE = {TEXT_RE}
@@ -206,6 +208,20 @@ def test_the_document_and_python_read_each_pattern_alike(pattern):
         except ma.ValidationError:
             accepted = False
         assert published.is_valid(value) == accepted, (pattern, value)
+
+
+@pytest.mark.parametrize("pattern", sorted(VALID))
+def test_each_pattern_refuses_a_long_value_in_linear_time(pattern):
+    """Validators all run, Length's refusal or not, and a 64 KB body holds a long string:
+    `^[^C]*[a-z][^C]*$` took a minute on 60,000 letters and a control character."""
+    check = Pattern(pattern)
+    valid = VALID[pattern]
+    for filler in (valid, valid[0], valid[-1], "-", " "):
+        value = filler * (60_000 // len(filler)) + "\x01"
+        started = time.perf_counter()
+        with pytest.raises(ma.ValidationError):
+            check(value)
+        assert time.perf_counter() - started < 0.5, (pattern, filler)
 
 
 def test_a_pattern_must_be_anchored_at_both_ends():
