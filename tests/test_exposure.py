@@ -218,3 +218,13 @@ def test_init_db_makes_the_schema_through_the_migrations(tmp_path):
     assert again.test_client().get("/api/v1/sites").status_code == 200
     second = again.test_cli_runner().invoke(args=["init-db"])
     assert second.exit_code == 0 and "left as it is" in second.output
+
+
+def test_admin_reads_never_cross_origins(client, tokens):
+    headers = {**tokens["network"], "Origin": "https://evil.example"}
+    for path in ("/api/v1/sites/clermont-ferrand/contacts", "/api/v1/audit"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 200
+        assert "Access-Control-Allow-Origin" not in response.headers, path
+    public = client.get("/api/v1/sites/clermont-ferrand", headers={"Origin": "https://x.example"})
+    assert public.headers["Access-Control-Allow-Origin"] == "*"
