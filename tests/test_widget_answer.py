@@ -207,3 +207,37 @@ def test_the_embed_script_asks_for_geolocation_and_the_theme(client):
     response.close()
     assert 'setAttribute("allow", "geolocation")' in script
     assert '"theme"' in script and "colorScheme" in script
+
+
+def test_a_second_study_brings_a_study_chooser(app, client):
+    from sitedir.models import Study
+
+    assert 'name="study"' not in page(client, "/")  # one study: no chooser
+    with app.app_context():
+        db.session.add(
+            Study(
+                slug="autre-etude",
+                title_fr="Une autre étude",
+                title_en="Another study",
+                phase="2",
+                condition_fr="Lupus",
+                condition_en="Lupus",
+                intervention_fr="-",
+                intervention_en="-",
+                population_fr="Adultes",
+                population_en="Adults",
+                eligibility_fr="-",
+                eligibility_en="-",
+                disclaimer_fr="-",
+                disclaimer_en="-",
+                source="test",
+            )
+        )
+        db.session.commit()
+    html = page(client, "/?q=Vichy")
+    assert '<select id="study" name="study"' in html
+    assert '<option value="cart-lupus" selected>' in html  # today's URLs: the same study
+    assert "CHU de Clermont-Ferrand" in html
+    html = page(client, "/?q=Vichy&study=autre-etude")
+    assert '<option value="autre-etude" selected>' in html
+    assert "Aucun centre ouvert" in html  # that study has no site yet
