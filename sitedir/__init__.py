@@ -82,10 +82,12 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask, api: ProblemApi) -> None:
     from sitedir.admin import register_admin
     from sitedir.directory import register_directory
+    from sitedir.events import register_events
     from sitedir.health import blp as health_blp
 
     register_directory(api)
     register_admin(app, api)
+    register_events(app, api)
     app.register_blueprint(health_blp)
     apply_route_limits(app)
     from sitedir.widget import blp as widget_blp

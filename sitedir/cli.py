@@ -94,3 +94,6 @@ def register_cli(app: Flask) -> None:
     from sitedir.ctgov.cli import studies_cli
 
     app.cli.add_command(studies_cli)
+    from sitedir.reminders import reminders_cli
+
+    app.cli.add_command(reminders_cli)

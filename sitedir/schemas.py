@@ -171,6 +171,26 @@ class SiteSchema(ma.Schema):
     status_reason = ma.fields.String(allow_none=True)
     expected_reopening = ma.fields.Date(allow_none=True)
     status_confirmed_at = UtcDateTime(allow_none=True)
+    stale = ma.fields.Method(
+        "_stale",
+        metadata={
+            "type": "boolean",
+            "description": "True when the status was never confirmed, or not for more than "
+            "SITEDIR_STALE_DAYS days (30): doctors are told, the ranking is unchanged",
+        },
+    )
+
+    def _stale(self, site) -> bool:
+        # Today's date in Paris: the snapshot's key carries the day, so this flips
+        # when time passes without any write.
+        from flask import current_app
+
+        from sitedir import clock
+        from sitedir.staleness import DEFAULT_STALE_DAYS, is_stale
+
+        days = current_app.config.get("STALE_DAYS", DEFAULT_STALE_DAYS)
+        return is_stale(site.status_confirmed_at, clock.today_in_paris(), days)
+
     joined_on = ma.fields.Date(allow_none=True)
     lead_department = ma.fields.String(allow_none=True)
     units = ma.fields.List(ma.fields.Nested(UnitSchema))

@@ -47,6 +47,11 @@ def make_account(email, role, site_slugs=(), password=None):
 @pytest.fixture
 def tokens(app):
     """Bearer headers for each kind of caller the permission matrix needs."""
+    return make_tokens(app)
+
+
+def make_tokens(app):
+    """The accounts and tokens of the `tokens` fixture, on this app's database."""
     with app.app_context():
         network = make_account("reseau@example.org", NETWORK_ADMIN, password=PASSWORD)
         clermont = make_account(
