@@ -291,3 +291,45 @@ def test_a_worker_killed_mid_delivery_loses_nothing(shared_app, tokens_shared, r
 def tokens_shared(shared_app):
     """The admin tokens, on the shared (file or PostgreSQL) database."""
     return make_tokens(shared_app)
+
+
+def test_the_admin_page_registers_lists_attempts_and_deletes(private_ok, tokens, receiver):
+    from tests.admin_fixtures import HttpsClient, csrf, login
+
+    app = private_ok
+    hook = receiver(answers=[503])
+    app.test_client_class = HttpsClient
+    page_client = app.test_client()
+    login(page_client, "reseau@example.org")
+    page = page_client.get("/admin/webhooks")
+    assert page.status_code == 200
+    app.config["WEBHOOKS_ALLOW_PRIVATE"] = False
+    refused = page_client.post(
+        "/admin/webhooks",
+        data={
+            "url": "http://169.254.169.254/",
+            "events": ["site.confirmed"],
+            "csrf_token": csrf(page),
+        },
+    )
+    assert refused.status_code == 422 and "refusée" in refused.get_data(as_text=True)
+    app.config["WEBHOOKS_ALLOW_PRIVATE"] = True
+    made = page_client.post(
+        "/admin/webhooks",
+        data={"url": hook.url, "events": ["site.confirmed"], "csrf_token": csrf(page)},
+    )
+    assert made.status_code == 200 and "whsec_" in made.get_data(as_text=True)
+    app.test_client().post("/api/v1/sites/clermont-ferrand/confirm", headers=tokens["own"])
+    with app.app_context():
+        deliver_due()
+    text = page_client.get("/admin/webhooks").get_data(as_text=True)
+    assert "503" in text and hook.url in text
+    with app.app_context():
+        endpoint_id = db.session.scalar(db.select(WebhookEndpoint.id))
+    page = page_client.get("/admin/webhooks")
+    page_client.post(f"/admin/webhooks/{endpoint_id}/delete", data={"csrf_token": csrf(page)})
+    assert hook.url not in page_client.get("/admin/webhooks").get_data(as_text=True)
+    # A site admin may not see the page.
+    other = app.test_client()
+    login(other)
+    assert other.get("/admin/webhooks").status_code == 403
