@@ -333,3 +333,23 @@ def test_the_admin_page_registers_lists_attempts_and_deletes(private_ok, tokens,
     other = app.test_client()
     login(other)
     assert other.get("/admin/webhooks").status_code == 403
+
+
+def test_two_workers_never_deliver_to_one_endpoint_at_once(private_ok, client, tokens, receiver):
+    """A worker's lease on an endpoint keeps the others off it until it ends or expires."""
+    from sitedir.events.delivery import _claim
+
+    app = private_ok
+    hook = receiver()
+    register(client, tokens, hook.url)
+    set_status(client, tokens, "suspended", "Pause")
+    start = utcnow()
+    with app.app_context():
+        endpoint_id = db.session.scalar(db.select(WebhookEndpoint.id))
+        assert _claim(endpoint_id, "worker-a", start, 60)
+        assert not _claim(endpoint_id, "worker-b", start, 60)
+        assert deliver_due(start, owner="worker-b") == 0  # held by worker-a
+        assert hook.received == []
+        # worker-a died: its lease runs out, and worker-b takes over.
+        assert deliver_due(start + timedelta(seconds=61), owner="worker-b") == 1
+    assert len(hook.received) == 1
