@@ -243,6 +243,15 @@ class SitesQuerySchema(ma.Schema):
     open = ma.fields.Boolean(metadata={"description": "Only open (recruiting) sites"})
     region = ma.fields.String(validate=Pattern(REGION_RE))
     department = ma.fields.String(validate=Pattern(DEPARTMENT_RE))
+    limit = ma.fields.Integer(
+        load_default=100,
+        validate=validate.Range(min=1, max=1000),
+        metadata={"description": "Sites per page; the next page is in the Link header"},
+    )
+    cursor = ma.fields.String(
+        validate=Pattern(r"^[A-Za-z0-9_-]{1,200}$"),
+        metadata={"description": 'Opaque: copied from the Link header\'s rel="next" URL'},
+    )
 
 
 # A query must hold at least one letter or digit (punctuation alone names no place) and no

@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 
 from sitedir import clock
 from sitedir.directory.fingerprint import FINGERPRINT_SQL, FingerprintReader
+from sitedir.directory.paging import RowLists
 from sitedir.directory.writes import local_writes
 from sitedir.extensions import db
 from sitedir.models import ReferenceCentre, Site, Study
@@ -64,6 +65,7 @@ class Snapshot:
     rows: tuple[SiteRow, ...]  # by id (slug), in Python's order of strings
     studies: tuple[str, ...]
     index: SpatialIndex | None = None
+    lists: RowLists | None = None  # pages of /api/v1/sites
 
     @property
     def etag_seed(self) -> str:
@@ -207,7 +209,7 @@ def _build(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
         index = SpatialIndex.build(rows, _index_keys, _row_id)
     elif new:
         index = index.replace(old, new)
-    snapshot = Snapshot(fingerprint, rows, studies, index)
+    snapshot = Snapshot(fingerprint, rows, studies, index, RowLists(rows))
     cache.snapshot = snapshot
     return snapshot
 
