@@ -52,9 +52,13 @@ def test_the_feed_is_cacheable_with_an_etag(client, tokens):
     assert cached.status_code == 304
 
 
-def test_an_unknown_cursor_is_refused(client):
-    for cursor in ("nope!", "ZXZpbA", "x" * 41):
+def test_a_malformed_cursor_is_refused_and_one_past_the_end_finds_nothing(client):
+    for cursor in ("nope!", "ZXZpbA", "x" * 13, ""):
         assert_problem(client.get(f"/api/v1/changes?since={cursor}"), 422)
+    assert client.get("/api/v1/changes?since=zzzzzzzzzzzz").get_json() == {
+        "events": [],
+        "next": "zzzzzzzzzzzz",
+    }
 
 
 def test_the_atom_feed_shows_the_change_in_french(client, tokens):
