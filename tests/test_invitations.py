@@ -200,3 +200,29 @@ def test_accounts_page_lists_and_disables(app, tokens, browser):
     other.__class__ = browser.__class__
     login(other)
     assert other.get("/admin/accounts").status_code == 403
+
+
+def test_forgotten_password_requests_are_rate_limited(database_url):
+    from sitedir import create_app
+    from tests.conftest import _tear_down
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_LOGIN": "3 per minute",
+        }
+    )
+    try:
+        client = app.test_client()
+        codes = [
+            client.post("/admin/forgot", data={"email": f"x{n}@example.org"}).status_code
+            for n in range(4)
+        ]
+        assert codes == [200, 200, 200, 429]
+    finally:
+        _tear_down(app, database_url)
