@@ -128,9 +128,14 @@ def _epoch(fingerprint: tuple) -> tuple:
 CHUNK = 900
 
 
+# One schema for every dump: making one deep-copies its fields (two thirds of the time
+# of a cold build when made per site).
+_SCHEMA = SiteSchema()
+
+
 def _serialise(site: Site) -> dict:
     """The site's public JSON form (the snapshot's only call to the schema)."""
-    return SiteSchema().dump(site)
+    return _SCHEMA.dump(site)
 
 
 def _load(ids: list[int]) -> list[Site]:
