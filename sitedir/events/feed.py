@@ -39,6 +39,7 @@ MAX_LIMIT = 500
 ATOM_ENTRIES = 100
 _CURSOR = re.compile(r"[0-9a-z]{1,12}")
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+LARGEST_ID = 2**31 - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # an empty feed's `updated`
 
 
@@ -117,10 +118,13 @@ class Changes(MethodView):
         """Public changes after a cursor, oldest first (status, confirmation, new site,
         public contacts); resume from `next`."""
         after = decode_cursor(args["since"]) if args["since"] else 0
+        # Ids are 32-bit integers in PostgreSQL: a position past them finds nothing.
+        after = min(after, LARGEST_ID)
         events = db.session.scalars(
             db.select(Event).where(Event.id > after).order_by(Event.id).limit(args["limit"])
         ).all()
-        following = encode_cursor(events[-1].id if events else after)
+        # Nothing newer: the same cursor back, to send again later.
+        following = encode_cursor(events[-1].id) if events else (args["since"] or "0")
         # ETag (a hash of the body) and Cache-Control come from sitedir.caching.
         return jsonify({"events": [event_json(e) for e in events], "next": following})
 
