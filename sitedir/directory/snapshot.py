@@ -177,8 +177,9 @@ BLOCKS_SQL = "SELECT id / 1024, count(id), sum(id), sum(version) FROM site GROUP
 PAIRS_SQL = "SELECT id, version FROM site WHERE id >= :low AND id < :high"
 
 
-def _changed_ids(cache: _SiteCache) -> tuple[list[int], list[int]]:
-    """The ids of the sites new or changed since the cache was filled, and of those gone."""
+def _changed_ids(cache: _SiteCache) -> tuple[list[int], list[int], dict]:
+    """The ids of the sites new or changed since the cache was filled, of those gone, and
+    the blocks as read (kept by the caller once the changed sites are in the cache)."""
     connection = db.session.connection()
     blocks = {
         int(b): tuple(int(v) for v in rest) for b, *rest in connection.exec_driver_sql(BLOCKS_SQL)
@@ -196,18 +197,26 @@ def _changed_ids(cache: _SiteCache) -> tuple[list[int], list[int]]:
         if before + sum(1 for i in moved if i not in known) != len(pairs):  # some left
             present = {i for i, _ in pairs}
             removed += [i for i in known if low <= i < high and i not in present]
-    cache.blocks = blocks
-    return changed, removed
+    return changed, removed, blocks
 
 
 def _build(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
     """The snapshot for this fingerprint, re-serialising only the sites that changed since
     the cache's last snapshot, and updating its spatial index rather than rebuilding it."""
+    try:
+        return _build_from(fingerprint, cache)
+    except BaseException:
+        # Half-updated: forget it all, so the next build starts over rather than trust it.
+        cache.epoch = None
+        raise
+
+
+def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
     if cache.epoch != _epoch(fingerprint):
         cache.epoch, cache.rows, cache.position = _epoch(fingerprint), {}, {}
         cache.snapshot, cache.blocks = None, {}
     known = cache.rows
-    changed, removed = _changed_ids(cache)
+    changed, removed, blocks = _changed_ids(cache)
     old, new = [], []
     for site in _load(changed):
         old_row = known.get(site.id, (None, None))[1]
@@ -241,7 +250,8 @@ def _build(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
     elif new:
         index = index.replace(old, new)
     snapshot = Snapshot(fingerprint, rows, studies, index, RowLists(rows))
-    cache.snapshot = snapshot
+    # Only now: a build that failed half-way reads the same blocks again next time.
+    cache.snapshot, cache.blocks = snapshot, blocks
     return snapshot
 
 
