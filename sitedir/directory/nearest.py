@@ -17,7 +17,7 @@ from sitedir.i18n import t
 from sitedir.places.gazetteer import get_gazetteer
 from sitedir.places.online import GeocoderUnavailable
 from sitedir.places.search import CODE_MATCHES, suggest
-from sitedir.routing import rank_nearest
+from sitedir.ranking import rank_nearest
 from sitedir.schemas import NearestQuerySchema, NearestSchema
 
 blp = Blueprint("nearest", __name__, url_prefix="/api/v1/nearest", description="Nearest site")
