@@ -9,26 +9,18 @@ from marshmallow import validate
 
 from sitedir.extensions import db
 from sitedir.models import Contact, Institution, ReferenceCentre, Site, Study
-from sitedir.schemas import (
+from sitedir.schemas import Pattern
+from sitedir.vocabulary import (
+    CONTACT_ROLES,
     DEPARTMENT_RE,
     INSEE_RE,
     PHONE_RE,
     POSTCODE_RE,
     REGION_RE,
     SLUG_RE,
-    Pattern,
+    STATUSES,
 )
-from sitedir.statuses import STATUSES
 
-CONTACT_ROLES = (
-    "principal_investigator",
-    "coordinator",
-    "unit_lead",
-    "collaborator",
-    "referral_desk",
-    "research_nurse",
-    "head",
-)
 # Patterns match whole values (see Pattern): "chu-lyon\n" is no key.
 INSEE = Pattern(INSEE_RE, error="not an INSEE code")
 SLUG = Pattern(SLUG_RE, error="lowercase words joined by hyphens")

@@ -13,7 +13,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from sitedir.extensions import db
 from sitedir.fhir.resources import study_status
 from sitedir.models import Contact, Site, StatusChange
-from sitedir.statuses import FHIR_LOCATION_STATUS, STATUSES
+from sitedir.vocabulary import FHIR_LOCATION_STATUS, STATUSES
 
 BASE = "http://localhost/fhir"
 EXTENSION = f"{BASE}/StructureDefinition/recruitment-status"

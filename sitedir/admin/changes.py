@@ -25,6 +25,7 @@ from sitedir.admin.auth import Principal, audit, now
 from sitedir.clock import today_in_paris
 from sitedir.extensions import db
 from sitedir.models import Contact, Institution, Site, StatusChange, Study
+from sitedir.vocabulary import is_open
 
 SITE_FIELDS = (
     "status",
@@ -137,7 +138,7 @@ def change_site(site: Site, changes: dict, principal: Principal, respond=None):
         site.status_since = today_in_paris()
     for field, value in changes.items():
         setattr(site, field, value)
-    if status == "recruiting" and "expected_reopening" not in changes:
+    if is_open(status) and "expected_reopening" not in changes:
         site.expected_reopening = None  # reopened: nothing left to expect
     _flush()
     audit(principal, "site.update", f"site:{site.slug}", before, site_state(site))

@@ -43,7 +43,7 @@ from sitedir.admin.schemas import ContactInSchema, SitePatchSchema
 from sitedir.extensions import db
 from sitedir.models import Contact, Site
 from sitedir.sessions import LOGIN_AT
-from sitedir.statuses import LABELS
+from sitedir.vocabulary import STATUS_LABELS as LABELS
 
 blp = Blueprint(
     "admin",
