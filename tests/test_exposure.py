@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 from sitedir import create_app
 from sitedir.database import MIGRATIONS_DIR
-from sitedir.ratelimit import unshared_counters_problem
+from sitedir.web.ratelimit import unshared_counters_problem
 from tests.conftest import assert_problem
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ import marshmallow as ma
 import pytest
 from marshmallow import validate
 
-from sitedir.validation_messages import FRENCH, in_french
+from sitedir.web.validation_messages import FRENCH, in_french
 from tests.conftest import assert_problem
 
 
