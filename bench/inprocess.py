@@ -124,7 +124,7 @@ def main() -> int:
         SITEDIR_RATELIMIT="false",
         SITEDIR_ACCESS_LOG="true",
     )
-    from sitedir import create_app
+    from sitedir.app import create_app
 
     sitedir = create_app()
     access = logging.getLogger("sitedir.access")

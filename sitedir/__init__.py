@@ -1,59 +1,6 @@
-"""sitedir: the referral directory of the French sites of a CAR-T trial in adult lupus."""
+"""sitedir: the referral directory of the French sites of a CAR-T trial in adult lupus.
 
-import os
-
-from flask import Flask
-
-from sitedir import config as settings
-from sitedir.admin import register_admin
-from sitedir.cli import register_cli
-from sitedir.database import MIGRATIONS_DIR, prepare_database
-from sitedir.directory import register_directory
-from sitedir.extensions import db, migrate
-from sitedir.fhir import register_fhir
-from sitedir.places.online import OnlineGeocoder
-from sitedir.vcards import blp as vcards_blp
-from sitedir.web import register_web
-from sitedir.web.problems import ProblemApi
-from sitedir.widget import blp as widget_blp
-
-
-def create_app(config: dict | None = None) -> Flask:
-    """Build the app: settings, web plumbing, extensions, features, CLI, first-run seed."""
-    app = Flask(__name__, instance_relative_config=True)
-    os.makedirs(app.instance_path, exist_ok=True)
-    app.config.from_mapping(settings.from_environment(app.instance_path))
-    if config:
-        app.config.from_mapping(config)
-    # Keep fields in the order the schemas give them (id and name first), not sorted.
-    app.json.sort_keys = False
-
-    api = register_web(app)
-    register_extensions(app)
-    register_features(app, api)
-    register_cli(app)
-    if app.config["SEED_ON_START"]:
-        prepare_database(app)
-    return app
-
-
-def register_extensions(app: Flask) -> None:
-    """Bind the database, the migrations and, when configured, the online geocoder."""
-    db.init_app(app)
-    if app.config["GEOCODER"]:
-        app.extensions["sitedir_geocoder"] = OnlineGeocoder(
-            app.config["GEOCODER"],
-            domain=app.config["GEOCODER_DOMAIN"],
-            scheme=app.config["GEOCODER_SCHEME"],
-            timeout=app.config["GEOCODER_TIMEOUT"],
-        )
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
-
-
-def register_features(app: Flask, api: ProblemApi) -> None:
-    """Each feature owns its blueprints: the public API, admin, the widget, FHIR, vCards."""
-    register_directory(api)
-    register_admin(app, api)
-    app.register_blueprint(widget_blp)
-    register_fhir(app)
-    app.register_blueprint(vcards_blp)
+Nothing is imported here, so that the domain (`sitedir.places`, `sitedir.ranking`,
+`sitedir.vocabulary`, `sitedir.clock`) loads without Flask; the app is built by
+`sitedir.app.create_app`. docs/ARCHITECTURE.md describes the layout.
+"""

@@ -55,9 +55,7 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_ADMIN": os.environ.get("SITEDIR_RATELIMIT_ADMIN", "60 per minute"),
         "RATELIMIT_LOGIN": os.environ.get("SITEDIR_RATELIMIT_LOGIN", "10 per minute"),
         # Failed logins for one email, whatever the address they come from.
-        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get(
-            "SITEDIR_RATELIMIT_LOGIN_ACCOUNT", "10 per hour"
-        ),
+        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("SITEDIR_RATELIMIT_LOGIN_ACCOUNT", "10 per hour"),
         # How many proxies in front of the app append to X-Forwarded-For (0: none, and
         # the header is ignored). Read by werkzeug's ProxyFix: the rate limits then count
         # the real client, not the proxy.

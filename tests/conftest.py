@@ -10,7 +10,7 @@ import os
 import pytest
 from sqlalchemy import create_engine, text
 
-from sitedir import create_app
+from sitedir.app import create_app
 from sitedir.config import normalise_database_url
 from sitedir.extensions import db
 

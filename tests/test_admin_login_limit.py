@@ -6,8 +6,8 @@ without end. Here the limit is small (3 an hour) and the per-address one out of 
 
 import pytest
 
-from sitedir import create_app
 from sitedir.admin.models import NETWORK_ADMIN, SITE_ADMIN, AuditEvent
+from sitedir.app import create_app
 from sitedir.extensions import db
 from tests.admin_fixtures import PASSWORD, make_account
 from tests.conftest import _tear_down

@@ -10,7 +10,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
-from sitedir import create_app
+from sitedir.app import create_app
 from sitedir.database import MIGRATIONS_DIR
 from sitedir.web.ratelimit import unshared_counters_problem
 from tests.conftest import assert_problem

@@ -604,7 +604,7 @@ def test_no_parameter_value_makes_a_500(data, client):
 
 
 def test_rate_limited_reads_are_throttled_outcomes():
-    from sitedir import create_app
+    from sitedir.app import create_app
 
     app = create_app(
         {

@@ -13,9 +13,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from sitedir import create_app
 from sitedir.admin.auth import issue_token
 from sitedir.admin.models import NETWORK_ADMIN
+from sitedir.app import create_app
 from sitedir.extensions import db
 from tests.admin_fixtures import make_account
 

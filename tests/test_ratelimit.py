@@ -1,6 +1,6 @@
 """Rate limits: 429 problem+json with Retry-After; stricter on logins; never on probes."""
 
-from sitedir import create_app
+from sitedir.app import create_app
 from tests.conftest import assert_problem
 
 

@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
-from sitedir import create_app
 from sitedir.admin.models import SITE_ADMIN
+from sitedir.app import create_app
 from sitedir.clock import today_in_paris
 from sitedir.extensions import db
 from sitedir.models import Site, StatusChange
