@@ -55,11 +55,6 @@ class ProvenanceSchema(ma.Schema):
     last_verified_at = UtcDateTime(allow_none=True)
 
 
-class LocalisedSchema(ma.Schema):
-    fr = ma.fields.String()
-    en = ma.fields.String()
-
-
 def _localised(prefix: str, nullable: bool = False):
     """A {fr, en} object read from `prefix_fr` and `prefix_en` attributes."""
     text = {"type": "string", "nullable": True} if nullable else {"type": "string"}

@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from flask.testing import FlaskClient
 
-from sitedir.admin.auth import hash_password, issue_token, now
+from sitedir.admin.auth import hash_password, issue_token
 from sitedir.admin.models import NETWORK_ADMIN, SITE_ADMIN, Account
+from sitedir.clock import utc_now as now
 from sitedir.extensions import db
 from sitedir.models import Site
 

@@ -10,10 +10,10 @@ from sitedir.admin.auth import (
     audit,
     hash_password,
     issue_token,
-    now,
     token_expired,
 )
 from sitedir.admin.models import ROLES, SITE_ADMIN, Account, ApiToken
+from sitedir.clock import utc_now as now
 from sitedir.extensions import db
 from sitedir.models import Site
 

@@ -48,10 +48,6 @@ class Snapshot:
     rows: tuple[SiteRow, ...]
     studies: tuple[str, ...]
 
-    @property
-    def etag_seed(self) -> str:
-        return "-".join(map(str, self.fingerprint))
-
 
 _lock = threading.Lock()
 log = logging.getLogger(__name__)
