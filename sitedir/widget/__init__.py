@@ -17,7 +17,9 @@ from flask import (
 
 from sitedir.directory.sites import filter_rows
 from sitedir.directory.snapshot import current_snapshot
+from sitedir.extensions import db
 from sitedir.i18n import current_language
+from sitedir.models import Study
 from sitedir.vocabulary import SLUG_RE
 from sitedir.widget import colors
 from sitedir.widget.answer import compute
@@ -108,9 +110,6 @@ def _markers(options: dict) -> list[dict]:
 
 
 def _studies() -> list:
-    from sitedir.extensions import db
-    from sitedir.models import Study
-
     return list(db.session.scalars(db.select(Study).order_by(Study.slug)))
 
 
