@@ -230,6 +230,11 @@ def main() -> int:
         "--postgres", action="store_true", help="sitedir on PostgreSQL (127.0.0.1), not SQLite"
     )
     parser.add_argument("--mix", choices=sorted(MIXES), default="realistic")
+    parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="serve bench/warm_wsgi.py: search's trigram groups built before the fork",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -250,7 +255,7 @@ def main() -> int:
         "SITEDIR_RATELIMIT": os.environ.get("SITEDIR_RATELIMIT", "false"),
     }
     with open(work / "servers.log", "w") as log:
-        sitedir = start("wsgi:app", 8101, env, log)
+        sitedir = start("bench.warm_wsgi:app" if args.warm else "wsgi:app", 8101, env, log)
         hello = start("bench.hello_app:app", 8102, env, log)
         rows = []
         try:
@@ -275,6 +280,7 @@ def main() -> int:
         f"machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()};"
         f" gunicorn {kind}; {args.duration} s per run;"
         f" sitedir on {'PostgreSQL' if args.postgres else 'SQLite'}; mix: {args.mix};"
+        f" trigram groups {'built before the fork' if args.warm else 'built on first need'};"
         f" FRESHNESS_MS {os.environ.get('SITEDIR_FRESHNESS_MS', '1000')}"
     )
     print()

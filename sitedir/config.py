@@ -67,6 +67,8 @@ def from_environment(instance_path: str) -> dict:
         # read at most once per interval per process (0: on every request). The process
         # that made a write serves it on its next request.
         "FRESHNESS_MS": _int("SITEDIR_FRESHNESS_MS", 1000),
+        # Each process keeps recent nearest answers, bounded in bytes as well as in entries.
+        "ANSWER_CACHE_BYTES": _int("SITEDIR_ANSWER_CACHE_BYTES", 16 * 1024 * 1024),
         # Online geocoding of street addresses: "" (off, the default), "ban" or "nominatim".
         "GEOCODER": os.environ.get("SITEDIR_GEOCODER", ""),
         "GEOCODER_DOMAIN": os.environ.get("SITEDIR_GEOCODER_DOMAIN") or None,
@@ -75,6 +77,24 @@ def from_environment(instance_path: str) -> dict:
         # ClinicalTrials.gov's API, for `flask studies import-ctgov --nct`: off unless set
         # (nothing is fetched at run time by default).
         "CTGOV_URL": os.environ.get("SITEDIR_CTGOV_URL") or None,
+        # A status not confirmed for more days than this is stale (shown to doctors).
+        "STALE_DAYS": _int("SITEDIR_STALE_DAYS", 30),
+        # Email (invitations, password resets, reminders): nothing is sent without a host;
+        # the links are then shown to the network admin (page) or printed (CLI).
+        "SMTP_HOST": os.environ.get("SITEDIR_SMTP_HOST") or None,
+        "SMTP_PORT": _int("SITEDIR_SMTP_PORT", 587),
+        "SMTP_USER": os.environ.get("SITEDIR_SMTP_USER") or None,
+        "SMTP_PASSWORD": os.environ.get("SITEDIR_SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _bool("SITEDIR_SMTP_STARTTLS", True),
+        "MAIL_FROM": os.environ.get("SITEDIR_MAIL_FROM", "sitedir <no-reply@localhost>"),
+        # The app's public address (https://annuaire.example.fr), for links in emails.
+        "PUBLIC_URL": (os.environ.get("SITEDIR_PUBLIC_URL") or "").rstrip("/") or None,
+        # Webhooks to loopback, private or link-local addresses: refused unless set (tests,
+        # a network inside one hospital).
+        "WEBHOOKS_ALLOW_PRIVATE": _bool("SITEDIR_WEBHOOKS_ALLOW_PRIVATE", False),
+        "WEBHOOKS_TIMEOUT": float(os.environ.get("SITEDIR_WEBHOOKS_TIMEOUT", "10")),
+        # How long a worker holds an endpoint while delivering (longer than the timeout).
+        "WEBHOOKS_LEASE_SECONDS": float(os.environ.get("SITEDIR_WEBHOOKS_LEASE_SECONDS", "60")),
         # flask-smorest: the OpenAPI document and its docs, served by the app itself.
         "API_TITLE": "sitedir",
         "API_VERSION": "v1",

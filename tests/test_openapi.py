@@ -38,3 +38,68 @@ def test_docs_page_loads_its_assets_from_the_app(client):
         response = client.get(f"/api/v1/docs/assets/{asset}")
         assert response.status_code == 200, asset
         response.close()
+
+
+def _inputs(spec):
+    """(where, schema) for each query parameter and JSON body property, nested ones too."""
+
+    def properties(schema, where):
+        while "$ref" in schema:
+            schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+        for option in schema.get("anyOf", []):
+            yield from properties(option, where)
+        for name, prop in schema.get("properties", {}).items():
+            if "properties" in prop or "$ref" in prop or "anyOf" in prop:
+                yield from properties(prop, f"{where}.{name}")
+            else:
+                yield f"{where}.{name}", prop
+
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method == "parameters":
+                continue
+            label = f"{method.upper()} {path}"
+            for parameter in item.get("parameters", []) + operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    yield f"{label} ?{parameter['name']}", parameter["schema"]
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if body:
+                yield from properties(body["schema"], label)
+
+
+def test_every_text_input_says_what_it_accepts(client):
+    """A string taken in a query or a body has a pattern, a choice or a format: the
+    fuzzer's valid requests are then accepted (no control characters sneak through)."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    loose = [
+        where
+        for where, schema in _inputs(spec)
+        if schema.get("type") == "string" and not ({"pattern", "enum", "format"} & schema.keys())
+    ]
+    assert not loose
+
+
+def test_every_pattern_is_anchored_at_both_ends(client):
+    """Python checks each pattern against the whole value; ECMA, unanchored, would search."""
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for where, schema in _inputs(spec):
+        if "pattern" in schema:
+            assert schema["pattern"].startswith("^") and schema["pattern"].endswith("$"), where
+
+
+def test_the_document_states_the_bounds_python_enforces(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    nearest = {
+        p["name"]: p["schema"] for p in spec["paths"]["/api/v1/nearest"]["get"]["parameters"]
+    }
+    # radius_km=0 is refused: the minimum is excluded (OpenAPI 3.0's boolean form).
+    assert nearest["radius_km"]["minimum"] == 0 and nearest["radius_km"]["exclusiveMinimum"] is True
+    schemas = spec["components"]["schemas"]
+    website = schemas["InstitutionIn"]["properties"]["website"]
+    assert website["pattern"].startswith("^https?://") and website["nullable"] is True
+    assert "format" not in schemas["ContactIn"]["properties"]["email"]  # the pattern says it
+    # PATCH /sites/{id} refuses {}: "give at least one field".
+    assert schemas["SitePatch"].get("minProperties") == 1, (
+        "publish it: api.spec.components.schema('SitePatch', {'minProperties': 1}, "
+        "schema=SitePatchSchema) before the admin blueprint is registered"
+    )

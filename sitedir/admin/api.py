@@ -39,7 +39,8 @@ IF_MATCH = {
     "in": "header",
     "name": "If-Match",
     "required": True,
-    "schema": {"type": "string"},
+    # "*" would be a blind overwrite: refused (428), and the document says so.
+    "schema": {"type": "string", "minLength": 1, "not": {"enum": ["*"]}},
     "description": (
         "The ETag of your last GET /api/v1/sites/{site_id} (412 if it changed; 428 when "
         "missing or `*`)."

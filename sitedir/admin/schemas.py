@@ -125,6 +125,11 @@ class ContactOutSchema(ma.Schema):
     email = ma.fields.String(allow_none=True)
     phone = ma.fields.String(allow_none=True)
     public = ma.fields.Boolean()
+    version = ma.fields.Integer(metadata={"description": "Bumped by every change"})
+    etag = ma.fields.Function(
+        lambda contact: f'"{contact.etag}"',
+        metadata={"type": "string", "description": "The contact's ETag, as If-Match takes it"},
+    )
 
 
 class InstitutionInSchema(ma.Schema):
@@ -178,3 +183,6 @@ class AuditEventSchema(ma.Schema):
     before = ma.fields.Dict(allow_none=True)
     after = ma.fields.Dict(allow_none=True)
     request_id = ma.fields.String(allow_none=True)
+    client_request_id = ma.fields.String(
+        allow_none=True, metadata={"description": "The client's X-Request-ID, as it sent it"}
+    )

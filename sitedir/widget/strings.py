@@ -130,7 +130,7 @@ STRINGS = {
     "update_preview": ("Mettre à jour l'aperçu", "Update the preview"),
     "preview": ("Aperçu", "Preview"),
     "tag_title": ("La balise à copier", "The tag to copy"),
-    "copy": ("Copier la balise", "Copy the tag"),
+    "copy_tag": ("Copier la balise", "Copy the tag"),
     "copied": ("Balise copiée.", "Tag copied."),
     "copy_failed": (
         "Copie impossible : sélectionnez la balise et copiez-la.",

@@ -166,3 +166,47 @@ def search_with_keyboard(scope, page, typed="vich"):
     assert scope.locator("#suggestions [aria-selected=true]").count() == 1
     page.keyboard.press("Enter")
     scope.locator("#results .site").first.wait_for()
+
+
+@pytest.fixture
+def serve_host():
+    """Serve any HTML on another origin (another port): a network's page embedding the tag."""
+    servers = []
+
+    def serve(html: str) -> str:
+        body = html.encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+
+
+def answer_text(scope) -> str:
+    """The answer's text content (hidden print-only lines included), spaces normalised."""
+    return " ".join(scope.locator("#answer-body").text_content().split())
+
+
+def site_names(scope) -> list[str]:
+    return scope.locator("#results .site h3").all_inner_texts()
+
+
+def type_and_submit(scope, text: str):
+    """Type a town and press Enter without choosing a suggestion: the form's own search."""
+    box = scope.locator("#place")
+    box.fill(text)
+    box.press("Enter")

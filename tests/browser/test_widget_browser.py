@@ -107,7 +107,7 @@ def test_a_suspended_site_nearer_than_the_first_open_one(live, page_factory):
     assert "Plus proche, mais pas ouvert aux inclusions" in notice.inner_text()
     assert "Inclusions suspendues" in notice.inner_text()
     assert "mise à jour du protocole" in notice.inner_text()
-    assert "1 septembre 2031" in notice.inner_text()
+    assert "1er septembre 2031" in notice.inner_text()
     assert "Paris" in page.locator("#results .site").first.inner_text()
     screenshot(page, "home-suspended.png")
     assert_all_local(page)

@@ -20,6 +20,7 @@
   var timer = null;
   var lastQuery = "";
   var pending = 0;
+  var suggestTicket = 0;
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -75,9 +76,10 @@
     var q = input.value.trim();
     if (q.length < 2 || q === lastQuery) return;
     lastQuery = q;
+    var ticket = ++suggestTicket;
     fetch(cfg.api + "/places?q=" + encodeURIComponent(q) + "&limit=6", { headers: { "Accept-Language": cfg.lang } })
       .then(function (r) { return r.ok ? r.json() : []; })
-      .then(function (places) { if (input.value.trim() === q) showSuggestions(places); })
+      .then(function (places) { if (ticket === suggestTicket && input.value.trim() === q) showSuggestions(places); })
       .catch(function () { closeList(); });
   }
   function choose(index) {
@@ -88,6 +90,10 @@
     search({ insee: place.insee });
   }
   input.addEventListener("input", function () {
+    // Suggestions for what was typed before are gone at once, never chosen by mistake.
+    closeList();
+    options = [];
+    suggestTicket++;
     clearTimeout(timer);
     timer = setTimeout(suggest, 150);
   });
@@ -195,6 +201,10 @@
     e.preventDefault();
     var q = input.value.trim();
     if (!q) return;
+    // A search was asked for: no suggestion list opens on top of its answer.
+    clearTimeout(timer);
+    suggestTicket++;
+    lastQuery = q;
     closeList();
     search({ q: q });
   });
@@ -210,6 +220,7 @@
     var origin = originOf(params);
     if (chooser && params.get("study")) chooser.value = params.get("study");
     if (!origin) {
+      pending++;  // a search still on its way must not bring its answer back
       answer.hidden = true;
       answer.textContent = "";
       input.value = "";
