@@ -5,6 +5,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from sitedir.admin.accounts import new_account
 from sitedir.admin.auth import (
     DEFAULT_TOKEN_DAYS,
     audit,
@@ -51,14 +52,7 @@ def create_account(email, role, sites, password_stdin):
         password = sys.stdin.readline().rstrip("\n")
         if len(password) < 12:
             raise click.ClickException("the password needs at least 12 characters")
-    account = Account(
-        email=email,
-        role=role,
-        created_at=now(),
-        sites=list(found),
-        password_hash=hash_password(password) if password else None,
-    )
-    db.session.add(account)
+    new_account(email, role, found, password)
     db.session.flush()
     audit(
         None,
