@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 from sitedir.app import create_app
 from sitedir.database import MIGRATIONS_DIR
 from sitedir.web.ratelimit import unshared_counters_problem
-from tests.conftest import assert_problem
+from tests.helpers import assert_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 

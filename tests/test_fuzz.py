@@ -33,7 +33,7 @@ from sitedir.extensions import db
 from sitedir.places.online import Address
 from sitedir.places.search import query_key
 from sitedir.vocabulary import SLUG_RE
-from tests.admin_fixtures import make_account
+from tests.helpers import make_account
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
 SCENARIOS = EXAMPLES  # stateful sequences per run, each of up to STEPS calls

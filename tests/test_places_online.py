@@ -10,7 +10,7 @@ import pytest
 
 from sitedir.app import create_app
 from sitedir.places.online import GeocoderUnavailable, OnlineGeocoder
-from tests.conftest import assert_problem
+from tests.helpers import assert_problem
 
 GABRIEL_MONTPIED = {
     "type": "Feature",

@@ -5,7 +5,7 @@ import pytest
 from marshmallow import validate
 
 from sitedir.web.validation_messages import FRENCH, in_french
-from tests.conftest import assert_problem
+from tests.helpers import assert_problem
 
 
 @pytest.mark.parametrize(

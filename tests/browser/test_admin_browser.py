@@ -15,8 +15,8 @@ from sitedir.app import create_app
 from sitedir.clock import today_in_paris
 from sitedir.extensions import db
 from sitedir.models import Site, StatusChange
-from tests.admin_fixtures import PASSWORD, make_account
 from tests.browser.conftest import LiveServer, assert_all_local, screenshot, search_with_keyboard
+from tests.helpers import PASSWORD, make_account
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
