@@ -32,14 +32,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from werkzeug.test import EnvironBuilder  # noqa: E402
-
-from bench.hello_app import app as hello  # noqa: E402
+from hello_app import app as hello  # beside this script, whose folder Python puts first
+from werkzeug.test import EnvironBuilder
 
 
 def _call(app, environ: dict) -> str:

@@ -18,13 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from sitedir.app import create_app  # noqa: E402
-from sitedir.extensions import db  # noqa: E402
-from sitedir.models import Institution, Site, Study  # noqa: E402
-from sitedir.places.gazetteer import get_gazetteer  # noqa: E402
+from sitedir.app import create_app
+from sitedir.extensions import db
+from sitedir.models import Institution, Site, Study
+from sitedir.places.gazetteer import get_gazetteer
 
 
 def add_synthetic_sites(count: int, rng: random.Random) -> None:
