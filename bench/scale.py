@@ -1,12 +1,22 @@
-"""Scale benchmark: nearest with 9, 1,000 and 100,000 sites, in-process.
+"""Scale benchmark: 9, 1,000, 10,000 and 100,000 sites, in-process.
 
-    .venv/bin/python bench/scale.py [--sizes 9 1000 100000] [--queries 200]
+    .venv/bin/python bench/scale.py [--sizes 9 1000 10000 100000] [--queries 300] [--check 1000]
 
 The synthetic sites live only in a temporary SQLite database made by this script (never
-in seeds/): the 9 seeded sites, plus generated ones at random points of metropolitan
-France, each on a generated institution, two thirds recruiting. For each size it prints
-the time to build the process's snapshot after the data changed (first request), and
-the latency of /api/v1/nearest for distinct INSEE origins (each one a cache miss).
+in seeds/): the 9 seeded sites, plus generated ones placed like hospitals, at communes
+drawn by population from the gazetteer (so denser in cities, and about 3 % overseas, as
+people are), a kilometre or two from the commune's point; one in four recruiting, the
+others in the not-open statuses. For each size it prints, through the test client:
+
+- the first request after start (every site serialised, the index built);
+- nearest p50/p99 for distinct INSEE origins (each one an answer-cache miss);
+- the first nearest request after a status change (median and worst of 5 changes);
+- a radius query (50 km, distinct origins);
+- a page of /api/v1/sites (the first, one in the middle by cursor, a filtered one);
+- exactness: the indexed answer against routing.rank_nearest over every site of the study
+  (results and nearer_not_open, order and distances) for `--check` random origins,
+  some overseas (fewer at 100,000, where one full pass costs about a second);
+- at the largest size, the worker's RSS, and what the rows and the index take.
 """
 
 import argparse
@@ -19,42 +29,57 @@ import time
 from pathlib import Path
 
 from sitedir.app import create_app
+from sitedir.directory.sites import filter_rows
+from sitedir.directory.snapshot import current_snapshot
 from sitedir.extensions import db
 from sitedir.models import Institution, Site, Study
 from sitedir.places.gazetteer import get_gazetteer
+from sitedir.ranking import rank_nearest
+
+CLOSED = ["suspended", "active_not_recruiting", "not_yet_recruiting", "completed", "terminated"]
 
 
 def add_synthetic_sites(count: int, rng: random.Random) -> None:
-    """Insert `count` generated institutions and sites (benchmark data only)."""
-    study = db.session.scalar(db.select(Study))
-    for start in range(0, count, 5000):
-        batch = []
-        for i in range(start, min(count, start + 5000)):
-            institution = Institution(
-                key=f"bench-{i}",
-                name=f"Bench hospital {i}",
-                city="Bench",
-                insee="00000",
-                department="00",
-                region="00",
-                latitude=rng.uniform(42.5, 51),
-                longitude=rng.uniform(-4.5, 8),
-                source="bench/scale.py (synthetic)",
-                verified=False,
+    """Insert `count` generated institutions and sites (benchmark data only), in bulk."""
+    study_id = db.session.scalar(db.select(Study.id))
+    places = [p for p in get_gazetteer().places() if p.kind == "commune"]
+    weights = [max(p.population or 0, 50) for p in places]
+    first = (db.session.scalar(db.select(db.func.max(Institution.id))) or 0) + 1
+    for start in range(0, count, 10_000):
+        picks = rng.choices(places, weights, k=min(10_000, count - start))
+        institutions, sites = [], []
+        for offset, place in enumerate(picks):
+            i = start + offset
+            institutions.append(
+                {
+                    "id": first + i,
+                    "key": f"bench-{i}",
+                    "name": f"Bench hospital {i}",
+                    "city": place.name,
+                    "insee": place.insee,
+                    "department": place.department,
+                    "region": place.region,
+                    "latitude": place.latitude + rng.gauss(0, 0.01),
+                    "longitude": place.longitude + rng.gauss(0, 0.014),
+                    "source": "bench/scale.py (synthetic)",
+                    "verified": False,
+                }
             )
-            batch.append(
-                Site(
-                    slug=f"bench-{i}",
-                    study=study,
-                    institution=institution,
-                    city="Bench",
-                    status="recruiting" if rng.random() < 0.67 else "suspended",
-                    units=[],
-                    source="bench/scale.py (synthetic)",
-                    verified=False,
-                )
+            sites.append(
+                {
+                    "slug": f"bench-{i:06d}",
+                    "study_id": study_id,
+                    "institution_id": first + i,
+                    "city": place.name,
+                    "status": "recruiting" if rng.random() < 0.25 else rng.choice(CLOSED),
+                    "units": [],
+                    "version": 1,
+                    "source": "bench/scale.py (synthetic)",
+                    "verified": False,
+                }
             )
-        db.session.add_all(batch)
+        db.session.execute(db.insert(Institution), institutions)
+        db.session.execute(db.insert(Site), sites)
         db.session.commit()
 
 
@@ -63,55 +88,144 @@ def percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def run(size: int, queries: int, work: Path) -> dict:
+def timed(client, url) -> float:
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200, (url, response.get_data(as_text=True)[:300])
+    return elapsed * 1000
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def check_exact(snapshot, origins, rng) -> int:
+    """Origins where the indexed answer differs from a pass over every site (0 expected)."""
+    study = snapshot.studies[0]
+    rows = filter_rows(snapshot.rows, study=study)
+    wrong = 0
+    for lat, lon in origins:
+        limit, radius = rng.choice([1, 3, 3, 10]), rng.choice([None, None, 30, 200])
+        got = snapshot.nearest(lat, lon, study, None, limit, radius)
+        want = rank_nearest(lat, lon, rows, limit=limit, radius_km=radius)
+        for a, b in ((got.results, want.results), (got.nearer_not_open, want.nearer_not_open)):
+            if [(r.item.id, r.distance_km) for r in a] != [(r.item.id, r.distance_km) for r in b]:
+                wrong += 1
+                break
+    return wrong
+
+
+def run(size: int, queries: int, checks: int, work: Path) -> dict:
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / f'scale-{size}.sqlite3'}",
             "ACCESS_LOG": False,
+            "RATELIMIT_ENABLED": False,
         }
     )
     rng = random.Random(size)
     with app.app_context():
         add_synthetic_sites(size - 9, rng)
     client = app.test_client()
-    origins = rng.sample(sorted(p.insee for p in get_gazetteer().places()), queries + 1)
-    started = time.perf_counter()
-    assert client.get(f"/api/v1/nearest?insee={origins[0]}").status_code == 200
-    first = time.perf_counter() - started
-    times = []
-    for insee in origins[1:]:
+    insees = sorted(p.insee for p in get_gazetteer().places())
+    origins = iter(rng.sample(insees, 2 * queries + 20))
+    rss_before = rss_mb()
+    row = {"size": size, "cold_s": timed(client, f"/api/v1/nearest?insee={next(origins)}") / 1000}
+    rss_after = rss_mb()
+    times = [
+        timed(client, f"/api/v1/nearest?insee={next(origins)}&limit=3") for _ in range(queries)
+    ]
+    row["p50"], row["p99"] = statistics.median(times), percentile(times, 0.99)
+    after_change = []
+    with app.app_context():
+        ids = db.session.scalars(db.select(Site.id)).all()
+        for site_id in rng.sample(ids, 5):
+            site = db.session.get(Site, site_id)
+            site.status = "suspended" if site.status == "recruiting" else "recruiting"
+            db.session.commit()
+            after_change.append(timed(client, f"/api/v1/nearest?insee={next(origins)}"))
+    row["change_p50"], row["change_max"] = statistics.median(after_change), max(after_change)
+    radius = [
+        timed(client, f"/api/v1/nearest?insee={next(origins)}&radius_km=50&limit=10")
+        for _ in range(queries // 2)
+    ]
+    row["radius_p50"] = statistics.median(radius)
+    first_page = client.get("/api/v1/sites?limit=100")
+    row["page_first"] = timed(client, "/api/v1/sites?limit=100")
+    with app.app_context():
+        middle = current_snapshot().rows[size // 2].id
+    from sitedir.directory.paging import encode_cursor
+
+    row["page_middle"] = timed(client, f"/api/v1/sites?limit=100&cursor={encode_cursor(middle)}")
+    row["page_filtered"] = timed(client, "/api/v1/sites?limit=100&open=true&region=11")
+    assert len(first_page.get_json()) == min(100, size)
+    with app.app_context():
+        snapshot = current_snapshot()
+        check_rng = random.Random(size + 1)
+        points = [
+            (check_rng.uniform(41.3, 51.1), check_rng.uniform(-5.2, 9.6))
+            if i % 8
+            else check_rng.choice([(16.2, -61.5), (-21.1, 55.5), (4.9, -52.3), (14.6, -61.0)])
+            for i in range(checks)
+        ]
+        row["checked"] = len(points)
+        row["wrong"] = check_exact(snapshot, points, check_rng)
+        row["rss"] = rss_mb()
+        row["rows_mb"] = rss_after - rss_before
+        from sitedir.directory.snapshot import _index_keys, _row_id
+        from sitedir.spatial_index import SpatialIndex
+
+        before = rss_mb()
         started = time.perf_counter()
-        response = client.get(f"/api/v1/nearest?insee={insee}&limit=3")
-        times.append(time.perf_counter() - started)
-        assert response.status_code == 200
-    return {
-        "size": size,
-        "snapshot_s": first,
-        "p50_ms": statistics.median(times) * 1000,
-        "p99_ms": percentile(times, 0.99) * 1000,
-    }
+        extra = SpatialIndex.build(snapshot.rows, _index_keys, _row_id)
+        row["index_build_ms"] = (time.perf_counter() - started) * 1000
+        row["index_mb"] = rss_mb() - before
+        del extra
+    return row
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[9, 1000, 100_000])
-    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[9, 1000, 10_000, 100_000])
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--check", type=int, default=1000)
+    parser.add_argument("--check-large", type=int, default=100, help="origins at 100,000")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sitedir-scale-"))
     print(
-        f"machine: {os.uname().nodename}, {os.cpu_count()} cores; SQLite; "
-        f"{args.queries} distinct origins per size"
+        f"machine: {os.uname().nodename}, {os.cpu_count()} cores, load average "
+        f"{os.getloadavg()[0]:.1f} at start; SQLite; {args.queries} distinct origins per size"
     )
     print()
-    print("| sites | first request after a change (s) | nearest p50 (ms) | nearest p99 (ms) |")
-    print("| ---: | ---: | ---: | ---: |")
+    print(
+        "| sites | first request (s) | nearest p50 / p99 (ms) | after a change p50 / max (ms) "
+        "| radius 50 km p50 (ms) | page first / middle / filtered (ms) | exact (origins) |"
+    )
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    rows = []
     for size in args.sizes:
-        row = run(size, args.queries, work)
+        checks = args.check if size < 100_000 else args.check_large
+        row = run(size, args.queries, checks, work)
+        rows.append(row)
         print(
-            f"| {row['size']:,} | {row['snapshot_s']:.2f} | {row['p50_ms']:.2f} | "
-            f"{row['p99_ms']:.2f} |",
+            f"| {row['size']:,} | {row['cold_s']:.2f} | {row['p50']:.2f} / {row['p99']:.2f} | "
+            f"{row['change_p50']:.1f} / {row['change_max']:.1f} | {row['radius_p50']:.2f} | "
+            f"{row['page_first']:.2f} / {row['page_middle']:.2f} / {row['page_filtered']:.2f} | "
+            f"{row['checked'] - row['wrong']}/{row['checked']} |",
             flush=True,
         )
+    last = rows[-1]
+    print()
+    print(
+        f"at {last['size']:,} sites: worker RSS {last['rss']:.0f} MB; the rows (serialised) "
+        f"about {last['rows_mb']:.0f} MB; one index {last['index_mb']:.0f} MB, built in "
+        f"{last['index_build_ms']:.0f} ms; load average {os.getloadavg()[0]:.1f} at the end"
+    )
     return 0
 
 

@@ -10,6 +10,7 @@ from sitedir.admin import register_admin
 from sitedir.cli import register_cli
 from sitedir.database import MIGRATIONS_DIR, prepare_database
 from sitedir.directory import register_directory
+from sitedir.events import register_events
 from sitedir.extensions import db, migrate
 from sitedir.fhir import register_fhir
 from sitedir.places.online import OnlineGeocoder
@@ -57,6 +58,7 @@ def register_features(app: Flask, api: ProblemApi) -> None:
     """Each feature owns its blueprints: the public API, admin, the widget, FHIR, vCards."""
     register_directory(api)
     register_admin(app, api)
+    register_events(app, api)
     app.register_blueprint(widget_blp)
     register_fhir(app)
     app.register_blueprint(vcards_blp)

@@ -14,6 +14,7 @@ from sitedir.ctgov.cli import studies_cli
 from sitedir.database import upgrade_schema
 from sitedir.extensions import db
 from sitedir.models import Site
+from sitedir.reminders import reminders_cli
 from sitedir.seeding import SeedError, export_seeds, read_seeds, seed_if_empty
 
 seed_cli = AppGroup("seed", help="Load, check and export the directory's seeds.")
@@ -92,3 +93,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(stale_command)
     app.cli.add_command(studies_cli)
+    app.cli.add_command(reminders_cli)

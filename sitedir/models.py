@@ -195,3 +195,24 @@ class StatusChange(db.Model):
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
     site: Mapped[Site] = relationship(back_populates="history")
+
+
+class Event(db.Model):
+    """A public change, written in the same transaction as the change (the outbox).
+
+    The change feed and the webhooks read this table only, so nothing is announced that
+    did not happen. Ids grow in commit order (see sitedir.events.outbox): the feed's cursor.
+    """
+
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The public id (webhook-id), stable across retries and feeds.
+    uid: Mapped[str] = mapped_column(String(40), unique=True, nullable=False)
+    type: Mapped[str] = mapped_column(String(40), nullable=False)
+    site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("site.id", ondelete="SET NULL"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # What the feed and the webhooks publish: public facts only.
+    data: Mapped[dict] = mapped_column(JSON, nullable=False)

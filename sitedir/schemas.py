@@ -167,6 +167,26 @@ class SiteSchema(ma.Schema):
     status_reason = ma.fields.String(allow_none=True)
     expected_reopening = ma.fields.Date(allow_none=True)
     status_confirmed_at = UtcDateTime(allow_none=True)
+    stale = ma.fields.Method(
+        "_stale",
+        metadata={
+            "type": "boolean",
+            "description": "True when the status was never confirmed, or not for more than "
+            "SITEDIR_STALE_DAYS days (30): doctors are told, the ranking is unchanged",
+        },
+    )
+
+    def _stale(self, site) -> bool:
+        # Today's date in Paris: the snapshot's key carries the day, so this flips
+        # when time passes without any write.
+        from flask import current_app
+
+        from sitedir import clock
+        from sitedir.staleness import DEFAULT_STALE_DAYS, is_stale
+
+        days = current_app.config.get("STALE_DAYS", DEFAULT_STALE_DAYS)
+        return is_stale(site.status_confirmed_at, clock.today_in_paris(), days)
+
     joined_on = ma.fields.Date(allow_none=True)
     lead_department = ma.fields.String(allow_none=True)
     units = ma.fields.List(ma.fields.Nested(UnitSchema))
@@ -219,6 +239,15 @@ class SitesQuerySchema(ma.Schema):
     open = ma.fields.Boolean(metadata={"description": "Only open (recruiting) sites"})
     region = ma.fields.String(validate=Pattern(REGION_RE))
     department = ma.fields.String(validate=Pattern(DEPARTMENT_RE))
+    limit = ma.fields.Integer(
+        load_default=100,
+        validate=validate.Range(min=1, max=1000),
+        metadata={"description": "Sites per page; the next page is in the Link header"},
+    )
+    cursor = ma.fields.String(
+        validate=Pattern(r"^[A-Za-z0-9_-]{1,200}$"),
+        metadata={"description": 'Opaque: copied from the Link header\'s rel="next" URL'},
+    )
 
 
 # A query must hold at least one letter or digit (punctuation alone names no place) and no

@@ -6,12 +6,16 @@ conftest.py (and admin_fixtures.py, a plugin it loads).
 
 import os
 import re
+from datetime import timedelta
 
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from sitedir.admin.accounts import new_account
+from sitedir.admin.auth import issue_token
+from sitedir.admin.models import NETWORK_ADMIN, SITE_ADMIN
 from sitedir.app import create_app
+from sitedir.clock import utc_now
 from sitedir.config import normalise_database_url
 from sitedir.extensions import db
 from sitedir.models import Site
@@ -95,6 +99,30 @@ def make_account(email, role, site_slugs=(), password=None):
     """An account for these sites' slugs, added to the session as `flask accounts create` does."""
     sites = db.session.scalars(db.select(Site).where(Site.slug.in_(site_slugs))).all()
     return new_account(email, role, sites, password)
+
+
+def make_tokens(app):
+    """The accounts and tokens of the `tokens` fixture, on this app's database."""
+    with app.app_context():
+        network = make_account("reseau@example.org", NETWORK_ADMIN, password=PASSWORD)
+        clermont = make_account(
+            "clermont@example.org", SITE_ADMIN, ["clermont-ferrand"], password=PASSWORD
+        )
+        nantes = make_account("nantes@example.org", SITE_ADMIN, ["nantes"])
+        made = {
+            "network": issue_token(network)[1],
+            "own": issue_token(clermont)[1],
+            "other": issue_token(nantes)[1],
+        }
+        expired_row, made["expired"] = issue_token(clermont)
+        expired_row.expires_at = utc_now() - timedelta(minutes=1)
+        revoked_row, made["revoked"] = issue_token(clermont)
+        revoked_row.revoked_at = utc_now()
+        db.session.commit()
+    headers = {name: {"Authorization": f"Bearer {token}"} for name, token in made.items()}
+    headers["none"] = {}
+    headers["bad"] = {"Authorization": "Bearer sd_not-a-real-token"}
+    return headers
 
 
 def etag(client, site="clermont-ferrand"):

@@ -1,4 +1,4 @@
-"""The domain (places, ranking, vocabulary, clock) imports no web framework or database.
+"""The domain (places, ranking, spatial index, vocabulary, staleness, clock) needs no web stack.
 
 It is checked in a separate interpreter where those packages cannot be imported at all, so
 that the other tests, which need them, are unaffected.
@@ -16,6 +16,8 @@ DOMAIN = (
     "sitedir.places.search",
     "sitedir.places.online",
     "sitedir.ranking",
+    "sitedir.spatial_index",
+    "sitedir.staleness",
     "sitedir.vocabulary",
     "sitedir.clock",
 )

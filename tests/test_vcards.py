@@ -105,9 +105,10 @@ def test_cacheable_with_an_etag(client):
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_the_widget_links_to_the_vcard(client):
-    script = client.get("/widget/static/widget.js").get_data(as_text=True)
-    assert '"/contacts.vcf' in script and "S.add_contacts" in script
-    html = client.get("/").get_data(as_text=True)
-    assert "Ajouter aux contacts" in html  # the string, handed to the script
-    assert "Add to contacts" in client.get("/?lang=en").get_data(as_text=True)
+def test_the_answers_link_to_the_vcard(client):
+    # The page and the widget's answers come from one server template (no-JS and JS alike).
+    for path, text in (("/?q=Vichy", "Ajouter aux contacts"), ("/?q=Vichy&lang=en", "Add to")):
+        html = client.get(path).get_data(as_text=True)
+        assert "/api/v1/sites/clermont-ferrand/contacts.vcf" in html and text in html
+    frame = client.get("/widget/answer?q=Vichy&view=frame").get_data(as_text=True)
+    assert "/api/v1/sites/clermont-ferrand/contacts.vcf" in frame

@@ -10,7 +10,10 @@ csrf = CSRFProtect()
 
 def register_admin(app: Flask, api) -> None:
     """Wire the admin API, the admin page, CSRF on its forms, and the CLI groups."""
-    from sitedir.admin import models  # noqa: F401 - the tables, for migrations
+    from sitedir.admin import (
+        models,  # noqa: F401 - the tables, for migrations
+        webhooks_api,  # noqa: F401 - its routes join the admin API
+    )
     from sitedir.admin.api import blp as api_blp
     from sitedir.admin.cli import accounts_cli, tokens_cli
     from sitedir.admin.schemas import SitePatchSchema
@@ -20,8 +23,11 @@ def register_admin(app: Flask, api) -> None:
     # A site PATCH needs at least one field: say so in the document, as the schema refuses {}.
     api.spec.components.schema("SitePatch", {"minProperties": 1}, schema=SitePatchSchema)
     api.register_blueprint(api_blp)
+    from sitedir.admin import account_views  # noqa: F401 - its pages join the admin page
+
     app.register_blueprint(page_blp)
     _limit_guessing(app, api_blp)
+    _limit_reset_requests(app)
     # A form may stay open as long as the session lasts (8 hours), not one hour.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
@@ -42,6 +48,17 @@ def _limit_guessing(app: Flask, api_blp) -> None:
     app.view_functions["admin.login"] = login(app.view_functions["admin.login"])
     # One budget for all admin API routes: guessing tokens on one route spends it for all.
     limiter.shared_limit(lambda: current_app.config["RATELIMIT_ADMIN"], scope="admin")(api_blp)
+
+
+def _limit_reset_requests(app: Flask) -> None:
+    """ "Mot de passe oublié" sends email: limited per client like the logins."""
+    from flask import current_app
+
+    limiter = app.extensions.get("sitedir_limiter")
+    if limiter is None:
+        return
+    limit = limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+    app.view_functions["admin.forgot"] = limit(app.view_functions["admin.forgot"])
 
 
 def _refused_form(error: CSRFError):

@@ -1,25 +1,276 @@
-"""Making an admin account: one function for the `flask accounts create` command and tests."""
+"""Accounts' life: invitations, password resets by email, disabling; each step audited.
+
+Shared by `flask accounts ...` and the network admin's "Comptes" page. When no SMTP server
+is configured, the functions still make the link and return it: the caller shows it to
+the person who can pass it on.
+"""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
 
-from sitedir.admin.auth import hash_password
-from sitedir.admin.models import Account
-from sitedir.clock import utc_now
+from sitedir import mail
+from sitedir.admin import links
+from sitedir.admin.auth import Principal, audit, hash_password
+from sitedir.admin.models import (
+    LINK_CONFIRM,
+    LINK_INVITE,
+    LINK_RESET,
+    NETWORK_ADMIN,
+    SITE_ADMIN,
+    Account,
+    OneTimeLink,
+)
+from sitedir.clock import utc_now as now
 from sitedir.extensions import db
 from sitedir.models import Site
+
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1024
+# One reset email per address in this time, whatever the number of requests.
+RESET_QUIET = timedelta(minutes=5)
+
+
+class AccountError(Exception):
+    """A refusal, in French and English."""
+
+    def __init__(self, fr: str, en: str):
+        super().__init__(en)
+        self.fr, self.en = fr, en
+
+
+class AccountExists(AccountError):
+    pass
+
+
+@dataclass
+class Sent:
+    """A link made for someone: its URL, and whether an email carried it."""
+
+    url: str
+    emailed: bool
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    path = Path(__file__).with_name("common_passwords.txt")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
+
+
+def password_problem(password: str, again: str | None = None) -> str | None:
+    """Why this password is refused (French), or None."""
+    if again is not None and password != again:
+        return "Les deux mots de passe ne sont pas identiques."
+    if len(password) < MIN_PASSWORD:
+        return f"Le mot de passe doit compter au moins {MIN_PASSWORD} caractères."
+    if len(password) > MAX_PASSWORD:
+        return "Ce mot de passe est trop long."
+    if password.lower() in common_passwords():
+        return "Ce mot de passe est parmi les plus courants : choisissez-en un autre."
+    return None
+
+
+def normalise_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
+        raise AccountError("Adresse e-mail invalide.", "Not an email address.")
+    return email
+
+
+def _invitation_message(account: Account, url: str) -> mail.Message:
+    where = ", ".join(s.city for s in account.sites) or "tous les centres"
+    return mail.Message(
+        subject="Invitation : administration de l'annuaire des centres / invitation",
+        paragraphs_fr=[
+            "Bonjour,",
+            f"Vous êtes invité(e) à tenir à jour l'annuaire des centres de l'essai ({where}).",
+            "Choisissez votre mot de passe avec le lien ci-dessous, valable 7 jours et une "
+            "seule fois.",
+        ],
+        paragraphs_en=[
+            f"You are invited to keep the trial's site directory up to date ({where}).",
+            "Choose your password with the link above; it works once, for 7 days.",
+        ],
+        links=[("Choisir mon mot de passe / choose my password", url)],
+    )
+
+
+def _reset_message(url: str) -> mail.Message:
+    return mail.Message(
+        subject="Mot de passe oublié / password reset",
+        paragraphs_fr=[
+            "Bonjour,",
+            "Quelqu'un (vous, sans doute) a demandé un nouveau mot de passe pour l'annuaire. "
+            "Le lien ci-dessous est valable 7 jours, une seule fois. Si ce n'était pas vous, "
+            "ignorez ce message : rien ne change.",
+        ],
+        paragraphs_en=[
+            "Someone (you, probably) asked for a new password for the directory. The link "
+            "works once, for 7 days. If it was not you, ignore this message.",
+        ],
+        links=[("Choisir un nouveau mot de passe / choose a new password", url)],
+    )
+
+
+def _send_link(account: Account, purpose: str, token: str, message_for) -> Sent:
+    url = links.absolute(purpose, token)
+    emailed = mail.send([account.email], message_for(url))
+    return Sent(url, emailed)
 
 
 def new_account(
     email: str, role: str, sites: Iterable[Site] = (), password: str | None = None
 ) -> Account:
-    """Add an account to the session (uncommitted) and return it; token-only without a
-    password, which is stored hashed (argon2)."""
+    """Add an account to the session (uncommitted) and return it: the one way accounts are
+    made (`flask accounts create`, invitations, tests); without a password it waits for
+    one (an invitation) or uses tokens only, and a password is stored hashed (argon2)."""
     account = Account(
         email=email,
         role=role,
-        created_at=utc_now(),
+        created_at=now(),
         sites=list(sites),
         password_hash=hash_password(password) if password else None,
     )
     db.session.add(account)
     return account
+
+
+def invite(
+    email: str, role: str, site_slugs: list[str], principal: Principal | None
+) -> tuple[Account, Sent]:
+    """Create an account without a password and send it an invitation link."""
+    email = normalise_email(email)
+    if db.session.scalar(db.select(Account.id).where(Account.email == email)):
+        raise AccountExists(
+            f"Un compte existe déjà pour {email}.", f"An account already exists for {email}."
+        )
+    if role not in (SITE_ADMIN, NETWORK_ADMIN):
+        raise AccountError("Rôle inconnu.", "Unknown role.")
+    if role == SITE_ADMIN and not site_slugs:
+        raise AccountError(
+            "Un administrateur de centre a besoin d'au moins un centre.",
+            "A site admin needs at least one site.",
+        )
+    sites = db.session.scalars(db.select(Site).where(Site.slug.in_(site_slugs))).all()
+    missing = set(site_slugs) - {s.slug for s in sites}
+    if missing:
+        raise AccountError(
+            f"Centre(s) inconnu(s) : {', '.join(sorted(missing))}.",
+            f"Unknown site(s): {', '.join(sorted(missing))}.",
+        )
+    account = new_account(email, role, sites if role == SITE_ADMIN else [])
+    db.session.flush()
+    _, token = links.issue(LINK_INVITE, account)
+    audit(
+        principal,
+        "account.invite",
+        f"account:{email}",
+        None,
+        {"role": role, "sites": sorted(site_slugs) if role == SITE_ADMIN else []},
+    )
+    sent = _send_link(account, LINK_INVITE, token, lambda url: _invitation_message(account, url))
+    db.session.commit()
+    return account, sent
+
+
+def resend(account: Account, principal: Principal | None) -> Sent:
+    """A new link for the account (older unused ones revoked): an invitation while it has
+    no password, else a password reset."""
+    if not account.active:
+        raise AccountError("Ce compte est désactivé.", "This account is disabled.")
+    purpose = LINK_INVITE if account.password_hash is None else LINK_RESET
+    links.revoke_unused(account, (LINK_INVITE, LINK_RESET))
+    _, token = links.issue(purpose, account)
+    audit(principal, f"account.{purpose}_resent", f"account:{account.email}")
+    if purpose == LINK_INVITE:
+        sent = _send_link(account, purpose, token, lambda url: _invitation_message(account, url))
+    else:
+        sent = _send_link(account, purpose, token, _reset_message)
+    db.session.commit()
+    return sent
+
+
+def request_reset(email: str) -> None:
+    """Email a reset link if an active account has this address; say nothing either way.
+
+    The caller answers the same page whatever happened. At most one email per address
+    every few minutes, so the form cannot be used to flood someone's mailbox.
+    """
+    try:
+        email = normalise_email(email)
+    except AccountError:
+        return
+    account = db.session.scalar(db.select(Account).where(Account.email == email))
+    audit(None, "account.reset_requested", f"account:{email}", None, None, "session")
+    if account is None or not account.active:
+        db.session.commit()
+        return
+    recent = db.session.scalar(
+        db.select(OneTimeLink.id).where(
+            OneTimeLink.account_id == account.id,
+            OneTimeLink.purpose == LINK_RESET,
+            OneTimeLink.created_at > now() - RESET_QUIET,
+        )
+    )
+    if recent:
+        db.session.commit()
+        return
+    links.revoke_unused(account, (LINK_RESET,))
+    _, token = links.issue(LINK_RESET, account)
+    db.session.commit()
+    _send_link(account, LINK_RESET, token, _reset_message)
+
+
+def use_password_link(row: OneTimeLink, password: str) -> Account | None:
+    """Set the password through an invitation or reset link, spending it; None if spent.
+
+    Every other session of the account ends (a reset is a password change); the caller
+    then starts the new session with the account's new generation.
+    """
+    if not links.spend(row):
+        db.session.rollback()
+        return None
+    account = row.account
+    account.password_hash = hash_password(password)
+    account.end_sessions()
+    links.revoke_unused(account, (LINK_INVITE, LINK_RESET))
+    action = "account.invitation_accepted" if row.purpose == LINK_INVITE else "account.reset_done"
+    audit(
+        Principal(account, "session"),
+        action,
+        f"account:{account.email}",
+        None,
+        {"link_id": row.id, "sessions_ended": True},
+    )
+    db.session.commit()
+    return account
+
+
+def disable(account: Account, principal: Principal | None) -> list[int]:
+    """Disable an account: no login, its sessions ended, its tokens and links revoked."""
+    account.active = False
+    account.end_sessions()  # ended for good, even if the account came back one day
+    revoked = [t.id for t in account.tokens if t.revoked_at is None]
+    for token in account.tokens:
+        token.revoked_at = token.revoked_at or now()
+    links.revoke_unused(account, (LINK_INVITE, LINK_RESET, LINK_CONFIRM))
+    audit(
+        principal, "account.disable", f"account:{account.email}", None, {"tokens_revoked": revoked}
+    )
+    db.session.commit()
+    return revoked
+
+
+def last_logins() -> dict[int, object]:
+    """When each account last logged in (from the audit log)."""
+    from sitedir.admin.models import AuditEvent
+
+    rows = db.session.execute(
+        db.select(AuditEvent.account_id, db.func.max(AuditEvent.at))
+        .where(AuditEvent.action == "account.login")
+        .group_by(AuditEvent.account_id)
+    ).all()
+    return dict(rows)

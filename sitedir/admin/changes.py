@@ -9,6 +9,9 @@ Each change takes an optional `respond`: called after the change is flushed and 
 but before it is committed, it builds the caller's answer. An answer that cannot be built
 then leaves nothing committed, instead of a 500 over a change that was made.
 
+Every public change also writes its event (sitedir.events.outbox) before the commit:
+the feed and the webhooks announce it only if it happened, and it never happens unannounced.
+
 Public provenance names the kind of admin who confirmed a record (site_admin or
 network_admin) and when (last_verified_at); which admin it was is in the audit log only.
 """
@@ -24,6 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sitedir.admin.auth import Principal, audit
 from sitedir.clock import today_in_paris
 from sitedir.clock import utc_now as now
+from sitedir.events import outbox
 from sitedir.extensions import db
 from sitedir.models import Contact, Institution, Site, StatusChange, Study
 from sitedir.vocabulary import is_open
@@ -121,6 +125,7 @@ def _touch(site: Site) -> None:
 def change_site(site: Site, changes: dict, principal: Principal, respond=None):
     """Apply status and other field changes; a new status goes into the public history."""
     before = site_state(site)
+    from_status = site.status
     status = changes.get("status", site.status)
     if status != site.status:
         site.history.append(
@@ -137,6 +142,8 @@ def change_site(site: Site, changes: dict, principal: Principal, respond=None):
     if is_open(status) and "expected_reopening" not in changes:
         site.expected_reopening = None  # reopened: nothing left to expect
     _flush()
+    if status != from_status:
+        outbox.status_changed(site, from_status, site.history[-1].changed_at)
     audit(principal, "site.update", f"site:{site.slug}", before, site_state(site))
     return _finish(respond)
 
@@ -146,6 +153,7 @@ def confirm_site(site: Site, principal: Principal, respond=None):
     before = site_state(site)
     site.status_confirmed_at = now()
     _flush()
+    outbox.confirmed(site)
     audit(principal, "site.confirm", f"site:{site.slug}", before, site_state(site))
     return _finish(respond)
 
@@ -155,6 +163,7 @@ def add_contact(site: Site, data: dict, principal: Principal, respond=None):
 
     Returns `respond(contact)`'s answer when given, else the contact.
     """
+    public_before = outbox.public_contacts(site)
     contact = Contact(
         **data,
         source=admin_source(principal),
@@ -164,6 +173,7 @@ def add_contact(site: Site, data: dict, principal: Principal, respond=None):
     site.contacts.append(contact)
     _touch(site)
     _flush()
+    outbox.contacts_changed(site, public_before)
     audit(principal, "contact.create", f"site:{site.slug}", None, contact_state(contact))
     answer = _finish((lambda: respond(contact)) if respond else None)
     return answer if respond else contact
@@ -172,6 +182,7 @@ def add_contact(site: Site, data: dict, principal: Principal, respond=None):
 def update_contact(site: Site, contact: Contact, data: dict, principal: Principal, respond=None):
     """Change a contact's fields; it is now as verified as the admin who changed it."""
     before = contact_state(contact)
+    public_before = outbox.public_contacts(site)
     for field, value in data.items():
         setattr(contact, field, value)
     contact.source = admin_source(principal)
@@ -179,6 +190,7 @@ def update_contact(site: Site, contact: Contact, data: dict, principal: Principa
     contact.last_verified_at = now()
     _touch(site)
     _flush()
+    outbox.contacts_changed(site, public_before)
     audit(principal, "contact.update", f"site:{site.slug}", before, contact_state(contact))
     return _finish(respond)
 
@@ -186,9 +198,11 @@ def update_contact(site: Site, contact: Contact, data: dict, principal: Principa
 def delete_contact(site: Site, contact: Contact, principal: Principal) -> None:
     """Remove a contact from the site (the audit log keeps what it held)."""
     before = contact_state(contact)
+    public_before = outbox.public_contacts(site)
     db.session.delete(contact)
     _touch(site)
     _flush()
+    outbox.contacts_changed(site, public_before)
     audit(principal, "contact.delete", f"site:{site.slug}", before, None)
     _commit()
 
@@ -246,6 +260,7 @@ def create_site(data: dict, principal: Principal, respond=None):
     try:
         db.session.add(site)
         db.session.flush()
+        outbox.created(site)
         after = {
             **site_state(site),
             "study": data["study"],

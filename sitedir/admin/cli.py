@@ -3,9 +3,10 @@
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
-from sitedir.admin.accounts import new_account
+from sitedir.admin import accounts
 from sitedir.admin.auth import (
     DEFAULT_TOKEN_DAYS,
     audit,
@@ -52,7 +53,7 @@ def create_account(email, role, sites, password_stdin):
         password = sys.stdin.readline().rstrip("\n")
         if len(password) < 12:
             raise click.ClickException("the password needs at least 12 characters")
-    new_account(email, role, found, password)
+    accounts.new_account(email, role, found, password)
     db.session.flush()
     audit(
         None,
@@ -63,6 +64,42 @@ def create_account(email, role, sites, password_stdin):
     )
     db.session.commit()
     click.echo(f"created {email} ({role}{': ' + ', '.join(sorted(sites)) if sites else ''})")
+
+
+@accounts_cli.command("invite")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--site", "sites", multiple=True, help="A site id (repeat for several).")
+def invite_account(email, role, sites):
+    """Invite someone: an account without a password, and a 7-day single-use link.
+
+    The link is emailed when SMTP is configured, and printed as the last line either way
+    (a path alone without SITEDIR_PUBLIC_URL: put the site's address in front of it).
+    """
+    try:
+        account, sent = accounts.invite(email, role, list(sites), None)
+    except accounts.AccountError as exc:
+        raise click.ClickException(exc.en) from None
+    click.echo(
+        f"invited {account.email} ({role}); "
+        + ("emailed" if sent.emailed else "not emailed (no SMTP): pass the link on")
+    )
+    if not current_app.config.get("PUBLIC_URL"):
+        click.echo("(SITEDIR_PUBLIC_URL is not set: the link is a path)", err=True)
+    click.echo(sent.url)
+
+
+@accounts_cli.command("resend")
+@click.argument("email")
+def resend_link(email):
+    """A new invitation (or password reset) link; older unused ones stop working."""
+    account = _account(email)
+    try:
+        sent = accounts.resend(account, None)
+    except accounts.AccountError as exc:
+        raise click.ClickException(exc.en) from None
+    click.echo(f"link for {account.email}: " + ("emailed" if sent.emailed else "not emailed"))
+    click.echo(sent.url)
 
 
 @accounts_cli.command("set-password")
@@ -96,13 +133,7 @@ def list_accounts():
 def disable_account(email):
     """Disable an account (someone left): no login, its sessions ended, its tokens revoked."""
     account = _account(email)
-    account.active = False
-    account.end_sessions()  # ended for good, even if the account came back one day
-    revoked = [t.id for t in account.tokens if t.revoked_at is None]
-    for token in account.tokens:
-        token.revoked_at = token.revoked_at or now()
-    audit(None, "account.disable", f"account:{account.email}", None, {"tokens_revoked": revoked})
-    db.session.commit()
+    revoked = accounts.disable(account, None)
     click.echo(f"{account.email} disabled; {len(revoked)} token(s) revoked")
 
 

@@ -8,6 +8,7 @@ from wtforms import (
     HiddenField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -72,4 +73,46 @@ class ContactForm(AdminForm):
     )
     public = BooleanField(
         "Visible par les médecins (sinon, par les administrateurs seulement)", default=True
+    )
+
+
+class PasswordSetForm(AdminForm):
+    """Choose a password through an invitation or a reset link (twice)."""
+
+    password = PasswordField(
+        "Nouveau mot de passe (12 caractères au moins)",
+        validators=[DataRequired(), Length(max=1024)],
+    )
+    password_again = PasswordField(
+        "Le même, une seconde fois", validators=[DataRequired(), Length(max=1024)]
+    )
+
+
+class ForgotForm(AdminForm):
+    email = EmailField("Adresse e-mail", validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class InviteForm(AdminForm):
+    email = EmailField("Adresse e-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField(
+        "Rôle",
+        choices=[
+            SelectChoice("site_admin", "Administrateur de centre"),
+            SelectChoice("network_admin", "Administration du réseau"),
+        ],
+    )
+    sites = SelectMultipleField("Centres (pour un administrateur de centre)", choices=[])
+
+
+class WebhookForm(AdminForm):
+    url = StringField("Adresse (https://…)", validators=[DataRequired(), Length(max=2000)])
+    events = SelectMultipleField(
+        "Événements",
+        choices=[
+            SelectChoice("site.status_changed", "Changement de statut"),
+            SelectChoice("site.confirmed", "Statut confirmé"),
+            SelectChoice("site.created", "Nouveau centre"),
+            SelectChoice("site.contacts_changed", "Contacts publics modifiés"),
+        ],
+        validators=[DataRequired()],
     )

@@ -87,3 +87,48 @@ class AuditEvent(db.Model):
     request_id: Mapped[str | None] = mapped_column(String(64))
     # The client's own X-Request-ID, when it looked like one: kept, never trusted as ours.
     client_request_id: Mapped[str | None] = mapped_column(String(64))
+
+
+# What a one-time link lets its holder do.
+LINK_INVITE = "invite"  # choose a first password: the account becomes active
+LINK_RESET = "reset"  # choose a new password
+LINK_CONFIRM = "confirm"  # confirm that a site's status is still right
+LINK_PURPOSES = (LINK_INVITE, LINK_RESET, LINK_CONFIRM)
+
+
+class OneTimeLink(db.Model):
+    """A single-use link sent by email: only the SHA-256 of its 256-bit token is kept."""
+
+    __tablename__ = "one_time_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("account.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    account: Mapped[Account] = relationship()
+    site: Mapped[Site | None] = relationship()
+
+
+class Reminder(db.Model):
+    """A reminder sent about a site (to its admins) or a summary (to the network admins)."""
+
+    __tablename__ = "reminder"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # site: the site's admins were asked to confirm; network: the site was in the summary.
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("site.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    recipients: Mapped[list] = mapped_column(JSON, nullable=False)
+
+    site: Mapped[Site] = relationship()

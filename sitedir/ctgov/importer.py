@@ -44,6 +44,7 @@ from sitedir.ctgov.mapping import (
     study_values,
 )
 from sitedir.ctgov.placing import NotPlaced, locate
+from sitedir.events import outbox
 from sitedir.extensions import db
 from sitedir.models import Contact, Institution, Site, StatusChange, Study
 from sitedir.places.normalize import fold
@@ -563,6 +564,7 @@ def _apply_site(site_plan: SitePlan, plan: Plan, study: Study) -> set[int]:
         db.session.add(site)
         db.session.flush()
         site_plan.site = site
+        outbox.created(site)  # announced with the change, in its transaction
         audit(
             None,
             "study.import",
@@ -584,6 +586,7 @@ def _apply_site(site_plan: SitePlan, plan: Plan, study: Study) -> set[int]:
     if site_plan.action == "unchanged":
         return touched
     changes = site_plan.site_changes
+    from_status, public_before = site.status, outbox.public_contacts(site)
     if "status" in changes:
         site.history.append(
             StatusChange(
@@ -613,6 +616,10 @@ def _apply_site(site_plan: SitePlan, plan: Plan, study: Study) -> set[int]:
         contact.source = facts.source
     if site_plan.contacts_resourced:
         after["contacts_resourced"] = len(site_plan.contacts_resourced)
+    if "status" in changes:
+        outbox.status_changed(site, from_status, site.history[-1].changed_at)
+    if site_plan.contacts_removed or site_plan.contacts_added:
+        outbox.contacts_changed(site, public_before)
     audit(None, "study.import", f"site:{site.slug}", before, after)
     touched.add(site.id)
     return touched

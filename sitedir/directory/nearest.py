@@ -10,14 +10,12 @@ from flask_smorest import Blueprint, abort
 from werkzeug.http import generate_etag
 
 from sitedir.directory.places import match_dict, place_dict, search_or_400
-from sitedir.directory.sites import filter_rows
 from sitedir.directory.snapshot import current_snapshot
 from sitedir.directory.studies import get_study_or_404
 from sitedir.i18n import t
 from sitedir.places.gazetteer import get_gazetteer
 from sitedir.places.online import GeocoderUnavailable
 from sitedir.places.search import CODE_MATCHES, suggest
-from sitedir.ranking import rank_nearest
 from sitedir.schemas import NearestQuerySchema, NearestSchema
 
 blp = Blueprint("nearest", __name__, url_prefix="/api/v1/nearest", description="Nearest site")
@@ -165,11 +163,11 @@ def _answer(args: dict, snapshot) -> dict:
     """Compute the nearest answer for these validated arguments over this snapshot."""
     study = _study_slug(args, snapshot.studies)
     origin = resolve_origin(args)
-    rows = filter_rows(snapshot.rows, study=study, region=args.get("region"))
-    answer = rank_nearest(
+    answer = snapshot.nearest(
         origin["latitude"],
         origin["longitude"],
-        rows,
+        study=study,
+        region=args.get("region"),
         limit=args["limit"],
         radius_km=args.get("radius_km"),
     )

@@ -1,10 +1,13 @@
 """Sites: one hospital in one study, with its status, contacts and reference centre."""
 
-from flask import jsonify
+from urllib.parse import urlencode
+
+from flask import jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy.orm import selectinload
 
+from sitedir.directory.paging import BadCursor, RowLists, decode_cursor, encode_cursor
 from sitedir.directory.snapshot import current_snapshot
 from sitedir.directory.studies import get_study_or_404
 from sitedir.extensions import db
@@ -28,24 +31,51 @@ def filter_rows(rows, study=None, status=None, open_only=None, region=None, depa
     ]
 
 
+LINK_HEADER = {
+    "Link": {
+        "description": 'The next page, when there is one: `<URL>; rel="next"`',
+        "schema": {"type": "string"},
+    }
+}
+
+
 @blp.route("")
 class Sites(MethodView):
     @blp.arguments(SitesQuerySchema(), location="query")
-    @blp.response(200, SiteSchema(many=True))
+    @blp.response(200, SiteSchema(many=True), headers=LINK_HEADER)
     def get(self, args):
-        """List sites, filtered by study, status, open, region or department."""
+        """List sites by id, filtered by study, status, open, region or department.
+
+        A page holds `limit` sites (100 by default, at most 1,000); the next page's URL is
+        in the `Link` header (`rel="next"`), absent on the last page.
+        """
         if "study" in args:
             get_study_or_404(args["study"])
-        rows = filter_rows(
-            current_snapshot().rows,
-            study=args.get("study"),
-            status=args.get("status"),
-            open_only=args.get("open"),
-            region=args.get("region"),
-            department=args.get("department"),
-        )
+        after = None
+        if "cursor" in args:
+            try:
+                after = decode_cursor(args["cursor"])
+            except BadCursor:
+                abort(
+                    400,
+                    message=t(
+                        "Curseur de page invalide : suivez le lien « next ».",
+                        "Invalid page cursor: follow the next link.",
+                    ),
+                    errors={"query": {"cursor": ["not a cursor from this API"]}},
+                )
+        snapshot = current_snapshot()
+        lists = snapshot.lists or RowLists(snapshot.rows)
+        filters = {name: args.get(name) for name in ("study", "status", "open", "region")}
+        filters["department"] = args.get("department")
+        rows, more = lists.page(filters, after, args["limit"])
         # Already serialised by the snapshot: hand the list over as it is.
-        return jsonify([r.data for r in rows])
+        response = jsonify([r.data for r in rows])
+        if more:
+            query = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
+            query.append(("cursor", encode_cursor(rows[-1].id)))
+            response.headers["Link"] = f'<{request.base_url}?{urlencode(query)}>; rel="next"'
+        return response
 
 
 @blp.route("/<string:site_id>")

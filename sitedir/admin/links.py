@@ -1,0 +1,103 @@
+"""Single-use links sent by email: invitations, password resets, "still right" confirmations.
+
+Each link holds 256 random bits; only their SHA-256 is stored. A link expires after 7 days
+and is spent by the POST that uses it (a conditional UPDATE: two clicks at once spend it
+once). Opening a link (GET) never changes anything: mail scanners follow links.
+"""
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app, has_request_context, request
+from sqlalchemy import update
+
+from sitedir.admin.auth import hash_token
+from sitedir.admin.models import (
+    LINK_CONFIRM,
+    LINK_INVITE,
+    LINK_RESET,
+    Account,
+    OneTimeLink,
+)
+from sitedir.clock import as_utc
+from sitedir.clock import utc_now as now
+from sitedir.extensions import db
+
+LINK_DAYS = 7
+PATHS = {
+    LINK_INVITE: "/admin/invitation/",
+    LINK_RESET: "/admin/password/",
+    LINK_CONFIRM: "/admin/still-right/",
+}
+
+
+def issue(purpose: str, account: Account, site=None, days: int = LINK_DAYS) -> tuple:
+    """A new link for this account; (the row, the token: shown or sent once)."""
+    token = secrets.token_urlsafe(32)
+    issued = now()
+    row = OneTimeLink(
+        purpose=purpose,
+        token_hash=hash_token(token),
+        account=account,
+        site=site,
+        created_at=issued,
+        expires_at=issued + timedelta(days=days),
+    )
+    db.session.add(row)
+    return row, token
+
+
+def revoke_unused(account: Account, purposes: tuple[str, ...]) -> None:
+    """Revoke the account's unused links of these kinds (a newer one replaces them)."""
+    for row in db.session.scalars(
+        db.select(OneTimeLink).where(
+            OneTimeLink.account_id == account.id,
+            OneTimeLink.purpose.in_(purposes),
+            OneTimeLink.used_at.is_(None),
+            OneTimeLink.revoked_at.is_(None),
+        )
+    ):
+        row.revoked_at = now()
+
+
+def find(purpose: str, token: str) -> OneTimeLink | None:
+    """The link behind a token, whatever its state; None when unknown."""
+    if not 20 <= len(token) <= 100:
+        return None
+    return db.session.scalar(
+        db.select(OneTimeLink).where(
+            OneTimeLink.token_hash == hash_token(token), OneTimeLink.purpose == purpose
+        )
+    )
+
+
+def usable(row: OneTimeLink | None) -> bool:
+    return (
+        row is not None
+        and row.used_at is None
+        and row.revoked_at is None
+        and as_utc(row.expires_at) > now()
+        and row.account.active
+    )
+
+
+def spend(row: OneTimeLink) -> bool:
+    """Mark the link used, once: False when someone spent it first (in this transaction)."""
+    spent = db.session.execute(
+        update(OneTimeLink)
+        .where(OneTimeLink.id == row.id, OneTimeLink.used_at.is_(None))
+        .values(used_at=now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return spent == 1
+
+
+def absolute(purpose: str, token: str) -> str:
+    """The link's URL: SITEDIR_PUBLIC_URL, else the request's host, else a path alone."""
+    path = PATHS[purpose] + token
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        return base + path
+    if has_request_context():
+        return request.host_url.rstrip("/") + path
+    return path

@@ -1,0 +1,84 @@
+"""Where a webhook may be sent: public http(s) addresses only, checked after resolving.
+
+A receiver's URL is refused when its scheme is not http(s), when it carries credentials,
+when its port is a well-known one other than 80/443 (mail, databases...), or when any
+address its name resolves to is loopback, private, link-local (cloud metadata), reserved
+or multicast. Checked at registration and again at each delivery (a name may change), and
+the delivery connects to the address that was checked. SITEDIR_WEBHOOKS_ALLOW_PRIVATE lets
+tests and a network inside one hospital use private addresses.
+"""
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+class RefusedAddress(ValueError):
+    """The URL may not receive webhooks; the message says why (French, English)."""
+
+    def __init__(self, fr: str, en: str):
+        super().__init__(en)
+        self.fr, self.en = fr, en
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str
+    host: str
+    port: int
+    path: str  # path and query, as sent in the request line
+    address: str  # the checked IP to connect to
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address the name resolves to (a test may replace this)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [info[4][0] for info in infos]
+
+
+def _public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def check_url(url: str, allow_private: bool = False) -> Target:
+    """The URL's target, its name resolved and every address checked; or RefusedAddress."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise RefusedAddress("Adresse invalide.", "Invalid URL.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RefusedAddress(
+            "Seules les adresses http(s) sont acceptées.", "Only http(s) URLs are accepted."
+        )
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise RefusedAddress(
+            "Pas d'identifiants dans l'adresse.", "No credentials in the URL, please."
+        )
+    port = port or (443 if parts.scheme == "https" else 80)
+    if port < 1024 and port not in (80, 443):
+        raise RefusedAddress(f"Port {port} refusé.", f"Port {port} is refused.")
+    host = parts.hostname
+    try:
+        addresses = resolve(host, port)
+    except (OSError, UnicodeError):
+        raise RefusedAddress(
+            f"Nom introuvable : {host}.", f"This name does not resolve: {host}."
+        ) from None
+    if not addresses:
+        raise RefusedAddress(f"Nom introuvable : {host}.", f"This name does not resolve: {host}.")
+    if not allow_private:
+        for address in addresses:
+            if not _public(address):
+                raise RefusedAddress(
+                    "Adresse privée, locale ou réservée refusée.",
+                    "Private, loopback, link-local or reserved addresses are refused.",
+                )
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    return Target(parts.scheme, host, port, path, addresses[0])

@@ -1,0 +1,199 @@
+"""The change feed: GET /api/v1/changes (JSON, resumable cursor) and /api/v1/changes.atom.
+
+Both read the outbox (the `event` table), oldest first. The cursor is opaque to clients:
+today the last event id they saw, encoded; `next` is where to resume (the same cursor when
+nothing newer is there yet, so a poller keeps sending it).
+"""
+
+import re
+from datetime import UTC, datetime
+
+import marshmallow as ma
+from feedgen.feed import FeedGenerator
+from flask import current_app, jsonify, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from sitedir.clock import as_utc
+from sitedir.events.outbox import (
+    CONFIRMED,
+    CONTACTS_CHANGED,
+    CREATED,
+    EVENT_TYPES,
+    STATUS_CHANGED,
+)
+from sitedir.extensions import db
+from sitedir.models import Event
+from sitedir.schemas import Pattern
+from sitedir.vocabulary import STATUS_LABELS as LABELS
+
+blp = Blueprint(
+    "changes",
+    __name__,
+    url_prefix="/api/v1",
+    description="Change feed: every public change, oldest first (JSON and Atom)",
+)
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 500
+ATOM_ENTRIES = 100
+_CURSOR = re.compile(r"[0-9a-z]{1,12}")
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+LARGEST_ID = 2**31 - 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # an empty feed's `updated`
+
+
+def encode_cursor(event_id: int) -> str:
+    """The position after this event, in base 36: clients send it back, never build it."""
+    digits = ""
+    while True:
+        event_id, rest = divmod(event_id, 36)
+        digits = _DIGITS[rest] + digits
+        if not event_id:
+            return digits
+
+
+def decode_cursor(cursor: str) -> int:
+    """The event id behind a cursor; ValueError for anything that is not one.
+
+    Every value of the documented pattern is a position (a cursor past the last event
+    just finds nothing new), so a request the document calls valid is never refused.
+    """
+    if not _CURSOR.fullmatch(cursor):
+        raise ValueError(cursor)
+    return int(cursor, 36)
+
+
+class ChangesQuerySchema(ma.Schema):
+    since = ma.fields.String(
+        load_default=None,
+        validate=Pattern(r"^[0-9a-z]{1,12}$"),
+        metadata={"description": "The `next` of your last read (opaque); none: from the first"},
+    )
+    limit = ma.fields.Integer(
+        load_default=DEFAULT_LIMIT, validate=ma.validate.Range(min=1, max=MAX_LIMIT)
+    )
+
+
+class ChangeEventSchema(ma.Schema):
+    id = ma.fields.String(
+        attribute="uid", metadata={"description": "The event's id (also `webhook-id`)"}
+    )
+    type = ma.fields.String(validate=ma.validate.OneOf(EVENT_TYPES))
+    at = ma.fields.String(metadata={"format": "date-time"})
+    site = ma.fields.String(metadata={"description": "The site's id"})
+    data = ma.fields.Dict(
+        metadata={
+            "description": (
+                "site.status_changed: from, to, reason, expected_reopening, at; "
+                "site.confirmed: status, at; site.created: status, reason, at; "
+                "site.contacts_changed: contacts (public ones only), at. Each also has "
+                "site, study and city."
+            )
+        }
+    )
+
+
+class ChangesSchema(ma.Schema):
+    events = ma.fields.List(ma.fields.Nested(ChangeEventSchema))
+    next = ma.fields.String(metadata={"description": "Send it as `since` to resume"})
+
+
+def event_json(event: Event) -> dict:
+    """An event as the feed and the webhooks publish it."""
+    return {
+        "id": event.uid,
+        "type": event.type,
+        "at": as_utc(event.at).isoformat().replace("+00:00", "Z"),
+        "site": event.data.get("site"),
+        "data": event.data,
+    }
+
+
+@blp.route("/changes")
+class Changes(MethodView):
+    @blp.arguments(ChangesQuerySchema(), location="query")
+    @blp.response(200, ChangesSchema)
+    def get(self, args):
+        """Public changes after a cursor, oldest first (status, confirmation, new site,
+        public contacts); resume from `next`."""
+        after = decode_cursor(args["since"]) if args["since"] else 0
+        # Ids are 32-bit integers in PostgreSQL: a position past them finds nothing.
+        after = min(after, LARGEST_ID)
+        events = db.session.scalars(
+            db.select(Event).where(Event.id > after).order_by(Event.id).limit(args["limit"])
+        ).all()
+        # Nothing newer: the same cursor back, to send again later.
+        following = encode_cursor(events[-1].id) if events else (args["since"] or "0")
+        # ETag (a hash of the body) and Cache-Control come from sitedir.web.caching.
+        return jsonify({"events": [event_json(e) for e in events], "next": following})
+
+
+def entry_title(event: Event) -> str:
+    """A French title: « Clermont-Ferrand : inclusions suspendues »."""
+    city = event.data.get("city") or event.data.get("site")
+    if event.type == STATUS_CHANGED:
+        label = LABELS.get(event.data.get("to"), (event.data.get("to"),))[0] or ""
+        return f"{city} : {label[:1].lower()}{label[1:]}"
+    if event.type == CONFIRMED:
+        return f"{city} : statut confirmé"
+    if event.type == CREATED:
+        return f"{city} : nouveau centre"
+    if event.type == CONTACTS_CHANGED:
+        return f"{city} : contacts mis à jour"
+    return f"{city} : {event.type}"
+
+
+def entry_summary(event: Event) -> str:
+    data = event.data
+    if event.type == STATUS_CHANGED:
+        parts = [
+            f"{LABELS.get(data.get('from'), ('—',))[0]} → {LABELS.get(data.get('to'), ('',))[0]}"
+        ]
+        if data.get("reason"):
+            parts.append(f"Motif : {data['reason']}")
+        if data.get("expected_reopening"):
+            parts.append(f"Réouverture prévue : {data['expected_reopening']}")
+        return ". ".join(parts) + "."
+    if event.type == CONFIRMED:
+        return f"Statut toujours exact : {LABELS.get(data.get('status'), ('',))[0]}."
+    if event.type == CREATED:
+        return f"Le centre rejoint l'étude : {LABELS.get(data.get('status'), ('',))[0]}."
+    return f"{len(data.get('contacts', []))} contact(s) public(s)."
+
+
+@blp.route("/changes.atom")
+@blp.doc(
+    summary="The latest public changes as an Atom 1.0 feed (French titles)",
+    responses={"200": {"description": "Atom feed", "content": {"application/atom+xml": {}}}},
+)
+def changes_atom():
+    events = db.session.scalars(
+        db.select(Event).order_by(Event.id.desc()).limit(ATOM_ENTRIES)
+    ).all()
+    base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
+    feed = FeedGenerator()
+    feed.id(base + url_for("changes.changes_atom"))
+    feed.title("Annuaire des centres : changements")
+    feed.subtitle("Statuts, confirmations, nouveaux centres et contacts publics")
+    feed.language("fr")
+    feed.link(href=base + url_for("changes.changes_atom"), rel="self")
+    feed.link(href=base + "/", rel="alternate")
+    feed.author({"name": "sitedir"})
+    feed.updated(as_utc(events[0].at) if events else _EPOCH)
+    for event in reversed(events):  # feedgen lists the last added first
+        entry = feed.add_entry()
+        entry.id(f"urn:sitedir:event:{event.uid}")
+        entry.title(entry_title(event))
+        entry.summary(entry_summary(event))
+        entry.updated(as_utc(event.at))
+        entry.published(as_utc(event.at))
+        site = event.data.get("site")
+        entry.link(href=f"{base}/api/v1/sites/{site}", rel="alternate")
+        entry.category(term=event.type)
+    response = current_app.response_class(
+        feed.atom_str(pretty=True), mimetype="application/atom+xml"
+    )
+    response.headers["Cache-Control"] = "public, no-cache"
+    response.add_etag()
+    return response.make_conditional(request)

@@ -1,0 +1,124 @@
+"""The outbox: each public change adds its event in the change's own transaction.
+
+Call these after the change is applied and before it is committed: the event and the
+change commit together or not at all. Each event is also queued for every active webhook
+endpoint that wants its type (still the same transaction).
+
+The feed's cursor is the event's id, so ids must grow in commit order. PostgreSQL hands
+out sequence values at INSERT, and two transactions may commit in the other order: an
+event with a lower id would appear after a reader had moved past it. On PostgreSQL a
+transaction-scoped advisory lock is taken before an event is inserted, so transactions
+that write events commit one after the other (writes are rare). SQLite has one writer.
+"""
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import text
+
+from sitedir.clock import as_utc
+from sitedir.clock import utc_now as _now
+from sitedir.extensions import db
+from sitedir.models import Event, Site
+
+STATUS_CHANGED = "site.status_changed"
+CONFIRMED = "site.confirmed"
+CREATED = "site.created"
+CONTACTS_CHANGED = "site.contacts_changed"
+EVENT_TYPES = (STATUS_CHANGED, CONFIRMED, CREATED, CONTACTS_CHANGED)
+
+# Any constant: it names "the event writers' turn" among advisory locks.
+_ADVISORY_KEY = 7_316_011
+PUBLIC_CONTACT_FIELDS = ("role", "title", "name", "unit", "email", "phone")
+
+
+def _iso(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat().replace("+00:00", "Z")
+    return value.isoformat()
+
+
+def record(event_type: str, site: Site, data: dict, at: datetime | None = None) -> Event:
+    """Add one event about `site` to the current transaction, and queue its deliveries."""
+    from sitedir.events.models import WebhookDelivery, WebhookEndpoint
+
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_KEY})
+    at = at or _now()
+    event = Event(
+        uid="evt_" + secrets.token_hex(12),
+        type=event_type,
+        site_id=site.id,
+        at=at,
+        data={"site": site.slug, "study": site.study.slug, "city": site.city, **data},
+    )
+    session.add(event)
+    session.flush()
+    endpoints = session.scalars(db.select(WebhookEndpoint).where(WebhookEndpoint.active)).all()
+    for endpoint in endpoints:
+        if event_type in endpoint.events:
+            session.add(
+                WebhookDelivery(
+                    endpoint_id=endpoint.id,
+                    event_id=event.id,
+                    state="pending",
+                    attempts=0,
+                    next_attempt_at=at,
+                    created_at=at,
+                )
+            )
+    return event
+
+
+def status_changed(site: Site, from_status: str | None, at: datetime | None = None) -> Event:
+    at = at or _now()
+    return record(
+        STATUS_CHANGED,
+        site,
+        {
+            "from": from_status,
+            "to": site.status,
+            "reason": site.status_reason,
+            "expected_reopening": _iso(site.expected_reopening),
+            "at": _iso(at),
+        },
+        at,
+    )
+
+
+def confirmed(site: Site) -> Event:
+    at = as_utc(site.status_confirmed_at) or _now()
+    return record(CONFIRMED, site, {"status": site.status, "at": _iso(at)}, at)
+
+
+def created(site: Site) -> Event:
+    at = _now()
+    return record(
+        CREATED,
+        site,
+        {"status": site.status, "reason": site.status_reason, "at": _iso(at)},
+        at,
+    )
+
+
+def public_contacts(site: Site) -> list[dict]:
+    """The site's public contacts as the feed shows them (admin-only ones never)."""
+    return [
+        {"id": c.id, **{field: getattr(c, field) for field in PUBLIC_CONTACT_FIELDS}}
+        for c in site.contacts
+        if c.public
+    ]
+
+
+def contacts_changed(site: Site, before: list[dict]) -> Event | None:
+    """An event when the site's public contacts differ from `before`; else nothing."""
+    db.session.flush()
+    db.session.refresh(site, ["contacts"])
+    after = public_contacts(site)
+    if after == before:
+        return None  # only an admin-only contact changed: nothing public to tell
+    at = _now()
+    return record(CONTACTS_CHANGED, site, {"contacts": after, "at": _iso(at)}, at)

@@ -1,0 +1,175 @@
+"""Reminders: ask site admins to confirm a status not confirmed for N days; tell the
+network admins about sites still unconfirmed after 2N days.
+
+Meant for cron or a systemd timer (`flask reminders send`). Every reminder is recorded
+(table `reminder`), so a site is reminded at most once per N days however often the
+command runs. Sites whose study is over for them (completed, terminated, withdrawn) are
+not reminded. Without SMTP nothing is sent: the command prints the links instead.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from sitedir import mail
+from sitedir.admin import links
+from sitedir.admin.models import LINK_CONFIRM, NETWORK_ADMIN, SITE_ADMIN, Account, Reminder
+from sitedir.clock import as_utc, in_paris
+from sitedir.extensions import db
+from sitedir.models import Site
+from sitedir.staleness import days_since
+from sitedir.vocabulary import COMPLETED, TERMINATED, WITHDRAWN
+from sitedir.vocabulary import STATUS_LABELS as LABELS
+
+FINAL = (COMPLETED, TERMINATED, WITHDRAWN)
+SITE, NETWORK = "site", "network"
+
+
+@dataclass
+class Report:
+    """What a run did: one line per email, and the links when they were not emailed."""
+
+    lines: list[str] = field(default_factory=list)
+    emails: int = 0
+
+
+def _recently(site: Site, kind: str, since: datetime) -> bool:
+    return (
+        db.session.scalar(
+            db.select(Reminder.id).where(
+                Reminder.site_id == site.id, Reminder.kind == kind, Reminder.sent_at > since
+            )
+        )
+        is not None
+    )
+
+
+def _page(path: str) -> str:
+    base = current_app.config.get("PUBLIC_URL")
+    return (base or "") + path
+
+
+def _confirmed_words(site: Site) -> str:
+    if site.status_confirmed_at is None:
+        return "jamais confirmé / never confirmed"
+    return in_paris(site.status_confirmed_at).strftime("%d/%m/%Y")
+
+
+def _site_message(site: Site, age: int | None, confirm_url: str) -> mail.Message:
+    label_fr, label_en = LABELS[site.status]
+    reason = f" ({site.status_reason})" if site.status_reason else ""
+    since = f"depuis {age} jours" if age is not None else "jamais confirmé"
+    return mail.Message(
+        subject=f"{site.city} : le statut est-il toujours exact ? / is the status still right?",
+        paragraphs_fr=[
+            "Bonjour,",
+            f"Les médecins voient pour {site.city} le statut « {label_fr} »{reason}, "
+            f"non confirmé {since} (dernière confirmation : {_confirmed_words(site)}).",
+            "S'il est toujours exact, un clic suffit (lien valable 7 jours, une fois). "
+            "Sinon, changez-le sur la page du centre.",
+        ],
+        paragraphs_en=[
+            f"Doctors see {site.city} as “{label_en}”{reason}, not confirmed lately. If it is "
+            "still right, one click confirms it; otherwise change it on the site's page.",
+        ],
+        links=[
+            ("C'est toujours exact / still right", confirm_url),
+            ("Page du centre / site page", _page(f"/admin/sites/{site.slug}")),
+        ],
+    )
+
+
+def _summary_message(sites: list[tuple[Site, int | None]]) -> mail.Message:
+    lines = [
+        f"{s.city} : {LABELS[s.status][0]}, dernière confirmation : {_confirmed_words(s)}"
+        for s, _ in sites
+    ]
+    return mail.Message(
+        subject=f"{len(sites)} centre(s) sans confirmation / site(s) still unconfirmed",
+        paragraphs_fr=[
+            "Bonjour,",
+            "Ces centres n'ont pas confirmé leur statut malgré une relance :",
+            *lines,
+        ],
+        paragraphs_en=["These sites have not confirmed their status despite a reminder."],
+        links=[("Centres à confirmer / sites to confirm", _page("/admin/to-confirm"))],
+    )
+
+
+def send_reminders(days: int, now: datetime, report: Report | None = None) -> Report:
+    """Send what is due at `now`; record each reminder. Safe to run again at once."""
+    report = report or Report()
+    today = in_paris(now).date()
+    overdue_for_network: list[tuple[Site, int | None]] = []
+    sites = db.session.scalars(db.select(Site).where(Site.status.not_in(FINAL)).order_by(Site.slug))
+    for site in sites.all():
+        age = days_since(as_utc(site.status_confirmed_at), today)
+        if age is not None and age < days:
+            continue
+        if not _recently(site, SITE, now - timedelta(days=days)):
+            _remind_site(site, age, now, report)
+        if (age is None or age >= 2 * days) and not _recently(
+            site, NETWORK, now - timedelta(days=days)
+        ):
+            overdue_for_network.append((site, age))
+    if overdue_for_network:
+        _remind_network(overdue_for_network, now, report)
+    db.session.commit()
+    return report
+
+
+def _remind_site(site: Site, age: int | None, now: datetime, report: Report) -> None:
+    admins = [
+        a
+        for a in db.session.scalars(
+            db.select(Account).where(Account.role == SITE_ADMIN, Account.active)
+        )
+        if any(s.id == site.id for s in a.sites)
+    ]
+    for admin in admins:
+        _, token = links.issue(LINK_CONFIRM, admin, site)
+        url = links.absolute(LINK_CONFIRM, token)
+        if mail.send([admin.email], _site_message(site, age, url)):
+            report.emails += 1
+            report.lines.append(f"{site.slug}: reminded {admin.email}")
+        else:
+            report.lines.append(f"{site.slug}: not emailed (no SMTP) {admin.email}: {url}")
+    db.session.add(
+        Reminder(kind=SITE, site_id=site.id, sent_at=now, recipients=[a.email for a in admins])
+    )
+    if not admins:
+        report.lines.append(f"{site.slug}: no active site admin to remind")
+
+
+def _remind_network(sites: list[tuple[Site, int | None]], now: datetime, report: Report) -> None:
+    admins = db.session.scalars(
+        db.select(Account).where(Account.role == NETWORK_ADMIN, Account.active)
+    ).all()
+    emails = [a.email for a in admins]
+    if mail.send(emails, _summary_message(sites)):
+        report.emails += 1
+    report.lines.append(
+        f"network summary ({', '.join(s.slug for s, _ in sites)}) to {', '.join(emails) or '-'}"
+    )
+    for site, _ in sites:
+        db.session.add(Reminder(kind=NETWORK, site_id=site.id, sent_at=now, recipients=emails))
+
+
+reminders_cli = AppGroup("reminders", help="Email reminders about unconfirmed statuses.")
+
+
+@reminders_cli.command("send")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3650))
+@click.option("--now", "moment", default=None, hidden=True, help="ISO moment (tests).")
+def send_command(days, moment):
+    """Remind site admins of statuses unconfirmed for DAYS days; network admins after 2x."""
+    from datetime import UTC
+
+    now = as_utc(datetime.fromisoformat(moment)) if moment else datetime.now(UTC)
+    report = send_reminders(days, now)
+    for line in report.lines:
+        click.echo(line)
+    click.echo(f"{report.emails} email(s) sent")

@@ -1,0 +1,232 @@
+"""An in-memory spatial index of sites: candidates for ranking, without a pass over them all.
+
+Each point is a unit vector on the sphere; the straight-line (chord) distance between two
+unit vectors grows with the great-circle distance, so a k-d tree over them (SciPy's
+cKDTree) finds the nearest points, and the points within a distance, in the same order as
+the haversine. The index only picks candidates, which are then measured with exact WGS 84
+geodesics: the answer is the one ranking.rank_nearest gives over every site.
+
+Sites are grouped by key (a study and whether the site is open, and the same per region),
+one tree per group, so "the 3 nearest open sites" reads the open sites' tree even when
+nine sites in ten are closed. A change does not rebuild the trees: a snapshot's index is
+the trees plus a small overlay (the sites taken out, the sites added, measured one by one)
+until the overlay grows past a bound, when the trees are built again.
+
+Pure: no Flask, no database.
+"""
+
+import math
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+from sitedir.ranking import (
+    EARTH_RADIUS_KM,
+    SPHERE_MARGIN,
+    NearestAnswer,
+    Ranked,
+    T,
+    distance_km,
+    sphere_km,
+)
+
+# Chords and kilometres go back and forth through sin/asin: widen every cut by a hair so
+# rounding never leaves out a candidate right on it (a wider set gives the same answer).
+SLACK = 1 + 1e-9
+ALL = 2.0 + 1e-9  # longer than any chord of the unit sphere: every point
+
+
+def unit_vector(latitude: float, longitude: float) -> tuple[float, float, float]:
+    """Return the point on the unit sphere at this latitude and longitude (degrees)."""
+    phi, lam = math.radians(latitude), math.radians(longitude)
+    return (math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi))
+
+
+def chord_for_km(km: float) -> float:
+    """Return the chord that spans `km` along the sphere (ALL beyond half a turn)."""
+    if math.isinf(km):
+        return ALL
+    angle = km * SLACK / EARTH_RADIUS_KM
+    if angle >= math.pi:
+        return ALL
+    return 2 * math.sin(angle / 2) * SLACK + 1e-12
+
+
+def _chord(u: tuple[float, float, float], item) -> float:
+    v = unit_vector(item.latitude, item.longitude)
+    return math.dist(u, v)
+
+
+class _Tree:
+    """A k-d tree over some items' unit vectors, and where each item sits in it."""
+
+    __slots__ = ("items", "position", "tree")
+
+    def __init__(self, items: Sequence, ident: Callable):
+        self.items = tuple(items)
+        self.position = dict(zip(map(ident, self.items), range(len(self.items)), strict=True))
+        n = len(self.items)
+        lat = np.radians(np.fromiter((i.latitude for i in self.items), float, n))
+        lon = np.radians(np.fromiter((i.longitude for i in self.items), float, n))
+        points = np.column_stack(
+            (np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat))
+        )
+        # Unbalanced, uncompacted: several times quicker to build, about as quick to query.
+        self.tree = (
+            cKDTree(points, balanced_tree=False, compact_nodes=False) if self.items else None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """One group's tree as a snapshot sees it: some of its items taken out, some added."""
+
+    base: _Tree
+    removed: frozenset[int] = frozenset()  # positions in the tree
+    added: tuple = ()
+
+    def __len__(self) -> int:
+        return len(self.base.items) - len(self.removed) + len(self.added)
+
+    def nearest_items(self, u, k: int, max_chord: float) -> list:
+        """The k items nearest to u (by chord, so by spherical distance) within max_chord."""
+        pairs = [(c, item) for item in self.added if (c := _chord(u, item)) <= max_chord]
+        tree = self.base.tree
+        if tree is not None and k > 0:
+            ask = min(k + len(self.removed), tree.n)
+            found, where = tree.query(u, k=ask, distance_upper_bound=max_chord)
+            items = self.base.items
+            pairs.extend(
+                (float(c), items[i])
+                for c, i in zip(np.atleast_1d(found), np.atleast_1d(where).tolist(), strict=True)
+                if i < tree.n and i not in self.removed
+            )
+        pairs.sort(key=lambda pair: pair[0])
+        return [item for _, item in pairs[:k]]
+
+    def within(self, u, chord: float) -> list:
+        """The items no farther than `chord` (every item when chord is ALL)."""
+        items = self.base.items
+        if chord >= ALL:
+            found = [item for i, item in enumerate(items) if i not in self.removed]
+        elif self.base.tree is None:
+            found = []
+        else:
+            found = [
+                items[i] for i in self.base.tree.query_ball_point(u, chord) if i not in self.removed
+            ]
+        found.extend(item for item in self.added if _chord(u, item) <= chord)
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class SpatialIndex:
+    """Items grouped by key, each group a k-d tree with an overlay of changes.
+
+    `keys(item)` names the groups an item belongs to; each key ends with the item's
+    `is_open`, so a query reads the open and the not-open items of a group apart.
+    `ident(item)` is its stable id (the order among equally distant items).
+    """
+
+    keys: Callable[[object], Iterable[Hashable]]
+    ident: Callable[[object], Hashable]
+    groups: dict = field(default_factory=dict)
+    overlay: int = 0  # items taken out or added since the trees were built
+
+    @classmethod
+    def build(cls, items: Iterable, keys, ident) -> "SpatialIndex":
+        members: dict[Hashable, list] = {}
+        for item in items:
+            for key in keys(item):
+                members.setdefault(key, []).append(item)
+        groups = {key: _Group(_Tree(group, ident)) for key, group in members.items()}
+        return cls(keys, ident, groups)
+
+    def replace(self, old: Iterable, new: Iterable) -> "SpatialIndex":
+        """Return the index with the `old` items taken out and the `new` ones put in."""
+        groups = dict(self.groups)
+        count = self.overlay
+        for item in old:
+            for key in self.keys(item):
+                group = groups[key]
+                position = group.base.position.get(self.ident(item))
+                if position is not None and group.base.items[position] is item:
+                    group = _Group(group.base, group.removed | {position}, group.added)
+                else:  # added since the trees were built
+                    kept = tuple(x for x in group.added if x is not item)
+                    group = _Group(group.base, group.removed, kept)
+                groups[key] = group
+                count += 1
+        for item in new:
+            for key in self.keys(item):
+                group = groups.get(key) or _Group(_Tree((), self.ident))
+                groups[key] = _Group(group.base, group.removed, (*group.added, item))
+                count += 1
+        return SpatialIndex(self.keys, self.ident, groups, count)
+
+    def nearest(
+        self,
+        latitude: float,
+        longitude: float,
+        key: tuple,
+        limit: int = 3,
+        radius_km: float | None = None,
+    ) -> NearestAnswer[T]:
+        """rank_nearest's answer over the items of group `key` (without its open flag),
+        measuring exactly only the few items that can be part of it.
+
+        The answer is the `limit` open items nearest by geodesic (within the radius), and
+        the not-open ones nearer than the first of them. A spherical distance is within
+        SPHERE_MARGIN of the geodesic one either way, so: the geodesics of the `limit`
+        spherically nearest open items bound the answer's last one (G); any open item
+        that can beat it is spherically within G times the margin; any not-open item
+        nearer than the first open one is spherically within that one's geodesic times the
+        margin. Equally distant items come in rank_nearest's order (its spherical
+        distance, then the id).
+        """
+        empty = _Group(_Tree((), self.ident))
+        open_ones = self.groups.get((*key, True), empty)
+        closed = self.groups.get((*key, False), empty)
+        u = unit_vector(latitude, longitude)
+        reach = math.inf if radius_km is None else radius_km * SPHERE_MARGIN
+        measured: dict = {}
+
+        def ranked(items) -> list[Ranked]:
+            out = []
+            for item in items:
+                found = measured.get(self.ident(item))
+                if found is None:
+                    found = measured[self.ident(item)] = Ranked(
+                        item, distance_km(latitude, longitude, item.latitude, item.longitude)
+                    )
+                out.append(found)
+            return out
+
+        first = ranked(open_ones.nearest_items(u, limit, chord_for_km(reach)))
+        if len(first) >= limit:
+            bound = max(r.distance_km for r in first) * SPHERE_MARGIN
+            first = ranked(open_ones.within(u, chord_for_km(min(bound, reach))))
+        if radius_km is not None:
+            first = [r for r in first if r.distance_km <= radius_km]
+        order = self._order(latitude, longitude)
+        results = sorted(first, key=order)[:limit]
+        nearest_open = results[0].distance_km if results else math.inf
+        reach_closed = min(nearest_open * SPHERE_MARGIN, reach)
+        nearer = [
+            r
+            for r in ranked(closed.within(u, chord_for_km(reach_closed)))
+            if r.distance_km < nearest_open and (radius_km is None or r.distance_km <= radius_km)
+        ]
+        return NearestAnswer(results=results, nearer_not_open=sorted(nearer, key=order))
+
+    def _order(self, latitude: float, longitude: float) -> Callable:
+        # rank_nearest sorts by spherical distance, then (stably) by geodesic distance,
+        # over items in id order: the same order as this key.
+        def key(r: Ranked):
+            item = r.item
+            rough = sphere_km(latitude, longitude, item.latitude, item.longitude)
+            return (r.distance_km, rough, self.ident(item))
+
+        return key

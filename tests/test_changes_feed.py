@@ -1,0 +1,108 @@
+"""The change feed: JSON with a resumable cursor, and Atom 1.0; public facts only."""
+
+import xml.etree.ElementTree as ET
+
+from tests.helpers import assert_problem, etag
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def _pause(client, tokens, reason="Pause des inclusions"):
+    response = client.patch(
+        "/api/v1/sites/clermont-ferrand",
+        json={"status": "suspended", "status_reason": reason},
+        headers={**tokens["own"], "If-Match": etag(client)},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def test_a_status_change_shows_in_the_json_feed_and_the_cursor_resumes(client, tokens):
+    start = client.get("/api/v1/changes").get_json()
+    assert start["events"] == []
+    _pause(client, tokens)
+    body = client.get(f"/api/v1/changes?since={start['next']}").get_json()
+    [event] = body["events"]
+    assert event["type"] == "site.status_changed"
+    assert event["site"] == "clermont-ferrand"
+    assert event["data"]["from"] not in (None, "suspended")
+    assert event["data"]["to"] == "suspended"
+    assert event["data"]["reason"] == "Pause des inclusions"
+    assert event["id"].startswith("evt_")
+    # Resuming from `next` gives nothing new, and the same cursor back.
+    again = client.get(f"/api/v1/changes?since={body['next']}").get_json()
+    assert again == {"events": [], "next": body["next"]}
+    client.post("/api/v1/sites/clermont-ferrand/confirm", headers=tokens["own"])
+    [confirmed] = client.get(f"/api/v1/changes?since={body['next']}").get_json()["events"]
+    assert confirmed["type"] == "site.confirmed"
+    # limit pages through, oldest first.
+    first = client.get("/api/v1/changes?limit=1").get_json()
+    assert [e["type"] for e in first["events"]] == ["site.status_changed"]
+
+
+def test_the_feed_is_cacheable_with_an_etag(client, tokens):
+    _pause(client, tokens)
+    first = client.get("/api/v1/changes")
+    assert first.headers["ETag"]
+    again = client.get("/api/v1/changes", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    atom = client.get("/api/v1/changes.atom")
+    assert atom.headers["ETag"]
+    cached = client.get("/api/v1/changes.atom", headers={"If-None-Match": atom.headers["ETag"]})
+    assert cached.status_code == 304
+
+
+def test_a_malformed_cursor_is_refused_and_one_past_the_end_finds_nothing(client):
+    for cursor in ("nope!", "ZXZpbA", "x" * 13, ""):
+        assert_problem(client.get(f"/api/v1/changes?since={cursor}"), 422)
+    assert client.get("/api/v1/changes?since=zzzzzzzzzzzz").get_json() == {
+        "events": [],
+        "next": "zzzzzzzzzzzz",
+    }
+
+
+def test_the_atom_feed_shows_the_change_in_french(client, tokens):
+    _pause(client, tokens)
+    response = client.get("/api/v1/changes.atom")
+    assert response.status_code == 200
+    assert response.mimetype == "application/atom+xml"
+    root = ET.fromstring(response.data)
+    assert root.tag == f"{ATOM}feed"
+    for required in ("id", "title", "updated"):
+        assert root.find(f"{ATOM}{required}") is not None
+    [entry] = root.findall(f"{ATOM}entry")
+    for required in ("id", "title", "updated"):
+        assert entry.find(f"{ATOM}{required}").text
+    assert entry.find(f"{ATOM}title").text == "Clermont-Ferrand : inclusions suspendues"
+    link = entry.find(f"{ATOM}link").get("href")
+    assert link.endswith("/api/v1/sites/clermont-ferrand")
+
+
+def test_a_private_contact_never_appears(client, tokens):
+    secret = {"role": "referral_desk", "email": "prive@chu-exemple.fr", "public": False}
+    added = client.post(
+        "/api/v1/sites/clermont-ferrand/contacts", json=secret, headers=tokens["own"]
+    )
+    assert added.status_code == 201, added.get_data(as_text=True)
+    public = {"role": "research_nurse", "email": "public@chu-exemple.fr", "public": True}
+    added = client.post(
+        "/api/v1/sites/clermont-ferrand/contacts", json=public, headers=tokens["own"]
+    )
+    assert added.status_code == 201
+    feed = client.get("/api/v1/changes")
+    events = feed.get_json()["events"]
+    # The private contact made no event; the public one did, listing public contacts only.
+    assert [e["type"] for e in events] == ["site.contacts_changed"]
+    emails = [c["email"] for c in events[0]["data"]["contacts"]]
+    assert "public@chu-exemple.fr" in emails
+    for text in (feed.get_data(as_text=True), client.get("/api/v1/changes.atom").get_data(True)):
+        assert "prive@chu-exemple.fr" not in text
+
+
+def test_a_new_site_is_an_event(client, tokens):
+    from tests.helpers import NEW_SITE
+
+    response = client.post("/api/v1/sites", json=NEW_SITE, headers=tokens["network"])
+    assert response.status_code == 201, response.get_data(as_text=True)
+    [event] = client.get("/api/v1/changes").get_json()["events"]
+    assert event["type"] == "site.created"
+    assert event["site"] == "lyon"

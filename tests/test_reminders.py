@@ -1,0 +1,95 @@
+"""Reminders by email (a real SMTP server on 127.0.0.1), on a controllable clock: 10, 40
+and 70 days without confirmation; a second run sends nothing; "still right" in one click."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sitedir.admin.models import NETWORK_ADMIN, SITE_ADMIN, Reminder
+from sitedir.clock import as_utc
+from sitedir.extensions import db
+from sitedir.models import Site
+from tests.helpers import PASSWORD, HttpsClient, csrf, make_account
+from tests.smtp_fixtures import link_in, smtp_server, text_of  # noqa: F401 - the fixture
+
+NOW = datetime.now(UTC).replace(microsecond=0)  # the links expire by the real clock
+AGES = {"clermont-ferrand": 10, "nantes": 40, "toulouse": 70}
+
+
+@pytest.fixture
+def reminding_app(app, smtp):
+    _, settings = smtp
+    app.config.update(settings, PUBLIC_URL="https://localhost")
+    with app.app_context():
+        sites = {s.slug: s for s in db.session.scalars(db.select(Site))}
+        for slug, site in sites.items():
+            # Every other site was confirmed yesterday: only these three matter here.
+            site.status_confirmed_at = NOW - timedelta(days=AGES.get(slug, 1))
+        for slug in AGES:
+            make_account(f"{slug}@example.org", SITE_ADMIN, [slug], password=PASSWORD)
+        make_account("reseau@example.org", NETWORK_ADMIN, password=PASSWORD)
+        db.session.commit()
+    return app
+
+
+def run(runner, at=NOW):
+    result = runner.invoke(args=["reminders", "send", "--days", "30", "--now", at.isoformat()])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_reminders_go_once_to_the_right_people(reminding_app, smtp, runner):
+    inbox, _ = smtp
+    output = run(runner)
+    assert "3 email(s) sent" in output
+    assert inbox.to("clermont-ferrand@example.org") == []
+    [nantes] = inbox.to("nantes@example.org")
+    assert len(inbox.to("toulouse@example.org")) == 1
+    [summary] = inbox.to("reseau@example.org")
+    assert "Nantes" in nantes["Subject"]
+    assert "/admin/still-right/" in text_of(nantes) and "/admin/sites/nantes" in text_of(nantes)
+    assert "Toulouse" in text_of(summary) and "Nantes" not in text_of(summary)
+    # Again at once, and a week later: nothing twice.
+    assert "0 email(s) sent" in run(runner)
+    assert "0 email(s) sent" in run(runner, NOW + timedelta(days=7))
+    assert len(inbox.messages) == 3
+    with reminding_app.app_context():
+        kinds = sorted((r.site.slug, r.kind) for r in db.session.scalars(db.select(Reminder)))
+    assert kinds == [("nantes", "site"), ("toulouse", "network"), ("toulouse", "site")]
+    # N days later, still unconfirmed: reminded again.
+    run(runner, NOW + timedelta(days=31))
+    assert len(inbox.to("nantes@example.org")) == 2
+
+
+def test_still_right_confirms_after_one_click_on_the_page(reminding_app, smtp, runner):
+    inbox, _ = smtp
+    run(runner)
+    [message] = inbox.to("nantes@example.org")
+    path = link_in(message, "/admin/still-right/").removeprefix("https://localhost")
+    reminding_app.test_client_class = HttpsClient
+    client = reminding_app.test_client()
+    page = client.get(path)
+    assert page.status_code == 200 and "Nantes" in page.get_data(as_text=True)
+    with reminding_app.app_context():
+        site = db.session.scalar(db.select(Site).where(Site.slug == "nantes"))
+        assert as_utc(site.status_confirmed_at) < NOW - timedelta(days=39)  # GET: no change
+    done = client.post(path, data={"csrf_token": csrf(page)})
+    assert done.status_code == 200
+    with reminding_app.app_context():
+        site = db.session.scalar(db.select(Site).where(Site.slug == "nantes"))
+        assert as_utc(site.status_confirmed_at) >= NOW
+    assert client.get(path).status_code == 410  # single use
+    events = client.get("/api/v1/changes").get_json()["events"]
+    assert [e["type"] for e in events] == ["site.confirmed"]
+
+
+def test_the_to_confirm_page_lists_reminders(reminding_app, smtp, runner):
+    from tests.helpers import login
+
+    run(runner)
+    reminding_app.test_client_class = HttpsClient
+    client = reminding_app.test_client()
+    login(client, "reseau@example.org")
+    text = client.get("/admin/to-confirm").get_data(as_text=True)
+    assert text.index("Toulouse") < text.index("Nantes") < text.index("Clermont-Ferrand")
+    assert "nantes@example.org" in text

@@ -1,0 +1,54 @@
+"""Staleness shown to doctors: `stale` flips when time passes, with no write at all."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from sitedir import clock
+from sitedir.staleness import is_stale
+
+
+def _sites(client):
+    return {s["id"]: s for s in client.get("/api/v1/sites").get_json()}
+
+
+def test_is_stale_counts_whole_paris_days():
+    confirmed = datetime(2026, 3, 1, 22, 30, tzinfo=UTC)  # 23:30 in Paris, 1 March
+    assert not is_stale(confirmed, date(2026, 3, 31), 30)
+    assert is_stale(confirmed, date(2026, 4, 1), 30)
+    assert is_stale(None, date(2026, 3, 1), 30)
+
+
+def test_stale_flips_when_the_days_pass_without_a_write(app, client, tokens, monkeypatch):
+    app.config["FRESHNESS_MS"] = 0  # read the fingerprint on each request
+    client.post("/api/v1/sites/clermont-ferrand/confirm", headers=tokens["own"])
+    site = _sites(client)["clermont-ferrand"]
+    assert site["stale"] is False
+    assert site["status_confirmed_at"]
+    before = client.get("/api/v1/sites")
+    today = clock.today_in_paris()
+    monkeypatch.setattr(clock, "today_in_paris", lambda: today + timedelta(days=31))
+    after = client.get("/api/v1/sites", headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200  # the body changed: a new ETag, not 304
+    assert {s["id"]: s for s in after.get_json()}["clermont-ferrand"]["stale"] is True
+    # The order of the list (and ranking) does not change with staleness.
+    assert [s["id"] for s in after.get_json()] == [s["id"] for s in before.get_json()]
+
+
+def test_a_site_never_confirmed_is_stale(app, client):
+    from sitedir.extensions import db
+    from sitedir.models import Site
+
+    with app.app_context():
+        never = db.session.scalar(db.select(Site).where(Site.status_confirmed_at.is_(None)))
+        slug = never.slug if never else None
+    if slug is not None:
+        assert _sites(client)[slug]["stale"] is True
+    assert "stale" in client.get("/api/v1/openapi.json").get_data(as_text=True)
+
+
+def test_the_stale_days_are_configurable(app, client, tokens, monkeypatch):
+    app.config["FRESHNESS_MS"] = 0
+    app.config["STALE_DAYS"] = 5
+    client.post("/api/v1/sites/clermont-ferrand/confirm", headers=tokens["own"])
+    today = clock.today_in_paris()
+    monkeypatch.setattr(clock, "today_in_paris", lambda: today + timedelta(days=6))
+    assert _sites(client)["clermont-ferrand"]["stale"] is True
