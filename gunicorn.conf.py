@@ -37,7 +37,7 @@ def on_starting(server):
     wsgi = sys.modules.get("wsgi")  # preloaded: the app's settings are known here
     if wsgi is None:
         return
-    from sitedir.ratelimit import unshared_counters_problem
+    from sitedir.web.ratelimit import unshared_counters_problem
 
     problem = unshared_counters_problem(wsgi.app, server.cfg.workers)
     if problem:

@@ -2,7 +2,7 @@
 
 import gc
 
-from sitedir import create_app
+from sitedir.app import create_app
 from sitedir.places.search import get_index
 
 app = create_app()

@@ -33,10 +33,9 @@ from pathlib import Path
 import psycopg
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from sitedir.testing import fresh_database
 
-from bench.postgres import fresh_database  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 DATABASE = "sitedir_crash"
 DATABASE_URL = f"postgresql://postgres@127.0.0.1:5432/{DATABASE}"

@@ -32,14 +32,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from werkzeug.test import EnvironBuilder  # noqa: E402
-
-from bench.hello_app import app as hello  # noqa: E402
+from hello_app import app as hello  # beside this script, whose folder Python puts first
+from werkzeug.test import EnvironBuilder
 
 
 def _call(app, environ: dict) -> str:
@@ -124,7 +119,7 @@ def main() -> int:
         SITEDIR_RATELIMIT="false",
         SITEDIR_ACCESS_LOG="true",
     )
-    from sitedir import create_app
+    from sitedir.app import create_app
 
     sitedir = create_app()
     access = logging.getLogger("sitedir.access")

@@ -32,11 +32,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from sitedir.places.gazetteer import get_gazetteer
+from sitedir.testing import fresh_database
 
-from bench.postgres import fresh_database  # noqa: E402
-from sitedir.places.gazetteer import get_gazetteer  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 LUA = """
 -- Per 100 requests: MISSES made-up words, FRESH first-time towns, the rest repeated towns.
@@ -106,7 +105,7 @@ def _nearest(query: str) -> str:
 def scripts(work: Path, connections: list[int], mix: str) -> list[tuple[Path, int]]:
     """One wrk script per run: the same repeated towns, disjoint first-time queries and
     made-up words."""
-    from bench.inprocess import made_up_words
+    from inprocess import made_up_words  # beside this script
 
     places = sorted(get_gazetteer().places(), key=lambda p: p.insee)
     repeated = random.Random(42).sample(places, 200)

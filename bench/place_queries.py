@@ -14,9 +14,6 @@ import random
 import sys
 import unicodedata
 from collections import defaultdict
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sitedir.places.gazetteer import get_gazetteer
 

@@ -27,7 +27,6 @@ QUERIES = BENCH / "data" / "place_queries.tsv"
 ADDOK_VENV = BENCH / ".addok-venv"
 ADDOK_PINS = ["addok==1.3.2", "addok-fr==1.1.0", "addok-france==1.2.0"]
 REDIS_PORT = 6391
-sys.path.insert(0, str(ROOT))
 
 ADDOK_CONFIG = """
 REDIS = {{"host": "127.0.0.1", "port": {port}, "indexes": {{"db": 0}}, "documents": {{"db": 1}}}}
@@ -132,7 +131,7 @@ def http_compare(work: Path, config: Path, queries, duration: int, connections: 
     number of gunicorn sync workers, one after the other at each concurrency."""
     from urllib.parse import quote
 
-    from bench.load import LUA, start, stop, wrk
+    from load import LUA, start, stop, wrk  # beside this script
 
     workers = str(os.cpu_count() * 2 + 1)
     scripts = {}

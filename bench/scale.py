@@ -28,16 +28,13 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from sitedir import create_app  # noqa: E402
-from sitedir.directory.sites import filter_rows  # noqa: E402
-from sitedir.directory.snapshot import current_snapshot  # noqa: E402
-from sitedir.extensions import db  # noqa: E402
-from sitedir.models import Institution, Site, Study  # noqa: E402
-from sitedir.places.gazetteer import get_gazetteer  # noqa: E402
-from sitedir.routing import rank_nearest  # noqa: E402
+from sitedir.app import create_app
+from sitedir.directory.sites import filter_rows
+from sitedir.directory.snapshot import current_snapshot
+from sitedir.extensions import db
+from sitedir.models import Institution, Site, Study
+from sitedir.places.gazetteer import get_gazetteer
+from sitedir.ranking import rank_nearest
 
 CLOSED = ["suspended", "active_not_recruiting", "not_yet_recruiting", "completed", "terminated"]
 

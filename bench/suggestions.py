@@ -11,9 +11,6 @@ query (the first calls build the trigram groups they need). Deterministic (fixed
 import random
 import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sitedir.places.gazetteer import get_gazetteer
 from sitedir.places.search import get_index, suggest

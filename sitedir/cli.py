@@ -2,16 +2,19 @@
 
 import json
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import click
 import yaml
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from sitedir.clock import as_utc, utc_now
+from sitedir.ctgov.cli import studies_cli
 from sitedir.database import upgrade_schema
 from sitedir.extensions import db
 from sitedir.models import Site
+from sitedir.reminders import reminders_cli
 from sitedir.seeding import SeedError, export_seeds, read_seeds, seed_if_empty
 
 seed_cli = AppGroup("seed", help="Load, check and export the directory's seeds.")
@@ -73,12 +76,10 @@ def seed_export(out_dir):
 @click.option("--days", default=30, show_default=True, help="Confirmed longer ago than this.")
 def stale_command(days):
     """List sites whose status has not been confirmed for DAYS days."""
-    limit = datetime.now(UTC) - timedelta(days=days)
+    limit = utc_now() - timedelta(days=days)
     stale = 0
     for site in db.session.scalars(db.select(Site).order_by(Site.slug)):
-        confirmed = site.status_confirmed_at
-        if confirmed is not None and confirmed.tzinfo is None:
-            confirmed = confirmed.replace(tzinfo=UTC)
+        confirmed = as_utc(site.status_confirmed_at)
         if confirmed is None or confirmed < limit:
             stale += 1
             when = confirmed.date().isoformat() if confirmed else "never"
@@ -91,9 +92,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(init_db_command)
     app.cli.add_command(seed_cli)
     app.cli.add_command(stale_command)
-    from sitedir.ctgov.cli import studies_cli
-
     app.cli.add_command(studies_cli)
-    from sitedir.reminders import reminders_cli
-
     app.cli.add_command(reminders_cli)

@@ -6,6 +6,11 @@ from zoneinfo import ZoneInfo
 PARIS = ZoneInfo("Europe/Paris")
 
 
+def utc_now() -> datetime:
+    """The current moment in UTC, with its zone: how moments are stored and compared."""
+    return datetime.now(UTC)
+
+
 def today_in_paris() -> date:
     """Today's date in Paris (a change at 00:30 in Paris is today's, not yesterday's)."""
     return datetime.now(PARIS).date()

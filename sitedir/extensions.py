@@ -4,7 +4,6 @@ flask-smorest's Api is the exception: it holds one OpenAPI spec per instance, so
 create_app makes a fresh one for each app (tests build many apps in one process).
 """
 
-from flask_cors import CORS
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
@@ -15,5 +14,4 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-cors = CORS()
 migrate = Migrate()

@@ -6,7 +6,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sitedir.extensions import db
-from sitedir.statuses import is_open
+from sitedir.vocabulary import is_open
 
 
 class Provenance:

@@ -21,7 +21,8 @@ from sitedir.clock import as_utc, in_paris
 from sitedir.extensions import db
 from sitedir.models import Site
 from sitedir.staleness import days_since
-from sitedir.statuses import COMPLETED, LABELS, TERMINATED, WITHDRAWN
+from sitedir.vocabulary import COMPLETED, TERMINATED, WITHDRAWN
+from sitedir.vocabulary import STATUS_LABELS as LABELS
 
 FINAL = (COMPLETED, TERMINATED, WITHDRAWN)
 SITE, NETWORK = "site", "network"

@@ -7,7 +7,16 @@ from marshmallow import validate
 
 from sitedir.clock import as_utc
 from sitedir.i18n import t
-from sitedir.statuses import FHIR_LOCATION_STATUS, LABELS, STATUSES
+from sitedir.vocabulary import (
+    DEPARTMENT_RE,
+    FHIR_LOCATION_STATUS,
+    INSEE_RE,
+    POSTCODE_RE,
+    REGION_RE,
+    SLUG_RE,
+    STATUSES,
+)
+from sitedir.vocabulary import STATUS_LABELS as LABELS
 
 
 class UtcDateTime(ma.fields.DateTime):
@@ -40,23 +49,10 @@ class Pattern(validate.Regexp):
         return value
 
 
-INSEE_RE = r"^(\d{5}|2[AB]\d{3})$"
-REGION_RE = r"^\d{2}$"
-DEPARTMENT_RE = r"^(\d{2}|2[AB]|97\d)$"
-SLUG_RE = r"^[a-z0-9]+(-[a-z0-9]+)*$"
-POSTCODE_RE = r"^\d{5}$"
-PHONE_RE = r"^\+?[0-9 .()-]{6,20}$"
-
-
 class ProvenanceSchema(ma.Schema):
     source = ma.fields.String(metadata={"description": "Where the facts come from"})
     verified = ma.fields.Boolean(metadata={"description": "Checked by an admin"})
     last_verified_at = UtcDateTime(allow_none=True)
-
-
-class LocalisedSchema(ma.Schema):
-    fr = ma.fields.String()
-    en = ma.fields.String()
 
 
 def _localised(prefix: str, nullable: bool = False):

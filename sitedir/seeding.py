@@ -7,31 +7,14 @@ import marshmallow as ma
 import yaml
 from marshmallow import validate
 
+from sitedir import vocabulary
 from sitedir.extensions import db
 from sitedir.models import Contact, Institution, ReferenceCentre, Site, Study
-from sitedir.schemas import (
-    DEPARTMENT_RE,
-    INSEE_RE,
-    PHONE_RE,
-    POSTCODE_RE,
-    REGION_RE,
-    SLUG_RE,
-    Pattern,
-)
-from sitedir.statuses import STATUSES
+from sitedir.schemas import Pattern
 
-CONTACT_ROLES = (
-    "principal_investigator",
-    "coordinator",
-    "unit_lead",
-    "collaborator",
-    "referral_desk",
-    "research_nurse",
-    "head",
-)
 # Patterns match whole values (see Pattern): "chu-lyon\n" is no key.
-INSEE = Pattern(INSEE_RE, error="not an INSEE code")
-SLUG = Pattern(SLUG_RE, error="lowercase words joined by hyphens")
+INSEE = Pattern(vocabulary.INSEE_RE, error="not an INSEE code")
+SLUG = Pattern(vocabulary.SLUG_RE, error="lowercase words joined by hyphens")
 
 
 class SeedError(Exception):
@@ -50,7 +33,7 @@ class ProvenanceSeed(_Strict):
 
 
 class ContactSeed(ProvenanceSeed):
-    role = ma.fields.String(required=True, validate=validate.OneOf(CONTACT_ROLES))
+    role = ma.fields.String(required=True, validate=validate.OneOf(vocabulary.CONTACT_ROLES))
     title = ma.fields.String(allow_none=True, load_default=None)
     name = ma.fields.String(allow_none=True, load_default=None)
     unit = ma.fields.String(allow_none=True, load_default=None)
@@ -60,7 +43,7 @@ class ContactSeed(ProvenanceSeed):
     phone = ma.fields.String(
         allow_none=True,
         load_default=None,
-        validate=Pattern(PHONE_RE, error="not a phone number"),
+        validate=Pattern(vocabulary.PHONE_RE, error="not a phone number"),
     )
     public = ma.fields.Boolean(load_default=True)
 
@@ -99,11 +82,13 @@ class InstitutionSeed(ProvenanceSeed):
     name = ma.fields.String(required=True)
     site_name = ma.fields.String(allow_none=True, load_default=None)
     address = ma.fields.String(allow_none=True, load_default=None)
-    postcode = ma.fields.String(allow_none=True, load_default=None, validate=Pattern(POSTCODE_RE))
+    postcode = ma.fields.String(
+        allow_none=True, load_default=None, validate=Pattern(vocabulary.POSTCODE_RE)
+    )
     city = ma.fields.String(required=True)
     insee = ma.fields.String(required=True, validate=INSEE)
-    department = ma.fields.String(required=True, validate=Pattern(DEPARTMENT_RE))
-    region = ma.fields.String(required=True, validate=Pattern(REGION_RE))
+    department = ma.fields.String(required=True, validate=Pattern(vocabulary.DEPARTMENT_RE))
+    region = ma.fields.String(required=True, validate=Pattern(vocabulary.REGION_RE))
     latitude = ma.fields.Float(required=True, validate=validate.Range(-90, 90))
     longitude = ma.fields.Float(required=True, validate=validate.Range(-180, 180))
     finess = ma.fields.String(allow_none=True, load_default=None, validate=Pattern(r"^[0-9AB]{9}$"))
@@ -141,7 +126,7 @@ class SiteSeed(ProvenanceSeed):
     reference_centre = ma.fields.String(allow_none=True, load_default=None)
     lead_department = ma.fields.String(allow_none=True, load_default=None)
     units = ma.fields.List(ma.fields.Nested(UnitSeed), load_default=list)
-    status = ma.fields.String(required=True, validate=validate.OneOf(STATUSES))
+    status = ma.fields.String(required=True, validate=validate.OneOf(vocabulary.STATUSES))
     status_reason = ma.fields.String(allow_none=True, load_default=None)
     status_since = ma.fields.Date(allow_none=True, load_default=None)
     expected_reopening = ma.fields.Date(allow_none=True, load_default=None)

@@ -4,7 +4,7 @@ Each point is a unit vector on the sphere; the straight-line (chord) distance be
 unit vectors grows with the great-circle distance, so a k-d tree over them (SciPy's
 cKDTree) finds the nearest points, and the points within a distance, in the same order as
 the haversine. The index only picks candidates, which are then measured with exact WGS 84
-geodesics: the answer is the one routing.rank_nearest gives over every site.
+geodesics: the answer is the one ranking.rank_nearest gives over every site.
 
 Sites are grouped by key (a study and whether the site is open, and the same per region),
 one tree per group, so "the 3 nearest open sites" reads the open sites' tree even when
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sitedir.routing import (
+from sitedir.ranking import (
     EARTH_RADIUS_KM,
     SPHERE_MARGIN,
     NearestAnswer,

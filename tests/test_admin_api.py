@@ -8,8 +8,7 @@ from sitedir.admin.models import ApiToken, AuditEvent
 from sitedir.clock import today_in_paris
 from sitedir.extensions import db
 from sitedir.models import Site, StatusChange
-from tests.admin_fixtures import NEW_SITE, contact_etag, etag
-from tests.conftest import assert_problem
+from tests.helpers import NEW_SITE, assert_problem, contact_etag, etag
 
 SITE = "clermont-ferrand"
 URL = f"/api/v1/sites/{SITE}"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bench.postgres import fresh_database
+from sitedir.testing import fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = "clermont-ferrand"

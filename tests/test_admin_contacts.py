@@ -7,8 +7,7 @@ import re
 import pytest
 
 from sitedir.models import Contact
-from tests.admin_fixtures import contact_etag, csrf, etag, login
-from tests.conftest import assert_problem
+from tests.helpers import assert_problem, contact_etag, csrf, etag, login
 
 SITE = "clermont-ferrand"
 URL = f"/api/v1/sites/{SITE}"

@@ -6,11 +6,10 @@ without end. Here the limit is small (3 an hour) and the per-address one out of 
 
 import pytest
 
-from sitedir import create_app
 from sitedir.admin.models import NETWORK_ADMIN, SITE_ADMIN, AuditEvent
+from sitedir.app import create_app
 from sitedir.extensions import db
-from tests.admin_fixtures import PASSWORD, make_account
-from tests.conftest import _tear_down
+from tests.helpers import PASSWORD, make_account, tear_down
 
 EMAIL = "clermont@example.org"
 
@@ -35,7 +34,7 @@ def limited_app(database_url):
         make_account("reseau@example.org", NETWORK_ADMIN, password=PASSWORD)
         db.session.commit()
     yield app
-    _tear_down(app, database_url)
+    tear_down(app, database_url)
 
 
 def _login(app, email, password, address):

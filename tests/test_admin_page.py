@@ -4,7 +4,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 from sitedir.clock import today_in_paris
-from tests.admin_fixtures import PASSWORD, csrf, login
+from tests.helpers import PASSWORD, csrf, login
 
 SITE = "clermont-ferrand"
 FUTURE = (date.today() + timedelta(days=30)).isoformat()

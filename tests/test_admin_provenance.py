@@ -7,7 +7,7 @@ import re
 
 from sitedir.admin.models import AuditEvent
 from sitedir.extensions import db
-from tests.admin_fixtures import NEW_SITE, contact_etag
+from tests.helpers import NEW_SITE, contact_etag
 
 SITE = "clermont-ferrand"
 URL = f"/api/v1/sites/{SITE}"

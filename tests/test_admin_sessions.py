@@ -10,7 +10,7 @@ from werkzeug.http import parse_date
 from sitedir.admin import views
 from sitedir.admin.models import Account, AuditEvent
 from sitedir.extensions import db
-from tests.admin_fixtures import PASSWORD, HttpsClient, csrf, login
+from tests.helpers import PASSWORD, HttpsClient, csrf, login
 
 COOKIE = "sitedir_admin"
 EMAIL = "clermont@example.org"

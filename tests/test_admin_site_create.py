@@ -13,8 +13,7 @@ from sitedir.admin.models import NETWORK_ADMIN, Account, AuditEvent
 from sitedir.extensions import db
 from sitedir.models import Institution, Site
 from sitedir.schemas import SiteDetailSchema
-from tests.admin_fixtures import NEW_SITE, etag, make_account
-from tests.conftest import assert_problem
+from tests.helpers import NEW_SITE, assert_problem, etag, make_account
 
 SITE = "clermont-ferrand"
 

@@ -1,6 +1,7 @@
 """Public reads are cacheable, revalidated, and change as soon as the data does."""
 
 import pytest
+from flask import Response
 
 from sitedir.extensions import db
 from sitedir.models import Site
@@ -62,3 +63,17 @@ def test_a_repeated_nearest_query_is_answered_from_the_cache_until_the_data_chan
         db.session.commit()
     after = client.get(url)
     assert len(computed) == 1 and after.get_json()["results"][0]["id"] != "clermont-ferrand"
+
+
+@pytest.mark.parametrize(
+    ("path", "mimetype"),
+    [("/fhir/cache-test", "application/fhir+json"), ("/api/v1/cache-test.vcf", "text/vcard")],
+)
+def test_every_public_media_type_is_cacheable(app, path, mimetype):
+    """FHIR and vCards get an ETag and a 304 from the one caching hook, like the JSON API."""
+    app.add_url_rule(path, "cache_test", lambda: Response("{}", mimetype=mimetype))
+    client = app.test_client()
+    first = client.get(path)
+    assert first.headers["Cache-Control"] == "public, no-cache" and first.headers["ETag"]
+    again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304

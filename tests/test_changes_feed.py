@@ -2,8 +2,7 @@
 
 import xml.etree.ElementTree as ET
 
-from tests.admin_fixtures import etag
-from tests.conftest import assert_problem
+from tests.helpers import assert_problem, etag
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -100,7 +99,7 @@ def test_a_private_contact_never_appears(client, tokens):
 
 
 def test_a_new_site_is_an_event(client, tokens):
-    from tests.admin_fixtures import NEW_SITE
+    from tests.helpers import NEW_SITE
 
     response = client.post("/api/v1/sites", json=NEW_SITE, headers=tokens["network"])
     assert response.status_code == 201, response.get_data(as_text=True)

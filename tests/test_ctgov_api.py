@@ -4,8 +4,8 @@ import pytest
 
 from sitedir.extensions import db
 from sitedir.models import Site
-from tests.conftest import assert_problem
 from tests.ctgov_records import NCT, record, write
+from tests.helpers import assert_problem
 
 SLUG = NCT.lower()
 TODAYS_URLS = (

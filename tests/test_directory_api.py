@@ -2,7 +2,7 @@
 
 from sitedir.extensions import db
 from sitedir.models import Site
-from tests.conftest import assert_problem
+from tests.helpers import assert_problem
 
 
 def test_the_study_says_what_the_seed_says(client):

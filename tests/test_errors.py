@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import assert_problem
+from tests.helpers import assert_problem
 
 HOSTILE = [
     # (url, expected status)

@@ -10,10 +10,10 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
-from sitedir import create_app
+from sitedir.app import create_app
 from sitedir.database import MIGRATIONS_DIR
-from sitedir.ratelimit import unshared_counters_problem
-from tests.conftest import assert_problem
+from sitedir.web.ratelimit import unshared_counters_problem
+from tests.helpers import assert_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 

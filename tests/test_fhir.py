@@ -13,7 +13,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from sitedir.extensions import db
 from sitedir.fhir.resources import study_status
 from sitedir.models import Contact, Site, StatusChange
-from sitedir.statuses import FHIR_LOCATION_STATUS, STATUSES
+from sitedir.vocabulary import FHIR_LOCATION_STATUS, STATUSES
 
 BASE = "http://localhost/fhir"
 EXTENSION = f"{BASE}/StructureDefinition/recruitment-status"
@@ -604,7 +604,7 @@ def test_no_parameter_value_makes_a_500(data, client):
 
 
 def test_rate_limited_reads_are_throttled_outcomes():
-    from sitedir import create_app
+    from sitedir.app import create_app
 
     app = create_app(
         {

@@ -5,7 +5,7 @@ from sqlalchemy import create_engine, text
 
 from sitedir.directory.fingerprint import FingerprintReader
 from sitedir.extensions import db
-from tests.conftest import ON_POSTGRES
+from tests.helpers import ON_POSTGRES
 
 
 @pytest.fixture

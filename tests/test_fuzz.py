@@ -25,15 +25,15 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
-from sitedir import create_app
 from sitedir.admin.auth import issue_token
 from sitedir.admin.models import NETWORK_ADMIN
+from sitedir.app import create_app
 from sitedir.clock import today_in_paris
 from sitedir.extensions import db
 from sitedir.places.online import Address
 from sitedir.places.search import query_key
-from sitedir.schemas import SLUG_RE
-from tests.admin_fixtures import make_account
+from sitedir.vocabulary import SLUG_RE
+from tests.helpers import make_account
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
 SCENARIOS = EXAMPLES  # stateful sequences per run, each of up to STEPS calls

@@ -23,7 +23,7 @@ def test_html_gets_a_strict_csp(client):
 def test_hsts_when_configured(app, client):
     app.config["HSTS_SECONDS"] = 31536000
     # The header hook reads the setting at start-up: build a configured app.
-    from sitedir import create_app
+    from sitedir.app import create_app
 
     other = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "HSTS_SECONDS": 31536000})
     response = other.test_client().get("/healthz")

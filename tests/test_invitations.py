@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from sitedir.admin.auth import now
 from sitedir.admin.models import AuditEvent, OneTimeLink
+from sitedir.clock import utc_now as now
 from sitedir.extensions import db
-from tests.admin_fixtures import PASSWORD, csrf, login
+from tests.helpers import PASSWORD, csrf, login
 from tests.smtp_fixtures import link_in, smtp_server, text_of  # noqa: F401 - the fixture
 
 NEW = "coord@chu-exemple.fr"
@@ -203,8 +203,8 @@ def test_accounts_page_lists_and_disables(app, tokens, browser):
 
 
 def test_forgotten_password_requests_are_rate_limited(database_url):
-    from sitedir import create_app
-    from tests.conftest import _tear_down
+    from sitedir.app import create_app
+    from tests.helpers import tear_down
 
     app = create_app(
         {
@@ -225,4 +225,4 @@ def test_forgotten_password_requests_are_rate_limited(database_url):
         ]
         assert codes == [200, 200, 200, 429]
     finally:
-        _tear_down(app, database_url)
+        tear_down(app, database_url)

@@ -5,7 +5,8 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from sitedir import MIGRATIONS_DIR, create_app
+from sitedir.app import create_app
+from sitedir.database import MIGRATIONS_DIR
 from sitedir.extensions import db
 
 

@@ -175,7 +175,7 @@ def test_a_town_missing_from_the_hinted_area_is_not_a_404(client):
 
 @pytest.mark.parametrize("path", ["/api/v1/nearest", "/api/v1/places"])
 def test_a_query_longer_than_any_place_is_a_400(client, path):
-    from tests.conftest import assert_problem
+    from tests.helpers import assert_problem
 
     typed = " ".join(["saint"] * 30)  # 179 characters: within the schema's 200
     body = assert_problem(client.get(path, query_string={"q": typed}), 400)

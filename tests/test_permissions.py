@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.admin_fixtures import NEW_SITE, contact_etag, etag
+from tests.helpers import NEW_SITE, contact_etag, etag
 
 CALLERS = ["none", "bad", "expired", "revoked", "other", "own", "network"]
 SITE = "clermont-ferrand"

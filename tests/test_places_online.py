@@ -8,9 +8,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from sitedir import create_app
+from sitedir.app import create_app
 from sitedir.places.online import GeocoderUnavailable, OnlineGeocoder
-from tests.conftest import assert_problem
+from tests.helpers import assert_problem
 
 GABRIEL_MONTPIED = {
     "type": "Feature",

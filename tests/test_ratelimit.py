@@ -1,7 +1,7 @@
 """Rate limits: 429 problem+json with Retry-After; stricter on logins; never on probes."""
 
-from sitedir import create_app
-from tests.conftest import assert_problem
+from sitedir.app import create_app
+from tests.helpers import assert_problem
 
 
 def _app(**config):

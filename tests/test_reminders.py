@@ -9,7 +9,7 @@ from sitedir.admin.models import NETWORK_ADMIN, SITE_ADMIN, Reminder
 from sitedir.clock import as_utc
 from sitedir.extensions import db
 from sitedir.models import Site
-from tests.admin_fixtures import PASSWORD, HttpsClient, csrf, make_account
+from tests.helpers import PASSWORD, HttpsClient, csrf, make_account
 from tests.smtp_fixtures import link_in, smtp_server, text_of  # noqa: F401 - the fixture
 
 NOW = datetime.now(UTC).replace(microsecond=0)  # the links expire by the real clock
@@ -84,7 +84,7 @@ def test_still_right_confirms_after_one_click_on_the_page(reminding_app, smtp, r
 
 
 def test_the_to_confirm_page_lists_reminders(reminding_app, smtp, runner):
-    from tests.admin_fixtures import login
+    from tests.helpers import login
 
     run(runner)
     reminding_app.test_client_class = HttpsClient

@@ -23,7 +23,7 @@ def test_each_request_is_logged_as_json_with_an_id(client, caplog):
     assert fields["path"] == "/api/v1/sites"
     assert fields["status"] == 200
     assert fields["duration_ms"] >= 0
-    from sitedir.request_log import JsonFormatter
+    from sitedir.web.request_log import JsonFormatter
 
     line = json.loads(JsonFormatter().format(record))
     assert line["request_id"] == made and line["message"] == "request"
@@ -44,7 +44,7 @@ def test_the_request_id_is_always_made_by_the_server(client, caplog):
 
 
 def test_a_client_request_id_is_matched_whole():
-    from sitedir.request_log import client_request_id
+    from sitedir.web.request_log import client_request_id
 
     assert client_request_id("appel-42") == "appel-42"
     assert client_request_id("a" * 64) == "a" * 64

@@ -16,7 +16,7 @@ from sitedir.directory.sites import filter_rows
 from sitedir.directory.snapshot import current_snapshot
 from sitedir.extensions import db
 from sitedir.models import Institution, Site, Study
-from sitedir.routing import rank_nearest
+from sitedir.ranking import rank_nearest
 from sitedir.spatial_index import SpatialIndex
 
 # Where synthetic sites cluster: a few cities, and overseas (Guadeloupe, La Réunion).

@@ -2,7 +2,7 @@
 
 import re
 
-from tests.conftest import assert_problem
+from tests.helpers import assert_problem
 
 NEXT = re.compile(r'^<(?P<url>[^>]+)>; rel="next"$')
 

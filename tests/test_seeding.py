@@ -6,7 +6,7 @@ import marshmallow as ma
 import pytest
 import yaml
 
-from sitedir import create_app
+from sitedir.app import create_app
 from sitedir.extensions import db
 from sitedir.models import Contact, Site, Study
 from sitedir.schemas import Pattern

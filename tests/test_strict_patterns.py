@@ -19,15 +19,14 @@ import sitedir.admin.schemas
 import sitedir.schemas
 import sitedir.seeding
 from sitedir.admin.schemas import EMAIL_RE, TEXT_RE, WEBSITE_RE
-from sitedir.schemas import (
+from sitedir.schemas import SEARCHABLE, Pattern
+from sitedir.vocabulary import (
     DEPARTMENT_RE,
     INSEE_RE,
     PHONE_RE,
     POSTCODE_RE,
     REGION_RE,
-    SEARCHABLE,
     SLUG_RE,
-    Pattern,
 )
 
 # One value each pattern accepts. A new pattern needs a line here (the test says so).

@@ -4,8 +4,8 @@ import marshmallow as ma
 import pytest
 from marshmallow import validate
 
-from sitedir.validation_messages import FRENCH, in_french
-from tests.conftest import assert_problem
+from sitedir.web.validation_messages import FRENCH, in_french
+from tests.helpers import assert_problem
 
 
 @pytest.mark.parametrize(

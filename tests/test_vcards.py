@@ -5,7 +5,7 @@ import vobject
 
 from sitedir.extensions import db
 from sitedir.models import Contact, Site
-from tests.conftest import assert_problem
+from tests.helpers import assert_problem
 
 
 def cards(client, site, query=""):

@@ -22,8 +22,7 @@ from sitedir.events import addresses
 from sitedir.events.delivery import deliver_due, utcnow
 from sitedir.events.models import WebhookAttempt, WebhookEndpoint
 from sitedir.extensions import db
-from tests.admin_fixtures import etag, make_tokens
-from tests.conftest import assert_problem
+from tests.helpers import assert_problem, etag, make_tokens
 
 EVENTS = ["site.status_changed", "site.confirmed"]
 
@@ -294,7 +293,7 @@ def tokens_shared(shared_app):
 
 
 def test_the_admin_page_registers_lists_attempts_and_deletes(private_ok, tokens, receiver):
-    from tests.admin_fixtures import HttpsClient, csrf, login
+    from tests.helpers import HttpsClient, csrf, login
 
     app = private_ok
     hook = receiver(answers=[503])

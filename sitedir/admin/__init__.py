@@ -1,6 +1,6 @@
 """Admin: accounts and tokens, scoped writes with history and audit, the /admin page."""
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from sitedir.clock import paris_format
@@ -26,6 +26,7 @@ def register_admin(app: Flask, api) -> None:
     from sitedir.admin import account_views  # noqa: F401 - its pages join the admin page
 
     app.register_blueprint(page_blp)
+    _limit_guessing(app, api_blp)
     _limit_reset_requests(app)
     # A form may stay open as long as the session lasts (8 hours), not one hour.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
@@ -37,6 +38,16 @@ def register_admin(app: Flask, api) -> None:
     app.add_template_filter(paris_format, "paris")
     app.cli.add_command(accounts_cli)
     app.cli.add_command(tokens_cli)
+
+
+def _limit_guessing(app: Flask, api_blp) -> None:
+    """Stricter limits, on the app's limiter, where passwords and tokens can be guessed."""
+    limiter = app.extensions["sitedir_limiter"]
+    # A route limit works through its wrapper, so the wrapped view replaces the registered one.
+    login = limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+    app.view_functions["admin.login"] = login(app.view_functions["admin.login"])
+    # One budget for all admin API routes: guessing tokens on one route spends it for all.
+    limiter.shared_limit(lambda: current_app.config["RATELIMIT_ADMIN"], scope="admin")(api_blp)
 
 
 def _limit_reset_requests(app: Flask) -> None:

@@ -26,7 +26,7 @@ from sitedir.admin.models import (
 from sitedir.admin.views import _start_session, blp, login_required
 from sitedir.extensions import db
 from sitedir.models import Site
-from sitedir.statuses import LABELS
+from sitedir.vocabulary import STATUS_LABELS as LABELS
 
 
 def network_only(principal: Principal) -> None:

@@ -5,6 +5,7 @@ is configured, the functions still make the link and return it: the caller shows
 the person who can pass it on.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from sitedir import mail
 from sitedir.admin import links
-from sitedir.admin.auth import Principal, audit, hash_password, now
+from sitedir.admin.auth import Principal, audit, hash_password
 from sitedir.admin.models import (
     LINK_CONFIRM,
     LINK_INVITE,
@@ -22,6 +23,7 @@ from sitedir.admin.models import (
     Account,
     OneTimeLink,
 )
+from sitedir.clock import utc_now as now
 from sitedir.extensions import db
 from sitedir.models import Site
 
@@ -119,6 +121,23 @@ def _send_link(account: Account, purpose: str, token: str, message_for) -> Sent:
     return Sent(url, emailed)
 
 
+def new_account(
+    email: str, role: str, sites: Iterable[Site] = (), password: str | None = None
+) -> Account:
+    """Add an account to the session (uncommitted) and return it: the one way accounts are
+    made (`flask accounts create`, invitations, tests); without a password it waits for
+    one (an invitation) or uses tokens only, and a password is stored hashed (argon2)."""
+    account = Account(
+        email=email,
+        role=role,
+        created_at=now(),
+        sites=list(sites),
+        password_hash=hash_password(password) if password else None,
+    )
+    db.session.add(account)
+    return account
+
+
 def invite(
     email: str, role: str, site_slugs: list[str], principal: Principal | None
 ) -> tuple[Account, Sent]:
@@ -142,14 +161,7 @@ def invite(
             f"Centre(s) inconnu(s) : {', '.join(sorted(missing))}.",
             f"Unknown site(s): {', '.join(sorted(missing))}.",
         )
-    account = Account(
-        email=email,
-        role=role,
-        created_at=now(),
-        sites=list(sites) if role == SITE_ADMIN else [],
-        active=True,
-    )
-    db.session.add(account)
+    account = new_account(email, role, sites if role == SITE_ADMIN else [])
     db.session.flush()
     _, token = links.issue(LINK_INVITE, account)
     audit(

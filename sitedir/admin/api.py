@@ -140,7 +140,7 @@ def _answer(body, status: int, etag: str):
 
 
 def _site_answer(site: Site, status: int = 200):
-    return _answer(SiteDetailSchema().dump(site), status, changes.site_etag(site))
+    return _answer(SiteDetailSchema().dump(site), status, site.etag)
 
 
 def _contact_answer(contact: Contact, status: int = 200):
@@ -163,7 +163,7 @@ class SiteWrite(MethodView):
         principal = g.principal
         site = _site_or_404(site_id)
         require_site(principal, site)
-        _check_if_match(changes.site_etag(site), _stale)
+        _check_if_match(site.etag, _stale)
         try:
             return changes.change_site(site, data, principal, lambda: _site_answer(site))
         except changes.StaleWrite:

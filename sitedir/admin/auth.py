@@ -3,7 +3,7 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,16 +13,13 @@ from limits import parse
 
 from sitedir.admin.models import NETWORK_ADMIN, Account, ApiToken, AuditEvent
 from sitedir.clock import as_utc
+from sitedir.clock import utc_now as now
 from sitedir.extensions import db
 from sitedir.i18n import t
 
 TOKEN_PREFIX = "sd_"  # noqa: S105 - a marker for scanners, not a secret
 DEFAULT_TOKEN_DAYS = 90
 _hasher = PasswordHasher()
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def token_expired(row: ApiToken) -> bool:

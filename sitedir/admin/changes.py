@@ -24,11 +24,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from sitedir.admin.auth import Principal, audit, now
+from sitedir.admin.auth import Principal, audit
 from sitedir.clock import today_in_paris
+from sitedir.clock import utc_now as now
 from sitedir.events import outbox
 from sitedir.extensions import db
 from sitedir.models import Contact, Institution, Site, StatusChange, Study
+from sitedir.vocabulary import is_open
 
 SITE_FIELDS = (
     "status",
@@ -63,11 +65,6 @@ def contact_of(site: Site, contact_id: int) -> Contact | None:
         return None
     contact = db.session.get(Contact, contact_id)
     return contact if contact is not None and contact.site_id == site.id else None
-
-
-def site_etag(site: Site) -> str:
-    """The site's entity tag: its id and version (changes with every write)."""
-    return site.etag
 
 
 def contact_etag(contact: Contact) -> str:
@@ -142,7 +139,7 @@ def change_site(site: Site, changes: dict, principal: Principal, respond=None):
         site.status_since = today_in_paris()
     for field, value in changes.items():
         setattr(site, field, value)
-    if status == "recruiting" and "expected_reopening" not in changes:
+    if is_open(status) and "expected_reopening" not in changes:
         site.expected_reopening = None  # reopened: nothing left to expect
     _flush()
     if status != from_status:

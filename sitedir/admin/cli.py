@@ -12,10 +12,10 @@ from sitedir.admin.auth import (
     audit,
     hash_password,
     issue_token,
-    now,
     token_expired,
 )
 from sitedir.admin.models import ROLES, SITE_ADMIN, Account, ApiToken
+from sitedir.clock import utc_now as now
 from sitedir.extensions import db
 from sitedir.models import Site
 
@@ -53,14 +53,7 @@ def create_account(email, role, sites, password_stdin):
         password = sys.stdin.readline().rstrip("\n")
         if len(password) < 12:
             raise click.ClickException("the password needs at least 12 characters")
-    account = Account(
-        email=email,
-        role=role,
-        created_at=now(),
-        sites=list(found),
-        password_hash=hash_password(password) if password else None,
-    )
-    db.session.add(account)
+    accounts.new_account(email, role, found, password)
     db.session.flush()
     audit(
         None,

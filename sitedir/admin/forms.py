@@ -17,12 +17,12 @@ from wtforms.i18n import get_translations
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from sitedir.admin.schemas import PHONE_PATTERN
-from sitedir.seeding import CONTACT_ROLES
-from sitedir.statuses import LABELS, STATUSES
-from sitedir.widget.strings import STRINGS
+from sitedir.vocabulary import CONTACT_ROLES, STATUSES
+from sitedir.vocabulary import ROLE_LABELS as ROLE_LABELS_FR_EN
+from sitedir.vocabulary import STATUS_LABELS as LABELS
 
 # A contact's role in words, the same as on the public page.
-ROLE_LABELS = {role: STRINGS[f"roles.{role}"][0] for role in CONTACT_ROLES}
+ROLE_LABELS = {role: ROLE_LABELS_FR_EN[role][0] for role in CONTACT_ROLES}
 
 
 class AdminForm(FlaskForm):

@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import current_app, has_request_context, request
 from sqlalchemy import update
 
-from sitedir.admin.auth import hash_token, now
+from sitedir.admin.auth import hash_token
 from sitedir.admin.models import (
     LINK_CONFIRM,
     LINK_INVITE,
@@ -20,6 +20,7 @@ from sitedir.admin.models import (
     OneTimeLink,
 )
 from sitedir.clock import as_utc
+from sitedir.clock import utc_now as now
 from sitedir.extensions import db
 
 LINK_DAYS = 7

@@ -7,18 +7,17 @@ from marshmallow import validate
 
 from sitedir.clock import today_in_paris
 from sitedir.i18n import t
-from sitedir.schemas import (
+from sitedir.schemas import Pattern, UtcDateTime
+from sitedir.vocabulary import (
+    CONTACT_ROLES,
     DEPARTMENT_RE,
     INSEE_RE,
     PHONE_RE,
     POSTCODE_RE,
     REGION_RE,
     SLUG_RE,
-    Pattern,
-    UtcDateTime,
+    STATUSES,
 )
-from sitedir.seeding import CONTACT_ROLES
-from sitedir.statuses import STATUSES
 
 # Free text: anything but control characters (a newline, a carriage return or a tab is fine).
 TEXT_RE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"

@@ -42,8 +42,8 @@ from sitedir.admin.models import NETWORK_ADMIN, Account
 from sitedir.admin.schemas import ContactInSchema, SitePatchSchema
 from sitedir.extensions import db
 from sitedir.models import Contact, Site
-from sitedir.sessions import LOGIN_AT
-from sitedir.statuses import LABELS
+from sitedir.vocabulary import STATUS_LABELS as LABELS
+from sitedir.web.sessions import LOGIN_AT
 
 blp = Blueprint(
     "admin",

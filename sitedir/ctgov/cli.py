@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from sitedir.ctgov.fetch import PUBLIC_API, FetchError, fetch_record
 from sitedir.ctgov.importer import ImportRefused, apply, plan_import
 from sitedir.ctgov.record import NCT_RE, RecordError, parse_json
-from sitedir.schemas import SLUG_RE
+from sitedir.vocabulary import SLUG_RE
 
 studies_cli = AppGroup("studies", help="Studies: import them from ClinicalTrials.gov records.")
 

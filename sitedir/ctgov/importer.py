@@ -27,8 +27,9 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm.attributes import flag_modified
 
-from sitedir.admin.auth import audit, now
+from sitedir.admin.auth import audit
 from sitedir.clock import as_utc, today_in_paris
+from sitedir.clock import utc_now as now
 from sitedir.ctgov.mapping import (
     FAR_KM,
     OPENNESS,

@@ -23,18 +23,18 @@ from dataclasses import dataclass, field
 from marshmallow import ValidationError, validate
 
 from sitedir.places.normalize import fold
-from sitedir.schemas import PHONE_RE
-from sitedir.statuses import (
+from sitedir.vocabulary import (
     ACTIVE_NOT_RECRUITING,
     COMPLETED,
-    LABELS,
     NOT_YET_RECRUITING,
+    PHONE_RE,
     RECRUITING,
     STATUSES,
     SUSPENDED,
     TERMINATED,
     WITHDRAWN,
 )
+from sitedir.vocabulary import STATUS_LABELS as LABELS
 
 # The country names ClinicalTrials.gov uses for France and the overseas territories it
 # lists apart (folded: case, accents and punctuation do not matter).

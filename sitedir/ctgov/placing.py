@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 from sitedir.places.gazetteer import Place, get_gazetteer
 from sitedir.places.search import normalise, search
+from sitedir.vocabulary import POSTCODE_RE, REGION_RE
 
-POSTCODE = re.compile(r"[0-9]{5}")
+POSTCODE = re.compile(POSTCODE_RE, re.ASCII)
 # Ways of matching a name that read it as written (no typo correction, no prefix).
 EXACT_MATCHES = frozenset({"exact", "arrondissement", "former_name"})
 # Regions are two-digit INSEE codes; the overseas collectivités (975, 977, 978, 984, 986,
 # 987, 988) have none, and the directory's tables cannot hold them yet.
-REGION = re.compile(r"[0-9]{2}")
+REGION = re.compile(REGION_RE, re.ASCII)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from sitedir.directory.paging import RowLists
 from sitedir.directory.writes import local_writes
 from sitedir.extensions import db
 from sitedir.models import ReferenceCentre, Site, Study
-from sitedir.routing import NearestAnswer
+from sitedir.ranking import NearestAnswer
 from sitedir.schemas import SiteSchema
 from sitedir.spatial_index import SpatialIndex
 
@@ -67,10 +67,6 @@ class Snapshot:
     index: SpatialIndex | None = None
     lists: RowLists | None = None  # pages of /api/v1/sites
 
-    @property
-    def etag_seed(self) -> str:
-        return "-".join(map(str, self.fingerprint))
-
     def nearest(
         self,
         latitude: float,
@@ -80,7 +76,7 @@ class Snapshot:
         limit: int = 3,
         radius_km: float | None = None,
     ) -> NearestAnswer[SiteRow]:
-        """routing.rank_nearest over the study's sites (in one region if given), with
+        """ranking.rank_nearest over the study's sites (in one region if given), with
         candidates from the spatial index: the same answer, without a pass over them all."""
         index = self.index or SpatialIndex.build(self.rows, _index_keys, _row_id)
         return index.nearest(latitude, longitude, (study, region), limit, radius_km)

@@ -23,13 +23,14 @@ import os
 import socket
 import ssl
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from flask import current_app
 from sqlalchemy import or_, update
 
 from sitedir.clock import as_utc
+from sitedir.clock import utc_now as utcnow
 from sitedir.events import addresses
 from sitedir.events.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from sitedir.extensions import db
@@ -41,10 +42,6 @@ RETRY_DELAYS = (5, 300, 1800, 7200, 18000, 36000)  # seconds; then daily
 DAILY = 86400
 GIVE_UP_AFTER = timedelta(days=3)
 MAX_RETRY_AFTER = DAILY
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def new_secret() -> str:

@@ -2,7 +2,8 @@
 
 from flask import current_app
 
-from sitedir.admin.auth import Principal, audit, now
+from sitedir.admin.auth import Principal, audit
+from sitedir.clock import utc_now as now
 from sitedir.events import addresses
 from sitedir.events.delivery import new_secret
 from sitedir.events.models import WebhookEndpoint

@@ -25,7 +25,7 @@ from sitedir.events.outbox import (
 from sitedir.extensions import db
 from sitedir.models import Event
 from sitedir.schemas import Pattern
-from sitedir.statuses import LABELS
+from sitedir.vocabulary import STATUS_LABELS as LABELS
 
 blp = Blueprint(
     "changes",
@@ -125,7 +125,7 @@ class Changes(MethodView):
         ).all()
         # Nothing newer: the same cursor back, to send again later.
         following = encode_cursor(events[-1].id) if events else (args["since"] or "0")
-        # ETag (a hash of the body) and Cache-Control come from sitedir.caching.
+        # ETag (a hash of the body) and Cache-Control come from sitedir.web.caching.
         return jsonify({"events": [event_json(e) for e in events], "next": following})
 
 

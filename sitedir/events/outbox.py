@@ -12,11 +12,12 @@ that write events commit one after the other (writes are rare). SQLite has one w
 """
 
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import text
 
 from sitedir.clock import as_utc
+from sitedir.clock import utc_now as _now
 from sitedir.extensions import db
 from sitedir.models import Event, Site
 
@@ -29,10 +30,6 @@ EVENT_TYPES = (STATUS_CHANGED, CONFIRMED, CREATED, CONTACTS_CHANGED)
 # Any constant: it names "the event writers' turn" among advisory locks.
 _ADVISORY_KEY = 7_316_011
 PUBLIC_CONTACT_FIELDS = ("role", "title", "name", "unit", "email", "phone")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _iso(value) -> str | None:

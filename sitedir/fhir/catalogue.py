@@ -29,7 +29,7 @@ from sitedir.fhir.definitions import (
     RESEARCH_STUDY_STATUS_SYSTEM,
 )
 from sitedir.models import Contact, Institution, ReferenceCentre, Site, StatusChange, Study
-from sitedir.statuses import FHIR_LOCATION_STATUS
+from sitedir.vocabulary import FHIR_LOCATION_STATUS
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from sitedir.fhir.definitions import (
     TRANSLATION_URL,
 )
 from sitedir.models import Contact, Institution, ReferenceCentre, Site, Study
-from sitedir.statuses import (
+from sitedir.vocabulary import (
     ACTIVE_NOT_RECRUITING,
     COMPLETED,
     FHIR_LOCATION_STATUS,

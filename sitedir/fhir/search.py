@@ -16,7 +16,7 @@ from sitedir.fhir.catalogue import Catalogue, Record
 from sitedir.fhir.errors import FhirError
 from sitedir.i18n import t
 from sitedir.places.normalize import fold
-from sitedir.routing import distance_km
+from sitedir.ranking import distance_km
 
 SP = "http://hl7.org/fhir/SearchParameter/"
 

@@ -17,7 +17,10 @@ from flask import (
 
 from sitedir.directory.sites import filter_rows
 from sitedir.directory.snapshot import current_snapshot
+from sitedir.extensions import db
 from sitedir.i18n import current_language
+from sitedir.models import Study
+from sitedir.vocabulary import SLUG_RE
 from sitedir.widget import colors
 from sitedir.widget.answer import compute
 from sitedir.widget.projection import project
@@ -44,7 +47,7 @@ FRAME_CSP = (
 )
 ACCENT = re.compile(r"#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?")
 REGION = re.compile(r"[0-9]{2,3}")
-SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+SLUG = re.compile(SLUG_RE)
 LIMIT = re.compile(r"[0-9]{1,2}")
 THEME = re.compile(r"light|dark|auto")
 LANG = re.compile(r"fr|en")
@@ -107,9 +110,6 @@ def _markers(options: dict) -> list[dict]:
 
 
 def _studies() -> list:
-    from sitedir.extensions import db
-    from sitedir.models import Study
-
     return list(db.session.scalars(db.select(Study).order_by(Study.slug)))
 
 

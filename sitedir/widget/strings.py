@@ -1,5 +1,7 @@
 """Every user-facing string of the widget and home page, in French then English."""
 
+from sitedir.vocabulary import ROLE_LABELS
+
 STRINGS = {
     "colon": (" : ", ": "),
     "title": ("Essai CAR-T dans le lupus : trouver un centre", "CAR-T lupus trial: find a site"),
@@ -191,13 +193,7 @@ STRINGS = {
         "map: Natural Earth.",
     ),
     "full_page": ("Ouvrir l'annuaire complet", "Open the full directory"),
-    "roles.principal_investigator": ("Investigateur principal", "Principal investigator"),
-    "roles.coordinator": ("Coordination", "Coordinator"),
-    "roles.unit_lead": ("Chef de service", "Head of department"),
-    "roles.collaborator": ("Collaboration", "Collaborator"),
-    "roles.referral_desk": ("Accueil des adressages", "Referral desk"),
-    "roles.research_nurse": ("Infirmier·ère de recherche", "Research nurse"),
-    "roles.head": ("Responsable", "Head"),
+    **{f"roles.{role}": labels for role, labels in ROLE_LABELS.items()},
 }
 
 

@@ -10,13 +10,13 @@ from datetime import date
 
 import pytest
 
-from sitedir import create_app
 from sitedir.admin.models import SITE_ADMIN
+from sitedir.app import create_app
 from sitedir.clock import today_in_paris
 from sitedir.extensions import db
 from sitedir.models import Site, StatusChange
-from tests.admin_fixtures import PASSWORD, make_account
 from tests.browser.conftest import LiveServer, assert_all_local, screenshot, search_with_keyboard
+from tests.helpers import PASSWORD, make_account
 
 expect = pytest.importorskip("playwright.sync_api").expect
 

@@ -7,13 +7,13 @@ import re
 
 import pytest
 
-from sitedir import create_app
 from sitedir.admin.models import NETWORK_ADMIN
+from sitedir.app import create_app
 from sitedir.clock import today_in_paris
 from sitedir.extensions import db
 from sitedir.widget.answer import long_date
-from tests.admin_fixtures import PASSWORD, make_account
 from tests.browser.conftest import LiveServer, assert_all_local, screenshot, search_with_keyboard
+from tests.helpers import PASSWORD, make_account
 from tests.smtp_fixtures import link_in, smtp_server  # noqa: F401 - the fixture
 
 expect = pytest.importorskip("playwright.sync_api").expect

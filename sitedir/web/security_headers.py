@@ -17,6 +17,8 @@ DOCS_CSP = DEFAULT_CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-i
 def register_security_headers(app: Flask) -> None:
     """Add nosniff, Referrer-Policy, CSP on HTML (unless a view set its own) and HSTS."""
     hsts = app.config.get("HSTS_SECONDS", 0)
+    # Where flask-smorest serves Swagger UI's page.
+    docs_path = app.config["OPENAPI_URL_PREFIX"] + app.config["OPENAPI_SWAGGER_UI_PATH"]
 
     @app.after_request
     def _security_headers(response):
@@ -24,7 +26,7 @@ def register_security_headers(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         if response.mimetype == "text/html":
-            docs = request.path == app.config.get("DOCS_PATH", "/api/v1/docs")
+            docs = request.path == docs_path
             headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else DEFAULT_CSP)
         if hsts:
             headers.setdefault("Strict-Transport-Security", f"max-age={int(hsts)}")

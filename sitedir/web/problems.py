@@ -10,7 +10,7 @@ from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from sitedir.i18n import current_language, t
-from sitedir.validation_messages import in_french
+from sitedir.web.validation_messages import in_french
 
 log = logging.getLogger(__name__)
 

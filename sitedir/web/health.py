@@ -1,11 +1,18 @@
 """Liveness and readiness probes for load balancers and orchestrators."""
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Flask, jsonify
 from sqlalchemy import text
 
 from sitedir.extensions import db
+from sitedir.places.gazetteer import get_gazetteer
 
 blp = Blueprint("health", __name__)
+
+
+def register_health(app: Flask) -> None:
+    """Serve the probes, outside the rate limits: a load balancer polls them often."""
+    app.register_blueprint(blp)
+    app.extensions["sitedir_limiter"].exempt(blp)
 
 
 @blp.get("/healthz")
@@ -17,8 +24,6 @@ def healthz():
 @blp.get("/readyz")
 def readyz():
     """Ready when the database answers and the gazetteer is loaded; 503 otherwise."""
-    from sitedir.places.gazetteer import get_gazetteer
-
     checks = {}
     try:
         db.session.execute(text("SELECT 1"))

@@ -20,7 +20,7 @@ from flask import Flask, render_template_string, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from sitedir.i18n import t
-from sitedir.problems import problem_response
+from sitedir.web.problems import problem_response
 
 TOO_LARGE_PAGE = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>Envoi trop volumineux</title></head>

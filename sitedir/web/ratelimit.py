@@ -3,15 +3,18 @@
 Counters live in Redis so that every process and every instance counts together; without
 REDIS_URL (a laptop) they are kept in memory. An exceeded limit is a 429 problem+json
 with Retry-After. Each app gets its own Limiter (tests build many apps in one process).
+
+Stricter limits are set by the features that need them, on this limiter
+(`app.extensions["sitedir_limiter"]`): the admin package limits logins and its API.
 """
 
-from flask import Flask, current_app
+from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 
-def register_rate_limits(app: Flask) -> None:
-    """Bind a limiter to the app, the public limit by default; see apply_route_limits."""
+def register_rate_limits(app: Flask) -> Limiter:
+    """Bind a limiter to the app, the public limit by default, and return it."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_DEFAULT", app.config["RATELIMIT_PUBLIC"])
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "sitedir")
@@ -22,20 +25,7 @@ def register_rate_limits(app: Flask) -> None:
     # does not rewrite REMOTE_ADDR).
     limiter = Limiter(get_remote_address, app=app, headers_enabled=True)
     app.extensions["sitedir_limiter"] = limiter
-
-
-def apply_route_limits(app: Flask) -> None:
-    """Stricter limits where guessing or writing happens; none on health probes."""
-    from sitedir.admin import api, views
-    from sitedir.health import blp as health
-
-    limiter: Limiter = app.extensions["sitedir_limiter"]
-    # A route limit works through its wrapper, so the wrapped view replaces the registered one.
-    login = limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
-    app.view_functions["admin.login"] = login(views.login)
-    # One budget for all admin routes: guessing tokens on one route spends it for all.
-    limiter.shared_limit(lambda: current_app.config["RATELIMIT_ADMIN"], scope="admin")(api.blp)
-    limiter.exempt(health)
+    return limiter
 
 
 def unshared_counters_problem(app: Flask, workers: int) -> str | None:

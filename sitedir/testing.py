@@ -1,4 +1,8 @@
-"""A fresh PostgreSQL database for a benchmark or a test (127.0.0.1:5432, trust auth)."""
+"""A fresh PostgreSQL database for a benchmark or a test (127.0.0.1:5432, trust auth).
+
+Shared by tests/ and bench/, which both import the installed package; nothing in the app
+imports it.
+"""
 
 import psycopg
 

@@ -1,0 +1,52 @@
+"""HTTP plumbing: what every request goes through, whatever feature answers it.
+
+proxies              the client's address behind trusted proxies (ProxyFix)
+sessions             the signed-cookie session, opened only when sent, never slid
+request_log          a request id and one JSON log line per request
+request_bodies       bodies too large (413) or nested too deep (400)
+ratelimit            Flask-Limiter: the public limit by default, counters in Redis if set
+cors                 cross-origin reads of the public API, never writes or admin answers
+security_headers     nosniff, Referrer-Policy, Content-Security-Policy, HSTS
+caching              ETag, Cache-Control and 304 on public reads
+problems             every error as problem+json, and the flask-smorest Api
+validation_messages  marshmallow's and webargs' messages in French
+health               /healthz and /readyz
+api_docs             the interactive docs' assets, served by the app
+"""
+
+from flask import Flask
+
+from sitedir.web.api_docs import register_api_docs
+from sitedir.web.caching import register_caching
+from sitedir.web.cors import register_cors
+from sitedir.web.health import register_health
+from sitedir.web.problems import ProblemApi
+from sitedir.web.proxies import trust_proxies
+from sitedir.web.ratelimit import register_rate_limits
+from sitedir.web.request_bodies import register_request_bodies
+from sitedir.web.request_log import register_request_log
+from sitedir.web.security_headers import register_security_headers
+from sitedir.web.sessions import CookieOnlySessionInterface
+
+
+def register_web(app: Flask) -> ProblemApi:
+    """Install the plumbing, in its order, and return the Api the features register on.
+
+    Flask runs before_request hooks in the order they are registered, and after_request
+    hooks in the reverse order: the list below is the way in, read it upwards for the way
+    out (caching sees the answer first, the request log last).
+    """
+    trust_proxies(app)
+    app.session_interface = CookieOnlySessionInterface()
+    # First: every request gets its id and its log line, even one the rate limiter refuses.
+    register_request_log(app)
+    # Then an oversized body is refused before anything reads it.
+    register_request_bodies(app)
+    register_rate_limits(app)
+    register_cors(app)
+    register_security_headers(app)
+    register_caching(app)
+    api = ProblemApi(app)
+    register_health(app)
+    register_api_docs(app)
+    return api
