@@ -12,7 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from sitedir.admin import changes
-from sitedir.admin.auth import bearer_principal, require_network_admin, require_site
+from sitedir.admin.auth import Principal, bearer_principal, require_network_admin, require_site
 from sitedir.admin.models import AuditEvent
 from sitedir.admin.schemas import (
     AuditEventSchema,
@@ -27,6 +27,7 @@ from sitedir.extensions import db
 from sitedir.i18n import t
 from sitedir.models import Contact, Institution, Site, Study
 from sitedir.schemas import SiteDetailSchema
+from sitedir.web.problems import problem_response
 
 blp = Blueprint(
     "admin_api",
@@ -80,10 +81,13 @@ def _authenticate():
     g.principal = bearer_principal()
 
 
-def _site_or_404(site_id: str) -> Site:
+def site_or_404(site_id: str, principal: Principal | None = None) -> Site:
+    """The site with this id, or 404; with a principal, 403 unless it may change the site."""
     site = db.session.scalar(db.select(Site).where(Site.slug == site_id))
     if site is None:
         abort(404, message=t(f"Centre inconnu : {site_id!r}.", f"Unknown site: {site_id!r}."))
+    if principal is not None:
+        require_site(principal, site)
     return site
 
 
@@ -111,24 +115,31 @@ def _check_if_match(current: str, stale) -> None:
         stale()
 
 
+STALE = {
+    "site": (
+        "Ce centre a été modifié entre-temps : relisez-le puis recommencez.",
+        "This site was changed in the meantime: read it again, then retry.",
+    ),
+    "contact": (
+        "Ce contact a été modifié entre-temps : relisez-le puis recommencez.",
+        "This contact was changed in the meantime: read it again, then retry.",
+    ),
+}
+
+
 def _stale():
-    abort(
-        412,
-        message=t(
-            "Ce centre a été modifié entre-temps : relisez-le puis recommencez.",
-            "This site was changed in the meantime: read it again, then retry.",
-        ),
-    )
+    abort(412, message=t(*STALE["site"]))
 
 
 def _stale_contact():
-    abort(
-        412,
-        message=t(
-            "Ce contact a été modifié entre-temps : relisez-le puis recommencez.",
-            "This contact was changed in the meantime: read it again, then retry.",
-        ),
-    )
+    abort(412, message=t(*STALE["contact"]))
+
+
+@blp.errorhandler(changes.StaleWrite)
+def _stale_write(error):
+    """Someone else's write got there first, found at flush or commit: 412, in one place."""
+    what = "contact" if "contact_id" in (request.view_args or {}) else "site"
+    return problem_response(412, t(*STALE[what]))
 
 
 def _answer(body, status: int, etag: str):
@@ -161,13 +172,9 @@ class SiteWrite(MethodView):
         Needs If-Match with the site's ETag; answers 412 if someone changed it first.
         """
         principal = g.principal
-        site = _site_or_404(site_id)
-        require_site(principal, site)
+        site = site_or_404(site_id, principal)
         _check_if_match(site.etag, _stale)
-        try:
-            return changes.change_site(site, data, principal, lambda: _site_answer(site))
-        except changes.StaleWrite:
-            _stale()
+        return changes.change_site(site, data, principal, lambda: _site_answer(site))
 
 
 @blp.route("/sites/<string:site_id>/confirm")
@@ -178,12 +185,8 @@ class SiteConfirm(MethodView):
     def post(self, site_id):
         """ "The status is still right": set the site's confirmation date to now."""
         principal = g.principal
-        site = _site_or_404(site_id)
-        require_site(principal, site)
-        try:
-            return changes.confirm_site(site, principal, lambda: _site_answer(site))
-        except changes.StaleWrite:
-            _stale()
+        site = site_or_404(site_id, principal)
+        return changes.confirm_site(site, principal, lambda: _site_answer(site))
 
 
 @blp.route("/sites/<string:site_id>/contacts")
@@ -194,8 +197,7 @@ class SiteContacts(MethodView):
     def get(self, site_id):
         """The site's contacts, admin-only ones included, each with its ETag."""
         principal = g.principal
-        site = _site_or_404(site_id)
-        require_site(principal, site)
+        site = site_or_404(site_id, principal)
         return site.contacts, 200, NO_STORE
 
     @blp.doc(security=SECURITY)
@@ -205,14 +207,10 @@ class SiteContacts(MethodView):
     def post(self, data, site_id):
         """Add a contact (public, or admin-only with public=false); answers its ETag."""
         principal = g.principal
-        site = _site_or_404(site_id)
-        require_site(principal, site)
-        try:
-            return changes.add_contact(
-                site, data, principal, lambda contact: _contact_answer(contact, 201)
-            )
-        except changes.StaleWrite:
-            _stale()
+        site = site_or_404(site_id, principal)
+        return changes.add_contact(
+            site, data, principal, lambda contact: _contact_answer(contact, 201)
+        )
 
 
 def _contact_or_404(site: Site, contact_id: int) -> Contact:
@@ -230,8 +228,7 @@ class SiteContact(MethodView):
     def get(self, site_id, contact_id):
         """One contact of the site (admin-only ones too), with its ETag for If-Match."""
         principal = g.principal
-        site = _site_or_404(site_id)
-        require_site(principal, site)
+        site = site_or_404(site_id, principal)
         return _contact_answer(_contact_or_404(site, contact_id))
 
     @blp.doc(security=SECURITY, parameters=[CONTACT_IF_MATCH])
@@ -244,16 +241,12 @@ class SiteContact(MethodView):
         Needs If-Match with the contact's ETag; answers 412 if someone changed it first.
         """
         principal = g.principal
-        site = _site_or_404(site_id)
-        require_site(principal, site)
+        site = site_or_404(site_id, principal)
         contact = _contact_or_404(site, contact_id)
         _check_if_match(changes.contact_etag(contact), _stale_contact)
-        try:
-            return changes.update_contact(
-                site, contact, data, principal, lambda: _contact_answer(contact)
-            )
-        except changes.StaleWrite:
-            _stale_contact()
+        return changes.update_contact(
+            site, contact, data, principal, lambda: _contact_answer(contact)
+        )
 
     @blp.doc(security=SECURITY, parameters=[CONTACT_IF_MATCH])
     @errors(404, 412, 428)
@@ -264,14 +257,10 @@ class SiteContact(MethodView):
         Needs If-Match with the contact's ETag; answers 412 if someone changed it first.
         """
         principal = g.principal
-        site = _site_or_404(site_id)
-        require_site(principal, site)
+        site = site_or_404(site_id, principal)
         contact = _contact_or_404(site, contact_id)
         _check_if_match(changes.contact_etag(contact), _stale_contact)
-        try:
-            changes.delete_contact(site, contact, principal)
-        except changes.StaleWrite:
-            _stale_contact()
+        changes.delete_contact(site, contact, principal)
 
 
 @blp.route("/sites")

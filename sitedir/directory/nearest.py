@@ -44,26 +44,31 @@ def _origin_from_place(place, match=None, former_name=None, alternatives=()) -> 
     }
 
 
+def _point_origin(latitude, longitude, precision, label=None, match=None) -> dict:
+    """An origin that is a point, not a commune: coordinates, or a geocoded address."""
+    return {
+        "name": label,
+        "label": label,
+        "insee": None,
+        "postcodes": [],
+        "department": None,
+        "department_name": None,
+        "region": None,
+        "region_name": None,
+        "latitude": latitude,
+        "longitude": longitude,
+        "precision": precision,
+        "match": match,
+        "former_name": None,
+        "alternatives": [],
+    }
+
+
 def resolve_origin(args: dict) -> dict:
     """Return the origin (place or coordinates) the query names, or answer 404."""
     gazetteer = get_gazetteer()
     if "lat" in args:
-        return {
-            "name": None,
-            "label": None,
-            "insee": None,
-            "postcodes": [],
-            "department": None,
-            "department_name": None,
-            "region": None,
-            "region_name": None,
-            "latitude": args["lat"],
-            "longitude": args["lon"],
-            "precision": "coordinates",
-            "match": None,
-            "former_name": None,
-            "alternatives": [],
-        }
+        return _point_origin(args["lat"], args["lon"], "coordinates")
     if "address" in args:
         return _origin_from_address(args["address"])
     if "insee" in args:
@@ -124,22 +129,9 @@ def _origin_from_address(address: str) -> dict:
         )
     if found is None:
         _not_found(t("l'adresse", "the address"), address)
-    return {
-        "name": found.label,
-        "label": found.label,
-        "insee": None,
-        "postcodes": [],
-        "department": None,
-        "department_name": None,
-        "region": None,
-        "region_name": None,
-        "latitude": found.latitude,
-        "longitude": found.longitude,
-        "precision": "address",
-        "match": geocoder.service,
-        "former_name": None,
-        "alternatives": [],
-    }
+    return _point_origin(
+        found.latitude, found.longitude, "address", label=found.label, match=geocoder.service
+    )
 
 
 def _study_slug(args: dict, slugs: tuple[str, ...]) -> str:

@@ -256,17 +256,8 @@ class PlaceIndex:
                 quality = QUALITY["word_prefix"]
             else:
                 quality = QUALITY["prefix"] + 0.1 * len(key) / len(candidate)
-            out += [
-                Match(p, "prefix", _score(p, quality))
-                for p in self.names.get(candidate, ())
-                if departments is None or p.department in departments
-            ]
             # A former name typed in part is a weaker hint than a current one.
-            out += [
-                Match(p, "former_name", _score(p, quality - 0.15), old)
-                for p, old in self.former.get(candidate, ())
-                if departments is None or p.department in departments
-            ]
+            out += self._under(candidate, "prefix", quality, quality - 0.15, departments)
         return out
 
     def by_typo(self, key: str, departments: Collection[str] | None = None) -> list[Match]:
@@ -282,17 +273,27 @@ class PlaceIndex:
             key, choices, scorer=OSA.distance, score_cutoff=budget, limit=TYPO_LIMIT
         ):
             quality = QUALITY["fuzzy"] - 0.1 * distance
-            out += [
-                Match(p, "fuzzy", _score(p, quality))
-                for p in self.names.get(candidate, ())
-                if departments is None or p.department in departments
-            ]
-            out += [
-                Match(p, "former_name", _score(p, quality - 0.05), old)
-                for p, old in self.former.get(candidate, ())
-                if departments is None or p.department in departments
-            ]
+            out += self._under(candidate, "fuzzy", quality, quality - 0.05, departments)
         return out
+
+    def _under(
+        self,
+        key: str,
+        how: str,
+        quality: float,
+        former_quality: float,
+        departments: Collection[str] | None,
+    ) -> list[Match]:
+        """The places whose current name (matched `how`) or former name is `key`."""
+        return [
+            Match(p, how, _score(p, quality))
+            for p in self.names.get(key, ())
+            if departments is None or p.department in departments
+        ] + [
+            Match(p, "former_name", _score(p, former_quality), old)
+            for p, old in self.former.get(key, ())
+            if departments is None or p.department in departments
+        ]
 
     def suggestions(self, key: str, limit: int) -> list[Place]:
         """Looser look-alikes for a query that matched nothing ("did you mean").
