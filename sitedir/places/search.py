@@ -362,6 +362,13 @@ class TrigramBlocks:
         self._groups: dict[int, tuple[list[str], dict[str, list[int]]]] = {}
         self._lock = threading.Lock()
 
+    def _groups_of(self, lengths: Iterable[int]):
+        """The (names, trigram postings) of each of these lengths that has names."""
+        for length in lengths:
+            group = self._group(length)
+            if group is not None:
+                yield group
+
     def _group(self, length: int) -> tuple[list[str], dict[str, list[int]]] | None:
         group = self._groups.get(length)
         if group is None:
@@ -394,11 +401,7 @@ class TrigramBlocks:
         grams = _trigrams(key)
         picks = 4 * edits + 1
         out: list[str] = []
-        for length in lengths:
-            group = self._group(length)
-            if group is None:
-                continue
-            keys, postings = group
+        for keys, postings in self._groups_of(lengths):
             if len(key) + 2 < picks:  # too short to block (1 or 2 letters): scan it all
                 out += keys
                 continue
@@ -411,11 +414,7 @@ class TrigramBlocks:
         rarest trigrams, the rarest first: what a "did you mean" is worth scoring."""
         grams = _trigrams(key)
         out: list[str] = []
-        for length in lengths:
-            group = self._group(length)
-            if group is None:
-                continue
-            keys, postings = group
+        for keys, postings in self._groups_of(lengths):
             found: set[int] = set()
             for posting in sorted((postings.get(gram, ()) for gram in grams), key=len):
                 if not posting:
