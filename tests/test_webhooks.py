@@ -244,7 +244,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing(shared_app, tokens_shared, r
         "-m",
         "flask",
         "--app",
-        "sitedir",
+        "sitedir.app",
         "webhooks",
         "deliver",
         "--interval",
