@@ -76,12 +76,12 @@ def test_english_on_request(client):
 
 
 def test_an_unexpected_error_is_a_500_problem_without_internals(app, client, monkeypatch):
-    import sitedir.directory.nearest as nearest
+    from sitedir.directory.snapshot import Snapshot
 
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(nearest, "rank_nearest", explode)
+    monkeypatch.setattr(Snapshot, "nearest", explode)
     app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: no debugger
     response = client.get("/api/v1/nearest?q=Vichy")
     body = assert_problem(response, 500)

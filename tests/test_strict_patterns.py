@@ -41,6 +41,10 @@ VALID = {
     TEXT_RE: "Le lundi",  # short: a title takes 16 characters
     WEBSITE_RE: "https://www.chu-clermontferrand.fr/recherche?x=1",
     EMAIL_RE: "secretariat.mi@chu-clermontferrand.fr",
+    r"^[A-Za-z0-9_-]{1,200}$": "Ym9yZGVhdXg",  # a sites page cursor: "bordeaux", base64url
+    r"^[0-9a-z]{1,12}$": "0",  # a change-feed cursor (base 36)
+    # A webhook target: a public address literal, so that no DNS is needed to accept it.
+    r"^https?://[!-~]+$": "https://93.184.216.34/hook",
 }
 # Free text may span lines: there only control characters are refused.
 MULTILINE = {TEXT_RE}
