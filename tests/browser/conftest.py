@@ -100,24 +100,9 @@ HOST_PAGE = """<!doctype html>
 
 
 @pytest.fixture
-def host_page(live):
+def host_page(live, serve_host):
     """A page on another origin (another port) that embeds two widgets, under a strict CSP."""
-    body = HOST_PAGE.format(app=live.url).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
+    return serve_host(HOST_PAGE.format(app=live.url))
 
 
 @pytest.fixture
@@ -136,6 +121,14 @@ def page_factory(browser):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def new_page(page_factory):
+    """A French doctor's (or admin's) browser, on Paris time."""
+    return lambda: page_factory(
+        locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900}
+    )
 
 
 def screenshot(page, name: str) -> Path:

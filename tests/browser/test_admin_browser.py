@@ -49,14 +49,6 @@ def admin_live(tmp_path):
     server.stop()
 
 
-@pytest.fixture
-def new_page(page_factory):
-    """A French doctor's (or admin's) browser, on Paris time."""
-    return lambda: page_factory(
-        locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900}
-    )
-
-
 def site_row(app):
     """Clermont-Ferrand's status fields and version, as stored."""
     with app.app_context():

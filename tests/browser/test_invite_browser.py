@@ -46,13 +46,6 @@ def invite_live(tmp_path, smtp):
     server.stop()
 
 
-@pytest.fixture
-def new_page(page_factory):
-    return lambda: page_factory(
-        locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900}
-    )
-
-
 def test_an_invited_coordinator_confirms_and_doctors_see_it(invite_live, smtp, new_page):
     inbox, _ = smtp
     live = invite_live
