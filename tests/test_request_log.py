@@ -59,3 +59,23 @@ def test_no_query_string_or_authorization_is_logged(client, caplog):
     text = " ".join(json.dumps(r.fields) for r in _lines(caplog))
     assert "Vichy" not in text
     assert "s3cr3t" not in text
+
+
+def test_an_emailed_links_token_is_never_logged(app, tokens, runner, caplog):
+    """Invitation, reset and "still right" links carry their secret in the path: the log
+    keeps the route, never the token (anyone reading logs could otherwise use it)."""
+    caplog.set_level(logging.INFO, logger="sitedir.access")
+    result = runner.invoke(args=["accounts", "resend", "nantes@example.org"])
+    path = result.output.strip().splitlines()[-1]
+    token = path.rsplit("/", 1)[1]
+    client = app.test_client()
+    assert client.get(path).status_code == 200
+    assert client.get("/admin/password/" + token).status_code == 410
+    assert client.get("/admin/still-right/" + token).status_code == 410
+    logged = [r.fields["path"] for r in _lines(caplog)]
+    assert logged == [
+        "/admin/invitation/<token>",
+        "/admin/password/<token>",
+        "/admin/still-right/<token>",
+    ]
+    assert token not in " ".join(json.dumps(r.fields) for r in _lines(caplog))

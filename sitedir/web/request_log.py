@@ -20,6 +20,17 @@ def client_request_id(value: str | None) -> str | None:
     return value if value and CLIENT_REQUEST_ID.fullmatch(value) else None
 
 
+def logged_path() -> str:
+    """The request's path, or its route when the path carries a secret.
+
+    An emailed link (invitation, password reset, "still right") is its token: logged as
+    it came, anyone reading the logs could use it for 7 days. Its route is logged instead.
+    """
+    if "token" in (request.view_args or {}) and request.url_rule is not None:
+        return request.url_rule.rule
+    return request.path
+
+
 class JsonFormatter(logging.Formatter):
     """Format a record as one JSON object: time, level, logger, message, and extras."""
 
@@ -61,8 +72,8 @@ def register_request_log(app: Flask) -> None:
         started = g.get("request_started")
         response.headers["X-Request-ID"] = g.get("request_id", "")
         if started is not None and app.config.get("ACCESS_LOG", True):
-            # The path only: query strings may hold a patient's town, and tokens
-            # travel in headers, which are never logged.
+            # The path only: query strings may hold a patient's town, API tokens
+            # travel in headers, which are never logged, and a link's token is left out.
             log.info(
                 "request",
                 extra={
@@ -70,7 +81,7 @@ def register_request_log(app: Flask) -> None:
                         "request_id": g.request_id,
                         "client_request_id": g.get("client_request_id"),
                         "method": request.method,
-                        "path": request.path,
+                        "path": logged_path(),
                         "status": response.status_code,
                         "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                     }
