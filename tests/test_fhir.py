@@ -516,6 +516,8 @@ HOSTILE = [
     "/fhir/Location?_lastUpdated=2026-02-30",
     "/fhir/Location?_lastUpdated=yesterday",
     "/fhir/Location?_lastUpdated=2026-01-01%0A",
+    "/fhir/Location?_lastUpdated=2026-01-01T10:00%2B99:99",
+    "/fhir/Location?_lastUpdated=2026-01-01T10:00-24:00",
     "/fhir/Location?name:fuzzy=chu",
     "/fhir/Location?status:not=active",
 ]

@@ -145,15 +145,16 @@ def date_range(name: str, text: str) -> DateRange:
             f"{name}: a date expected (e.g. ge2026-01-01 or lt2026-03-01T12:00:00Z), got {text!r}.",
         )
     g = found.groupdict()
-    zone = PARIS
-    if g["zone"] == "Z":
-        zone = UTC
-    elif g["zone"]:
-        # An unencoded "+" in a query string arrives as a space.
-        sign = -1 if g["zone"][0] == "-" else 1
-        hours, minutes = int(g["zone"][1:3]), int(g["zone"][4:6])
-        zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
     try:
+        zone = PARIS
+        if g["zone"] == "Z":
+            zone = UTC
+        elif g["zone"]:
+            # An unencoded "+" in a query string arrives as a space.
+            sign = -1 if g["zone"][0] == "-" else 1
+            hours, minutes = int(g["zone"][1:3]), int(g["zone"][4:6])
+            # timezone() refuses an offset of a day or more (+99:99) with a ValueError.
+            zone = timezone(sign * timedelta(hours=hours, minutes=minutes))
         year = int(g["year"])
         if g["month"] is None:
             low, high = datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
