@@ -241,3 +241,24 @@ def test_a_second_study_brings_a_study_chooser(app, client):
     html = page(client, "/?q=Vichy&study=autre-etude")
     assert '<option value="autre-etude" selected>' in html
     assert "Aucun centre ouvert" in html  # that study has no site yet
+
+
+def test_the_page_and_the_fragment_share_the_api_answer_cache(app, client, monkeypatch):
+    from sitedir.directory import nearest
+
+    computed = []
+    original = nearest._answer
+    monkeypatch.setattr(nearest, "_answer", lambda *a: computed.append(a) or original(*a))
+    page(client, "/?q=Vichy")
+    page(client, "/widget/answer?q=Vichy&view=page")
+    page(client, "/widget/frame?q=Vichy")
+    assert len(computed) == 1
+    # The same parameters on the API: the same cached answer.
+    assert client.get("/api/v1/nearest?q=Vichy&limit=3&study=cart-lupus").status_code == 200
+    assert len(computed) == 1
+
+
+def test_an_unknown_study_is_said_not_taken_for_an_unknown_town(client):
+    html = page(client, "/?insee=03310&study=no-such-study")
+    assert "state-invalid" in html
+    assert "no-such-study" in html

@@ -7,6 +7,7 @@ from collections import OrderedDict
 from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
+from werkzeug.exceptions import NotFound
 from werkzeug.http import generate_etag
 
 from sitedir.directory.places import match_dict, place_dict, search_or_400
@@ -24,14 +25,24 @@ blp = Blueprint("nearest", __name__, url_prefix="/api/v1/nearest", description="
 AMBIGUITY_MARGIN = 0.05
 
 
+class PlaceNotFound(NotFound):
+    """No commune matches the origin asked for: a 404 problem (with close matches for a
+    name), and for the page and the widget, the "did you mean" they show."""
+
+    def __init__(self, message: str, suggestions: list[dict] | None = None):
+        super().__init__()
+        self.suggestions = suggestions or []
+        # What flask-smorest's abort() would carry: web/problems.py reads it.
+        self.data = {"message": message, "suggestions": suggestions}
+
+
 def _not_found(what: str, value: str, suggestions=None):
-    abort(
-        404,
-        message=t(
+    raise PlaceNotFound(
+        t(
             f"Aucune commune ne correspond à {what} {value!r}.",
             f"No French commune matches {what} {value!r}.",
         ),
-        suggestions=suggestions,
+        suggestions,
     )
 
 
@@ -242,15 +253,41 @@ def _with_distance(ranked) -> dict:
     return {**ranked.item.data, "distance_km": round(ranked.distance_km, 1)}
 
 
-def _cache_key(snapshot) -> tuple:
+def _cache_key(snapshot, lists=None) -> tuple:
     # The known parameters exactly as sent (sorted by name, repeats kept): the same ones,
     # on the same data, pass or fail validation alike and get the same answer.
+    lists = request.args.lists() if lists is None else lists
     return (
         snapshot.fingerprint,
-        tuple(
-            sorted((name, tuple(values)) for name, values in request.args.lists() if name in KNOWN)
-        ),
+        tuple(sorted((name, tuple(values)) for name, values in lists if name in KNOWN)),
     )
+
+
+def _computed(key: tuple, args: dict, snapshot) -> tuple[bytes, str]:
+    """Compute the answer, serialise it once, and keep it in the answer cache."""
+    body = json.dumps(_answer(args, snapshot), ensure_ascii=False).encode()
+    etag = generate_etag(body)
+    answer_cache().put(key, body, etag)
+    return body, etag
+
+
+_QUERY = NearestQuerySchema()
+
+
+def nearest_answer(query: dict[str, str], snapshot=None) -> dict:
+    """The answer /api/v1/nearest gives for these query parameters (strings, as a query
+    string carries them), from the same answer cache.
+
+    Raises marshmallow.ValidationError for malformed parameters, PlaceNotFound when no
+    commune matches the origin, and another HTTPException for any other refusal (an
+    unknown study, a query too long).
+    """
+    snapshot = current_snapshot() if snapshot is None else snapshot
+    key = _cache_key(snapshot, ((name, (value,)) for name, value in query.items()))
+    found = answer_cache().get(key)
+    if found is None:
+        found = _computed(key, _QUERY.load(query), snapshot)
+    return json.loads(found[0])
 
 
 def _json_response(body: bytes, etag: str):
@@ -282,7 +319,4 @@ class Nearest(MethodView):
         than the first open one, but not open, are listed with their status and reason.
         """
         snapshot = g.nearest_snapshot  # read by _answered_before, which found no answer
-        body = json.dumps(_answer(args, snapshot), ensure_ascii=False).encode()
-        etag = generate_etag(body)
-        answer_cache().put(_cache_key(snapshot), body, etag)
-        return _json_response(body, etag)
+        return _json_response(*_computed(_cache_key(snapshot), args, snapshot))

@@ -14,10 +14,8 @@ from flask import current_app, url_for
 from werkzeug.exceptions import HTTPException
 
 from sitedir.clock import in_paris, today_in_paris
-from sitedir.directory.nearest import _answer
-from sitedir.directory.snapshot import current_snapshot
+from sitedir.directory.nearest import PlaceNotFound, nearest_answer
 from sitedir.places.gazetteer import get_gazetteer
-from sitedir.schemas import NearestQuerySchema
 from sitedir.widget.nearby import nearest_place
 from sitedir.widget.projection import project
 
@@ -144,21 +142,16 @@ def compute(raw, options: dict, keep: dict, lang: str, s: dict, embedded: bool) 
     if options["region"]:
         api_args["region"] = options["region"]
     try:
-        args = NearestQuerySchema().load(api_args)
+        data = nearest_answer(api_args)
     except ma.ValidationError:
         return _problem(out, s["bad_query"])
-    try:
-        data = _answer(args, current_snapshot())
-    except HTTPException as error:
+    except PlaceNotFound as error:
+        out["suggestions"] = [
+            {**p, "href": "?" + urlencode({"insee": p["insee"], **keep})} for p in error.suggestions
+        ]
+        return _problem(out, s["no_place"], "not_found")
+    except HTTPException as error:  # an unknown study, a query too long
         body = getattr(error, "data", None) or {}
-        if error.code == 404 and "suggestions" in body:
-            out["suggestions"] = [
-                {**p, "href": "?" + urlencode({"insee": p["insee"], **keep})}
-                for p in body.get("suggestions") or []
-            ]
-            return _problem(out, s["no_place"], "not_found")
-        if error.code == 404 and body.get("message") and "insee" in origin_args:
-            return _problem(out, s["no_place"], "not_found")
         return _problem(out, body.get("message") or s["bad_query"])
     origin = data["origin"]
     today = today_in_paris()
