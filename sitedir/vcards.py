@@ -17,7 +17,7 @@ from sitedir.clock import as_utc
 from sitedir.extensions import db
 from sitedir.i18n import current_language, t
 from sitedir.models import Contact, Site
-from sitedir.widget.strings import STRINGS
+from sitedir.vocabulary import ROLE_LABELS
 
 blp = Blueprint("vcards", __name__)
 
@@ -25,7 +25,7 @@ VCARD_MIMETYPE = "text/vcard"
 
 
 def _role(contact: Contact) -> str:
-    fr, en = STRINGS.get(f"roles.{contact.role}", (contact.role, contact.role))
+    fr, en = ROLE_LABELS.get(contact.role, (contact.role, contact.role))
     return en if current_language() == "en" else fr
 
 

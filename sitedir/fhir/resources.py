@@ -27,10 +27,10 @@ from sitedir.vocabulary import (
     FHIR_LOCATION_STATUS,
     NOT_YET_RECRUITING,
     RECRUITING,
+    ROLE_LABELS,
     SUSPENDED,
     TERMINATED,
 )
-from sitedir.widget.strings import STRINGS
 
 
 def instant(moment: datetime | None) -> str | None:
@@ -190,8 +190,8 @@ def reference_centre(
 
 
 def role_label(role: str) -> tuple[str, str]:
-    """A contact role's words, French then English (the widget's table)."""
-    return STRINGS.get(f"roles.{role}", (role, role))
+    """A contact role's words, French then English (the vocabulary's table)."""
+    return ROLE_LABELS.get(role, (role, role))
 
 
 def practitioner_role(
