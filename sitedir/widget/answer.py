@@ -16,10 +16,10 @@ from werkzeug.exceptions import HTTPException
 from sitedir.clock import in_paris, today_in_paris
 from sitedir.directory.nearest import PlaceNotFound, nearest_answer
 from sitedir.places.gazetteer import get_gazetteer
+from sitedir.staleness import DEFAULT_STALE_DAYS, days_since, is_stale
 from sitedir.widget.nearby import nearest_place
 from sitedir.widget.projection import project
 
-STALE_DAYS = 30
 # The origin parameters a page URL may carry, in the order they are looked for.
 ORIGINS = ("insee", "q", "lat")
 # Overseas départements and collectivities: INSEE département codes 971 to 989.
@@ -49,25 +49,16 @@ def format_km(km: float, lang: str) -> str:
     return text
 
 
-def _paris_date(stamp: str | None) -> date | None:
-    if not stamp:
-        return None
-    try:
-        return in_paris(datetime.fromisoformat(stamp)).date()
-    except ValueError:
-        return None
-
-
 def freshness(site: dict, s: dict, lang: str, today: date) -> tuple[str, bool]:
     """The status's age in words, and whether the doctor should call before referring."""
-    confirmed = _paris_date(site.get("status_confirmed_at"))
-    if confirmed is None:
+    stamp = site.get("status_confirmed_at")
+    confirmed = datetime.fromisoformat(stamp) if stamp else None
+    days = days_since(confirmed, today)
+    if days is None:
         return s["stale_never"], True
-    days = (today - confirmed).days
-    limit = current_app.config.get("STALE_DAYS", STALE_DAYS)
-    if days > limit:
+    if is_stale(confirmed, today, current_app.config.get("STALE_DAYS", DEFAULT_STALE_DAYS)):
         return s["stale_days"].format(n=days), True
-    return s["confirmed_on"].format(date=long_date(confirmed, lang)), False
+    return s["confirmed_on"].format(date=long_date(in_paris(confirmed).date(), lang)), False
 
 
 def _site_view(site: dict, s: dict, lang: str, today: date, approximate: bool) -> dict:
