@@ -161,6 +161,7 @@ def test_forgotten_password_answers_the_same_and_ends_other_sessions(
         form = visitor.get("/admin/forgot")
         answer = visitor.post("/admin/forgot", data={"email": email, "csrf_token": csrf(form)})
         answers.append((answer.status_code, answer.get_data(as_text=True)))
+        answer.close()  # the server is done with the answer: the email leaves now
     assert answers[0] == answers[1]
     assert inbox.to("nobody@example.org") == []
     [message] = inbox.to("clermont@example.org")
@@ -179,6 +180,44 @@ def test_forgotten_password_answers_the_same_and_ends_other_sessions(
     fresh.__class__ = browser.__class__
     assert login(fresh, password=PASSWORD).status_code == 200  # the old password is refused
     assert {"account.reset_requested", "account.reset_done"} <= set(actions(app))
+
+
+def test_a_reset_email_leaves_after_the_answer_and_its_failure_is_not_shown(
+    app, tokens, browser, monkeypatch
+):
+    """Sending takes time and may fail: before the answer, either would tell an asker
+    which addresses have an account."""
+    from sitedir import mail
+
+    sent = []
+    monkeypatch.setattr(mail, "send", lambda to, message: sent.append(to) or True)
+    answers, mailed = {}, {}
+    for email in ("clermont@example.org", "nobody@example.org"):
+        visitor = app.test_client()
+        visitor.__class__ = browser.__class__
+        form = visitor.get("/admin/forgot")
+        answer = visitor.post("/admin/forgot", data={"email": email, "csrf_token": csrf(form)})
+        answers[email] = (answer.status_code, answer.get_data(as_text=True))
+        assert sent == []  # nothing sent while answering
+        answer.close()
+        mailed[email] = list(sent)
+        sent.clear()
+    assert mailed == {"clermont@example.org": [["clermont@example.org"]], "nobody@example.org": []}
+    assert answers["clermont@example.org"] == answers["nobody@example.org"]
+
+    def broken(to, message):
+        raise ConnectionRefusedError("the SMTP server is down")
+
+    monkeypatch.setattr(mail, "send", broken)
+    monkeypatch.setattr("sitedir.admin.accounts.RESET_QUIET", timedelta(0))
+    visitor = app.test_client()
+    visitor.__class__ = browser.__class__
+    form = visitor.get("/admin/forgot")
+    answer = visitor.post(
+        "/admin/forgot", data={"email": "clermont@example.org", "csrf_token": csrf(form)}
+    )
+    assert (answer.status_code, answer.get_data(as_text=True)) == answers["nobody@example.org"]
+    answer.close()  # logged, never raised to the asker
 
 
 def test_accounts_page_lists_and_disables(app, tokens, browser):

@@ -5,11 +5,13 @@ is configured, the functions still make the link and return it: the caller shows
 the person who can pass it on.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
+
+from flask import after_this_request, current_app, has_request_context
 
 from sitedir import mail
 from sitedir.admin import links
@@ -196,8 +198,9 @@ def resend(account: Account, principal: Principal | None) -> Sent:
 def request_reset(email: str) -> None:
     """Email a reset link if an active account has this address; say nothing either way.
 
-    The caller answers the same page whatever happened. At most one email per address
-    every few minutes, so the form cannot be used to flood someone's mailbox.
+    The caller answers the same page whatever happened, as fast: the email leaves after
+    the answer. At most one email per address every few minutes, so the form cannot be
+    used to flood someone's mailbox.
     """
     try:
         email = normalise_email(email)
@@ -221,7 +224,33 @@ def request_reset(email: str) -> None:
     links.revoke_unused(account, (LINK_RESET,))
     _, token = links.issue(LINK_RESET, account)
     db.session.commit()
-    _send_link(account, LINK_RESET, token, _reset_message)
+    message = _reset_message(links.absolute(LINK_RESET, token))
+    _after_the_answer(lambda: mail.send([email], message))
+
+
+def _after_the_answer(send: Callable[[], object]) -> None:
+    """Run `send` once the answer has gone out (at once outside a request).
+
+    Talking to the SMTP server takes tens to hundreds of milliseconds, and it may fail:
+    done before answering, either would tell an asker which addresses have an account.
+    A failure is logged.
+    """
+    if not has_request_context():
+        send()
+        return
+    app = current_app._get_current_object()
+
+    def run():
+        with app.app_context():
+            try:
+                send()
+            except Exception:
+                app.logger.exception("a password reset email could not be sent")
+
+    @after_this_request
+    def _send_when_closed(response):
+        response.call_on_close(run)
+        return response
 
 
 def use_password_link(row: OneTimeLink, password: str) -> Account | None:
