@@ -99,7 +99,5 @@ def contacts_vcf(site_id: str):
         abort(404, message=t(f"Centre inconnu : {site_id!r}.", f"Unknown site: {site_id!r}."))
     response = Response(site_vcards(site), content_type=f"{VCARD_MIMETYPE}; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{site.slug}-contacts.vcf"'
-    response.headers["Cache-Control"] = "public, no-cache"
-    response.vary.add("Accept-Language")
-    response.add_etag()
-    return response.make_conditional(request)
+    response.vary.add("Accept-Language")  # ETag, Cache-Control and 304: web/caching
+    return response

@@ -17,7 +17,6 @@ register_error_handlers(blp)
 # method the routing refuses would be rendered by the app, as problem+json).
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 JSON_FORMATS = ("json", "application/json", "application/fhir+json", "application/fhir json")
-CACHE_CONTROL = "public, no-cache"
 
 
 @blp.before_request
@@ -63,14 +62,11 @@ def _public_read(response: Response) -> Response:
 
 
 def _answer(body: dict) -> Response:
-    """A FHIR JSON answer, with an ETag of its body; 304 when the client has it."""
-    response = Response(
+    """A FHIR JSON answer (web/caching gives it its ETag, Cache-Control and 304)."""
+    return Response(
         json.dumps(body, ensure_ascii=False),
         content_type=f"{FHIR_MIMETYPE}; charset=utf-8",
     )
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    response.add_etag()
-    return response.make_conditional(request)
 
 
 def _strict() -> bool:
