@@ -15,13 +15,10 @@ from werkzeug.exceptions import HTTPException
 
 from sitedir.clock import in_paris, today_in_paris
 from sitedir.directory.nearest import PlaceNotFound, nearest_answer
-from sitedir.places.gazetteer import get_gazetteer
 from sitedir.staleness import DEFAULT_STALE_DAYS, days_since, is_stale
 from sitedir.widget.nearby import nearest_place
 from sitedir.widget.projection import project
 
-# The origin parameters a page URL may carry, in the order they are looked for.
-ORIGINS = ("insee", "q", "lat")
 # Overseas départements and collectivities: INSEE département codes 971 to 989.
 OVERSEAS_PREFIXES = ("97", "98")
 
@@ -199,9 +196,3 @@ def summary(results: list[dict], s: dict) -> str:
 def _problem(out: dict, message: str, state: str = "invalid") -> dict:
     out.update(state=state, message=message, summary=message, patient=None, first_id="")
     return out
-
-
-def place_label(insee: str) -> str:
-    """The label of a commune by INSEE code, for the search box ('' when unknown)."""
-    place = get_gazetteer().by_insee(insee) if insee else None
-    return place.label if place else ""
