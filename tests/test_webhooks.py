@@ -113,6 +113,16 @@ def verified(secret, headers, body):
         "http://user:pass@example.org/",
         "http://example.org:25/",
         "gopher://example.org/",
+        # Other spellings of loopback, and IPv6 forms that carry a private IPv4 address.
+        "http://0.0.0.0/",
+        "http://2130706433/",
+        "http://0x7f.1/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[::127.0.0.1]/",
+        "http://[::ffff:0:7f00:1]/",
+        "http://[64:ff9b::a9fe:a9fe]/",
+        "http://[2002:a00:1::]/",
+        "http://[fec0::1]/",
     ],
 )
 def test_private_or_odd_targets_are_refused(client, tokens, url):

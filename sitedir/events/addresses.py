@@ -3,9 +3,10 @@
 A receiver's URL is refused when its scheme is not http(s), when it carries credentials,
 when its port is a well-known one other than 80/443 (mail, databases...), or when any
 address its name resolves to is loopback, private, link-local (cloud metadata), reserved
-or multicast. Checked at registration and again at each delivery (a name may change), and
-the delivery connects to the address that was checked. SITEDIR_WEBHOOKS_ALLOW_PRIVATE lets
-tests and a network inside one hospital use private addresses.
+or multicast, or an IPv6 address that carries such an IPv4 one (mapped, NAT64, 6to4).
+Checked at registration and again at each delivery (a name may change), and the delivery
+connects to the address that was checked. SITEDIR_WEBHOOKS_ALLOW_PRIVATE lets tests and a
+network inside one hospital use private addresses.
 """
 
 import ipaddress
@@ -37,10 +38,26 @@ def resolve(host: str, port: int) -> list[str]:
     return [info[4][0] for info in infos]
 
 
+# IPv6 forms this Python may call global though they reach an IPv4 address or are retired:
+# IPv4-compatible (::a.b.c.d), SIIT-translated (::ffff:0:a.b.c.d), local-use NAT64, site-local.
+_NOT_PUBLIC_V6 = tuple(
+    ipaddress.ip_network(net) for net in ("::/96", "::ffff:0:0:0/96", "64:ff9b:1::/48", "fec0::/10")
+)
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # the last 32 bits are the IPv4 reached
+
+
 def _public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return _public(str(ip.ipv4_mapped))
+        if any(ip in net for net in _NOT_PUBLIC_V6):
+            return False
+        embedded = ip.sixtofour or (
+            ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in _NAT64 else None
+        )
+        if embedded is not None and not _public(str(embedded)):
+            return False  # 6to4 or NAT64 to a private IPv4 (a NAT64 gateway would take it there)
     return ip.is_global and not ip.is_multicast
 
 
