@@ -82,6 +82,9 @@ def test_set_password_asks_twice_and_refuses_short_ones(app, runner):
     args = ["accounts", "set-password", "c@example.org"]
     short = runner.invoke(args=args, input="court\ncourt\n")
     assert short.exit_code != 0 and "12 characters" in short.output
+    # The page's rules, not a CLI's own: a common password is refused here too.
+    common = runner.invoke(args=args, input="password1234\npassword1234\n")
+    assert common.exit_code != 0 and "most common" in common.output
     result = runner.invoke(args=args, input=f"{PASSWORD}\n{PASSWORD}\n")
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -95,6 +98,7 @@ def test_mistakes_are_refused_with_a_message(runner):
         (["x@example.org", "--role", "site_admin", "--site", "lyon"], "unknown site(s): lyon"),
         (["x@example.org", "--role", "king"], "Invalid value for '--role'"),
         (["not-an-email", "--role", "network_admin"], "not an email address"),
+        (["a b@example.org", "--role", "network_admin"], "not an email address"),
     ]
     for args, message in cases:
         result = _create(runner, *args)

@@ -149,3 +149,17 @@ def test_logins_and_logouts_are_audited_never_a_password(app, browser, tokens):
     text = browser.get("/api/v1/audit", headers=tokens["network"]).get_data(as_text=True)
     for secret in (PASSWORD, "pas le bon", "un autre essai"):
         assert secret not in text
+
+
+def test_a_new_password_from_the_cli_ends_unused_emailed_links(app, browser, tokens, runner):
+    """An invitation or reset link still waiting in a mailbox would replace the password
+    just set: it stops working, as it does after a reset through a link."""
+    link = runner.invoke(args=["accounts", "resend", "nantes@example.org"]).output
+    path = link.strip().splitlines()[-1]
+    assert browser.get(path).status_code == 200
+    new = "un tout nouveau mot de passe"
+    result = runner.invoke(
+        args=["accounts", "set-password", "nantes@example.org"], input=f"{new}\n{new}\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert browser.get(path).status_code == 410

@@ -63,7 +63,7 @@ def _password_link(purpose: str, token: str):
                     "ok",
                 )
                 return redirect(url_for("admin.index"))
-            form.password.errors = [problem]
+            form.password.errors = [problem.fr]
         status = 400 if request.method == "POST" else 200
     page = render_template(
         "admin/link_password.html",

@@ -62,17 +62,34 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
 
 
-def password_problem(password: str, again: str | None = None) -> str | None:
-    """Why this password is refused (French), or None."""
+def password_problem(password: str, again: str | None = None) -> AccountError | None:
+    """Why this password is refused (the page shows the French, the CLI the English), or None."""
     if again is not None and password != again:
-        return "Les deux mots de passe ne sont pas identiques."
+        return AccountError(
+            "Les deux mots de passe ne sont pas identiques.", "the two passwords differ"
+        )
     if len(password) < MIN_PASSWORD:
-        return f"Le mot de passe doit compter au moins {MIN_PASSWORD} caractères."
+        return AccountError(
+            f"Le mot de passe doit compter au moins {MIN_PASSWORD} caractères.",
+            f"the password needs at least {MIN_PASSWORD} characters",
+        )
     if len(password) > MAX_PASSWORD:
-        return "Ce mot de passe est trop long."
+        return AccountError("Ce mot de passe est trop long.", "the password is too long")
     if password.lower() in common_passwords():
-        return "Ce mot de passe est parmi les plus courants : choisissez-en un autre."
+        return AccountError(
+            "Ce mot de passe est parmi les plus courants : choisissez-en un autre.",
+            "the password is among the most common ones: choose another",
+        )
     return None
+
+
+def set_password(account: Account, password: str) -> None:
+    """Store a new password (hashed): every session of the account ends, and its unused
+    invitation and reset links stop working (one could otherwise replace this password).
+    Uncommitted: the caller audits and commits."""
+    account.password_hash = hash_password(password)
+    account.end_sessions()
+    links.revoke_unused(account, (LINK_INVITE, LINK_RESET))
 
 
 def normalise_email(email: str) -> str:
@@ -263,9 +280,7 @@ def use_password_link(row: OneTimeLink, password: str) -> Account | None:
         db.session.rollback()
         return None
     account = row.account
-    account.password_hash = hash_password(password)
-    account.end_sessions()
-    links.revoke_unused(account, (LINK_INVITE, LINK_RESET))
+    set_password(account, password)
     action = "account.invitation_accepted" if row.purpose == LINK_INVITE else "account.reset_done"
     audit(
         Principal(account, "session"),

@@ -10,7 +10,6 @@ from sitedir.admin import accounts
 from sitedir.admin.auth import (
     DEFAULT_TOKEN_DAYS,
     audit,
-    hash_password,
     issue_token,
     token_expired,
 )
@@ -21,6 +20,13 @@ from sitedir.models import Site
 
 accounts_cli = AppGroup("accounts", help="Admin accounts.")
 tokens_cli = AppGroup("tokens", help="API tokens (shown once, stored hashed).")
+
+
+def _check_password(password: str) -> None:
+    """The page's rules: long enough, not too long, not among the most common."""
+    problem = accounts.password_problem(password)
+    if problem is not None:
+        raise click.ClickException(problem.en)
 
 
 def _account(email: str) -> Account:
@@ -37,9 +43,10 @@ def _account(email: str) -> Account:
 @click.option("--password-stdin", is_flag=True, help="Read a password from standard input.")
 def create_account(email, role, sites, password_stdin):
     """Create an admin account (token-only unless --password-stdin)."""
-    email = email.strip().lower()
-    if "@" not in email or len(email) > 254:
-        raise click.ClickException("not an email address")
+    try:
+        email = accounts.normalise_email(email)
+    except accounts.AccountError:
+        raise click.ClickException("not an email address") from None
     if db.session.scalar(db.select(Account.id).where(Account.email == email)):
         raise click.ClickException(f"{email} already exists")
     if role == SITE_ADMIN and not sites:
@@ -51,8 +58,7 @@ def create_account(email, role, sites, password_stdin):
     password = None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
-        if len(password) < 12:
-            raise click.ClickException("the password needs at least 12 characters")
+        _check_password(password)
     accounts.new_account(email, role, found, password)
     db.session.flush()
     audit(
@@ -106,13 +112,11 @@ def resend_link(email):
 @click.argument("email")
 @click.password_option("--password", prompt="Nouveau mot de passe / new password")
 def set_password(email, password):
-    """Set (or replace) an account's password; every session of the account ends."""
-    if len(password) < 12:
-        raise click.ClickException("the password needs at least 12 characters")
+    """Set (or replace) an account's password; every session and unused link of it ends."""
+    _check_password(password)
     account = _account(email)
-    account.password_hash = hash_password(password)
-    # Whoever had the old password may be logged in with it: end every session.
-    account.end_sessions()
+    # Whoever had the old password, or an emailed link, may not use them any more.
+    accounts.set_password(account, password)
     audit(None, "account.set_password", f"account:{account.email}", None, {"sessions_ended": True})
     db.session.commit()
     click.echo(f"password set for {account.email}")
