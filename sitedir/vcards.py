@@ -9,7 +9,7 @@ switchboard, said to be the switchboard, when the hospital has one; nothing is i
 import uuid
 
 import vobject
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from flask_smorest import abort
 from sqlalchemy.orm import selectinload
 
@@ -67,8 +67,10 @@ def contact_card(site: Site, contact: Contact) -> vobject.base.Component:
     if any(notes):
         card.add("note").value = " ".join(n for n in notes if n)
     # Stable across downloads, so that importing again updates the card instead of doubling it.
+    # Under SITEDIR_PUBLIC_URL when set: the same whatever Host header the client sent.
+    root = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
     card.add("uid").value = uuid.uuid5(
-        uuid.NAMESPACE_URL, f"{request.host_url}api/v1/sites/{site.slug}/contacts/{contact.id}"
+        uuid.NAMESPACE_URL, f"{root}/api/v1/sites/{site.slug}/contacts/{contact.id}"
     ).urn
     if contact.last_verified_at:
         card.add("rev").value = as_utc(contact.last_verified_at).strftime("%Y%m%dT%H%M%SZ")

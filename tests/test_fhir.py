@@ -569,6 +569,19 @@ def test_reads_are_cacheable_and_cross_origin(data, client):
     assert bundle.headers["ETag"] and bundle.headers["Cache-Control"] == "public, no-cache"
 
 
+def test_public_url_names_the_canonical_urls_whatever_the_host(data, app, client):
+    """With SITEDIR_PUBLIC_URL set, a Host header cannot change the server's own URLs."""
+    app.config["PUBLIC_URL"] = "https://annuaire.example.fr"
+    base = "https://annuaire.example.fr/fhir"
+    for host in ("evil.example", "localhost"):
+        location = fhir(client, "/fhir/Location/clermont-ferrand", headers={"Host": host})
+        assert location["extension"][0]["url"] == f"{base}/StructureDefinition/recruitment-status"
+        bundle = fhir(client, "/fhir/Location?_count=1", headers={"Host": host})
+        assert all(link["url"].startswith(f"{base}/") for link in bundle["link"])
+        assert bundle["entry"][0]["fullUrl"].startswith(f"{base}/Location/")
+        assert fhir(client, "/fhir/metadata", headers={"Host": host})["url"] == f"{base}/metadata"
+
+
 def test_no_parameter_value_makes_a_500(data, client):
     """A quick fuzz: whatever a parameter holds, the answer is 200 or a 4xx outcome."""
     hypothesis = pytest.importorskip("hypothesis")

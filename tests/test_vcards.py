@@ -105,6 +105,22 @@ def test_cacheable_with_an_etag(client):
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
+def test_uids_follow_the_public_url_not_the_host(app, client):
+    """Importing the cards again updates them, whatever Host header the download carried."""
+    app.config["PUBLIC_URL"] = "https://annuaire.example.fr"
+    uids = [
+        [card.uid.value for card in cards_from(client, host)]
+        for host in ("evil.example", "localhost")
+    ]
+    assert uids[0] == uids[1] and uids[0]
+
+
+def cards_from(client, host):
+    response = client.get("/api/v1/sites/clermont-ferrand/contacts.vcf", headers={"Host": host})
+    assert response.status_code == 200
+    return list(vobject.readComponents(response.get_data(as_text=True)))
+
+
 def test_the_answers_link_to_the_vcard(client):
     # The page and the widget's answers come from one server template (no-JS and JS alike).
     for path, text in (("/?q=Vichy", "Ajouter aux contacts"), ("/?q=Vichy&lang=en", "Add to")):

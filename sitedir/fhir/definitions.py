@@ -1,6 +1,6 @@
 """The FHIR vocabulary sitedir speaks: media types, code systems, and its own extension."""
 
-from flask import request
+from flask import current_app, request
 
 FHIR_VERSION = "4.0.1"
 FHIR_MIMETYPE = "application/fhir+json"
@@ -20,7 +20,7 @@ ORGANIZATION_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/organization-t
 # Where each registry identifier of a study lives, when the data holds one.
 REGISTRY_SYSTEMS = {"nct": "http://clinicaltrials.gov", "euct": "https://euclinicaltrials.eu"}
 
-# sitedir's own definitions, under the server's base (see canonical()).
+# sitedir's own definitions, under the server's base (see base_url()).
 RECRUITMENT_STATUS_PATH = "StructureDefinition/recruitment-status"
 CONTACT_ROLE_PATH = "CodeSystem/contact-role"
 
@@ -48,10 +48,11 @@ PHASES = {
 
 
 def base_url() -> str:
-    """The FHIR base of this server, as the client reached it: `https://host/fhir`."""
-    return request.host_url.rstrip("/") + "/fhir"
+    """The FHIR base of this server: `https://host/fhir`.
 
-
-def canonical(path: str) -> str:
-    """The canonical URL of one of sitedir's own definitions."""
-    return f"{base_url()}/{path}"
+    Under SITEDIR_PUBLIC_URL when it is set (as the feed's and emails' links are), so that
+    canonical URLs stay the same whatever Host header a client sends; else as the client
+    reached it.
+    """
+    root = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
+    return root + "/fhir"
