@@ -27,7 +27,6 @@ def register_admin(app: Flask, api) -> None:
 
     app.register_blueprint(page_blp)
     _limit_guessing(app, api_blp)
-    _limit_reset_requests(app)
     # A form may stay open as long as the session lasts (8 hours), not one hour.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
@@ -41,24 +40,15 @@ def register_admin(app: Flask, api) -> None:
 
 
 def _limit_guessing(app: Flask, api_blp) -> None:
-    """Stricter limits, on the app's limiter, where passwords and tokens can be guessed."""
+    """Stricter limits, on the app's limiter, where passwords and tokens can be guessed
+    (the login) or email sent to anyone ("Mot de passe oublié"), per client."""
     limiter = app.extensions["sitedir_limiter"]
     # A route limit works through its wrapper, so the wrapped view replaces the registered one.
-    login = limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
-    app.view_functions["admin.login"] = login(app.view_functions["admin.login"])
+    per_client = limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+    for endpoint in ("admin.login", "admin.forgot"):
+        app.view_functions[endpoint] = per_client(app.view_functions[endpoint])
     # One budget for all admin API routes: guessing tokens on one route spends it for all.
     limiter.shared_limit(lambda: current_app.config["RATELIMIT_ADMIN"], scope="admin")(api_blp)
-
-
-def _limit_reset_requests(app: Flask) -> None:
-    """ "Mot de passe oublié" sends email: limited per client like the logins."""
-    from flask import current_app
-
-    limiter = app.extensions.get("sitedir_limiter")
-    if limiter is None:
-        return
-    limit = limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
-    app.view_functions["admin.forgot"] = limit(app.view_functions["admin.forgot"])
 
 
 def _refused_form(error: CSRFError):
