@@ -1,5 +1,7 @@
 """A malformed ClinicalTrials.gov file stops the import, names the field, and changes nothing."""
 
+import json
+
 import pytest
 
 from sitedir.ctgov.record import RecordError, parse_json
@@ -47,6 +49,14 @@ CASES = [
      "protocolSection.eligibilityModule.healthyVolunteers: expected true or false"),
     (_with("protocolSection.statusModule.lastUpdatePostDateStruct.date", "14/03/2025"),
      "protocolSection.statusModule.lastUpdatePostDateStruct.date: expected a date"),
+    # Odd values JSON allows: an integer too large for a float, one too long for Python to
+    # read, a lone surrogate escape (no database stores it).
+    (json.dumps(record()).replace('"lat": 45.7797', '"lat": 1' + "0" * 400),
+     f"{LOCATIONS}[0].geoPoint.lat: expected a finite number"),
+    (json.dumps(record()).replace('"lat": 45.7797', '"lat": 1' + "0" * 5000),
+     "(record): not JSON"),
+    (json.dumps(_with(f"{LOCATIONS}.1.facility", "H\ud800pital")),
+     f"{LOCATIONS}[1].facility: expected text"),
 ]  # fmt: skip
 
 

@@ -70,7 +70,16 @@ class Text(ma.fields.String):
         "invalid": "expected a string",
         "required": "missing",
         "null": "expected a string, not null",
+        "surrogate": "expected text (a lone surrogate escape is no character)",
     }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            text.encode("utf-8")  # json.loads lets "\ud800" through; no database takes it
+        except UnicodeEncodeError:
+            raise self.make_error("surrogate") from None
+        return text
 
 
 class Number(ma.fields.Float):
@@ -86,9 +95,13 @@ class Number(ma.fields.Float):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.make_error("invalid")
-        if not math.isfinite(value):
+        try:
+            number = float(value)  # an integer of 400 digits is too large for a float
+        except OverflowError:
+            raise self.make_error("special") from None
+        if not math.isfinite(number):
             raise self.make_error("special")
-        return float(value)
+        return number
 
 
 class Flag(ma.fields.Boolean):
@@ -253,7 +266,8 @@ def parse_json(text: str | bytes) -> dict:
         raise RecordError([f"(record): larger than {MAX_RECORD_BYTES // (1024 * 1024)} MB"])
     try:
         raw = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except ValueError as exc:
+        # JSONDecodeError, UnicodeDecodeError, and an integer longer than Python converts.
         raise RecordError([f"(record): not JSON ({exc})"]) from exc
     except RecursionError as exc:
         raise RecordError(["(record): nested too deeply"]) from exc
