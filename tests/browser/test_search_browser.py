@@ -308,3 +308,18 @@ def _keep(path: Path, name: str):
 
     if os.environ.get("SITEDIR_DOCS_SCREENSHOTS"):
         shutil.copyfile(path, DOCS / name)
+
+
+def test_a_position_far_from_any_commune_stays_out_of_the_address_bar(live, page_factory):
+    page = page_factory(
+        locale="fr-FR",
+        geolocation={"latitude": 45.0, "longitude": -10.0},  # the Atlantic
+        permissions=["geolocation"],
+    )
+    page.goto(live.url + "/?q=Vichy")
+    wait_answer(page, q="Vichy")
+    page.get_by_role("button", name="Ma position").click()
+    wait_answer(page, lat="45.0000", lon="-10.0000")
+    assert "Aucune commune" in page.locator("#answer").inner_text()
+    assert page.url.endswith("/?q=Vichy")
+    assert "lat" not in page.evaluate("location.href")

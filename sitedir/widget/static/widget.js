@@ -184,11 +184,12 @@
         placePatient(body);
         enhance();
         // The answer's own query: a position becomes the commune it was resolved to.
-        var canonical = new URLSearchParams(body.dataset.query || "");
-        var url = "?" + pageParams(originOf(canonical) || origin).toString();
+        var canonical = originOf(new URLSearchParams(body.dataset.query || "")) || origin;
+        var url = "?" + pageParams(canonical).toString();
         // The frame replaces its entry: pushing would make the host page's back button
-        // step through the widget's searches.
-        if (how !== "none") {
+        // step through the widget's searches. A position no commune was found for stays
+        // out of the address bar (and so out of history, bookmarks and shared links).
+        if (how !== "none" && canonical.lat === undefined) {
           if (embedded || how === "replace") history.replaceState(null, "", url);
           else history.pushState(null, "", url);
         }
