@@ -63,13 +63,16 @@ def _one_of(choices) -> validate.OneOf:
     return validate.OneOf(choices, error="expected one of: {choices}")
 
 
+def _expected(what: str, key: str = "invalid") -> dict:
+    """A field's messages in plain words: what was expected, missing, or null."""
+    return {key: f"expected {what}", "required": "missing", "null": f"expected {what}, not null"}
+
+
 class Text(ma.fields.String):
     """A JSON string, said in plain words when it is something else."""
 
     default_error_messages = {  # noqa: RUF012 (marshmallow merges it)
-        "invalid": "expected a string",
-        "required": "missing",
-        "null": "expected a string, not null",
+        **_expected("a string"),
         "surrogate": "expected text (a lone surrogate escape is no character)",
     }
 
@@ -86,10 +89,8 @@ class Number(ma.fields.Float):
     """A JSON number: a string of digits, a boolean, NaN or infinity is refused."""
 
     default_error_messages = {  # noqa: RUF012 (marshmallow merges it)
-        "invalid": "expected a number",
+        **_expected("a number"),
         "special": "expected a finite number",
-        "required": "missing",
-        "null": "expected a number, not null",
     }
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -107,10 +108,7 @@ class Number(ma.fields.Float):
 class Flag(ma.fields.Boolean):
     """A JSON boolean (true or false), not "yes" or 1."""
 
-    default_error_messages = {  # noqa: RUF012 (marshmallow merges it)
-        "invalid": "expected true or false",
-        "null": "expected true or false, not null",
-    }
+    default_error_messages = _expected("true or false")
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, bool):
@@ -121,21 +119,13 @@ class Flag(ma.fields.Boolean):
 class Items(ma.fields.List):
     """A JSON array."""
 
-    default_error_messages = {  # noqa: RUF012 (marshmallow merges it)
-        "invalid": "expected a list",
-        "required": "missing",
-        "null": "expected a list, not null",
-    }
+    default_error_messages = _expected("a list")
 
 
 class Part(ma.fields.Nested):
     """A JSON object read by a nested schema."""
 
-    default_error_messages = {  # noqa: RUF012 (marshmallow merges it)
-        "type": "expected an object",
-        "required": "missing",
-        "null": "expected an object, not null",
-    }
+    default_error_messages = _expected("an object", key="type")
 
 
 class _Object(ma.Schema):
