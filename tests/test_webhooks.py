@@ -123,6 +123,7 @@ def verified(secret, headers, body):
         "http://[64:ff9b::a9fe:a9fe]/",
         "http://[2002:a00:1::]/",
         "http://[fec0::1]/",
+        "http://example.org:0/",
     ],
 )
 def test_private_or_odd_targets_are_refused(client, tokens, url):
@@ -294,6 +295,49 @@ def test_a_worker_killed_mid_delivery_loses_nothing(shared_app, tokens_shared, r
     (h1, _), (h2, b2) = hook.received
     assert h1["webhook-id"] == h2["webhook-id"]
     assert verified(secret, h2, b2)["data"]["to"] == "suspended"
+
+
+def test_the_admin_page_refuses_what_no_request_line_can_carry(private_ok, tokens):
+    from tests.helpers import HttpsClient, csrf, login
+
+    app = private_ok
+    app.test_client_class = HttpsClient
+    page_client = app.test_client()
+    login(page_client, "reseau@example.org")
+    for url in ("http://127.0.0.1/é", "http://127.0.0.1/a b", "http://127.0.0.1/a\x00b"):
+        page = page_client.get("/admin/webhooks")
+        refused = page_client.post(
+            "/admin/webhooks",
+            data={"url": url, "events": ["site.confirmed"], "csrf_token": csrf(page)},
+        )
+        assert refused.status_code == 422, url
+    with app.app_context():
+        assert db.session.scalar(db.select(WebhookEndpoint)) is None
+
+
+def test_an_endpoint_that_cannot_be_sent_to_never_stops_the_worker(
+    private_ok, client, tokens, receiver
+):
+    """One stored URL the request line cannot carry: its attempt fails, the others go on."""
+    app = private_ok
+    hook = receiver()
+    register(client, tokens, hook.url)
+    with app.app_context():
+        endpoint = WebhookEndpoint(
+            url=hook.url + "/é",
+            events=EVENTS,
+            secret=db.session.scalar(db.select(WebhookEndpoint.secret)),
+            created_at=utcnow(),
+            active=True,
+        )
+        db.session.add(endpoint)
+        db.session.commit()
+    set_status(client, tokens, "suspended", "Pause")
+    with app.app_context():
+        assert deliver_due() == 2
+        errors = db.session.scalars(db.select(WebhookAttempt.error)).all()
+    assert len(hook.received) == 1
+    assert sorted(errors, key=str)[-1].startswith("refused")
 
 
 @pytest.fixture

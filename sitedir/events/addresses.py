@@ -10,6 +10,7 @@ network inside one hospital use private addresses.
 """
 
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -30,6 +31,10 @@ class Target:
     port: int
     path: str  # path and query, as sent in the request line
     address: str  # the checked IP to connect to
+
+
+# What a request line can carry: printable ASCII, as the admin API's pattern says.
+_SENDABLE = re.compile(r"[!-~]+")
 
 
 def resolve(host: str, port: int) -> list[str]:
@@ -63,6 +68,11 @@ def _public(address: str) -> bool:
 
 def check_url(url: str, allow_private: bool = False) -> Target:
     """The URL's target, its name resolved and every address checked; or RefusedAddress."""
+    if not _SENDABLE.fullmatch(url):
+        raise RefusedAddress(
+            "Adresse invalide : pas d'espace ni de caractère accentué (nom accentué : xn--…).",
+            "Invalid URL: no spaces or non-ASCII characters (an accented name: xn--…).",
+        )
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -76,7 +86,8 @@ def check_url(url: str, allow_private: bool = False) -> Target:
         raise RefusedAddress(
             "Pas d'identifiants dans l'adresse.", "No credentials in the URL, please."
         )
-    port = port or (443 if parts.scheme == "https" else 80)
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
     if port < 1024 and port not in (80, 443):
         raise RefusedAddress(f"Port {port} refusé.", f"Port {port} is refused.")
     host = parts.hostname

@@ -214,7 +214,7 @@ def _attempt(endpoint: WebhookEndpoint, delivery: WebhookDelivery, now, config) 
         )
     except addresses.RefusedAddress as exc:
         error = f"refused: {exc.en}"
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # never the worker's end
         error = f"{type(exc).__name__}: {exc}"[:300]
     duration = (time.monotonic() - started) * 1000
     db.session.add(
