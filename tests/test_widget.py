@@ -83,3 +83,26 @@ def test_site_names_are_escaped(app, client):
     html = client.get("/").get_data(as_text=True)
     assert "<img src=x" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_the_map_markers_are_made_once_per_snapshot(app, client, monkeypatch):
+    import sitedir.widget as widget
+
+    projected = []
+    original = widget.project
+    monkeypatch.setattr(widget, "project", lambda *a: projected.append(a) or original(*a))
+    first = client.get("/?region=84").get_data(as_text=True)
+    made = len(projected)
+    assert made == first.count('<g class="marker ') >= 1  # one per site of the region
+    assert client.get("/?region=84").get_data(as_text=True) == first
+    assert len(projected) == made  # the second view made none
+    with app.app_context():
+        site = db.session.scalar(db.select(Site).where(Site.slug == "clermont-ferrand"))
+        site.status = "suspended"
+        db.session.commit()
+    after = client.get("/?region=84").get_data(as_text=True)
+    assert len(projected) == 2 * made  # a change: made again, and shown
+    assert after != first
+    assert 'data-study="no-such-study"' in client.get("/?study=no-such-study").get_data(
+        as_text=True
+    )

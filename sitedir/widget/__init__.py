@@ -15,7 +15,7 @@ from flask import (
     url_for,
 )
 
-from sitedir.directory.sites import filter_rows
+from sitedir.directory.paging import RowLists
 from sitedir.directory.snapshot import current_snapshot
 from sitedir.extensions import db
 from sitedir.i18n import current_language
@@ -97,16 +97,29 @@ def _keep(args, embedded: bool) -> dict:
 
 
 def _markers(options: dict) -> list[dict]:
-    rows = filter_rows(
-        current_snapshot().rows, study=options["study"], region=options["region"] or None
-    )
-    markers = []
-    for row in rows:
-        point = project(row.latitude, row.longitude)
-        # A site the map cannot show is still in the list beside it.
-        x, y = (round(point[0], 1), round(point[1], 1)) if point else (None, None)
-        markers.append({"id": row.id, "x": x, "y": y, "site": row.data})
+    """The map's and the legend's sites: made once per snapshot, study and region (a page
+    view reads them; it never walks every site)."""
+    snapshot = current_snapshot()
+    if options["study"] not in snapshot.studies:
+        return []
+    memo = current_app.extensions.get("sitedir_markers")
+    if memo is None or memo[0] is not snapshot:
+        memo = current_app.extensions["sitedir_markers"] = (snapshot, {})
+    key = (options["study"], options["region"])
+    markers = memo[1].get(key)
+    if markers is None:
+        lists = snapshot.lists or RowLists(snapshot.rows)
+        filters = {"study": options["study"], "region": options["region"] or None}
+        rows, _ = lists.page(filters, None, len(snapshot.rows))
+        markers = memo[1][key] = [_marker(row) for row in rows]
     return markers
+
+
+def _marker(row) -> dict:
+    point = project(row.latitude, row.longitude)
+    # A site the map cannot show is still in the list beside it.
+    x, y = (round(point[0], 1), round(point[1], 1)) if point else (None, None)
+    return {"id": row.id, "x": x, "y": y, "site": row.data}
 
 
 def _studies() -> list:
