@@ -363,3 +363,15 @@ def test_institutions_it_created_follow_the_record(app, runner, tmp_path, import
         assert (lyon.institution.latitude, lyon.institution.longitude) == (45.75, 4.85)
         assert lyon.version > version
         assert db.session.scalar(db.select(db.func.count()).select_from(Institution)) == 9 + 9
+
+
+def test_a_postcode_in_other_digits_is_not_stored(app, runner, tmp_path):
+    data = record()
+    location = data["protocolSection"]["contactsLocationsModule"]["locations"][1]
+    location["zip"] = "６９００３"  # fullwidth digits: str.isdigit() says yes
+    result = run(runner, write(tmp_path, data))
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        lyon = sites_of(app)[f"{SLUG}-lyon"]
+        assert lyon.institution.department == "69"  # placed by its name
+        assert lyon.institution.postcode is None

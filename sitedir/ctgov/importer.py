@@ -43,7 +43,7 @@ from sitedir.ctgov.mapping import (
     slug_words,
     study_values,
 )
-from sitedir.ctgov.placing import NotPlaced, locate
+from sitedir.ctgov.placing import POSTCODE, NotPlaced, locate
 from sitedir.events import outbox
 from sitedir.extensions import db
 from sitedir.models import Contact, Institution, Site, StatusChange, Study
@@ -343,11 +343,10 @@ def plan_import(record: dict, slug: str | None = None) -> Plan:
             )
             continue
         plan = SitePlan([index], facility, city, "", status, reason, contacts)
-        postcode = location.get("zip", "").strip() or None
+        postcode = location.get("zip", "").strip()
         institution_values = {
-            "postcode": postcode
-            if postcode and len(postcode) == 5 and postcode.isdigit()
-            else None,
+            # ASCII digits only, as placing reads it (str.isdigit() takes "６９００３").
+            "postcode": postcode if POSTCODE.fullmatch(postcode) else None,
             "insee": place.insee,
             "department": place.department,
             "region": place.region,
