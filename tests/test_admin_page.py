@@ -210,3 +210,48 @@ def test_logout_ends_the_session(browser, tokens):
     response = browser.post("/admin/logout", data={"csrf_token": csrf(index)})
     assert response.status_code == 302
     assert browser.get("/admin/").status_code == 302
+
+
+def test_a_write_that_loses_a_race_is_a_409_page_not_a_500(app, tokens, browser, monkeypatch):
+    """The site changed between reading it and writing (found at flush or commit)."""
+    from sitedir.admin import changes
+
+    def lost(*args, **kwargs):
+        raise changes.StaleWrite
+
+    login(browser)
+    page = browser.get("/admin/")
+    monkeypatch.setattr(changes, "confirm_site", lost)
+    answer = browser.post("/admin/sites/clermont-ferrand/confirm", data={"csrf_token": csrf(page)})
+    assert answer.status_code == 409 and answer.mimetype == "text/html"
+    assert "rien n'a été" in answer.get_data(as_text=True)
+
+
+def test_a_still_right_link_that_loses_a_race_answers_409_and_still_works(
+    app, tokens, browser, monkeypatch
+):
+    from sitedir.admin import changes, links
+    from sitedir.admin.models import LINK_CONFIRM, Account
+    from sitedir.extensions import db
+    from sitedir.models import Site
+
+    with app.app_context():
+        account = db.session.scalar(
+            db.select(Account).where(Account.email == "clermont@example.org")
+        )
+        site = db.session.scalar(db.select(Site).where(Site.slug == "clermont-ferrand"))
+        _, token = links.issue(LINK_CONFIRM, account, site)
+        db.session.commit()
+    path = f"/admin/still-right/{token}"
+    page = browser.get(path)
+
+    def lost(*args, **kwargs):
+        raise changes.StaleWrite
+
+    with monkeypatch.context() as patched:
+        patched.setattr(changes, "confirm_site", lost)
+        answer = browser.post(path, data={"csrf_token": csrf(page)})
+    assert answer.status_code == 409 and "rien n'a été" in answer.get_data(as_text=True)
+    page = browser.get(path)
+    assert page.status_code == 200  # not spent: the change was rolled back
+    assert browser.post(path, data={"csrf_token": csrf(page)}).status_code == 200

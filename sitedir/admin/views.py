@@ -125,6 +125,14 @@ def _site_for(principal: Principal, site_id: str) -> Site:
     return site
 
 
+@blp.errorhandler(changes.StaleWrite)
+def _changed_meanwhile(error):
+    """A write that lost to another, where the view shows nothing more specific: 409, a page
+    (rolled back: nothing was saved, and an emailed link it would have spent still works)."""
+    page = render_template("admin/changed_meanwhile.html", principal=current_principal())
+    return page, 409
+
+
 @blp.after_request
 def _no_store(response):
     # Admin pages show contact details that may be admin-only: never cache them.
