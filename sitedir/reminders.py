@@ -5,8 +5,13 @@ Meant for cron or a systemd timer (`flask reminders send`). Every reminder is re
 (table `reminder`), so a site is reminded at most once per N days however often the
 command runs. Sites whose study is over for them (completed, terminated, withdrawn) are
 not reminded. Without SMTP nothing is sent: the command prints the links instead.
+
+Each site's reminder is committed once its emails are sent, and an address the server
+refuses is reported, not raised: the others are still reminded, what was sent is never
+sent again at the next run, and the command ends with status 1 so that cron tells someone.
 """
 
+import smtplib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -17,7 +22,7 @@ from flask.cli import AppGroup
 from sitedir import mail
 from sitedir.admin import links
 from sitedir.admin.models import LINK_CONFIRM, NETWORK_ADMIN, SITE_ADMIN, Account, Reminder
-from sitedir.clock import as_utc, in_paris
+from sitedir.clock import as_utc, in_paris, utc_now
 from sitedir.extensions import db
 from sitedir.models import Site
 from sitedir.staleness import days_since
@@ -34,6 +39,17 @@ class Report:
 
     lines: list[str] = field(default_factory=list)
     emails: int = 0
+    failed: int = 0
+
+
+def _send(to: list[str], message: mail.Message, report: Report, what: str) -> bool | None:
+    """mail.send; None (reported) when the server refused it or could not be reached."""
+    try:
+        return mail.send(to, message)
+    except (smtplib.SMTPException, OSError) as exc:
+        report.failed += 1
+        report.lines.append(f"{what}: NOT SENT ({exc})")
+        return None
 
 
 def _recently(site: Site, kind: str, since: datetime) -> bool:
@@ -106,7 +122,7 @@ def send_reminders(days: int, now: datetime, report: Report | None = None) -> Re
     overdue_for_network: list[tuple[Site, int | None]] = []
     sites = db.session.scalars(db.select(Site).where(Site.status.not_in(FINAL)).order_by(Site.slug))
     for site in sites.all():
-        age = days_since(as_utc(site.status_confirmed_at), today)
+        age = days_since(site.status_confirmed_at, today)
         if age is not None and age < days:
             continue
         if not _recently(site, SITE, now - timedelta(days=days)):
@@ -122,26 +138,29 @@ def send_reminders(days: int, now: datetime, report: Report | None = None) -> Re
 
 
 def _remind_site(site: Site, age: int | None, now: datetime, report: Report) -> None:
-    admins = [
-        a
-        for a in db.session.scalars(
-            db.select(Account).where(Account.role == SITE_ADMIN, Account.active)
+    admins = db.session.scalars(
+        db.select(Account).where(
+            Account.role == SITE_ADMIN, Account.active, Account.sites.any(Site.id == site.id)
         )
-        if any(s.id == site.id for s in a.sites)
-    ]
+    ).all()
+    reached = []
     for admin in admins:
         _, token = links.issue(LINK_CONFIRM, admin, site)
         url = links.absolute(LINK_CONFIRM, token)
-        if mail.send([admin.email], _site_message(site, age, url)):
+        sent = _send([admin.email], _site_message(site, age, url), report, site.slug)
+        if sent is None:
+            continue
+        reached.append(admin.email)
+        if sent:
             report.emails += 1
             report.lines.append(f"{site.slug}: reminded {admin.email}")
         else:
             report.lines.append(f"{site.slug}: not emailed (no SMTP) {admin.email}: {url}")
-    db.session.add(
-        Reminder(kind=SITE, site_id=site.id, sent_at=now, recipients=[a.email for a in admins])
-    )
     if not admins:
         report.lines.append(f"{site.slug}: no active site admin to remind")
+    if reached or not admins:  # nobody reached for want of a server: the next run tries again
+        db.session.add(Reminder(kind=SITE, site_id=site.id, sent_at=now, recipients=reached))
+    db.session.commit()  # sent is recorded, whatever happens to the next site
 
 
 def _remind_network(sites: list[tuple[Site, int | None]], now: datetime, report: Report) -> None:
@@ -149,7 +168,10 @@ def _remind_network(sites: list[tuple[Site, int | None]], now: datetime, report:
         db.select(Account).where(Account.role == NETWORK_ADMIN, Account.active)
     ).all()
     emails = [a.email for a in admins]
-    if mail.send(emails, _summary_message(sites)):
+    sent = _send(emails, _summary_message(sites), report, "network summary")
+    if sent is None:
+        return  # not recorded: the next run sends it
+    if sent:
         report.emails += 1
     report.lines.append(
         f"network summary ({', '.join(s.slug for s, _ in sites)}) to {', '.join(emails) or '-'}"
@@ -166,10 +188,11 @@ reminders_cli = AppGroup("reminders", help="Email reminders about unconfirmed st
 @click.option("--now", "moment", default=None, hidden=True, help="ISO moment (tests).")
 def send_command(days, moment):
     """Remind site admins of statuses unconfirmed for DAYS days; network admins after 2x."""
-    from datetime import UTC
-
-    now = as_utc(datetime.fromisoformat(moment)) if moment else datetime.now(UTC)
+    now = as_utc(datetime.fromisoformat(moment)) if moment else utc_now()
     report = send_reminders(days, now)
     for line in report.lines:
         click.echo(line)
     click.echo(f"{report.emails} email(s) sent")
+    if report.failed:
+        click.echo(f"{report.failed} email(s) NOT sent: see above", err=True)
+        raise SystemExit(1)

@@ -93,3 +93,32 @@ def test_the_to_confirm_page_lists_reminders(reminding_app, smtp, runner):
     text = client.get("/admin/to-confirm").get_data(as_text=True)
     assert text.index("Toulouse") < text.index("Nantes") < text.index("Clermont-Ferrand")
     assert "nantes@example.org" in text
+
+
+def test_an_address_the_server_refuses_stops_nothing_and_nothing_goes_twice(
+    reminding_app, smtp, runner, monkeypatch
+):
+    """One site admin's mailbox is gone: the others are reminded once, their links work,
+    and the command fails (status 1) so that cron tells someone."""
+    from tests.smtp_fixtures import Inbox, link_in
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("nantes@"):
+            return "550 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    monkeypatch.setattr(Inbox, "handle_RCPT", handle_RCPT, raising=False)
+    inbox, _ = smtp
+    for _ in range(2):
+        result = runner.invoke(args=["reminders", "send", "--days", "30", "--now", NOW.isoformat()])
+        assert result.exit_code == 1
+        assert "nantes: NOT SENT" in result.output and "nantes@example.org" in result.output
+    [toulouse] = inbox.to("toulouse@example.org")  # once, though the command ran twice
+    assert len(inbox.to("reseau@example.org")) == 1
+    with reminding_app.app_context():
+        kinds = sorted((r.site.slug, r.kind) for r in db.session.scalars(db.select(Reminder)))
+    assert kinds == [("toulouse", "network"), ("toulouse", "site")]  # Nantes: tried again
+    path = link_in(toulouse, "/admin/still-right/").removeprefix("https://localhost")
+    reminding_app.test_client_class = HttpsClient
+    assert reminding_app.test_client().get(path).status_code == 200  # a link that exists
