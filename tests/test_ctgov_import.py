@@ -375,3 +375,16 @@ def test_a_postcode_in_other_digits_is_not_stored(app, runner, tmp_path):
         lyon = sites_of(app)[f"{SLUG}-lyon"]
         assert lyon.institution.department == "69"  # placed by its name
         assert lyon.institution.postcode is None
+
+
+def test_a_point_far_from_its_town_is_reported_and_used(app, runner, tmp_path):
+    data = record()
+    location = data["protocolSection"]["contactsLocationsModule"]["locations"][1]
+    location["geoPoint"] = {"lat": 48.8566, "lon": 2.3522}  # Paris, for a Lyon facility
+    result = run(runner, write(tmp_path, data))
+    assert result.exit_code == 0, result.output
+    assert "locations[1]: the record's point is 39" in result.output
+    assert "km from" in result.output and "the record's point is used" in result.output
+    with app.app_context():
+        lyon = sites_of(app)[f"{SLUG}-lyon"]
+        assert (lyon.institution.latitude, lyon.institution.longitude) == (48.8566, 2.3522)

@@ -36,7 +36,6 @@ from sitedir.ctgov.mapping import (
     ContactValues,
     RecordFacts,
     contact_values,
-    distance_km,
     is_french,
     record_facts,
     site_status,
@@ -48,6 +47,7 @@ from sitedir.events import outbox
 from sitedir.extensions import db
 from sitedir.models import Contact, Institution, Site, StatusChange, Study
 from sitedir.places.normalize import fold
+from sitedir.ranking import sphere_km
 
 SLUG_LIMIT = 64  # the slug and key columns' length
 INSTITUTION_FIELDS = ("postcode", "insee", "department", "region", "latitude", "longitude")
@@ -298,7 +298,8 @@ def plan_import(record: dict, slug: str | None = None) -> Plan:
         place = located.place
         point = location.get("geoPoint")
         if point is not None:
-            far = distance_km(point["lat"], point["lon"], place.latitude, place.longitude)
+            # The haversine is enough to notice a point in the wrong town.
+            far = sphere_km(point["lat"], point["lon"], place.latitude, place.longitude)
             if far > FAR_KM:
                 notes.append(
                     f"locations[{index}]: the record's point is {far:.0f} km from "

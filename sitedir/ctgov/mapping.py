@@ -16,7 +16,6 @@ Honesty rules, as the design asks:
   status is never taken as recruiting (see site_status).
 """
 
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -341,14 +340,6 @@ def contact_values(contact: dict, source: str) -> ContactValues | None:
         "last_verified_at": None,
     }
     return ContactValues(values, dropped)
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (enough to notice a point in the wrong town)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(a))
 
 
 def slug_words(text: str, limit: int) -> str:
