@@ -14,6 +14,7 @@ asks it, and stop three days after the event; a 410 disables the endpoint.
 """
 
 import base64
+import functools
 import hashlib
 import hmac
 import http.client
@@ -88,6 +89,12 @@ def retry_after_seconds(value: str | None, now: datetime) -> int | None:
     return max(0, min(int((as_utc(when) - now).total_seconds()), MAX_RETRY_AFTER))
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every delivery: loading the CA store takes tens of ms."""
+    return ssl.create_default_context()
+
+
 def post(url: str, body: str, headers: dict, timeout: float, allow_private: bool):
     """POST once, without following redirects; (status, Retry-After) or an exception.
 
@@ -96,7 +103,7 @@ def post(url: str, body: str, headers: dict, timeout: float, allow_private: bool
     target = addresses.check_url(url, allow_private)
     if target.scheme == "https":
         connection = http.client.HTTPSConnection(
-            target.host, target.port, timeout=timeout, context=ssl.create_default_context()
+            target.host, target.port, timeout=timeout, context=_tls()
         )
     else:
         connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
