@@ -19,6 +19,12 @@ class _Handler(BaseHTTPRequestHandler):
             body, status = json.dumps(record()).encode(), 200
         elif self.path == "/api/v2/studies/NCT00000002":
             body, status = b"<html>maintenance</html>", 200
+        elif self.path == "/api/v2/studies/NCT00000003":
+            self.send_response(302)
+            self.send_header("Location", f"http://127.0.0.1:{self.server.server_address[1]}/inside")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         else:
             body, status = b'{"message": "not found"}', 404
         self.send_response(status)
@@ -101,3 +107,13 @@ def test_file_and_nct_exclude_each_other(runner, tmp_path):
     result = run(runner, str(tmp_path / "x.json"), "--nct", NCT)
     assert result.exit_code != 0
     assert "either FILE or --nct" in result.output
+
+
+def test_a_redirect_is_not_followed(app, runner, stub):
+    url, paths = stub
+    before = counts(app)
+    result = run(runner, "--nct", "NCT00000003", "--api-url", url)
+    assert result.exit_code != 0
+    assert "not followed" in result.output and "/inside" in result.output
+    assert paths == ["/api/v2/studies/NCT00000003"]  # the redirect's target was never asked
+    assert counts(app) == before

@@ -2,7 +2,7 @@
 
 Off by default (hospital networks are often closed): the caller passes the API's base
 URL, from the SITEDIR_CTGOV_URL setting or an explicit option. Standard library only,
-with a timeout and a size limit.
+with a timeout and a size limit, and no redirect followed.
 """
 
 import urllib.error
@@ -19,6 +19,16 @@ class FetchError(Exception):
     """The record could not be read; the message says why, in words."""
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Redirects are not followed: they could lead anywhere (an internal address, ftp)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None  # the 3xx then surfaces as an HTTPError
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
 def record_url(base_url: str, nct: str) -> str:
     """The URL of one study's record under an API base URL."""
     return f"{base_url.rstrip('/')}/studies/{urllib.parse.quote(nct)}"
@@ -33,11 +43,16 @@ def fetch_record(base_url: str, nct: str, timeout: float = TIMEOUT_S) -> bytes:
         url, headers={"Accept": "application/json", "User-Agent": "sitedir"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with _opener.open(request, timeout=timeout) as response:
             body = response.read(MAX_RECORD_BYTES + 1)
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
             raise FetchError(f"ClinicalTrials.gov has no study {nct} ({url})") from exc
+        if 300 <= exc.code < 400:
+            where = exc.headers.get("Location")
+            raise FetchError(
+                f"{url} redirects to {where!r}: not followed (give the API's own URL)"
+            ) from exc
         raise FetchError(f"{url} answered HTTP {exc.code}") from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
