@@ -94,3 +94,10 @@ def test_parts_it_does_not_read_are_ignored():
     data["protocolSection"]["contactsLocationsModule"]["locations"][0]["state"] = "Auvergne"
     data["protocolSection"]["contactsLocationsModule"]["locations"][0]["extra"] = {"x": 1}
     assert parse_json(__import__("json").dumps(data))["protocolSection"]
+
+
+def test_a_file_past_the_limit_is_refused_without_reading_it_all(runner):
+    # /dev/zero never ends: only the limit's worth is read, then refused.
+    result = runner.invoke(args=["studies", "import-ctgov", "/dev/zero"])
+    assert result.exit_code != 0
+    assert "(record): larger than 10 MB" in result.output

@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from sitedir.ctgov.fetch import PUBLIC_API, FetchError, fetch_record
 from sitedir.ctgov.importer import ImportRefused, apply, plan_import
-from sitedir.ctgov.record import NCT_RE, RecordError, parse_json
+from sitedir.ctgov.record import MAX_RECORD_BYTES, NCT_RE, RecordError, parse_json
 from sitedir.vocabulary import SLUG_RE
 
 studies_cli = AppGroup("studies", help="Studies: import them from ClinicalTrials.gov records.")
@@ -54,7 +54,8 @@ def import_ctgov(file, slug, dry_run, nct, api_url, online):
     else:
         try:
             with open(file, "rb") as handle:
-                text = handle.read()
+                # One byte past the limit is enough to refuse it (/dev/zero never ends).
+                text = handle.read(MAX_RECORD_BYTES + 1)
         except OSError as exc:
             raise click.ClickException(f"{file}: {exc.strerror}") from exc
         origin = file
