@@ -6,6 +6,7 @@ from datetime import datetime
 import click
 from flask.cli import AppGroup
 
+from sitedir.clock import as_utc
 from sitedir.events.delivery import deliver_due
 from sitedir.extensions import db
 
@@ -18,7 +19,7 @@ webhooks_cli = AppGroup("webhooks", help="Signed webhooks: the delivery worker."
 @click.option("--now", "now", default=None, hidden=True, help="ISO moment (tests).")
 def deliver(once, interval, now):
     """Deliver due events until stopped (several workers may run at once)."""
-    moment = datetime.fromisoformat(now) if now else None
+    moment = as_utc(datetime.fromisoformat(now)) if now else None  # naive: UTC
     while True:
         try:
             made = deliver_due(moment)

@@ -34,6 +34,7 @@ from sitedir.clock import as_utc
 from sitedir.clock import utc_now as utcnow
 from sitedir.events import addresses
 from sitedir.events.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from sitedir.events.outbox import iso
 from sitedir.extensions import db
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def payload(delivery: WebhookDelivery) -> str:
     return json.dumps(
         {
             "type": event.type,
-            "timestamp": as_utc(event.at).isoformat().replace("+00:00", "Z"),
+            "timestamp": iso(event.at),
             "data": {"id": event.uid, **event.data},
         },
         ensure_ascii=False,

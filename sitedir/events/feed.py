@@ -21,6 +21,7 @@ from sitedir.events.outbox import (
     CREATED,
     EVENT_TYPES,
     STATUS_CHANGED,
+    iso,
 )
 from sitedir.extensions import db
 from sitedir.models import Event
@@ -104,7 +105,7 @@ def event_json(event: Event) -> dict:
     return {
         "id": event.uid,
         "type": event.type,
-        "at": as_utc(event.at).isoformat().replace("+00:00", "Z"),
+        "at": iso(event.at),
         "site": event.data.get("site"),
         "data": event.data,
     }

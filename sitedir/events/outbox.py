@@ -32,7 +32,8 @@ _ADVISORY_KEY = 7_316_011
 PUBLIC_CONTACT_FIELDS = ("role", "title", "name", "unit", "email", "phone")
 
 
-def _iso(value) -> str | None:
+def iso(value) -> str | None:
+    """A moment in UTC with a Z (a date as it is), as every event publishes them."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -82,8 +83,8 @@ def status_changed(site: Site, from_status: str | None, at: datetime | None = No
             "from": from_status,
             "to": site.status,
             "reason": site.status_reason,
-            "expected_reopening": _iso(site.expected_reopening),
-            "at": _iso(at),
+            "expected_reopening": iso(site.expected_reopening),
+            "at": iso(at),
         },
         at,
     )
@@ -91,7 +92,7 @@ def status_changed(site: Site, from_status: str | None, at: datetime | None = No
 
 def confirmed(site: Site) -> Event:
     at = as_utc(site.status_confirmed_at) or _now()
-    return record(CONFIRMED, site, {"status": site.status, "at": _iso(at)}, at)
+    return record(CONFIRMED, site, {"status": site.status, "at": iso(at)}, at)
 
 
 def created(site: Site) -> Event:
@@ -99,7 +100,7 @@ def created(site: Site) -> Event:
     return record(
         CREATED,
         site,
-        {"status": site.status, "reason": site.status_reason, "at": _iso(at)},
+        {"status": site.status, "reason": site.status_reason, "at": iso(at)},
         at,
     )
 
@@ -108,8 +109,7 @@ def public_contacts(site: Site) -> list[dict]:
     """The site's public contacts as the feed shows them (admin-only ones never)."""
     return [
         {"id": c.id, **{field: getattr(c, field) for field in PUBLIC_CONTACT_FIELDS}}
-        for c in site.contacts
-        if c.public
+        for c in site.public_contacts
     ]
 
 
@@ -121,4 +121,4 @@ def contacts_changed(site: Site, before: list[dict]) -> Event | None:
     if after == before:
         return None  # only an admin-only contact changed: nothing public to tell
     at = _now()
-    return record(CONTACTS_CHANGED, site, {"contacts": after, "at": _iso(at)}, at)
+    return record(CONTACTS_CHANGED, site, {"contacts": after, "at": iso(at)}, at)
