@@ -162,3 +162,26 @@ def test_one_fingerprint_read_per_interval_whatever_the_threads(app, clock, read
 
 def test_the_default_interval_is_one_second(app):
     assert app.config["FRESHNESS_MS"] == 1000
+
+
+def test_a_new_day_dumps_only_the_sites_whose_stale_flips(app, monkeypatch, tokens):
+    from datetime import timedelta
+
+    from sitedir import clock
+
+    app.config["FRESHNESS_MS"] = 0
+    client = app.test_client()
+    client.post("/api/v1/sites/clermont-ferrand/confirm", headers=tokens["own"])
+    before = {s["id"]: s for s in client.get("/api/v1/sites").get_json()}
+    assert before["clermont-ferrand"]["stale"] is False
+    dumped = []
+    original = snapshot_module._serialise
+    monkeypatch.setattr(snapshot_module, "_serialise", lambda s: dumped.append(s) or original(s))
+    today = clock.today_in_paris()
+    monkeypatch.setattr(clock, "today_in_paris", lambda: today + timedelta(days=31))
+    after = {s["id"]: s for s in client.get("/api/v1/sites").get_json()}
+    assert dumped == []  # no site serialised again: only its `stale` moved
+    assert after["clermont-ferrand"]["stale"] is True
+    assert after == {k: {**v, "stale": True} for k, v in before.items()}
+    nearest = client.get("/api/v1/nearest?insee=63113&limit=1").get_json()
+    assert nearest["results"][0]["stale"] is True
