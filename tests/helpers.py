@@ -158,3 +158,20 @@ def login(client, email="clermont@example.org", password=PASSWORD):
     return client.post(
         "/admin/login", data={"email": email, "password": password, "csrf_token": csrf(form)}
     )
+
+
+# ---- contacts -----------------------------------------------------------------------------
+
+
+def private_contact():
+    """A referral-desk contact that is not public: no public answer may show it."""
+    from sitedir.models import Contact
+
+    return Contact(
+        role="referral_desk",
+        name="Secret Person",
+        phone="+33 4 00 00 00 01",
+        email="prive@example.org",
+        public=False,
+        source="test",
+    )

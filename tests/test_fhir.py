@@ -14,6 +14,7 @@ from sitedir.extensions import db
 from sitedir.fhir.resources import study_status
 from sitedir.models import Contact, Site, StatusChange
 from sitedir.vocabulary import FHIR_LOCATION_STATUS, STATUSES
+from tests.helpers import private_contact
 
 BASE = "http://localhost/fhir"
 EXTENSION = f"{BASE}/StructureDefinition/recruitment-status"
@@ -69,16 +70,7 @@ def data(app):
     request (institutions are read once per version of the sites)."""
     with app.app_context():
         clermont = site("clermont-ferrand")
-        clermont.contacts.append(
-            Contact(
-                role="referral_desk",
-                name="Secret Person",
-                phone="+33 4 00 00 00 01",
-                email="prive@example.org",
-                public=False,
-                source="test",
-            )
-        )
+        clermont.contacts.append(private_contact())
         clermont.institution.finess = "999999999"
         bordeaux = site("bordeaux")
         bordeaux.status = "suspended"

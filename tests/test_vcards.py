@@ -5,7 +5,7 @@ import vobject
 
 from sitedir.extensions import db
 from sitedir.models import Contact, Site
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, private_contact
 
 
 def cards(client, site, query=""):
@@ -22,16 +22,7 @@ def _site(slug) -> Site:
 def test_one_card_per_public_contact(app, client):
     with app.app_context():
         clermont = _site("clermont-ferrand")
-        clermont.contacts.append(
-            Contact(
-                role="referral_desk",
-                name="Secret Person",
-                phone="+33 4 00 00 00 01",
-                email="prive@example.org",
-                public=False,
-                source="test",
-            )
-        )
+        clermont.contacts.append(private_contact())
         clermont.contacts.append(
             Contact(
                 role="referral_desk",
