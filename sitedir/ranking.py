@@ -5,12 +5,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from geographiclib.geodesic import Geodesic
+from pyproj import Geod
 
-# geopy's geodesic distance runs on geographiclib's WGS 84 solver; calling it directly,
-# with only the distance asked for, gives the same kilometres without building a new
-# solver for every pair (tests check the two agree).
-WGS84 = Geodesic.WGS84
+# The same geodesic as geopy's (Karney's algorithm on WGS 84: tests check the two agree to
+# the micrometre), solved by PROJ's C code: about 1.3 µs a pair against 75 µs for
+# geographiclib in pure Python, which made the exact order most of a first-time answer's
+# cost (bench/RESULTS.md, "Geodesics in C").
+WGS84 = Geod(ellps="WGS84")
 EARTH_RADIUS_KM = 6371.0088
 # The spherical (haversine) distance is within 0.6 % of the geodesic one: a safe margin
 # to pick, cheaply, the few candidates whose exact distance can change the answer.
@@ -44,7 +45,7 @@ class NearestAnswer(Generic[T]):
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Return the geodesic (WGS 84) distance between two points, in kilometres."""
-    return WGS84.Inverse(lat1, lon1, lat2, lon2, Geodesic.DISTANCE)["s12"] / 1000
+    return WGS84.inv(lon1, lat1, lon2, lat2)[2] / 1000
 
 
 def sphere_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

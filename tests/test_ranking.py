@@ -1,5 +1,6 @@
 """Nearest-site ranking, as pure functions."""
 
+import random
 from dataclasses import dataclass
 
 import pytest
@@ -26,6 +27,18 @@ def test_distance_is_geodesic():
     assert distance_km(*VICHY, CLERMONT.latitude, CLERMONT.longitude) == pytest.approx(
         geodesic(VICHY, (CLERMONT.latitude, CLERMONT.longitude)).km
     )
+
+
+def test_distance_agrees_with_geopy_to_the_millimetre_everywhere():
+    """PROJ's solver and geopy's are one algorithm: any pair, overseas and far apart too."""
+    rng = random.Random(7)
+    pairs = [((46.1278, 3.4256), (46.1278, 3.4256)), ((-20.88, 55.45), (48.84, 2.36))]
+    pairs += [
+        ((rng.uniform(-60, 60), rng.uniform(-180, 180)), (rng.uniform(-60, 60), rng.uniform(-180, 180)))
+        for _ in range(500)
+    ]
+    for a, b in pairs:
+        assert abs(distance_km(*a, *b) - geodesic(a, b).km) < 1e-6, (a, b)
 
 
 def test_open_sites_come_nearest_first():
