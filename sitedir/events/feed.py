@@ -192,9 +192,5 @@ def changes_atom():
         site = event.data.get("site")
         entry.link(href=f"{base}/api/v1/sites/{site}", rel="alternate")
         entry.category(term=event.type)
-    response = current_app.response_class(
-        feed.atom_str(pretty=True), mimetype="application/atom+xml"
-    )
-    response.headers["Cache-Control"] = "public, no-cache"
-    response.add_etag()
-    return response.make_conditional(request)
+    # ETag, Cache-Control and 304 come from sitedir.web.caching, as for every public read.
+    return current_app.response_class(feed.atom_str(pretty=True), mimetype="application/atom+xml")
