@@ -3,6 +3,10 @@
 import os
 import secrets
 
+# The Host names answered when SITEDIR_TRUSTED_HOSTS is not set: enough for `./dev run`,
+# the test client and probes on the machine itself.
+DEFAULT_TRUSTED_HOSTS = ("localhost", "127.0.0.1")
+
 
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -14,6 +18,12 @@ def _bool(name: str, default: bool) -> bool:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     return int(value) if value else default
+
+
+def host_names(value: str | None) -> list[str]:
+    """The host names of a comma-separated setting; the defaults when it names none."""
+    names = [name.strip().lower() for name in (value or "").split(",") if name.strip()]
+    return names or list(DEFAULT_TRUSTED_HOSTS)
 
 
 def normalise_database_url(url: str) -> str:
@@ -87,8 +97,12 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_PASSWORD": os.environ.get("SITEDIR_SMTP_PASSWORD") or None,
         "SMTP_STARTTLS": _bool("SITEDIR_SMTP_STARTTLS", True),
         "MAIL_FROM": os.environ.get("SITEDIR_MAIL_FROM", "sitedir <no-reply@localhost>"),
-        # The app's public address (https://annuaire.example.fr), for links in emails.
+        # The app's public address (https://annuaire.example.fr): every absolute URL (feed,
+        # FHIR, vCards, links in emails) starts with it, whatever Host a request carries.
         "PUBLIC_URL": (os.environ.get("SITEDIR_PUBLIC_URL") or "").rstrip("/") or None,
+        # The Host names answered (Flask's TRUSTED_HOSTS, with PUBLIC_URL's own added by
+        # web/hosts.py); any other Host is a 400. A leading dot admits subdomains.
+        "TRUSTED_HOSTS": host_names(os.environ.get("SITEDIR_TRUSTED_HOSTS")),
         # Webhooks to loopback, private or link-local addresses: refused unless set (tests,
         # a network inside one hospital).
         "WEBHOOKS_ALLOW_PRIVATE": _bool("SITEDIR_WEBHOOKS_ALLOW_PRIVATE", False),

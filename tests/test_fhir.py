@@ -565,7 +565,7 @@ def test_public_url_names_the_canonical_urls_whatever_the_host(data, app, client
     """With SITEDIR_PUBLIC_URL set, a Host header cannot change the server's own URLs."""
     app.config["PUBLIC_URL"] = "https://annuaire.example.fr"
     base = "https://annuaire.example.fr/fhir"
-    for host in ("evil.example", "localhost"):
+    for host in ("127.0.0.1:8000", "localhost"):  # both trusted; any other is a 400
         location = fhir(client, "/fhir/Location/clermont-ferrand", headers={"Host": host})
         assert location["extension"][0]["url"] == f"{base}/StructureDefinition/recruitment-status"
         bundle = fhir(client, "/fhir/Location?_count=1", headers={"Host": host})

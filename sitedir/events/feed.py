@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import marshmallow as ma
 from feedgen.feed import FeedGenerator
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -27,6 +27,7 @@ from sitedir.extensions import db
 from sitedir.models import Event
 from sitedir.schemas import Pattern
 from sitedir.vocabulary import STATUS_LABELS as LABELS
+from sitedir.web.hosts import public_root
 
 blp = Blueprint(
     "changes",
@@ -172,7 +173,7 @@ def changes_atom():
     events = db.session.scalars(
         db.select(Event).order_by(Event.id.desc()).limit(ATOM_ENTRIES)
     ).all()
-    base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
+    base = public_root()  # SITEDIR_PUBLIC_URL, else a trusted Host: never a client's choice
     feed = FeedGenerator()
     feed.id(base + url_for("changes.changes_atom"))
     feed.title("Annuaire des centres : changements")
