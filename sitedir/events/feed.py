@@ -89,7 +89,9 @@ class ChangeEventSchema(ma.Schema):
             "description": (
                 "site.status_changed: from, to, reason, expected_reopening, at; "
                 "site.confirmed: status, at; site.created: status, reason, at; "
-                "site.contacts_changed: contacts (public ones only), at. Each also has "
+                "site.contacts_changed: contacts (public ones only; a contact no longer "
+                "public leaves past events, a replaced name, title, email or phone is "
+                "null there), at. Each also has "
                 "site, study and city."
             )
         }
