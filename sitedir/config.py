@@ -64,6 +64,9 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_PUBLIC": os.environ.get("SITEDIR_RATELIMIT_PUBLIC", "600 per minute"),
         "RATELIMIT_ADMIN": os.environ.get("SITEDIR_RATELIMIT_ADMIN", "60 per minute"),
         "RATELIMIT_LOGIN": os.environ.get("SITEDIR_RATELIMIT_LOGIN", "10 per minute"),
+        # Where the counters live in Redis: two deployments sharing one Redis (production
+        # and staging, or two test runs) must not count each other's requests.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("SITEDIR_RATELIMIT_PREFIX", "sitedir"),
         # Failed logins for one email, whatever the address they come from.
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("SITEDIR_RATELIMIT_LOGIN_ACCOUNT", "10 per hour"),
         # How many proxies in front of the app append to X-Forwarded-For (0: none, and
