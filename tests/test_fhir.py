@@ -186,7 +186,10 @@ def test_a_location_is_a_site(data, client):
     assert fhir(client, f"/fhir/{org}")["name"].startswith("CHU de Clermont-Ferrand")
     [extension] = body["extension"]
     assert extension["url"] == EXTENSION
-    assert extension["extension"] == [{"url": "status", "valueCode": "RECRUITING"}]
+    assert extension["extension"] == [
+        {"url": "status", "valueCode": "RECRUITING"},
+        {"url": "stale", "valueBoolean": True},  # never confirmed, as the JSON API says
+    ]
     assert "meta" not in body  # the seeds record no moment for it: none is made up
 
 

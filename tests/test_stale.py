@@ -94,3 +94,19 @@ def test_flask_stale_defaults_to_the_configured_days(app, runner):
     _confirm_clermont_at(app, CONFIRMED)
     assert _stale_at(runner, datetime(2026, 3, 8, 12, 0, tzinfo=UTC))  # 6 days after 2 March
     assert not _stale_at(runner, datetime(2026, 3, 7, 12, 0, tzinfo=UTC))
+
+
+def test_fhir_says_stale_as_the_api_does_and_flips_with_the_day(app, client, tokens, monkeypatch):
+    """One rule for every interface: FHIR's recruitment-status extension carries `stale`."""
+    app.config["FRESHNESS_MS"] = 0
+
+    def fhir_stale(slug):
+        location = client.get(f"/fhir/Location/{slug}").get_json()
+        [status] = location["extension"]
+        return {p["url"]: p for p in status["extension"]}["stale"]["valueBoolean"]
+
+    client.post("/api/v1/sites/clermont-ferrand/confirm", headers=tokens["own"])
+    assert fhir_stale("clermont-ferrand") is _sites(client)["clermont-ferrand"]["stale"] is False
+    today = clock.today_in_paris()
+    monkeypatch.setattr(clock, "today_in_paris", lambda: today + timedelta(days=31))
+    assert fhir_stale("clermont-ferrand") is _sites(client)["clermont-ferrand"]["stale"] is True

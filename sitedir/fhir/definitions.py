@@ -5,7 +5,7 @@ from sitedir.web.hosts import public_root
 FHIR_VERSION = "4.0.1"
 FHIR_MIMETYPE = "application/fhir+json"
 # The day this server's CapabilityStatement last changed (its required `date`).
-CAPABILITY_DATE = "2026-11-25"
+CAPABILITY_DATE = "2026-11-26"
 
 # Standard systems and extensions.
 LOCATION_STATUS_SYSTEM = "http://hl7.org/fhir/location-status"
