@@ -46,7 +46,8 @@ def app(shared_app):
 def test_two_writers_in_one_app(app, tokens):
     client = app.test_client()
     tag = client.get(URL).headers["ETag"]
-    start = threading.Barrier(2)
+    # A writer that fails before the barrier fails the test instead of hanging it.
+    start = threading.Barrier(2, timeout=60)
 
     def write(body):
         with app.test_client() as own:  # two browsers, two connections
