@@ -2,8 +2,9 @@
 
 First within one app (two threads, each with its own database connection), then with two
 app instances (two gunicorn processes) on PostgreSQL sharing their rate limits in Redis.
-The second needs PostgreSQL and Redis on 127.0.0.1: it fails in CI when they are missing,
-and is skipped elsewhere.
+The second needs PostgreSQL and Redis on 127.0.0.1: it runs when the suite runs on
+PostgreSQL (SITEDIR_TEST_DATABASE_URL, CI's second pass), on that database; a Redis that
+does not answer fails it in CI and skips it elsewhere.
 
 The second runs on a shared, loaded machine, so it waits on conditions, never on guesses:
 each gunicorn gets a socket bound by the test (no free port another run can take in
@@ -25,7 +26,6 @@ from pathlib import Path
 import pytest
 import requests
 
-from sitedir.testing import fresh_database
 from tests.helpers import ON_POSTGRES, drop_everything
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +69,6 @@ def _assert_one_winner(codes, site):
 
 # --- two processes ----------------------------------------------------------------------
 
-PG_DATABASE = "sitedir_two_instances"  # when the suite runs on SQLite
 REDIS_URL = "redis://127.0.0.1:6379/15"
 # Generous: the first instance migrates and seeds, on a machine other runs share. A slow
 # answer only makes the test slower; what it asserts does not depend on these.
@@ -103,22 +102,18 @@ def _bound_socket() -> socket.socket:
     return sock
 
 
-def _database(database_url: str) -> str:
-    """The suite's own PostgreSQL database, emptied; else a database of this test's."""
-    if ON_POSTGRES:
-        drop_everything(database_url)
-        return database_url
-    return _require("PostgreSQL", lambda: fresh_database(PG_DATABASE))
-
-
 @pytest.fixture
 def two_instances(tmp_path, database_url):
-    """Two gunicorn processes of sitedir on one PostgreSQL database and one Redis."""
-    database = _database(database_url)
+    """Two gunicorn processes of sitedir on the suite's PostgreSQL database and one Redis."""
+    if not ON_POSTGRES:
+        # Not a database of its own beside the suite's: one fixed name was shared by every
+        # run on the machine, each dropping it under the others.
+        pytest.skip("runs with the suite on PostgreSQL (SITEDIR_TEST_DATABASE_URL)")
+    drop_everything(database_url)  # the instances migrate and seed it from empty
     _require("Redis", _ping_redis)
     env = {
         **os.environ,
-        "DATABASE_URL": database,
+        "DATABASE_URL": database_url,
         "REDIS_URL": REDIS_URL,
         # Counters of this run only: nothing else adds to them or flushes them.
         "SITEDIR_RATELIMIT_PREFIX": f"two-instances-{uuid.uuid4().hex}",
@@ -164,8 +159,7 @@ def two_instances(tmp_path, database_url):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        if ON_POSTGRES:
-            drop_everything(database_url)  # the next test starts from an empty schema
+        drop_everything(database_url)  # the next test starts from an empty schema
 
 
 def _wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
