@@ -205,3 +205,23 @@ def _app(database_url, **config):
             **config,
         }
     )
+
+
+def test_a_forwarded_scheme_other_than_http_or_https_is_refused(database_url):
+    """Behind SITEDIR_PROXY_HOPS, a proxy that does not set X-Forwarded-Proto passes the
+    client's on: it may say https, never `javascript` or a host of its own."""
+    app = _app(database_url, PROXY_HOPS=1)
+    try:
+        client = app.test_client()
+        for proto in ("javascript", "evil.example/x", "http, evil"):
+            for path in ("/api/v1/changes.atom", "/fhir/metadata"):
+                response = client.get(path, headers={"X-Forwarded-Proto": proto})
+                assert response.status_code == 400, (proto, path)
+                assert "evil" not in response.get_data(as_text=True)
+        feed = client.get("/api/v1/changes.atom", headers={"X-Forwarded-Proto": "https"})
+        assert "https://localhost/api/v1/changes.atom" in feed.get_data(as_text=True)
+        app.config["PUBLIC_URL"] = PUBLIC  # then the request's scheme is not read at all
+        feed = client.get("/api/v1/changes.atom", headers={"X-Forwarded-Proto": "javascript"})
+        assert feed.status_code == 200 and f"{PUBLIC}/api/v1/changes.atom" in feed.get_data(True)
+    finally:
+        tear_down(app, database_url)

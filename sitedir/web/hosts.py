@@ -15,8 +15,10 @@ X-Forwarded-Host is never read (ProxyFix is not told to): a proxy passes Host th
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
+from flask_smorest import abort
 
 from sitedir.config import DEFAULT_TRUSTED_HOSTS
+from sitedir.i18n import t
 
 
 def trust_hosts(app: Flask) -> None:
@@ -35,6 +37,18 @@ def trust_hosts(app: Flask) -> None:
 def public_root() -> str:
     """The scheme and host of every absolute URL: `https://annuaire.example.fr`.
 
-    SITEDIR_PUBLIC_URL when set; else the request's host, one of TRUSTED_HOSTS.
+    SITEDIR_PUBLIC_URL when set; else the request's host, one of TRUSTED_HOSTS, and its
+    scheme, which must be http or https: behind SITEDIR_PROXY_HOPS, ProxyFix takes any
+    X-Forwarded-Proto, and a proxy that does not set it passes on the client's.
     """
-    return current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
+    if current_app.config.get("PUBLIC_URL"):
+        return current_app.config["PUBLIC_URL"]
+    if request.scheme not in ("http", "https"):
+        abort(
+            400,
+            message=t(
+                "Protocole inconnu (en-tête X-Forwarded-Proto) : http ou https seulement.",
+                "Unknown protocol (X-Forwarded-Proto header): http or https only.",
+            ),
+        )
+    return request.host_url.rstrip("/")
