@@ -225,3 +225,15 @@ def test_a_forwarded_scheme_other_than_http_or_https_is_refused(database_url):
         assert feed.status_code == 200 and f"{PUBLIC}/api/v1/changes.atom" in feed.get_data(True)
     finally:
         tear_down(app, database_url)
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/nearest?q=Vichy", "/api/v1/sites/clermont-ferrand", "/api/v1/sites"]
+)
+def test_answers_cached_across_hosts_hold_no_host(client, path):
+    """The nearest-answer cache and the site's version ETag are shared by every host: what
+    they hold must be the same whatever the Host, so it holds no absolute URL."""
+    answers = [client.get(path, headers={"Host": h}) for h in ("127.0.0.1:5000", "localhost")]
+    assert answers[0].get_data() == answers[1].get_data()
+    assert answers[0].headers["ETag"] == answers[1].headers["ETag"]
+    assert b"127.0.0.1" not in answers[1].get_data() and b"localhost" not in answers[1].get_data()
