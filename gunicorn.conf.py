@@ -43,6 +43,14 @@ def on_starting(server):
     if problem:
         server.log.error(problem)
         sys.exit(1)
+    if not wsgi.app.config.get("PUBLIC_URL"):
+        # Not fatal (benchmarks and tests serve on 127.0.0.1), but production should say
+        # where it lives: else each trusted Host and port a client sends gets its own URLs.
+        server.log.warning(
+            "sitedir: SITEDIR_PUBLIC_URL is not set: absolute URLs (feed, FHIR, emails) "
+            "follow each request's Host, one of %s",
+            ", ".join(wsgi.app.config["TRUSTED_HOSTS"]),
+        )
 
 
 def post_fork(server, worker):

@@ -2,20 +2,21 @@
 
 import json
 import os
-from datetime import timedelta
+from datetime import datetime
 
 import click
 import yaml
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from sitedir.clock import as_utc, utc_now
+from sitedir import clock
 from sitedir.ctgov.cli import studies_cli
 from sitedir.database import upgrade_schema
 from sitedir.extensions import db
 from sitedir.models import Site
 from sitedir.reminders import reminders_cli
 from sitedir.seeding import SeedError, export_seeds, read_seeds, seed_if_empty
+from sitedir.staleness import is_stale
 
 seed_cli = AppGroup("seed", help="Load, check and export the directory's seeds.")
 
@@ -73,18 +74,26 @@ def seed_export(out_dir):
 
 @click.command("stale")
 @with_appcontext
-@click.option("--days", default=30, show_default=True, help="Confirmed longer ago than this.")
-def stale_command(days):
-    """List sites whose status has not been confirmed for DAYS days."""
-    limit = utc_now() - timedelta(days=days)
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3650),
+    default=None,
+    help="Stale after this many days (default: SITEDIR_STALE_DAYS, 30).",
+)
+@click.option("--now", "moment", default=None, hidden=True, help="ISO moment (tests).")
+def stale_command(days, moment):
+    """List the sites whose status is stale, as doctors see it (whole days in Paris)."""
+    days = days or current_app.config["STALE_DAYS"]
+    now = clock.as_utc(datetime.fromisoformat(moment)) if moment else clock.utc_now()
+    today = clock.in_paris(now).date()
     stale = 0
     for site in db.session.scalars(db.select(Site).order_by(Site.slug)):
-        confirmed = as_utc(site.status_confirmed_at)
-        if confirmed is None or confirmed < limit:
+        if is_stale(site.status_confirmed_at, today, days):
             stale += 1
-            when = confirmed.date().isoformat() if confirmed else "never"
+            confirmed = site.status_confirmed_at
+            when = clock.in_paris(confirmed).date().isoformat() if confirmed else "never"
             click.echo(f"{site.slug}\t{site.status}\tlast confirmed: {when}")
-    click.echo(f"{stale} site(s) not confirmed in the last {days} days")
+    click.echo(f"{stale} site(s) not confirmed for more than {days} days")
 
 
 def register_cli(app: Flask) -> None:

@@ -3,6 +3,10 @@
 import os
 import secrets
 
+# The Host names answered when SITEDIR_TRUSTED_HOSTS is not set: enough for `./dev run`,
+# the test client and probes on the machine itself.
+DEFAULT_TRUSTED_HOSTS = ("localhost", "127.0.0.1")
+
 
 def _bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
@@ -14,6 +18,12 @@ def _bool(name: str, default: bool) -> bool:
 def _int(name: str, default: int) -> int:
     value = os.environ.get(name, "").strip()
     return int(value) if value else default
+
+
+def host_names(value: str | None) -> list[str]:
+    """The host names of a comma-separated setting; the defaults when it names none."""
+    names = [name.strip().lower() for name in (value or "").split(",") if name.strip()]
+    return names or list(DEFAULT_TRUSTED_HOSTS)
 
 
 def normalise_database_url(url: str) -> str:
@@ -54,6 +64,9 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_PUBLIC": os.environ.get("SITEDIR_RATELIMIT_PUBLIC", "600 per minute"),
         "RATELIMIT_ADMIN": os.environ.get("SITEDIR_RATELIMIT_ADMIN", "60 per minute"),
         "RATELIMIT_LOGIN": os.environ.get("SITEDIR_RATELIMIT_LOGIN", "10 per minute"),
+        # Where the counters live in Redis: two deployments sharing one Redis (production
+        # and staging, or two test runs) must not count each other's requests.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("SITEDIR_RATELIMIT_PREFIX", "sitedir"),
         # Failed logins for one email, whatever the address they come from.
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("SITEDIR_RATELIMIT_LOGIN_ACCOUNT", "10 per hour"),
         # How many proxies in front of the app append to X-Forwarded-For (0: none, and
@@ -87,8 +100,12 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_PASSWORD": os.environ.get("SITEDIR_SMTP_PASSWORD") or None,
         "SMTP_STARTTLS": _bool("SITEDIR_SMTP_STARTTLS", True),
         "MAIL_FROM": os.environ.get("SITEDIR_MAIL_FROM", "sitedir <no-reply@localhost>"),
-        # The app's public address (https://annuaire.example.fr), for links in emails.
+        # The app's public address (https://annuaire.example.fr): every absolute URL (feed,
+        # FHIR, vCards, links in emails) starts with it, whatever Host a request carries.
         "PUBLIC_URL": (os.environ.get("SITEDIR_PUBLIC_URL") or "").rstrip("/") or None,
+        # The Host names answered (Flask's TRUSTED_HOSTS, with PUBLIC_URL's own added by
+        # web/hosts.py); any other Host is a 400. A leading dot admits subdomains.
+        "TRUSTED_HOSTS": host_names(os.environ.get("SITEDIR_TRUSTED_HOSTS")),
         # Webhooks to loopback, private or link-local addresses: refused unless set (tests,
         # a network inside one hospital).
         "WEBHOOKS_ALLOW_PRIVATE": _bool("SITEDIR_WEBHOOKS_ALLOW_PRIVATE", False),

@@ -1,5 +1,6 @@
-"""Reminders: ask site admins to confirm a status not confirmed for N days; tell the
-network admins about sites still unconfirmed after 2N days.
+"""Reminders: ask site admins to confirm a status on the day it turns stale (not
+confirmed for more than N whole days in Paris, `staleness.is_stale`, as doctors see it);
+tell the network admins about sites stale for twice as long.
 
 Meant for cron or a systemd timer (`flask reminders send`). Every reminder is recorded
 (table `reminder`), so a site is reminded at most once per N days however often the
@@ -25,7 +26,7 @@ from sitedir.admin.models import LINK_CONFIRM, NETWORK_ADMIN, SITE_ADMIN, Accoun
 from sitedir.clock import as_utc, in_paris, utc_now
 from sitedir.extensions import db
 from sitedir.models import Site
-from sitedir.staleness import days_since
+from sitedir.staleness import days_since, is_stale
 from sitedir.vocabulary import COMPLETED, TERMINATED, WITHDRAWN
 from sitedir.vocabulary import STATUS_LABELS as LABELS
 
@@ -122,12 +123,13 @@ def send_reminders(days: int, now: datetime, report: Report | None = None) -> Re
     overdue_for_network: list[tuple[Site, int | None]] = []
     sites = db.session.scalars(db.select(Site).where(Site.status.not_in(FINAL)).order_by(Site.slug))
     for site in sites.all():
-        age = days_since(site.status_confirmed_at, today)
-        if age is not None and age < days:
+        # The same rule as the `stale` doctors see (Paris days), not a cut-off of its own.
+        if not is_stale(site.status_confirmed_at, today, days):
             continue
+        age = days_since(site.status_confirmed_at, today)
         if not _recently(site, SITE, now - timedelta(days=days)):
             _remind_site(site, age, now, report)
-        if (age is None or age >= 2 * days) and not _recently(
+        if is_stale(site.status_confirmed_at, today, 2 * days) and not _recently(
             site, NETWORK, now - timedelta(days=days)
         ):
             overdue_for_network.append((site, age))
@@ -184,10 +186,16 @@ reminders_cli = AppGroup("reminders", help="Email reminders about unconfirmed st
 
 
 @reminders_cli.command("send")
-@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3650))
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3650),
+    default=None,
+    help="Stale after this many days (default: SITEDIR_STALE_DAYS, 30).",
+)
 @click.option("--now", "moment", default=None, hidden=True, help="ISO moment (tests).")
 def send_command(days, moment):
-    """Remind site admins of statuses unconfirmed for DAYS days; network admins after 2x."""
+    """Remind site admins of stale statuses (DAYS days); network admins after twice as long."""
+    days = days or current_app.config["STALE_DAYS"]
     now = as_utc(datetime.fromisoformat(moment)) if moment else utc_now()
     report = send_reminders(days, now)
     for line in report.lines:

@@ -3,6 +3,10 @@
 Counted in whole days as people in France live them, so a status confirmed on 1 March is
 stale from 1 March + N + 1 days on, whatever the hour. Ranking never looks at this: doctors
 are told, nothing is hidden.
+
+The one definition: the API, FHIR, the widget, `flask stale` and the reminders (site admins on
+the day a status turns stale, network admins once it is stale for twice as long) all ask
+`is_stale`, so none of them counts in UTC or from another day.
 """
 
 from datetime import date, datetime

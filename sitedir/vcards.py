@@ -9,7 +9,7 @@ switchboard, said to be the switchboard, when the hospital has one; nothing is i
 import uuid
 
 import vobject
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response
 from flask_smorest import abort
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +18,7 @@ from sitedir.extensions import db
 from sitedir.i18n import current_language, t
 from sitedir.models import Contact, Site
 from sitedir.vocabulary import ROLE_LABELS
+from sitedir.web.hosts import public_root
 
 blp = Blueprint("vcards", __name__)
 
@@ -68,7 +69,7 @@ def contact_card(site: Site, contact: Contact) -> vobject.base.Component:
         card.add("note").value = " ".join(n for n in notes if n)
     # Stable across downloads, so that importing again updates the card instead of doubling it.
     # Under SITEDIR_PUBLIC_URL when set: the same whatever Host header the client sent.
-    root = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
+    root = public_root()
     card.add("uid").value = uuid.uuid5(
         uuid.NAMESPACE_URL, f"{root}/api/v1/sites/{site.slug}/contacts/{contact.id}"
     ).urn

@@ -67,6 +67,30 @@ def test_list_shows_tokens_but_never_a_token_and_revoke_stops_it(runner, client)
     assert runner.invoke(args=["tokens", "revoke", "999"]).exit_code != 0
 
 
+def test_revoking_a_revoked_token_writes_nothing(app, runner):
+    _create(runner, "r@example.org", "--role", "network_admin")
+    _token(runner, "r@example.org")
+    assert runner.invoke(args=["tokens", "revoke", "1"]).exit_code == 0
+    with app.app_context():
+        first = db.session.get(ApiToken, 1).revoked_at
+    again = runner.invoke(args=["tokens", "revoke", "1"])
+    assert again.exit_code != 0 and "already revoked" in again.output
+    with app.app_context():
+        assert db.session.get(ApiToken, 1).revoked_at == first  # the first date is kept
+        actions = db.session.scalars(db.select(AuditEvent.action)).all()
+    assert actions.count("token.revoke") == 1
+
+
+def test_disabling_a_disabled_account_writes_nothing(app, runner):
+    _create(runner, "f@example.org", "--role", "network_admin")
+    assert runner.invoke(args=["accounts", "disable", "f@example.org"]).exit_code == 0
+    again = runner.invoke(args=["accounts", "disable", "f@example.org"])
+    assert again.exit_code != 0 and "already disabled" in again.output
+    with app.app_context():
+        actions = db.session.scalars(db.select(AuditEvent.action)).all()
+    assert actions.count("account.disable") == 1
+
+
 def test_password_from_stdin_lets_the_admin_log_in(runner, client):
     result = _create(
         runner, "b@example.org", "--role", "network_admin", "--password-stdin", stdin=PASSWORD

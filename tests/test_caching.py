@@ -67,10 +67,14 @@ def test_a_repeated_nearest_query_is_answered_from_the_cache_until_the_data_chan
 
 @pytest.mark.parametrize(
     ("path", "mimetype"),
-    [("/fhir/cache-test", "application/fhir+json"), ("/api/v1/cache-test.vcf", "text/vcard")],
+    [
+        ("/fhir/cache-test", "application/fhir+json"),
+        ("/api/v1/cache-test.vcf", "text/vcard"),
+        ("/api/v1/cache-test.atom", "application/atom+xml"),
+    ],
 )
 def test_every_public_media_type_is_cacheable(app, path, mimetype):
-    """FHIR and vCards get an ETag and a 304 from the one caching hook, like the JSON API."""
+    """FHIR, vCards and Atom get an ETag and a 304 from the one caching hook, like JSON."""
     app.add_url_rule(path, "cache_test", lambda: Response("{}", mimetype=mimetype))
     client = app.test_client()
     first = client.get(path)

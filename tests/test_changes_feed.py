@@ -106,3 +106,72 @@ def test_a_new_site_is_an_event(client, tokens):
     [event] = client.get("/api/v1/changes").get_json()["events"]
     assert event["type"] == "site.created"
     assert event["site"] == "lyon"
+
+
+CONTACTS = "/api/v1/sites/clermont-ferrand/contacts"
+
+
+def _feed_texts(client):
+    return (
+        client.get("/api/v1/changes").get_data(as_text=True),
+        client.get("/api/v1/changes.atom").get_data(as_text=True),
+    )
+
+
+def _stored_events(app):
+    from sitedir.extensions import db
+    from sitedir.models import Event
+
+    with app.app_context():
+        return str([e.data for e in db.session.scalars(db.select(Event))])
+
+
+def _contact_write(client, tokens, method, cid, body=None):
+    from tests.helpers import contact_etag
+
+    headers = {**tokens["own"], "If-Match": contact_etag(client, tokens["own"], cid)}
+    response = client.open(f"{CONTACTS}/{cid}", method=method, json=body, headers=headers)
+    assert response.status_code in (200, 204), response.get_data(as_text=True)
+
+
+def _published(client, tokens):
+    body = {"role": "research_nurse", "name": "Camille Exemple", "email": "direct@chu-exemple.fr"}
+    created = client.post(
+        CONTACTS, json={**body, "phone": "+33 4 73 11 11 11"}, headers=tokens["own"]
+    )
+    assert created.status_code == 201, created.get_data(as_text=True)
+    assert "direct@chu-exemple.fr" in _feed_texts(client)[0]
+    return created.get_json()["id"]
+
+
+def test_a_contact_made_private_leaves_the_past_events(app, client, tokens):
+    """Public answers hold public data only, history included: the feed does not keep
+    what an admin has since withdrawn."""
+    cid = _published(client, tokens)
+    _contact_write(client, tokens, "PATCH", cid, {"public": False})
+    for text in (*_feed_texts(client), _stored_events(app)):
+        assert "direct@chu-exemple.fr" not in text and "Camille Exemple" not in text
+        assert "+33 4 73 11 11 11" not in text
+    events = client.get("/api/v1/changes").get_json()["events"]
+    assert [e["type"] for e in events] == ["site.contacts_changed"] * 2
+    assert all(c["id"] != cid for e in events for c in e["data"]["contacts"])
+    # The other public contacts, still public, are still there.
+    assert events[0]["data"]["contacts"] == events[1]["data"]["contacts"]
+
+
+def test_a_deleted_contact_leaves_the_past_events(app, client, tokens):
+    cid = _published(client, tokens)
+    _contact_write(client, tokens, "DELETE", cid)
+    for text in (*_feed_texts(client), _stored_events(app)):
+        assert "direct@chu-exemple.fr" not in text and "Camille Exemple" not in text
+
+
+def test_a_replaced_phone_is_blanked_in_past_events(app, client, tokens):
+    cid = _published(client, tokens)
+    _contact_write(client, tokens, "PATCH", cid, {"phone": "+33 4 73 22 22 22"})
+    first, second = client.get("/api/v1/changes").get_json()["events"]
+    [then] = [c for c in first["data"]["contacts"] if c["id"] == cid]
+    [now] = [c for c in second["data"]["contacts"] if c["id"] == cid]
+    assert then["phone"] is None and now["phone"] == "+33 4 73 22 22 22"
+    assert then["email"] == now["email"] == "direct@chu-exemple.fr"  # unchanged: kept
+    assert "+33 4 73 11 11 11" not in _stored_events(app)

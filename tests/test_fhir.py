@@ -186,7 +186,10 @@ def test_a_location_is_a_site(data, client):
     assert fhir(client, f"/fhir/{org}")["name"].startswith("CHU de Clermont-Ferrand")
     [extension] = body["extension"]
     assert extension["url"] == EXTENSION
-    assert extension["extension"] == [{"url": "status", "valueCode": "RECRUITING"}]
+    assert extension["extension"] == [
+        {"url": "status", "valueCode": "RECRUITING"},
+        {"url": "stale", "valueBoolean": True},  # never confirmed, as the JSON API says
+    ]
     assert "meta" not in body  # the seeds record no moment for it: none is made up
 
 
@@ -565,7 +568,7 @@ def test_public_url_names_the_canonical_urls_whatever_the_host(data, app, client
     """With SITEDIR_PUBLIC_URL set, a Host header cannot change the server's own URLs."""
     app.config["PUBLIC_URL"] = "https://annuaire.example.fr"
     base = "https://annuaire.example.fr/fhir"
-    for host in ("evil.example", "localhost"):
+    for host in ("127.0.0.1:8000", "localhost"):  # both trusted; any other is a 400
         location = fhir(client, "/fhir/Location/clermont-ferrand", headers={"Host": host})
         assert location["extension"][0]["url"] == f"{base}/StructureDefinition/recruitment-status"
         bundle = fhir(client, "/fhir/Location?_count=1", headers={"Host": host})

@@ -234,6 +234,15 @@ def test_accounts_page_lists_and_disables(app, tokens, browser):
     assert answer.status_code == 302
     with app.app_context():
         assert not db.session.get(Account, nantes_id).active
+    # Disabled once: the form sent again says so and writes nothing.
+    again = browser.post(f"/admin/accounts/{nantes_id}/disable", data={"csrf_token": csrf(page)})
+    assert again.status_code == 302
+    assert "déjà désactivé" in browser.get("/admin/accounts").get_data(as_text=True)
+    with app.app_context():
+        from sitedir.admin.models import AuditEvent
+
+        actions = db.session.scalars(db.select(AuditEvent.action)).all()
+    assert actions.count("account.disable") == 1
     # A site admin may not see the page.
     other = app.test_client()
     other.__class__ = browser.__class__

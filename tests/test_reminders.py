@@ -122,3 +122,23 @@ def test_an_address_the_server_refuses_stops_nothing_and_nothing_goes_twice(
     path = link_in(toulouse, "/admin/still-right/").removeprefix("https://localhost")
     reminding_app.test_client_class = HttpsClient
     assert reminding_app.test_client().get(path).status_code == 200  # a link that exists
+
+
+def test_reminders_start_the_day_the_status_turns_stale(reminding_app, smtp, runner):
+    """Reminded by the API's `stale` (more than 30 Paris days), not a day earlier."""
+    inbox, _ = smtp
+    with reminding_app.app_context():
+        site = db.session.scalar(db.select(Site).where(Site.slug == "nantes"))
+        # 2 March 00:30 in Paris, 1 March in UTC.
+        site.status_confirmed_at = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+        db.session.commit()
+    # 1 April 23:59 in Paris: 30 days, not stale, nobody reminded.
+    assert "0 email(s) sent" in run(runner, datetime(2026, 4, 1, 21, 59, tzinfo=UTC))
+    # 2 April 00:00 in Paris: stale, the site admins are reminded.
+    assert "1 email(s) sent" in run(runner, datetime(2026, 4, 1, 22, 0, tzinfo=UTC))
+    assert len(inbox.to("nantes@example.org")) == 1
+    # The network admins hear of it once it is stale for twice as long (more than 60 days).
+    run(runner, datetime(2026, 5, 1, 21, 59, tzinfo=UTC))  # 1 May 23:59 in Paris: 60 days
+    assert inbox.to("reseau@example.org") == []
+    run(runner, datetime(2026, 5, 2, 22, 0, tzinfo=UTC))  # 3 May: 62 days
+    assert len(inbox.to("reseau@example.org")) == 1

@@ -53,3 +53,60 @@ def test_the_stale_days_are_configurable(app, client, tokens, monkeypatch):
     today = clock.today_in_paris()
     monkeypatch.setattr(clock, "today_in_paris", lambda: today + timedelta(days=6))
     assert _sites(client)["clermont-ferrand"]["stale"] is True
+
+
+# 2 March 00:30 in Paris, still 1 March in UTC: where a UTC count and a Paris count part.
+CONFIRMED = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+
+
+def _confirm_clermont_at(app, moment):
+    from sitedir.extensions import db
+    from sitedir.models import Site
+
+    with app.app_context():
+        site = db.session.scalar(db.select(Site).where(Site.slug == "clermont-ferrand"))
+        site.status_confirmed_at = moment
+        db.session.commit()
+
+
+def _stale_at(runner, moment: datetime, *days: str) -> list[str]:
+    result = runner.invoke(args=["stale", *days, "--now", moment.isoformat()])
+    assert result.exit_code == 0, result.output
+    return [line for line in result.output.splitlines() if line.startswith("clermont-ferrand")]
+
+
+def test_flask_stale_counts_paris_days_like_the_api(app, runner):
+    """`flask stale` agrees with `is_stale` around midnight, where UTC and Paris differ."""
+    _confirm_clermont_at(app, CONFIRMED)
+    # 1 April 01:45 in Paris (summer time), 31 March in UTC: 30 Paris days, not stale yet,
+    # though more than 30 × 24 hours have passed.
+    assert _stale_at(runner, datetime(2026, 3, 31, 23, 45, tzinfo=UTC), "--days", "30") == []
+    assert not is_stale(CONFIRMED, date(2026, 4, 1), 30)
+    # 2 April 00:00 in Paris: the 31st day, stale; the date shown is the Paris one.
+    assert _stale_at(runner, datetime(2026, 4, 1, 22, 0, tzinfo=UTC), "--days", "30") == [
+        "clermont-ferrand\trecruiting\tlast confirmed: 2026-03-02"
+    ]
+    assert is_stale(CONFIRMED, date(2026, 4, 2), 30)
+
+
+def test_flask_stale_defaults_to_the_configured_days(app, runner):
+    app.config["STALE_DAYS"] = 5
+    _confirm_clermont_at(app, CONFIRMED)
+    assert _stale_at(runner, datetime(2026, 3, 8, 12, 0, tzinfo=UTC))  # 6 days after 2 March
+    assert not _stale_at(runner, datetime(2026, 3, 7, 12, 0, tzinfo=UTC))
+
+
+def test_fhir_says_stale_as_the_api_does_and_flips_with_the_day(app, client, tokens, monkeypatch):
+    """One rule for every interface: FHIR's recruitment-status extension carries `stale`."""
+    app.config["FRESHNESS_MS"] = 0
+
+    def fhir_stale(slug):
+        location = client.get(f"/fhir/Location/{slug}").get_json()
+        [status] = location["extension"]
+        return {p["url"]: p for p in status["extension"]}["stale"]["valueBoolean"]
+
+    client.post("/api/v1/sites/clermont-ferrand/confirm", headers=tokens["own"])
+    assert fhir_stale("clermont-ferrand") is _sites(client)["clermont-ferrand"]["stale"] is False
+    today = clock.today_in_paris()
+    monkeypatch.setattr(clock, "today_in_paris", lambda: today + timedelta(days=31))
+    assert fhir_stale("clermont-ferrand") is _sites(client)["clermont-ferrand"]["stale"] is True

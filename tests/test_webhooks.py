@@ -167,6 +167,31 @@ def test_register_list_and_delete(app, client, tokens, monkeypatch):
     )
     assert client.get("/api/v1/webhooks", headers=tokens["network"]).get_json() == []
     assert_problem(client.delete(f"/api/v1/webhooks/{body['id']}", headers=tokens["network"]), 404)
+    assert _audited(app, "webhook.delete") == 1
+
+
+def _audited(app, action: str) -> int:
+    from sitedir.admin.models import AuditEvent
+
+    with app.app_context():
+        return len(
+            db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == action)).all()
+        )
+
+
+def test_two_deletes_at_once_write_one_audit_entry(app, client, tokens, monkeypatch):
+    """Both requests found the endpoint; only the one whose UPDATE changed it is audited."""
+    from sitedir.events import endpoints
+
+    monkeypatch.setattr(addresses, "resolve", lambda host, port: ["93.184.215.14"])
+    created = register(client, tokens, "https://hooks.example.org/sitedir").get_json()
+    with app.app_context():
+        slower = db.session.get(WebhookEndpoint, created["id"])
+        assert not endpoints.is_deleted(slower)  # it read the endpoint, then the other wrote
+        with app.app_context():  # the other request: its own session
+            assert endpoints.remove(db.session.get(WebhookEndpoint, created["id"]), None)
+        assert endpoints.remove(slower, None) is False
+    assert _audited(app, "webhook.delete") == 1
 
 
 # --- delivery ----------------------------------------------------------------------------
@@ -380,8 +405,12 @@ def test_the_admin_page_registers_lists_attempts_and_deletes(private_ok, tokens,
     with app.app_context():
         endpoint_id = db.session.scalar(db.select(WebhookEndpoint.id))
     page = page_client.get("/admin/webhooks")
-    page_client.post(f"/admin/webhooks/{endpoint_id}/delete", data={"csrf_token": csrf(page)})
+    delete = f"/admin/webhooks/{endpoint_id}/delete"
+    assert page_client.post(delete, data={"csrf_token": csrf(page)}).status_code == 302
     assert hook.url not in page_client.get("/admin/webhooks").get_data(as_text=True)
+    # Deleted once: a second click (or the form replayed) is a 404 and writes nothing.
+    assert page_client.post(delete, data={"csrf_token": csrf(page)}).status_code == 404
+    assert _audited(app, "webhook.delete") == 1
     # A site admin may not see the page.
     other = app.test_client()
     login(other)

@@ -188,8 +188,11 @@ def disable_account(principal, account_id):
         if account.id == principal.account.id:
             flash("Vous ne pouvez pas désactiver votre propre compte.", "error")
         else:
-            accounts.disable(account, principal)
-            flash(f"{account.email} désactivé.", "ok")
+            try:
+                accounts.disable(account, principal)
+                flash(f"{account.email} désactivé.", "ok")
+            except accounts.AccountError as exc:  # already disabled: nothing written
+                flash(exc.fr, "error")
     return redirect(url_for("admin.accounts_page"))
 
 
@@ -281,9 +284,12 @@ def delete_webhook(principal, endpoint_id):
 
     network_only(principal)
     endpoint = db.session.get(WebhookEndpoint, endpoint_id) if 0 < endpoint_id < 2**31 else None
-    if endpoint is None:
+    # Already deleted is gone: a second click (or a replayed form) is a 404, not a second
+    # audit entry.
+    if endpoints.is_deleted(endpoint):
         abort(404)
     if PostForm().validate_on_submit():
-        endpoints.remove(endpoint, principal)
+        if not endpoints.remove(endpoint, principal):
+            abort(404)  # deleted by another request meanwhile
         flash("Point de réception supprimé.", "ok")
     return redirect(url_for("admin.webhooks_page"))

@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import after_this_request, current_app, has_request_context
+from sqlalchemy import update
 
 from sitedir import mail
 from sitedir.admin import links
@@ -294,7 +295,20 @@ def use_password_link(row: OneTimeLink, password: str) -> Account | None:
 
 
 def disable(account: Account, principal: Principal | None) -> list[int]:
-    """Disable an account: no login, its sessions ended, its tokens and links revoked."""
+    """Disable an account: no login, its sessions ended, its tokens and links revoked.
+
+    AccountError, and nothing written, when it is already disabled.
+    """
+    # A conditional UPDATE: of two disables racing, one changes the row and is audited.
+    changed = db.session.execute(
+        update(Account)
+        .where(Account.id == account.id, Account.active)
+        .values(active=False)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise AccountError("Ce compte est déjà désactivé.", "This account is already disabled.")
     account.active = False
     account.end_sessions()  # ended for good, even if the account came back one day
     revoked = [t.id for t in account.tokens if t.revoked_at is None]

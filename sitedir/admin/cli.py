@@ -5,6 +5,7 @@ import sys
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy import update
 
 from sitedir.admin import accounts
 from sitedir.admin.auth import (
@@ -137,7 +138,10 @@ def list_accounts():
 def disable_account(email):
     """Disable an account (someone left): no login, its sessions ended, its tokens revoked."""
     account = _account(email)
-    revoked = accounts.disable(account, None)
+    try:
+        revoked = accounts.disable(account, None)
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"{account.email} disabled; {len(revoked)} token(s) revoked")
 
 
@@ -187,7 +191,17 @@ def revoke_token(token_id):
     row = db.session.get(ApiToken, token_id)
     if row is None:
         raise click.ClickException(f"no token {token_id}")
-    row.revoked_at = now()
+    # A conditional UPDATE: a token revoked already (or meanwhile) keeps its first date
+    # and gets no second audit entry.
+    revoked = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == row.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if revoked != 1:
+        db.session.rollback()
+        raise click.ClickException(f"token {token_id} was already revoked")
     audit(None, "token.revoke", f"account:{row.account.email}", None, {"token_id": token_id})
     db.session.commit()
     click.echo(f"token {token_id} revoked")

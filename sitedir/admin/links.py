@@ -8,7 +8,7 @@ once). Opening a link (GET) never changes anything: mail scanners follow links.
 import secrets
 from datetime import timedelta
 
-from flask import current_app, has_request_context, request
+from flask import current_app, has_request_context
 from sqlalchemy import update
 
 from sitedir.admin.auth import hash_token
@@ -22,6 +22,7 @@ from sitedir.admin.models import (
 from sitedir.clock import as_utc
 from sitedir.clock import utc_now as now
 from sitedir.extensions import db
+from sitedir.web.hosts import public_root
 
 LINK_DAYS = 7
 PATHS = {
@@ -93,11 +94,8 @@ def spend(row: OneTimeLink) -> bool:
 
 
 def absolute(purpose: str, token: str) -> str:
-    """The link's URL: SITEDIR_PUBLIC_URL, else the request's host, else a path alone."""
+    """The link's URL: SITEDIR_PUBLIC_URL, else the request's (trusted) host, else a path."""
     path = PATHS[purpose] + token
-    base = current_app.config.get("PUBLIC_URL")
-    if base:
-        return base + path
-    if has_request_context():
-        return request.host_url.rstrip("/") + path
+    if current_app.config.get("PUBLIC_URL") or has_request_context():
+        return public_root() + path
     return path

@@ -55,9 +55,13 @@ class WebhookCreatedSchema(WebhookOutSchema):
 
 def _endpoint_or_404(endpoint_id: int) -> WebhookEndpoint:
     endpoint = db.session.get(WebhookEndpoint, endpoint_id) if 0 < endpoint_id < 2**31 else None
-    if endpoint is None or endpoint.disabled_reason == "deleted":
-        abort(404, message=t("Point de réception inconnu.", "Unknown webhook endpoint."))
+    if endpoints.is_deleted(endpoint):
+        _unknown()
     return endpoint
+
+
+def _unknown():
+    abort(404, message=t("Point de réception inconnu.", "Unknown webhook endpoint."))
 
 
 @blp.route("/webhooks")
@@ -92,5 +96,6 @@ class WebhookItem(MethodView):
     def delete(self, endpoint_id):
         """Stop deliveries to this endpoint."""
         require_network_admin(g.principal)
-        endpoints.remove(_endpoint_or_404(endpoint_id), g.principal)
+        if not endpoints.remove(_endpoint_or_404(endpoint_id), g.principal):
+            _unknown()  # deleted by another request meanwhile: nothing was written
         return "", 204

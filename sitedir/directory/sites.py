@@ -14,6 +14,7 @@ from sitedir.extensions import db
 from sitedir.i18n import t
 from sitedir.models import Site
 from sitedir.schemas import SiteDetailSchema, SiteSchema, SitesQuerySchema
+from sitedir.web.hosts import public_root
 
 blp = Blueprint("sites", __name__, url_prefix="/api/v1/sites", description="Trial sites")
 
@@ -74,7 +75,8 @@ class Sites(MethodView):
         if more:
             query = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
             query.append(("cursor", encode_cursor(rows[-1].id)))
-            response.headers["Link"] = f'<{request.base_url}?{urlencode(query)}>; rel="next"'
+            url = public_root() + request.script_root + request.path
+            response.headers["Link"] = f'<{url}?{urlencode(query)}>; rel="next"'
         return response
 
 

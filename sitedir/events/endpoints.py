@@ -1,6 +1,7 @@
 """Registering and removing webhook endpoints (shared by the API and the admin page)."""
 
 from flask import current_app
+from sqlalchemy import update
 
 from sitedir.admin.auth import Principal, audit
 from sitedir.clock import utc_now as now
@@ -39,12 +40,36 @@ def register(url: str, events: list[str], principal: Principal | None) -> tuple:
     return endpoint, secret
 
 
-def remove(endpoint: WebhookEndpoint, principal: Principal | None) -> None:
-    """Stop delivering to this endpoint (its attempts stay, for the record)."""
-    endpoint.active = False
-    endpoint.disabled_reason = "deleted"
+DELETED = "deleted"
+
+
+def is_deleted(endpoint: WebhookEndpoint | None) -> bool:
+    """True for no endpoint, or one already deleted: both are a 404 to whoever asks."""
+    return endpoint is None or endpoint.disabled_reason == DELETED
+
+
+def remove(endpoint: WebhookEndpoint, principal: Principal | None) -> bool:
+    """Stop delivering to this endpoint (its attempts stay, for the record); False, and
+    nothing written, when it was already deleted (a second click, or two at once)."""
+    # A conditional UPDATE: of two deletes racing, one changes the row and is audited.
+    removed = db.session.execute(
+        update(WebhookEndpoint)
+        .where(
+            WebhookEndpoint.id == endpoint.id,
+            db.or_(
+                WebhookEndpoint.disabled_reason.is_(None),
+                WebhookEndpoint.disabled_reason != DELETED,
+            ),
+        )
+        .values(active=False, disabled_reason=DELETED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if removed != 1:
+        db.session.rollback()
+        return False
     audit(principal, "webhook.delete", f"webhook:{endpoint.id}", {"url": endpoint.url}, None)
     db.session.commit()
+    return True
 
 
 def listed():
@@ -54,7 +79,7 @@ def listed():
         .where(
             db.or_(
                 WebhookEndpoint.disabled_reason.is_(None),
-                WebhookEndpoint.disabled_reason != "deleted",
+                WebhookEndpoint.disabled_reason != DELETED,
             )
         )
         .order_by(WebhookEndpoint.id.desc())

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import marshmallow as ma
 from feedgen.feed import FeedGenerator
-from flask import current_app, jsonify, request, url_for
+from flask import current_app, jsonify, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -27,6 +27,7 @@ from sitedir.extensions import db
 from sitedir.models import Event
 from sitedir.schemas import Pattern
 from sitedir.vocabulary import STATUS_LABELS as LABELS
+from sitedir.web.hosts import public_root
 
 blp = Blueprint(
     "changes",
@@ -88,7 +89,9 @@ class ChangeEventSchema(ma.Schema):
             "description": (
                 "site.status_changed: from, to, reason, expected_reopening, at; "
                 "site.confirmed: status, at; site.created: status, reason, at; "
-                "site.contacts_changed: contacts (public ones only), at. Each also has "
+                "site.contacts_changed: contacts (public ones only; a contact no longer "
+                "public leaves past events, a replaced name, title, email or phone is "
+                "null there), at. Each also has "
                 "site, study and city."
             )
         }
@@ -172,7 +175,7 @@ def changes_atom():
     events = db.session.scalars(
         db.select(Event).order_by(Event.id.desc()).limit(ATOM_ENTRIES)
     ).all()
-    base = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
+    base = public_root()  # SITEDIR_PUBLIC_URL, else a trusted Host: never a client's choice
     feed = FeedGenerator()
     feed.id(base + url_for("changes.changes_atom"))
     feed.title("Annuaire des centres : changements")
@@ -192,9 +195,5 @@ def changes_atom():
         site = event.data.get("site")
         entry.link(href=f"{base}/api/v1/sites/{site}", rel="alternate")
         entry.category(term=event.type)
-    response = current_app.response_class(
-        feed.atom_str(pretty=True), mimetype="application/atom+xml"
-    )
-    response.headers["Cache-Control"] = "public, no-cache"
-    response.add_etag()
-    return response.make_conditional(request)
+    # ETag, Cache-Control and 304 come from sitedir.web.caching, as for every public read.
+    return current_app.response_class(feed.atom_str(pretty=True), mimetype="application/atom+xml")

@@ -30,6 +30,8 @@ EVENT_TYPES = (STATUS_CHANGED, CONFIRMED, CREATED, CONTACTS_CHANGED)
 # Any constant: it names "the event writers' turn" among advisory locks.
 _ADVISORY_KEY = 7_316_011
 PUBLIC_CONTACT_FIELDS = ("role", "title", "name", "unit", "email", "phone")
+# What says who a person is or how to reach them: blanked in past events once changed.
+PERSONAL_FIELDS = ("title", "name", "email", "phone")
 
 
 def iso(value) -> str | None:
@@ -120,5 +122,35 @@ def contacts_changed(site: Site, before: list[dict]) -> Event | None:
     after = public_contacts(site)
     if after == before:
         return None  # only an admin-only contact changed: nothing public to tell
+    redact_past_contacts(site, after)
     at = _now()
     return record(CONTACTS_CHANGED, site, {"contacts": after, "at": iso(at)}, at)
+
+
+def redact_past_contacts(site: Site, public_now: list[dict]) -> None:
+    """Make the site's past events show only what is public now, in this transaction.
+
+    The feed, the Atom entries and webhooks still to be delivered read the events as they
+    are stored: a contact made admin-only or deleted leaves every past event, and a name,
+    title, email or phone since replaced is blanked (None), so nothing withdrawn from the
+    public directory stays readable in its history. Deliveries already made are gone.
+    """
+    current = {contact["id"]: contact for contact in public_now}
+    events = db.session.scalars(
+        db.select(Event).where(Event.site_id == site.id, Event.type == CONTACTS_CHANGED)
+    )
+    for event in events:
+        listed = event.data.get("contacts") or []
+        kept = [
+            _still_public(old, current[old.get("id")]) for old in listed if old.get("id") in current
+        ]
+        if kept != listed:
+            # A new dict: SQLAlchemy sees a JSON column change only when it is reassigned.
+            event.data = {**event.data, "contacts": kept}
+
+
+def _still_public(old: dict, now: dict) -> dict:
+    return {
+        key: (None if key in PERSONAL_FIELDS and value != now.get(key) else value)
+        for key, value in old.items()
+    }

@@ -142,8 +142,8 @@ def recruitment_status_definition(base: str) -> dict:
             "short": "ClinicalTrials.gov recruitment status of a trial site",
             "definition": (
                 "The site's recruitment status as ClinicalTrials.gov names it, with what the "
-                "directory knows of it: since when, why, when it should reopen, and when the "
-                "site last confirmed it."
+                "directory knows of it: since when, why, when it should reopen, when the site "
+                "last confirmed it, and whether that is too long ago (stale)."
             ),
         },
         {
@@ -159,6 +159,13 @@ def recruitment_status_definition(base: str) -> dict:
         *_slice("reason", "string", "Why (for a site that is not recruiting)"),
         *_slice("expectedReopening", "date", "When recruitment should resume"),
         *_slice("lastConfirmedAt", "dateTime", "When the site last confirmed the status"),
+        *_slice(
+            "stale",
+            "boolean",
+            "True when the status was never confirmed, or not for more than "
+            "SITEDIR_STALE_DAYS (30) whole days in Paris: call before referring",
+            required=True,
+        ),
         {"id": "Extension.url", "path": "Extension.url", "fixedUri": url},
         {"id": "Extension.value[x]", "path": "Extension.value[x]", "max": "0"},
     ]

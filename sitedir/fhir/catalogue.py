@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
+from sitedir import clock
 from sitedir.directory.snapshot import current_snapshot
 from sitedir.extensions import db
 from sitedir.fhir import resources
@@ -29,6 +30,7 @@ from sitedir.fhir.definitions import (
     RESEARCH_STUDY_STATUS_SYSTEM,
 )
 from sitedir.models import Contact, Institution, ReferenceCentre, Site, StatusChange, Study
+from sitedir.staleness import is_stale
 from sitedir.vocabulary import FHIR_LOCATION_STATUS
 
 
@@ -95,6 +97,7 @@ def build(base: str) -> Catalogue:
     ).all()
     institutions = {i.key: i for i in db.session.scalars(db.select(Institution))}
     changed = _latest_changes()
+    today, stale_days = clock.today_in_paris(), current_app.config["STALE_DAYS"]
     records: dict[str, dict[str, Record]] = {
         "Location": {},
         "Organization": {},
@@ -140,7 +143,10 @@ def build(base: str) -> Catalogue:
         records["Location"][site.slug] = Record(
             type="Location",
             id=site.slug,
-            resource=resources.location(site, base, moment),
+            # Stale today: the catalogue's key holds the day, so this flips without a write.
+            resource=resources.location(
+                site, base, moment, is_stale(site.status_confirmed_at, today, stale_days)
+            ),
             last_updated=moment,
             strings={
                 "name": _folded(site.name),

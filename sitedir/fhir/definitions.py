@@ -1,11 +1,11 @@
 """The FHIR vocabulary sitedir speaks: media types, code systems, and its own extension."""
 
-from flask import current_app, request
+from sitedir.web.hosts import public_root
 
 FHIR_VERSION = "4.0.1"
 FHIR_MIMETYPE = "application/fhir+json"
 # The day this server's CapabilityStatement last changed (its required `date`).
-CAPABILITY_DATE = "2026-11-25"
+CAPABILITY_DATE = "2026-11-26"
 
 # Standard systems and extensions.
 LOCATION_STATUS_SYSTEM = "http://hl7.org/fhir/location-status"
@@ -50,9 +50,7 @@ PHASES = {
 def base_url() -> str:
     """The FHIR base of this server: `https://host/fhir`.
 
-    Under SITEDIR_PUBLIC_URL when it is set (as the feed's and emails' links are), so that
-    canonical URLs stay the same whatever Host header a client sends; else as the client
-    reached it.
+    Under SITEDIR_PUBLIC_URL when it is set, so that canonical URLs stay the same whatever
+    Host header a client sends; else as the client reached it (a trusted host).
     """
-    root = current_app.config.get("PUBLIC_URL") or request.host_url.rstrip("/")
-    return root + "/fhir"
+    return public_root() + "/fhir"

@@ -95,8 +95,9 @@ def _institution_telecom(inst: Institution) -> list[dict]:
     return telecom
 
 
-def recruitment_extension(site: Site, base: str) -> dict:
-    """The site's ClinicalTrials.gov recruitment status, why, until when, confirmed when."""
+def recruitment_extension(site: Site, base: str, stale: bool) -> dict:
+    """The site's ClinicalTrials.gov recruitment status, why, until when, confirmed when,
+    and whether it is stale (staleness.is_stale, as the JSON API's `stale`)."""
     parts = [{"url": "status", "valueCode": CTGOV_STATUS[site.status]}]
     if site.status_since:
         parts.append({"url": "statusSince", "valueDate": site.status_since.isoformat()})
@@ -106,10 +107,11 @@ def recruitment_extension(site: Site, base: str) -> dict:
         parts.append({"url": "expectedReopening", "valueDate": site.expected_reopening.isoformat()})
     if site.status_confirmed_at:
         parts.append({"url": "lastConfirmedAt", "valueDateTime": instant(site.status_confirmed_at)})
+    parts.append({"url": "stale", "valueBoolean": stale})
     return {"url": f"{base}/{RECRUITMENT_STATUS_PATH}", "extension": parts}
 
 
-def location(site: Site, base: str, last_updated: datetime | None) -> dict:
+def location(site: Site, base: str, last_updated: datetime | None, stale: bool) -> dict:
     """One site as a Location: where it is, its status, and the hospital that manages it."""
     inst = site.institution
     return _compact(
@@ -117,7 +119,7 @@ def location(site: Site, base: str, last_updated: datetime | None) -> dict:
             "resourceType": "Location",
             "id": site.slug,
             "meta": _meta(last_updated),
-            "extension": [recruitment_extension(site, base)],
+            "extension": [recruitment_extension(site, base, stale)],
             "status": FHIR_LOCATION_STATUS[site.status],
             "name": site.name,
             "description": site.lead_department,

@@ -1,6 +1,7 @@
 """HTTP plumbing: what every request goes through, whatever feature answers it.
 
 proxies              the client's address behind trusted proxies (ProxyFix)
+hosts                the Host names answered (TRUSTED_HOSTS), the root of absolute URLs
 sessions             the signed-cookie session, opened only when sent, never slid
 request_log          a request id and one JSON log line per request
 request_bodies       bodies too large (413) or nested too deep (400)
@@ -20,6 +21,7 @@ from sitedir.web.api_docs import register_api_docs
 from sitedir.web.caching import register_caching
 from sitedir.web.cors import register_cors
 from sitedir.web.health import register_health
+from sitedir.web.hosts import trust_hosts
 from sitedir.web.problems import ProblemApi
 from sitedir.web.proxies import trust_proxies
 from sitedir.web.ratelimit import register_rate_limits
@@ -37,6 +39,8 @@ def register_web(app: Flask) -> ProblemApi:
     out (caching sees the answer first, the request log last).
     """
     trust_proxies(app)
+    # Flask checks the Host against these as it opens each request, before any hook.
+    trust_hosts(app)
     app.session_interface = CookieOnlySessionInterface()
     # First: every request gets its id and its log line, even one the rate limiter refuses.
     register_request_log(app)

@@ -4,15 +4,17 @@ The ETag is a hash of the body, so it changes the moment the data changes, in ev
 process, with nothing shared between them. `no-cache` lets browsers and proxies keep a
 copy but revalidate it on each use: a paused site must never be served stale.
 
-Every public representation gets one: the JSON API, FHIR resources and vCards. The FHIR
-views and the vCard view still set their own (before this covered their media types);
-theirs is kept, and this hook leaves an answer that already has an ETag as it is.
+Every public representation gets one here, and only here: the JSON API, FHIR resources,
+vCards and the Atom feed. A view that sets its own ETag keeps it (a site's is its version,
+which writers send back in If-Match; nearest's is computed once with its cached body).
 """
 
 from flask import Flask, request
 
 PUBLIC_PREFIXES = ("/api/v1/", "/fhir/")
-CACHEABLE_MIMETYPES = frozenset({"application/json", "application/fhir+json", "text/vcard"})
+CACHEABLE_MIMETYPES = frozenset(
+    {"application/json", "application/fhir+json", "text/vcard", "application/atom+xml"}
+)
 CACHE_CONTROL = "public, no-cache"
 
 

@@ -7,7 +7,7 @@ import marshmallow as ma
 from flask import Response, json
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from sitedir.i18n import current_language, t
 from sitedir.web.validation_messages import in_french
@@ -163,6 +163,12 @@ class ProblemApi(Api):
 
 
 def _default_detail(status: int, error: HTTPException) -> str:
+    if isinstance(error, SecurityError):
+        # Flask's TRUSTED_HOSTS refused the Host header (web/hosts.py); not echoed back.
+        return t(
+            "Ce service ne répond pas sous ce nom d'hôte (en-tête Host non reconnu).",
+            "This service does not answer under this host name (untrusted Host header).",
+        )
     if status == 404:
         return t("Aucune ressource à cette adresse.", "Nothing at this address.")
     if status == 405:

@@ -21,6 +21,7 @@ from sitedir.extensions import db
 from sitedir.i18n import current_language
 from sitedir.models import Study
 from sitedir.vocabulary import SLUG_RE
+from sitedir.web.hosts import public_root
 from sitedir.widget import colors
 from sitedir.widget.answer import compute
 from sitedir.widget.projection import project
@@ -247,7 +248,7 @@ def configure():
     wlang = _valid(args, "wlang", LANG, "fr")
     options = _options()
     limit = options["limit"]
-    origin = request.host_url.rstrip("/")
+    origin = public_root()
     data = {"study": options["study"], "lang": wlang}
     if options["region"]:
         data["region"] = options["region"]

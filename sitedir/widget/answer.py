@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from sitedir.clock import in_paris, today_in_paris
 from sitedir.directory.nearest import PlaceNotFound, nearest_answer
 from sitedir.staleness import DEFAULT_STALE_DAYS, days_since, is_stale
+from sitedir.web.hosts import public_root
 from sitedir.widget.nearby import nearest_place
 from sitedir.widget.projection import project
 
@@ -78,7 +79,7 @@ def _site_view(site: dict, s: dict, lang: str, today: date, approximate: bool) -
 
 
 def _url(endpoint: str, origin: dict, keep: dict, external: bool = False) -> str:
-    base = url_for(endpoint, _external=external)
+    base = (public_root() if external else "") + url_for(endpoint)
     return base + "?" + urlencode({**origin, **keep})
 
 

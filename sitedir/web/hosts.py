@@ -1,0 +1,54 @@
+"""Which Host headers the app answers, and the root every absolute URL starts with.
+
+A client chooses its Host header. Absolute URLs (the Atom feed, FHIR fullUrls, vCard
+uids, links in emails) built from it would let `Host: evil.example` into cached public
+answers and into password-reset mails. So:
+
+- absolute URLs come from SITEDIR_PUBLIC_URL when it is set, whatever the request says;
+- without it, from the request's host, which Flask's TRUSTED_HOSTS has checked before
+  any view or hook runs: a host not in SITEDIR_TRUSTED_HOSTS (nor SITEDIR_PUBLIC_URL's
+  own) is a 400 problem+json, never a 500.
+
+X-Forwarded-Host is never read (ProxyFix is not told to): a proxy passes Host through.
+"""
+
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, request
+from flask_smorest import abort
+
+from sitedir.config import DEFAULT_TRUSTED_HOSTS
+from sitedir.i18n import t
+
+
+def trust_hosts(app: Flask) -> None:
+    """Give Flask its TRUSTED_HOSTS: the configured names and SITEDIR_PUBLIC_URL's host."""
+    names = list(app.config.get("TRUSTED_HOSTS") or DEFAULT_TRUSTED_HOSTS)
+    public = app.config.get("PUBLIC_URL")
+    if public:
+        host = urlsplit(public).hostname
+        if not host:
+            raise ValueError(f"SITEDIR_PUBLIC_URL is not an absolute URL: {public!r}")
+        names.append(host)
+    # Never empty: werkzeug trusts every host when the list is empty.
+    app.config["TRUSTED_HOSTS"] = sorted(set(names))
+
+
+def public_root() -> str:
+    """The scheme and host of every absolute URL: `https://annuaire.example.fr`.
+
+    SITEDIR_PUBLIC_URL when set; else the request's host, one of TRUSTED_HOSTS, and its
+    scheme, which must be http or https: behind SITEDIR_PROXY_HOPS, ProxyFix takes any
+    X-Forwarded-Proto, and a proxy that does not set it passes on the client's.
+    """
+    if current_app.config.get("PUBLIC_URL"):
+        return current_app.config["PUBLIC_URL"]
+    if request.scheme not in ("http", "https"):
+        abort(
+            400,
+            message=t(
+                "Protocole inconnu (en-tête X-Forwarded-Proto) : http ou https seulement.",
+                "Unknown protocol (X-Forwarded-Proto header): http or https only.",
+            ),
+        )
+    return request.host_url.rstrip("/")
