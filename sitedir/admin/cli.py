@@ -14,7 +14,7 @@ from sitedir.admin.auth import (
     token_expired,
 )
 from sitedir.admin.models import ROLES, SITE_ADMIN, Account, ApiToken
-from sitedir.clock import utc_now as now
+from sitedir.clock import utc_now
 from sitedir.extensions import db
 from sitedir.models import Site
 
@@ -187,7 +187,7 @@ def revoke_token(token_id):
     row = db.session.get(ApiToken, token_id)
     if row is None:
         raise click.ClickException(f"no token {token_id}")
-    row.revoked_at = now()
+    row.revoked_at = utc_now()
     audit(None, "token.revoke", f"account:{row.account.email}", None, {"token_id": token_id})
     db.session.commit()
     click.echo(f"token {token_id} revoked")
