@@ -125,6 +125,15 @@ def _site_for(principal: Principal, site_id: str) -> Site:
     return site
 
 
+def _contact_for(principal: Principal, site_id: str, contact_id: int) -> tuple[Site, Contact]:
+    """The site this admin may change and its contact, or 404 (403 for another's site)."""
+    site = _site_for(principal, site_id)
+    contact = changes.contact_of(site, contact_id)
+    if contact is None:
+        abort(404)
+    return site, contact
+
+
 @blp.errorhandler(changes.StaleWrite)
 def _changed_meanwhile(error):
     """A write that lost to another, where the view shows nothing more specific: 409, a page
@@ -344,10 +353,7 @@ class _StaleContact(Exception):
 @blp.post("/sites/<site_id>/contacts/<int:contact_id>")
 @login_required
 def edit_contact(principal, site_id, contact_id):
-    site = _site_for(principal, site_id)
-    contact = changes.contact_of(site, contact_id)
-    if contact is None:
-        abort(404)
+    site, contact = _contact_for(principal, site_id, contact_id)
     form = ContactForm()
 
     def save(data):
@@ -410,10 +416,7 @@ def _stale_contact_page(principal, site, contact_id: int, form: ContactForm | No
 @blp.post("/sites/<site_id>/contacts/<int:contact_id>/delete")
 @login_required
 def remove_contact(principal, site_id, contact_id):
-    site = _site_for(principal, site_id)
-    contact = changes.contact_of(site, contact_id)
-    if contact is None:
-        abort(404)
+    site, contact = _contact_for(principal, site_id, contact_id)
     form = DeleteContactForm()
     if form.validate_on_submit():
         # Only the contact this admin saw: a newer one, unseen, is not deleted.
