@@ -5,19 +5,18 @@ import os
 
 from flask import Flask
 
-from sitedir import config as settings
+from sitedir import vcards, widget
 from sitedir.admin import register_admin
 from sitedir.cli import register_cli
+from sitedir.config import from_environment
 from sitedir.database import MIGRATIONS_DIR, prepare_database
 from sitedir.directory import register_directory
 from sitedir.events import register_events
 from sitedir.extensions import db, migrate
 from sitedir.fhir import register_fhir
 from sitedir.places.online import OnlineGeocoder
-from sitedir.vcards import blp as vcards_blp
 from sitedir.web import register_web
 from sitedir.web.problems import ProblemApi
-from sitedir.widget import blp as widget_blp
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -25,7 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
     # Named for the package: its templates, instance folder and logger, as before app.py.
     app = Flask(__package__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config.from_mapping(settings.from_environment(app.instance_path))
+    app.config.from_mapping(from_environment(app.instance_path))
     if config:
         app.config.from_mapping(config)
     # Keep fields in the order the schemas give them (id and name first), not sorted.
@@ -59,6 +58,6 @@ def register_features(app: Flask, api: ProblemApi) -> None:
     register_directory(api)
     register_admin(app, api)
     register_events(app, api)
-    app.register_blueprint(widget_blp)
+    app.register_blueprint(widget.blp)
     register_fhir(app)
-    app.register_blueprint(vcards_blp)
+    app.register_blueprint(vcards.blp)

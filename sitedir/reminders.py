@@ -27,8 +27,7 @@ from sitedir.clock import as_utc, in_paris, utc_now
 from sitedir.extensions import db
 from sitedir.models import Site
 from sitedir.staleness import days_since, is_stale
-from sitedir.vocabulary import COMPLETED, TERMINATED, WITHDRAWN
-from sitedir.vocabulary import STATUS_LABELS as LABELS
+from sitedir.vocabulary import COMPLETED, STATUS_LABELS, TERMINATED, WITHDRAWN
 
 FINAL = (COMPLETED, TERMINATED, WITHDRAWN)
 SITE, NETWORK = "site", "network"
@@ -76,7 +75,7 @@ def _confirmed_words(site: Site) -> str:
 
 
 def _site_message(site: Site, age: int | None, confirm_url: str) -> mail.Message:
-    label_fr, label_en = LABELS[site.status]
+    label_fr, label_en = STATUS_LABELS[site.status]
     reason = f" ({site.status_reason})" if site.status_reason else ""
     since = f"depuis {age} jours" if age is not None else "jamais confirmé"
     return mail.Message(
@@ -101,7 +100,7 @@ def _site_message(site: Site, age: int | None, confirm_url: str) -> mail.Message
 
 def _summary_message(sites: list[tuple[Site, int | None]]) -> mail.Message:
     lines = [
-        f"{s.city} : {LABELS[s.status][0]}, dernière confirmation : {_confirmed_words(s)}"
+        f"{s.city} : {STATUS_LABELS[s.status][0]}, dernière confirmation : {_confirmed_words(s)}"
         for s, _ in sites
     ]
     return mail.Message(

@@ -14,9 +14,9 @@ from sitedir.vocabulary import (
     POSTCODE_RE,
     REGION_RE,
     SLUG_RE,
+    STATUS_LABELS,
     STATUSES,
 )
-from sitedir.vocabulary import STATUS_LABELS as LABELS
 
 
 class UtcDateTime(ma.fields.DateTime):
@@ -152,7 +152,7 @@ class SiteSchema(ma.Schema):
     longitude = ma.fields.Float()
     status = ma.fields.String(validate=validate.OneOf(STATUSES))
     status_label = ma.fields.Function(
-        lambda s: dict(zip(("fr", "en"), LABELS[s.status], strict=True)),
+        lambda s: dict(zip(("fr", "en"), STATUS_LABELS[s.status], strict=True)),
         metadata={
             "type": "object",
             "properties": {"fr": {"type": "string"}, "en": {"type": "string"}},

@@ -10,11 +10,9 @@ import uuid
 
 import vobject
 from flask import Blueprint, Response
-from flask_smorest import abort
-from sqlalchemy.orm import selectinload
 
 from sitedir.clock import as_utc
-from sitedir.extensions import db
+from sitedir.directory.sites import site_or_404
 from sitedir.i18n import current_language, t
 from sitedir.models import Contact, Site
 from sitedir.vocabulary import ROLE_LABELS
@@ -93,13 +91,7 @@ def site_vcards(site: Site) -> str:
 @blp.get("/api/v1/sites/<string:site_id>/contacts.vcf")
 def contacts_vcf(site_id: str):
     """The site's public contacts as vCard 4.0, to add to an address book."""
-    site = db.session.scalar(
-        db.select(Site)
-        .where(Site.slug == site_id)
-        .options(selectinload(Site.contacts), selectinload(Site.institution))
-    )
-    if site is None:
-        abort(404, message=t(f"Centre inconnu : {site_id!r}.", f"Unknown site: {site_id!r}."))
+    site = site_or_404(site_id, Site.contacts, Site.institution)
     response = Response(site_vcards(site), content_type=f"{VCARD_MIMETYPE}; charset=utf-8")
     response.headers["Content-Disposition"] = f'attachment; filename="{site.slug}-contacts.vcf"'
     response.vary.add("Accept-Language")  # ETag, Cache-Control and 304: web/caching

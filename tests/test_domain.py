@@ -15,6 +15,8 @@ DOMAIN = (
     "sitedir.places.gazetteer",
     "sitedir.places.search",
     "sitedir.places.online",
+    "sitedir.places.origin",
+    "sitedir.lru",
     "sitedir.ranking",
     "sitedir.spatial_index",
     "sitedir.staleness",
@@ -41,6 +43,11 @@ def test_the_domain_imports_and_works_with_flask_blocked():
         site = SimpleNamespace(latitude=45.78, longitude=3.09, is_open=is_open("recruiting"))
         answer = rank_nearest(46.13, 3.43, [site])
         assert answer.results[0].item is site, answer
+
+        from sitedir.places.origin import resolve_origin
+
+        origin = resolve_origin({{"q": "Vichy"}})
+        assert origin.place.insee == "03310" and origin.source == "q", origin
         """
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

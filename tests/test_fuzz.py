@@ -20,9 +20,12 @@ from collections import Counter
 from datetime import date
 from urllib.parse import quote
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import load_all_checks
 from schemathesis.config import SchemathesisConfig
+from schemathesis.pytest.lazy import get_all_tests, run_subtest
 from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from sitedir.admin.auth import issue_token
@@ -42,16 +45,14 @@ FUZZ_SETTINGS = settings(
     max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck)
 )
 
-app = create_app(
+CONFIG = SchemathesisConfig.from_dict(
     {
-        "SQLALCHEMY_DATABASE_URI": "sqlite://",
-        "TESTING": True,
-        "ACCESS_LOG": False,
-        "RATELIMIT_ENABLED": False,
+        "checks": {
+            # RFC 6585: a write without If-Match is "428 Precondition Required".
+            "missing_required_header": {"expected-statuses": [400, 401, 403, 406, 415, 422, 428]},
+        }
     }
 )
-# As in production: an unexpected error becomes a 500 response, which the checks catch.
-app.config["PROPAGATE_EXCEPTIONS"] = False
 
 
 class OfflineGeocoder:
@@ -64,39 +65,72 @@ class OfflineGeocoder:
         return Address(address, 46.12, 3.42) if re.search(r"[0-9]", address) else None
 
 
-app.extensions["sitedir_geocoder"] = OfflineGeocoder()
-CONFIG = SchemathesisConfig.from_dict(
-    {
-        "checks": {
-            # RFC 6585: a write without If-Match is "428 Precondition Required".
-            "missing_required_header": {"expected-statuses": [400, 401, 403, 406, 415, 422, 428]},
-        }
-    }
-)
-schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=CONFIG)
-reader = app.test_client()
-with app.app_context():
-    _, TOKEN = issue_token(make_account("fuzz@example.org", NETWORK_ADMIN))
-    db.session.commit()
-    SITES = sorted(db.session.scalars(db.text("SELECT slug FROM site")))
-    STUDIES = sorted(db.session.scalars(db.text("SELECT slug FROM study")))
-ADMIN = {"Authorization": f"Bearer {TOKEN}"}
-# The seeded database as it is now, copied aside with SQLite's backup API: each stateful
-# scenario starts from it. Without that, one scenario's writes changed the next one's
-# answers, Hypothesis saw the same choices lead to different rules, and gave up (Flaky).
-SEEDED = sqlite3.connect(":memory:")
-with app.app_context():
-    db.engine.raw_connection().driver_connection.backup(SEEDED)
+class FuzzedApp:
+    """The seeded app the fuzzer calls, a network admin's token, and the seeded database
+    copied aside so that each stateful scenario starts from it."""
+
+    def __init__(self):
+        self.app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": "sqlite://",
+                "TESTING": True,
+                "ACCESS_LOG": False,
+                "RATELIMIT_ENABLED": False,
+            }
+        )
+        # As in production: an unexpected error becomes a 500 response, which the checks catch.
+        self.app.config["PROPAGATE_EXCEPTIONS"] = False
+        self.app.extensions["sitedir_geocoder"] = OfflineGeocoder()
+        self.reader = self.app.test_client()
+        with self.app.app_context():
+            _, token = issue_token(make_account("fuzz@example.org", NETWORK_ADMIN))
+            db.session.commit()
+            self.sites = sorted(db.session.scalars(db.text("SELECT slug FROM site")))
+            self.studies = sorted(db.session.scalars(db.text("SELECT slug FROM study")))
+            # Copied with SQLite's backup API. Without a fresh start, one scenario's writes
+            # changed the next one's answers, Hypothesis saw the same choices lead to
+            # different rules, and gave up (Flaky).
+            self.seeded = sqlite3.connect(":memory:")
+            db.engine.raw_connection().driver_connection.backup(self.seeded)
+        self.admin = {"Authorization": f"Bearer {token}"}
+
+    def restore_seeded_database(self) -> None:
+        """Put the database back as seeded, and drop what was cached from it."""
+        with self.app.app_context():
+            db.session.remove()
+            self.seeded.backup(db.engine.raw_connection().driver_connection)
+        # Answers cached per data fingerprint: after a restore, the same fingerprint may come
+        # back for different data.
+        for cache in ("sitedir_snapshot", "sitedir_nearest_cache", "sitedir_fhir"):
+            self.app.extensions.pop(cache, None)
 
 
-def _restore_seeded_database() -> None:
-    with app.app_context():
-        db.session.remove()
-        SEEDED.backup(db.engine.raw_connection().driver_connection)
-    # Answers cached per data fingerprint: after a restore, the same fingerprint may come
-    # back for different data.
-    for cache in ("sitedir_snapshot", "sitedir_nearest_cache", "sitedir_fhir"):
-        app.extensions.pop(cache, None)
+@pytest.fixture(scope="module")
+def fuzzed() -> FuzzedApp:
+    """The app under fuzzing, built once for this file (not when tests are collected)."""
+    return FuzzedApp()
+
+
+@pytest.fixture(scope="module")
+def api_schema(fuzzed):
+    """The app's own OpenAPI document, as schemathesis reads it."""
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", fuzzed.app, config=CONFIG)
+
+
+def _each_operation(api_schema, test, subtests, **fixtures) -> None:
+    """Run `test` on every operation of the schema as `@schema.parametrize()` would (the same
+    phases, settings and checks), each operation a subtest.
+
+    schemathesis.pytest.from_fixture would do this, but the pinned version renames the test
+    through pytest's Node._nodeid, which pytest 9 no longer has.
+    """
+    load_all_checks()
+    schema = api_schema.clone(test_function=test)
+    tests = list(get_all_tests(schema=schema, test_func=test, settings=None, given_kwargs={}))
+    assert tests, "the document has no operation"
+    for result in tests:
+        operation, sub_test = result.ok()
+        run_subtest(operation, fixtures, sub_test, subtests)
 
 
 SLUG = re.compile(SLUG_RE)
@@ -112,7 +146,7 @@ def _one_origin(query) -> bool:
     return len(origins) == 1 and ("lat" in query) == ("lon" in query)
 
 
-def _beyond_openapi(case) -> bool:
+def _beyond_openapi(case, studies: list[str]) -> bool:
     """Whether the case breaks a rule OpenAPI 3.0 cannot state, so a 422 is right though the
     document calls the request valid."""
     if case.path == "/api/v1/nearest" and not _one_origin(case.query):
@@ -134,7 +168,7 @@ def _beyond_openapi(case) -> bool:
                 return True  # "not in the past" moves with the calendar; a schema cannot
         except ValueError:
             pass
-    if case.path == "/api/v1/sites" and case.method == "POST" and body.get("study") not in STUDIES:
+    if case.path == "/api/v1/sites" and case.method == "POST" and body.get("study") not in studies:
         return True  # a study that exists is data, not syntax
     if case.path == "/api/v1/sites" and case.method == "GET" and "cursor" in (case.query or {}):
         return True  # a page cursor is one this API handed out: server state, not syntax
@@ -143,7 +177,7 @@ def _beyond_openapi(case) -> bool:
     return False
 
 
-def _steer(case) -> None:
+def _steer(case, fuzzed: FuzzedApp) -> None:
     """Point generated site ids and studies at real ones, so that writes get past the 404
     and the unknown study into the code behind them. A valid value is only replaced by a
     valid one (a negative case stays negative), and an existing site (one a link carried
@@ -151,18 +185,18 @@ def _steer(case) -> None:
     path = case.path_parameters or {}
     site = path.get("site_id")
     if isinstance(site, str) and site:
-        with app.app_context():
+        with fuzzed.app.app_context():
             exists = db.session.scalar(db.text("SELECT 1 FROM site WHERE slug = :s"), {"s": site})
         if not exists:
-            path["site_id"] = SITES[len(site) % len(SITES)]
+            path["site_id"] = fuzzed.sites[len(site) % len(fuzzed.sites)]
     body = case.body if isinstance(case.body, dict) else {}
     study = body.get("study")
     if case.path == "/api/v1/sites" and isinstance(study, str) and SLUG.fullmatch(study):
         if len(study) % 4:
-            body["study"] = STUDIES[0]  # mostly a real study, to reach the creation
+            body["study"] = fuzzed.studies[0]  # mostly a real study, to reach the creation
 
 
-def _current_etag(case) -> str | None:
+def _current_etag(case, fuzzed: FuzzedApp) -> str | None:
     """The ETag of the resource a write targets, read now through the same app."""
     site = (case.path_parameters or {}).get("site_id")
     if site is None:
@@ -171,7 +205,7 @@ def _current_etag(case) -> str | None:
     contact = case.path_parameters.get("contact_id")
     if contact is not None:
         url += f"/contacts/{quote(str(contact), safe='')}"
-    return reader.get(url, headers=ADMIN).headers.get("ETag")
+    return fuzzed.reader.get(url, headers=fuzzed.admin).headers.get("ETag")
 
 
 def _stale(etag: str | None) -> str:
@@ -180,20 +214,20 @@ def _stale(etag: str | None) -> str:
     return f'"{found[1]}-v{int(found[2]) - 1}"' if found else '"stale-v0"'
 
 
-def _admin_headers(case) -> tuple[dict, bool]:
+def _admin_headers(case, fuzzed: FuzzedApp) -> tuple[dict, bool]:
     """The token, and an If-Match where the operation takes one: half the writes the current
     ETag, half a stale one. Returns the headers and whether the tag sent is current."""
-    headers = {**(case.headers or {}), **ADMIN}
+    headers = {**(case.headers or {}), **fuzzed.admin}
     documented = any(p.name == "If-Match" for p in case.operation.headers)
     if not documented or "If-Match" not in headers:
         return headers, False  # a probe without the header keeps it missing (428)
-    etag = _current_etag(case)
+    etag = _current_etag(case, fuzzed)
     fresh = etag is not None and len(headers["If-Match"]) % 2 == 0
     headers["If-Match"] = etag if fresh else _stale(etag)
     return headers, fresh
 
 
-def _exclusions(case, response, fresh: bool) -> list:
+def _exclusions(case, response, fresh: bool, studies: list[str]) -> list:
     """Every check runs, but positive_data_acceptance where a refusal is right for a reason
     the document cannot carry."""
     if fresh:
@@ -205,47 +239,57 @@ def _exclusions(case, response, fresh: bool) -> list:
         # A query parameter the document does not name is ignored, as on every web API
         # (cache busters, trackers): not a violation the server must refuse.
         excluded.append(negative_data_rejection)
-    if _beyond_openapi(case) or (response.status_code == 412 and not fresh):
+    if _beyond_openapi(case, studies) or (response.status_code == 412 and not fresh):
         excluded.append(positive_data_acceptance)  # (a stale tag is sent on purpose)
     return excluded
 
 
-@schema.parametrize()
 @FUZZ_SETTINGS
-def test_every_operation_anonymously_conforms_to_its_documentation(case):
+def _anonymous_call_conforms(case, fuzzed):
     CASES["anonymous"] += 1
     response = case.call()
-    case.validate_response(response, excluded_checks=_exclusions(case, response, fresh=False))
+    excluded = _exclusions(case, response, False, fuzzed.studies)
+    case.validate_response(response, excluded_checks=excluded)
+
+
+def test_every_operation_anonymously_conforms_to_its_documentation(api_schema, fuzzed, subtests):
+    _each_operation(api_schema, _anonymous_call_conforms, subtests, fuzzed=fuzzed)
 
 
 def _takes_a_token(context) -> bool:
     return bool(context.operation.definition.raw.get("security"))
 
 
-@schema.include(_takes_a_token).parametrize()
 @FUZZ_SETTINGS
-def test_admin_operations_with_a_network_admin_token_conform_to_their_documentation(case):
+def _admin_call_conforms(case, fuzzed):
     CASES["admin"] += 1
-    _steer(case)
-    headers, fresh = _admin_headers(case)
+    _steer(case, fuzzed)
+    headers, fresh = _admin_headers(case, fuzzed)
     response = case.call(headers=headers)
-    excluded = _exclusions(case, response, fresh)
+    excluded = _exclusions(case, response, fresh, fuzzed.studies)
     case.validate_response(response, excluded_checks=excluded, headers=headers)
 
 
-def _workflow(token: bool):
+def test_admin_operations_with_a_network_admin_token_conform_to_their_documentation(
+    api_schema, fuzzed, subtests
+):
+    admin_operations = api_schema.include(_takes_a_token)
+    _each_operation(admin_operations, _admin_call_conforms, subtests, fuzzed=fuzzed)
+
+
+def _workflow(api_schema, fuzzed: FuzzedApp, token: bool):
     """A state machine over every operation, following the links inferred from the document."""
 
-    class Workflow(schema.as_state_machine()):
+    class Workflow(api_schema.as_state_machine()):
         def setup(self):
-            _restore_seeded_database()
+            fuzzed.restore_seeded_database()
 
         def get_call_kwargs(self, case):
             CASES["stateful admin" if token else "stateful anonymous"] += 1
-            _steer(case)
+            _steer(case, fuzzed)
             if not token:
                 return {}
-            headers, self._fresh = _admin_headers(case)
+            headers, self._fresh = _admin_headers(case, fuzzed)
             return {"headers": headers}
 
         def validate_response(self, response, case, additional_checks=None, **kwargs):
@@ -253,7 +297,7 @@ def _workflow(token: bool):
             case.validate_response(
                 response,
                 additional_checks=additional_checks,
-                excluded_checks=_exclusions(case, response, fresh),
+                excluded_checks=_exclusions(case, response, fresh, fuzzed.studies),
                 headers=kwargs.get("headers"),
                 transport_kwargs=kwargs or None,
                 recorder=self.recorder,
@@ -270,12 +314,12 @@ STATEFUL_SETTINGS = settings(
 )
 
 
-def test_anonymous_sequences_conform_to_the_documentation():
-    _workflow(token=False).run(settings=STATEFUL_SETTINGS)
+def test_anonymous_sequences_conform_to_the_documentation(api_schema, fuzzed):
+    _workflow(api_schema, fuzzed, token=False).run(settings=STATEFUL_SETTINGS)
 
 
-def test_network_admin_sequences_conform_to_the_documentation():
-    _workflow(token=True).run(settings=STATEFUL_SETTINGS)
+def test_network_admin_sequences_conform_to_the_documentation(api_schema, fuzzed):
+    _workflow(api_schema, fuzzed, token=True).run(settings=STATEFUL_SETTINGS)
 
 
 def test_enough_cases_were_tried():

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from sitedir.admin.models import AuditEvent, OneTimeLink
-from sitedir.clock import utc_now as now
+from sitedir.clock import utc_now
 from sitedir.extensions import db
 from tests.helpers import PASSWORD, csrf, login
 from tests.smtp_fixtures import link_in, smtp_server, text_of  # noqa: F401 - the fixture
@@ -130,13 +130,13 @@ def test_expired_and_revoked_links_answer_410(app, runner):
     client = app.test_client()
     with app.app_context():
         row = db.session.scalar(db.select(OneTimeLink))
-        row.expires_at = now() - timedelta(seconds=1)
+        row.expires_at = utc_now() - timedelta(seconds=1)
         db.session.commit()
     assert client.get(path).status_code == 410
     # A new link (resend) revokes the older one.
     with app.app_context():
         row = db.session.scalar(db.select(OneTimeLink))
-        row.expires_at = now() + timedelta(days=1)
+        row.expires_at = utc_now() + timedelta(days=1)
         db.session.commit()
     resent = runner.invoke(args=["accounts", "resend", NEW]).output.strip().splitlines()[-1]
     assert client.get(path).status_code == 410

@@ -39,6 +39,7 @@ def test_fold(typed, folded):
         ("s flour", "saint flour"),
         ("clermont fd", "clermont ferrand"),
         ("mt de marsan", "mont de marsan"),
+        ("nd de monts", "notre dame de monts"),
         ("brest", "brest"),
         ("s", "s"),
     ],

@@ -34,7 +34,10 @@ def test_distance_agrees_with_geopy_to_the_millimetre_everywhere():
     rng = random.Random(7)
     pairs = [((46.1278, 3.4256), (46.1278, 3.4256)), ((-20.88, 55.45), (48.84, 2.36))]
     pairs += [
-        ((rng.uniform(-60, 60), rng.uniform(-180, 180)), (rng.uniform(-60, 60), rng.uniform(-180, 180)))
+        (
+            (rng.uniform(-60, 60), rng.uniform(-180, 180)),
+            (rng.uniform(-60, 60), rng.uniform(-180, 180)),
+        )
         for _ in range(500)
     ]
     for a, b in pairs:

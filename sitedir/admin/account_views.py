@@ -26,7 +26,7 @@ from sitedir.admin.models import (
 from sitedir.admin.views import _start_session, blp, login_required
 from sitedir.extensions import db
 from sitedir.models import Site
-from sitedir.vocabulary import STATUS_LABELS as LABELS
+from sitedir.vocabulary import STATUS_LABELS
 
 
 def network_only(principal: Principal) -> None:
@@ -112,10 +112,10 @@ def still_right(token):
             return _gone(LINK_CONFIRM)
         changes.confirm_site(site, Principal(row.account, f"link:{row.id}"))
         return render_template(
-            "admin/still_right_done.html", site=site, labels=LABELS, principal=None
+            "admin/still_right_done.html", site=site, labels=STATUS_LABELS, principal=None
         )
     return render_template(
-        "admin/still_right.html", site=site, labels=LABELS, form=form, principal=None
+        "admin/still_right.html", site=site, labels=STATUS_LABELS, form=form, principal=None
     )
 
 
@@ -230,7 +230,7 @@ def to_confirm(principal):
         principal=principal,
         sites=sites,
         reminders=reminders,
-        labels=LABELS,
+        labels=STATUS_LABELS,
     )
 
 

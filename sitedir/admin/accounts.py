@@ -26,7 +26,7 @@ from sitedir.admin.models import (
     Account,
     OneTimeLink,
 )
-from sitedir.clock import utc_now as now
+from sitedir.clock import utc_now
 from sitedir.extensions import db
 from sitedir.models import Site
 
@@ -150,7 +150,7 @@ def new_account(
     account = Account(
         email=email,
         role=role,
-        created_at=now(),
+        created_at=utc_now(),
         sites=list(sites),
         password_hash=hash_password(password) if password else None,
     )
@@ -233,7 +233,7 @@ def request_reset(email: str) -> None:
         db.select(OneTimeLink.id).where(
             OneTimeLink.account_id == account.id,
             OneTimeLink.purpose == LINK_RESET,
-            OneTimeLink.created_at > now() - RESET_QUIET,
+            OneTimeLink.created_at > utc_now() - RESET_QUIET,
         )
     )
     if recent:
@@ -313,7 +313,7 @@ def disable(account: Account, principal: Principal | None) -> list[int]:
     account.end_sessions()  # ended for good, even if the account came back one day
     revoked = [t.id for t in account.tokens if t.revoked_at is None]
     for token in account.tokens:
-        token.revoked_at = token.revoked_at or now()
+        token.revoked_at = token.revoked_at or utc_now()
     links.revoke_unused(account, (LINK_INVITE, LINK_RESET, LINK_CONFIRM))
     audit(
         principal, "account.disable", f"account:{account.email}", None, {"tokens_revoked": revoked}

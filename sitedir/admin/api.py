@@ -23,6 +23,7 @@ from sitedir.admin.schemas import (
     NewSiteSchema,
     SitePatchSchema,
 )
+from sitedir.directory import sites
 from sitedir.extensions import db
 from sitedir.i18n import t
 from sitedir.models import Contact, Institution, Site, Study
@@ -83,9 +84,7 @@ def _authenticate():
 
 def site_or_404(site_id: str, principal: Principal | None = None) -> Site:
     """The site with this id, or 404; with a principal, 403 unless it may change the site."""
-    site = db.session.scalar(db.select(Site).where(Site.slug == site_id))
-    if site is None:
-        abort(404, message=t(f"Centre inconnu : {site_id!r}.", f"Unknown site: {site_id!r}."))
+    site = sites.site_or_404(site_id)
     if principal is not None:
         require_site(principal, site)
     return site

@@ -12,8 +12,7 @@ from flask_smorest import abort
 from limits import parse
 
 from sitedir.admin.models import NETWORK_ADMIN, Account, ApiToken, AuditEvent
-from sitedir.clock import as_utc
-from sitedir.clock import utc_now as now
+from sitedir.clock import as_utc, utc_now
 from sitedir.extensions import db
 from sitedir.i18n import t
 
@@ -24,7 +23,7 @@ _hasher = PasswordHasher()
 
 def token_expired(row: ApiToken) -> bool:
     """True once the token's expiry date has passed."""
-    return as_utc(row.expires_at) <= now()
+    return as_utc(row.expires_at) <= utc_now()
 
 
 def hash_token(token: str) -> str:
@@ -35,7 +34,7 @@ def hash_token(token: str) -> str:
 def issue_token(account: Account, days: int = DEFAULT_TOKEN_DAYS, name: str | None = None):
     """Create a token for `account`; return (the ApiToken row, the token, shown once)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    issued = now()
+    issued = utc_now()
     row = ApiToken(
         account=account,
         name=name,
@@ -100,7 +99,7 @@ def bearer_principal() -> Principal:
         _unauthorized("Ce jeton a expiré.", "This token has expired.")
     if not row.account.active:
         _unauthorized("Ce compte est désactivé.", "This account is disabled.")
-    row.last_used_at = now()
+    row.last_used_at = utc_now()
     db.session.commit()
     return Principal(row.account, f"token:{row.id}")
 
@@ -138,7 +137,7 @@ def audit(
     """
     db.session.add(
         AuditEvent(
-            at=now(),
+            at=utc_now(),
             account_id=principal.account.id if principal else None,
             account_email=principal.account.email if principal else None,
             via=principal.via if principal else (via or "cli"),
@@ -194,7 +193,7 @@ def login_retry_after(email: str) -> int | None:
     if strategy.test(limit, prefix, _LOGIN_SCOPE, _login_key(email)):
         return None
     reset_at = strategy.get_window_stats(limit, prefix, _LOGIN_SCOPE, _login_key(email))[0]
-    return max(1, int(reset_at - now().timestamp()) + 1)
+    return max(1, int(reset_at - utc_now().timestamp()) + 1)
 
 
 def count_failed_login(email: str) -> None:

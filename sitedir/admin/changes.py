@@ -25,8 +25,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from sitedir.admin.auth import Principal, audit
-from sitedir.clock import today_in_paris
-from sitedir.clock import utc_now as now
+from sitedir.clock import today_in_paris, utc_now
 from sitedir.events import outbox
 from sitedir.extensions import db
 from sitedir.models import Contact, Institution, Site, StatusChange, Study
@@ -133,7 +132,7 @@ def change_site(site: Site, changes: dict, principal: Principal, respond=None):
                 from_status=site.status,
                 to_status=status,
                 reason=changes.get("status_reason", site.status_reason),
-                changed_at=now(),
+                changed_at=utc_now(),
             )
         )
         site.status_since = today_in_paris()
@@ -151,7 +150,7 @@ def change_site(site: Site, changes: dict, principal: Principal, respond=None):
 def confirm_site(site: Site, principal: Principal, respond=None):
     """Record that the site's status is still right, today."""
     before = site_state(site)
-    site.status_confirmed_at = now()
+    site.status_confirmed_at = utc_now()
     _flush()
     outbox.confirmed(site)
     audit(principal, "site.confirm", f"site:{site.slug}", before, site_state(site))
@@ -168,7 +167,7 @@ def add_contact(site: Site, data: dict, principal: Principal, respond=None):
         **data,
         source=admin_source(principal),
         verified=True,
-        last_verified_at=now(),
+        last_verified_at=utc_now(),
     )
     site.contacts.append(contact)
     _touch(site)
@@ -187,7 +186,7 @@ def update_contact(site: Site, contact: Contact, data: dict, principal: Principa
         setattr(contact, field, value)
     contact.source = admin_source(principal)
     contact.verified = True
-    contact.last_verified_at = now()
+    contact.last_verified_at = utc_now()
     _touch(site)
     _flush()
     outbox.contacts_changed(site, public_before)
@@ -239,7 +238,7 @@ def create_site(data: dict, principal: Principal, respond=None):
         key=data["id"],
         source=admin_source(principal),
         verified=True,
-        last_verified_at=now(),
+        last_verified_at=utc_now(),
         **institution_data,
     )
     site = Site(
@@ -255,7 +254,7 @@ def create_site(data: dict, principal: Principal, respond=None):
         units=[],
         source=admin_source(principal),
         verified=True,
-        last_verified_at=now(),
+        last_verified_at=utc_now(),
     )
     try:
         db.session.add(site)

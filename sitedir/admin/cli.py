@@ -15,7 +15,7 @@ from sitedir.admin.auth import (
     token_expired,
 )
 from sitedir.admin.models import ROLES, SITE_ADMIN, Account, ApiToken
-from sitedir.clock import utc_now as now
+from sitedir.clock import utc_now
 from sitedir.extensions import db
 from sitedir.models import Site
 
@@ -196,7 +196,7 @@ def revoke_token(token_id):
     revoked = db.session.execute(
         update(ApiToken)
         .where(ApiToken.id == row.id, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=now())
+        .values(revoked_at=utc_now())
         .execution_options(synchronize_session=False)
     ).rowcount
     if revoked != 1:

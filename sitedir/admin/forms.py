@@ -17,12 +17,10 @@ from wtforms.i18n import get_translations
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from sitedir.admin.schemas import PHONE_PATTERN
-from sitedir.vocabulary import CONTACT_ROLES, STATUSES
-from sitedir.vocabulary import ROLE_LABELS as ROLE_LABELS_FR_EN
-from sitedir.vocabulary import STATUS_LABELS as LABELS
+from sitedir.vocabulary import CONTACT_ROLES, ROLE_LABELS, STATUS_LABELS, STATUSES
 
 # A contact's role in words, the same as on the public page.
-ROLE_LABELS = {role: ROLE_LABELS_FR_EN[role][0] for role in CONTACT_ROLES}
+FRENCH_ROLE_LABELS = {role: ROLE_LABELS[role][0] for role in CONTACT_ROLES}
 
 
 class AdminForm(FlaskForm):
@@ -52,7 +50,7 @@ class StatusForm(AdminForm):
     version = HiddenField()
     status = SelectField(
         "Statut",
-        choices=[SelectChoice(s, LABELS[s][0]) for s in STATUSES],
+        choices=[SelectChoice(s, STATUS_LABELS[s][0]) for s in STATUSES],
         validators=[DataRequired()],
     )
     status_reason = TextAreaField("Motif", validators=[Optional(), Length(max=500)])
@@ -62,7 +60,9 @@ class StatusForm(AdminForm):
 class ContactForm(AdminForm):
     # The contact's version when the page was drawn: a stale form is refused (409).
     version = HiddenField()
-    role = SelectField("Rôle", choices=[SelectChoice(r, ROLE_LABELS[r]) for r in CONTACT_ROLES])
+    role = SelectField(
+        "Rôle", choices=[SelectChoice(r, FRENCH_ROLE_LABELS[r]) for r in CONTACT_ROLES]
+    )
     title = StringField("Titre", validators=[Optional(), Length(max=16)])
     name = StringField("Nom", validators=[Optional(), Length(max=200)])
     unit = StringField("Unité", validators=[Optional(), Length(max=300)])

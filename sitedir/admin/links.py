@@ -19,8 +19,7 @@ from sitedir.admin.models import (
     Account,
     OneTimeLink,
 )
-from sitedir.clock import as_utc
-from sitedir.clock import utc_now as now
+from sitedir.clock import as_utc, utc_now
 from sitedir.extensions import db
 from sitedir.web.hosts import public_root
 
@@ -35,7 +34,7 @@ PATHS = {
 def issue(purpose: str, account: Account, site=None, days: int = LINK_DAYS) -> tuple:
     """A new link for this account; (the row, the token: shown or sent once)."""
     token = secrets.token_urlsafe(32)
-    issued = now()
+    issued = utc_now()
     row = OneTimeLink(
         purpose=purpose,
         token_hash=hash_token(token),
@@ -58,7 +57,7 @@ def revoke_unused(account: Account, purposes: tuple[str, ...]) -> None:
             OneTimeLink.revoked_at.is_(None),
         )
     ):
-        row.revoked_at = now()
+        row.revoked_at = utc_now()
 
 
 def find(purpose: str, token: str) -> OneTimeLink | None:
@@ -77,7 +76,7 @@ def usable(row: OneTimeLink | None) -> bool:
         row is not None
         and row.used_at is None
         and row.revoked_at is None
-        and as_utc(row.expires_at) > now()
+        and as_utc(row.expires_at) > utc_now()
         and row.account.active
     )
 
@@ -87,7 +86,7 @@ def spend(row: OneTimeLink) -> bool:
     spent = db.session.execute(
         update(OneTimeLink)
         .where(OneTimeLink.id == row.id, OneTimeLink.used_at.is_(None))
-        .values(used_at=now())
+        .values(used_at=utc_now())
         .execution_options(synchronize_session=False)
     ).rowcount
     return spent == 1

@@ -31,7 +31,7 @@ from sitedir.admin.auth import (
     login_retry_after,
 )
 from sitedir.admin.forms import (
-    ROLE_LABELS,
+    FRENCH_ROLE_LABELS,
     ContactForm,
     DeleteContactForm,
     LoginForm,
@@ -42,7 +42,7 @@ from sitedir.admin.models import NETWORK_ADMIN, Account
 from sitedir.admin.schemas import ContactInSchema, SitePatchSchema
 from sitedir.extensions import db
 from sitedir.models import Contact, Site
-from sitedir.vocabulary import STATUS_LABELS as LABELS
+from sitedir.vocabulary import STATUS_LABELS
 from sitedir.web.sessions import LOGIN_AT
 
 blp = Blueprint(
@@ -58,7 +58,7 @@ blp = Blueprint(
 @blp.context_processor
 def _role_labels():
     # Contacts are shown by their role in French where they have no name.
-    return {"labels_roles": ROLE_LABELS}
+    return {"labels_roles": FRENCH_ROLE_LABELS}
 
 
 # Sessions made by another instance whose clock is slightly ahead are still taken.
@@ -123,6 +123,15 @@ def _site_for(principal: Principal, site_id: str) -> Site:
     if not principal.account.may_change(site):
         abort(403)
     return site
+
+
+def _contact_for(principal: Principal, site_id: str, contact_id: int) -> tuple[Site, Contact]:
+    """The site this admin may change and its contact, or 404 (403 for another's site)."""
+    site = _site_for(principal, site_id)
+    contact = changes.contact_of(site, contact_id)
+    if contact is None:
+        abort(404)
+    return site, contact
 
 
 @blp.errorhandler(changes.StaleWrite)
@@ -204,7 +213,7 @@ def index(principal):
     else:
         sites = principal.account.sites
     return render_template(
-        "admin/index.html", principal=principal, sites=sites, labels=LABELS, form=PostForm()
+        "admin/index.html", principal=principal, sites=sites, labels=STATUS_LABELS, form=PostForm()
     )
 
 
@@ -236,7 +245,7 @@ def site(principal, site_id):
         # Show the site as it is now, and what this admin had typed, to decide again.
         flash(
             "Ce centre a été modifié entre-temps : voici sa version actuelle. Votre saisie : "
-            f"{LABELS[typed['status']][0]}, motif « {typed['status_reason'] or '—'} ».",
+            f"{STATUS_LABELS[typed['status']][0]}, motif « {typed['status_reason'] or '—'} ».",
             "error",
         )
         return _site_page(principal, site, 409)
@@ -268,7 +277,7 @@ def _site_page(principal, site, status=200, form=None, contact_form=None, edited
         principal=principal,
         site=site,
         form=form,
-        labels=LABELS,
+        labels=STATUS_LABELS,
         post=PostForm(),
         contact_form=contact_form or ContactForm(formdata=None),
         contact_forms=contact_forms,
@@ -344,10 +353,7 @@ class _StaleContact(Exception):
 @blp.post("/sites/<site_id>/contacts/<int:contact_id>")
 @login_required
 def edit_contact(principal, site_id, contact_id):
-    site = _site_for(principal, site_id)
-    contact = changes.contact_of(site, contact_id)
-    if contact is None:
-        abort(404)
+    site, contact = _contact_for(principal, site_id, contact_id)
     form = ContactForm()
 
     def save(data):
@@ -375,7 +381,7 @@ def edit_contact(principal, site_id, contact_id):
 def _typed_contact(form: ContactForm) -> str:
     """What the admin typed in a contact form, in words, to show beside the current values."""
     data = _contact_data(form)
-    parts = [f"rôle : {ROLE_LABELS.get(data['role'], data['role'])}"]
+    parts = [f"rôle : {FRENCH_ROLE_LABELS.get(data['role'], data['role'])}"]
     for label, field in (
         ("titre", "title"),
         ("nom", "name"),
@@ -410,10 +416,7 @@ def _stale_contact_page(principal, site, contact_id: int, form: ContactForm | No
 @blp.post("/sites/<site_id>/contacts/<int:contact_id>/delete")
 @login_required
 def remove_contact(principal, site_id, contact_id):
-    site = _site_for(principal, site_id)
-    contact = changes.contact_of(site, contact_id)
-    if contact is None:
-        abort(404)
+    site, contact = _contact_for(principal, site_id, contact_id)
     form = DeleteContactForm()
     if form.validate_on_submit():
         # Only the contact this admin saw: a newer one, unseen, is not deleted.

@@ -28,8 +28,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy.orm.attributes import flag_modified
 
 from sitedir.admin.auth import audit
-from sitedir.clock import as_utc, today_in_paris
-from sitedir.clock import utc_now as now
+from sitedir.clock import as_utc, today_in_paris, utc_now
 from sitedir.ctgov.mapping import (
     FAR_KM,
     OPENNESS,
@@ -593,7 +592,7 @@ def _apply_site(site_plan: SitePlan, plan: Plan, study: Study) -> set[int]:
                 from_status=site.status,
                 to_status=site_plan.status,
                 reason=site_plan.status_reason,
-                changed_at=now(),
+                changed_at=utc_now(),
             )
         )
         site.status_since = today_in_paris()

@@ -28,12 +28,12 @@ from sitedir.vocabulary import (
     NOT_YET_RECRUITING,
     PHONE_RE,
     RECRUITING,
+    STATUS_LABELS,
     STATUSES,
     SUSPENDED,
     TERMINATED,
     WITHDRAWN,
 )
-from sitedir.vocabulary import STATUS_LABELS as LABELS
 
 # The country names ClinicalTrials.gov uses for France and the overseas territories it
 # lists apart (folded: case, accents and punctuation do not matter).
@@ -177,7 +177,7 @@ def site_status(location_status: str | None, overall_status: str | None) -> tupl
         status = CLOSED_OVERALL[overall_status]
         return status, (
             f"La fiche ClinicalTrials.gov ne donne pas le statut de ce centre{given} ; "
-            f"celui de l'étude est : {LABELS[status][0].lower()}."
+            f"celui de l'étude est : {STATUS_LABELS[status][0].lower()}."
         )
     return NOT_YET_RECRUITING, (
         f"La fiche ClinicalTrials.gov ne donne pas le statut de ce centre{given} : "

@@ -1,8 +1,6 @@
 """Nearest open site: from a patient's town to the sites that can take the referral."""
 
 import json
-import threading
-from collections import OrderedDict
 
 from flask import current_app, g, request
 from flask.views import MethodView
@@ -10,19 +8,16 @@ from flask_smorest import Blueprint, abort
 from werkzeug.exceptions import NotFound
 from werkzeug.http import generate_etag
 
-from sitedir.directory.places import match_dict, place_dict, search_or_400
+from sitedir.directory.places import origin_dict, place_dict, refuse_query
 from sitedir.directory.snapshot import current_snapshot
 from sitedir.directory.studies import get_study_or_404
 from sitedir.i18n import t
-from sitedir.places.gazetteer import get_gazetteer
+from sitedir.lru import LRU
 from sitedir.places.online import GeocoderUnavailable
-from sitedir.places.search import CODE_MATCHES, suggest
+from sitedir.places.origin import AddressSearchOff, Origin, OriginNotFound, resolve_origin
 from sitedir.schemas import NearestQuerySchema, NearestSchema
 
 blp = Blueprint("nearest", __name__, url_prefix="/api/v1/nearest", description="Nearest site")
-
-# A match whose score is this close to the best one is shown as an alternative.
-AMBIGUITY_MARGIN = 0.05
 
 
 class PlaceNotFound(NotFound):
@@ -36,85 +31,35 @@ class PlaceNotFound(NotFound):
         self.data = {"message": message, "suggestions": suggestions}
 
 
-def _not_found(what: str, value: str, suggestions=None):
-    raise PlaceNotFound(
-        t(
-            f"Aucune commune ne correspond à {what} {value!r}.",
-            f"No French commune matches {what} {value!r}.",
-        ),
-        suggestions,
-    )
+# How a refusal names what was looked up, by the origin's source.
+LOOKED_UP = {
+    "insee": ("le code INSEE", "INSEE code"),
+    "postcode": ("le code postal", "postcode"),
+    "q": ("la recherche", "the query"),
+    "address": ("l'adresse", "the address"),
+}
 
 
-def _origin_from_place(place, match=None, former_name=None, alternatives=()) -> dict:
-    return {
-        **{k: v for k, v in place_dict(place).items() if k not in ("population", "kind")},
-        "match": match,
-        "former_name": former_name,
-        "alternatives": list(alternatives),
-    }
-
-
-def _point_origin(latitude, longitude, precision, label=None, match=None) -> dict:
-    """An origin that is a point, not a commune: coordinates, or a geocoded address."""
-    return {
-        "name": label,
-        "label": label,
-        "insee": None,
-        "postcodes": [],
-        "department": None,
-        "department_name": None,
-        "region": None,
-        "region_name": None,
-        "latitude": latitude,
-        "longitude": longitude,
-        "precision": precision,
-        "match": match,
-        "former_name": None,
-        "alternatives": [],
-    }
-
-
-def resolve_origin(args: dict) -> dict:
-    """Return the origin (place or coordinates) the query names, or answer 404."""
-    gazetteer = get_gazetteer()
-    if "lat" in args:
-        return _point_origin(args["lat"], args["lon"], "coordinates")
-    if "address" in args:
-        return _origin_from_address(args["address"])
-    if "insee" in args:
-        place = gazetteer.by_insee(args["insee"])
-        if place is None:
-            _not_found(t("le code INSEE", "INSEE code"), args["insee"])
-        return _origin_from_place(place, match="insee")
-    if "postcode" in args:
-        places = gazetteer.by_postcode(args["postcode"])
-        if not places:
-            _not_found(t("le code postal", "postcode"), args["postcode"])
-        others = [{**place_dict(p), "match": "postcode"} for p in places[1:]]
-        return _origin_from_place(places[0], match="postcode", alternatives=others)
-    matches = search_or_400(args["q"], limit=8)
-    if not matches:
-        hints = [place_dict(p) for p in suggest(args["q"], limit=5)]
-        _not_found(t("la recherche", "the query"), args["q"], hints)
-    best = matches[0]
-    # A code read two ways ("13005": Marseille 5e's postcode, Aubagne's INSEE code)
-    # keeps every reading; a name, the places about as likely as the first.
-    others = [
-        match_dict(m)
-        for m in matches[1:]
-        if (best.match in CODE_MATCHES and m.match in CODE_MATCHES)
-        or (m.match == best.match and m.score >= best.score - AMBIGUITY_MARGIN)
-    ]
-    return _origin_from_place(
-        best.place, match=best.match, former_name=best.former_name, alternatives=others
-    )
-
-
-def _origin_from_address(address: str) -> dict:
-    """Geocode a street address online (BAN or Nominatim), or answer 400, 404 or 503."""
-    geocoder = current_app.extensions.get("sitedir_geocoder")
-    if geocoder is None:
+def resolve(args: dict) -> Origin:
+    """Return the origin (place or coordinates) the query names, or answer 400, 404 or 503."""
+    try:
+        return resolve_origin(args, geocoder=current_app.extensions.get("sitedir_geocoder"))
+    except OriginNotFound as missing:
+        # Only a typed name has look-alikes; a code or an address has none to offer.
+        hints = [place_dict(p) for p in missing.suggestions] if missing.source == "q" else None
+        what = t(*LOOKED_UP[missing.source])
+        raise PlaceNotFound(
+            t(
+                f"Aucune commune ne correspond à {what} {missing.value!r}.",
+                f"No French commune matches {what} {missing.value!r}.",
+            ),
+            hints,
+        ) from None
+    except ValueError as error:
+        if "q" not in args:
+            raise
+        refuse_query(error)
+    except AddressSearchOff:
         abort(
             400,
             message=t(
@@ -125,8 +70,6 @@ def _origin_from_address(address: str) -> dict:
             ),
             errors={"query": {"address": ["online geocoding is off"]}},
         )
-    try:
-        found = geocoder.locate(address)
     except GeocoderUnavailable:
         abort(
             503,
@@ -138,11 +81,6 @@ def _origin_from_address(address: str) -> dict:
             ),
             headers={"Retry-After": "30"},
         )
-    if found is None:
-        _not_found(t("l'adresse", "the address"), address)
-    return _point_origin(
-        found.latitude, found.longitude, "address", label=found.label, match=geocoder.service
-    )
 
 
 def _study_slug(args: dict, slugs: tuple[str, ...]) -> str:
@@ -165,10 +103,10 @@ def _study_slug(args: dict, slugs: tuple[str, ...]) -> str:
 def _answer(args: dict, snapshot) -> dict:
     """Compute the nearest answer for these validated arguments over this snapshot."""
     study = _study_slug(args, snapshot.studies)
-    origin = resolve_origin(args)
+    origin = resolve(args)
     answer = snapshot.nearest(
-        origin["latitude"],
-        origin["longitude"],
+        origin.latitude,
+        origin.longitude,
         study=study,
         region=args.get("region"),
         limit=args["limit"],
@@ -176,7 +114,7 @@ def _answer(args: dict, snapshot) -> dict:
     )
     return {
         "study": study,
-        "origin": origin,
+        "origin": origin_dict(origin),
         "results": [_with_distance(r) for r in answer.results],
         "nearer_not_open": [_with_distance(r) for r in answer.nearer_not_open],
     }
@@ -196,8 +134,8 @@ def answer_cache() -> "AnswerCache":
 ANSWER_CACHE_BYTES = 16 * 1024 * 1024  # per process: some 3,000 answers of 5 KB
 
 
-class AnswerCache:
-    """A small thread-safe LRU of serialised answers, bounded in entries and in bytes.
+class AnswerCache(LRU):
+    """The LRU of serialised answers (body and ETag), bounded in entries and in bytes.
     Keys carry the snapshot fingerprint, so a change to the data makes every older entry
     unreachable; they age out."""
 
@@ -206,37 +144,16 @@ class AnswerCache:
     OVERHEAD = 600
 
     def __init__(self, size: int = 4096, max_bytes: int = ANSWER_CACHE_BYTES):
-        self.size = size
-        self.max_bytes = max_bytes
-        self.bytes = 0
-        self._entries: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._entries)
+        super().__init__(size, max_bytes)
 
     def get(self, key) -> tuple[bytes, str] | None:
         """The (body, ETag) stored under this key, or None."""
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            self._entries.move_to_end(key)
-            return entry[0], entry[1]
+        return super().get(key, None)
 
     def put(self, key, body: bytes, etag: str) -> None:
+        """Keep this answer's body and ETag, costed by their size and its key's."""
         cost = len(body) + len(etag) + _key_size(key) + self.OVERHEAD
-        if cost > self.max_bytes:
-            return  # larger than the whole cache: never kept
-        with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self.bytes -= old[2]
-            self._entries[key] = (body, etag, cost)
-            self.bytes += cost
-            while len(self._entries) > self.size or self.bytes > self.max_bytes:
-                _, (_, _, freed) = self._entries.popitem(last=False)
-                self.bytes -= freed
+        super().put(key, (body, etag), cost)
 
 
 def _key_size(key: tuple) -> int:

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint, abort
 
 from sitedir.i18n import t
 from sitedir.places.gazetteer import Place
+from sitedir.places.origin import Origin
 from sitedir.places.search import MAX_QUERY_CHARS, MAX_QUERY_WORDS, Match, QueryTooLong, search
 from sitedir.schemas import PlaceMatchSchema, PlacesQuerySchema
 
@@ -45,12 +46,54 @@ def match_dict(found: Match) -> dict:
     }
 
 
+def origin_dict(origin: Origin) -> dict:
+    """Return a nearest search's origin as the API shows it."""
+    if origin.place is None:  # a point: coordinates, or a geocoded address
+        return {
+            "name": origin.label,
+            "label": origin.label,
+            "insee": None,
+            "postcodes": [],
+            "department": None,
+            "department_name": None,
+            "region": None,
+            "region_name": None,
+            "latitude": origin.latitude,
+            "longitude": origin.longitude,
+            "precision": origin.precision,
+            "match": origin.match,
+            "former_name": None,
+            "alternatives": [],
+        }
+    shown = place_dict(origin.place)
+    del shown["population"], shown["kind"]
+    return {
+        **shown,
+        "match": origin.match,
+        "former_name": origin.former_name,
+        "alternatives": [_alternative_dict(m) for m in origin.alternatives],
+    }
+
+
+def _alternative_dict(found: Match) -> dict:
+    # A postcode's other communes are as good as the first: shown without a score.
+    if found.score is None:
+        return {**place_dict(found.place), "match": found.match}
+    return match_dict(found)
+
+
 def search_or_400(query: str, limit: int) -> list[Match]:
     """Search the gazetteer; a query with nothing searchable in it, or longer than any
     place name with a where-hint could be, is a 400."""
     try:
         return search(query, limit=limit)
-    except QueryTooLong:
+    except ValueError as error:
+        refuse_query(error)
+
+
+def refuse_query(error: ValueError):
+    """Answer 400 for a query search refused: too long (QueryTooLong), or nothing in it."""
+    if isinstance(error, QueryTooLong):
         abort(
             400,
             message=t(
@@ -62,15 +105,14 @@ def search_or_400(query: str, limit: int) -> list[Match]:
             ),
             errors={"query": {"q": ["too long"]}},
         )
-    except ValueError:
-        abort(
-            400,
-            message=t(
-                "La recherche ne contient ni nom de commune, ni code postal, ni code INSEE.",
-                "The query holds no town name, postcode or INSEE code.",
-            ),
-            errors={"query": {"q": ["nothing searchable"]}},
-        )
+    abort(
+        400,
+        message=t(
+            "La recherche ne contient ni nom de commune, ni code postal, ni code INSEE.",
+            "The query holds no town name, postcode or INSEE code.",
+        ),
+        errors={"query": {"q": ["nothing searchable"]}},
+    )
 
 
 @blp.route("")

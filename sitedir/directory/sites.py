@@ -80,17 +80,23 @@ class Sites(MethodView):
         return response
 
 
+def site_or_404(site_id: str, *load) -> Site:
+    """Return the site with this id, its `load` relationships read with it, or answer 404."""
+    site = db.session.scalar(
+        db.select(Site)
+        .where(Site.slug == site_id)
+        .options(*(selectinload(relationship) for relationship in load))
+    )
+    if site is None:
+        abort(404, message=t(f"Centre inconnu : {site_id!r}.", f"Unknown site: {site_id!r}."))
+    return site
+
+
 @blp.route("/<string:site_id>")
 class SiteItem(MethodView):
     @blp.response(200, SiteDetailSchema)
     def get(self, site_id):
         """One site, with its public status history."""
-        site = db.session.scalar(
-            db.select(Site)
-            .where(Site.slug == site_id)
-            .options(selectinload(Site.history), selectinload(Site.contacts))
-        )
-        if site is None:
-            abort(404, message=t(f"Centre inconnu : {site_id!r}.", f"Unknown site: {site_id!r}."))
+        site = site_or_404(site_id, Site.history, Site.contacts)
         # The version-based ETag that writers send back in If-Match.
         return site, 200, {"ETag": f'"{site.etag}"'}

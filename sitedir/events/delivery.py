@@ -30,8 +30,7 @@ from email.utils import parsedate_to_datetime
 from flask import current_app
 from sqlalchemy import or_, update
 
-from sitedir.clock import as_utc
-from sitedir.clock import utc_now as utcnow
+from sitedir.clock import as_utc, utc_now
 from sitedir.events import addresses
 from sitedir.events.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from sitedir.events.outbox import iso
@@ -156,7 +155,7 @@ def _release(endpoint_id: int, owner: str) -> None:
 
 def deliver_due(now: datetime | None = None, owner: str | None = None) -> int:
     """Deliver every due event, endpoint by endpoint; return the number of attempts made."""
-    now = now or utcnow()
+    now = now or utc_now()
     owner = owner or f"{socket.gethostname()}:{os.getpid()}"
     due = db.session.scalars(
         db.select(WebhookDelivery.endpoint_id)

@@ -4,7 +4,7 @@ from flask import current_app
 from sqlalchemy import update
 
 from sitedir.admin.auth import Principal, audit
-from sitedir.clock import utc_now as now
+from sitedir.clock import utc_now
 from sitedir.events import addresses
 from sitedir.events.delivery import new_secret
 from sitedir.events.models import WebhookEndpoint
@@ -23,7 +23,7 @@ def register(url: str, events: list[str], principal: Principal | None) -> tuple:
         url=url,
         events=sorted(set(events)),
         secret=secret,
-        created_at=now(),
+        created_at=utc_now(),
         created_by=principal.account.email if principal else None,
         active=True,
     )

@@ -26,7 +26,7 @@ from sitedir.events.outbox import (
 from sitedir.extensions import db
 from sitedir.models import Event
 from sitedir.schemas import Pattern
-from sitedir.vocabulary import STATUS_LABELS as LABELS
+from sitedir.vocabulary import STATUS_LABELS
 from sitedir.web.hosts import public_root
 
 blp = Blueprint(
@@ -137,7 +137,7 @@ def entry_title(event: Event) -> str:
     """A French title: « Clermont-Ferrand : inclusions suspendues »."""
     city = event.data.get("city") or event.data.get("site")
     if event.type == STATUS_CHANGED:
-        label = LABELS.get(event.data.get("to"), (event.data.get("to"),))[0] or ""
+        label = STATUS_LABELS.get(event.data.get("to"), (event.data.get("to"),))[0] or ""
         return f"{city} : {label[:1].lower()}{label[1:]}"
     if event.type == CONFIRMED:
         return f"{city} : statut confirmé"
@@ -151,18 +151,18 @@ def entry_title(event: Event) -> str:
 def entry_summary(event: Event) -> str:
     data = event.data
     if event.type == STATUS_CHANGED:
-        parts = [
-            f"{LABELS.get(data.get('from'), ('—',))[0]} → {LABELS.get(data.get('to'), ('',))[0]}"
-        ]
+        before = STATUS_LABELS.get(data.get("from"), ("—",))[0]
+        after = STATUS_LABELS.get(data.get("to"), ("",))[0]
+        parts = [f"{before} → {after}"]
         if data.get("reason"):
             parts.append(f"Motif : {data['reason']}")
         if data.get("expected_reopening"):
             parts.append(f"Réouverture prévue : {data['expected_reopening']}")
         return ". ".join(parts) + "."
     if event.type == CONFIRMED:
-        return f"Statut toujours exact : {LABELS.get(data.get('status'), ('',))[0]}."
+        return f"Statut toujours exact : {STATUS_LABELS.get(data.get('status'), ('',))[0]}."
     if event.type == CREATED:
-        return f"Le centre rejoint l'étude : {LABELS.get(data.get('status'), ('',))[0]}."
+        return f"Le centre rejoint l'étude : {STATUS_LABELS.get(data.get('status'), ('',))[0]}."
     return f"{len(data.get('contacts', []))} contact(s) public(s)."
 
 

@@ -16,8 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import text
 
-from sitedir.clock import as_utc
-from sitedir.clock import utc_now as _now
+from sitedir.clock import as_utc, utc_now
 from sitedir.extensions import db
 from sitedir.models import Event, Site
 
@@ -50,7 +49,7 @@ def record(event_type: str, site: Site, data: dict, at: datetime | None = None) 
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_KEY})
-    at = at or _now()
+    at = at or utc_now()
     event = Event(
         uid="evt_" + secrets.token_hex(12),
         type=event_type,
@@ -77,7 +76,7 @@ def record(event_type: str, site: Site, data: dict, at: datetime | None = None) 
 
 
 def status_changed(site: Site, from_status: str | None, at: datetime | None = None) -> Event:
-    at = at or _now()
+    at = at or utc_now()
     return record(
         STATUS_CHANGED,
         site,
@@ -93,12 +92,12 @@ def status_changed(site: Site, from_status: str | None, at: datetime | None = No
 
 
 def confirmed(site: Site) -> Event:
-    at = as_utc(site.status_confirmed_at) or _now()
+    at = as_utc(site.status_confirmed_at) or utc_now()
     return record(CONFIRMED, site, {"status": site.status, "at": iso(at)}, at)
 
 
 def created(site: Site) -> Event:
-    at = _now()
+    at = utc_now()
     return record(
         CREATED,
         site,
@@ -123,7 +122,7 @@ def contacts_changed(site: Site, before: list[dict]) -> Event | None:
     if after == before:
         return None  # only an admin-only contact changed: nothing public to tell
     redact_past_contacts(site, after)
-    at = _now()
+    at = utc_now()
     return record(CONTACTS_CHANGED, site, {"contacts": after, "at": iso(at)}, at)
 
 

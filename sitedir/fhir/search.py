@@ -328,7 +328,7 @@ def _origin(filters) -> tuple[params.Near | None, str | None]:
 
 def _place(text: str, distance_text: str | None) -> tuple[params.Near, str]:
     """Resolve a town as typed, with the same search (and answers) as /api/v1/nearest."""
-    from sitedir.directory.nearest import resolve_origin
+    from sitedir.directory.nearest import resolve
 
     if len(text) > 200 or any(ord(c) < 32 or ord(c) == 127 for c in text):
         raise params.bad(
@@ -337,9 +337,9 @@ def _place(text: str, distance_text: str | None) -> tuple[params.Near, str]:
             "near-place: a town name, a postcode or an INSEE code, on one line.",
         )
     distance = params.distance("near-distance", distance_text.split("|")) if distance_text else None
-    origin = resolve_origin({"q": text})  # 404 with suggestions, or 400, as the JSON API
-    near = params.Near(origin["latitude"], origin["longitude"], distance)
-    return near, origin["label"] or origin["name"]
+    origin = resolve({"q": text})  # 404 with suggestions, or 400, as the JSON API
+    near = params.Near(origin.latitude, origin.longitude, distance)
+    return near, origin.label
 
 
 def search(kind: str, catalogue: Catalogue, args: MultiDict, strict: bool) -> Result:

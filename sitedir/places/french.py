@@ -19,6 +19,7 @@ ABBREVIATIONS = {
     "stes": "saintes",
     "fd": "ferrand",
     "mt": "mont",
+    "nd": "notre dame",
 }
 ARTICLES = ("le", "la", "les", "l")
 

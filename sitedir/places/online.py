@@ -6,12 +6,12 @@ Answers are cached per process; a service that cannot be reached raises
 GeocoderUnavailable, which the API turns into a 503.
 """
 
-from collections import OrderedDict
 from dataclasses import dataclass
-from threading import Lock
 
 from geopy.exc import GeopyError
 from geopy.geocoders import BANFrance, Nominatim
+
+from sitedir.lru import LRU, MISSING
 
 SERVICES = ("ban", "nominatim")
 USER_AGENT = "sitedir referral directory"
@@ -51,9 +51,7 @@ class OnlineGeocoder:
         else:
             self._geocoder = Nominatim(user_agent=USER_AGENT, **options)
         self.service = service
-        self._cache: OrderedDict[str, Address | None] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = Lock()
+        self._cache = LRU(cache_size)  # answers, and addresses the service does not know
 
     def locate(self, address: str) -> Address | None:
         """Return the address's point, or None when the service knows no such address.
@@ -61,17 +59,13 @@ class OnlineGeocoder:
         Raises GeocoderUnavailable when the service cannot be reached or fails.
         """
         key = " ".join(address.lower().split())
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
+        cached = self._cache.get(key)
+        if cached is not MISSING:
+            return cached
         try:
             found = self._geocoder.geocode(address, exactly_one=True)
         except GeopyError as exc:
             raise GeocoderUnavailable(f"{self.service}: {type(exc).__name__}") from exc
         answer = Address(found.address, found.latitude, found.longitude) if found else None
-        with self._lock:
-            self._cache[key] = answer
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        self._cache.put(key, answer)
         return answer

@@ -65,11 +65,12 @@ PREFIX_CANDIDATES = 40  # the most populous names under a prefix worth ranking
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """A place found for a query: how it matched, and a score in 0..1 (higher is better)."""
+    """A place found for a query: how it matched, and a score in 0..1 (higher is better);
+    None for a place as good as any other (a postcode's communes)."""
 
     place: Place
     match: str
-    score: float
+    score: float | None
     former_name: str | None = None
 
 

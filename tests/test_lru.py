@@ -1,0 +1,27 @@
+"""The one LRU behind the per-process caches: bounded in entries, and in bytes when asked."""
+
+from sitedir.lru import LRU, MISSING
+
+
+def test_the_least_recently_used_entry_goes_first():
+    cache = LRU(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # used: "b" is now the oldest
+    cache.put("c", 3)
+    assert cache.get("b") is MISSING and len(cache) == 2
+
+
+def test_a_cached_none_is_a_hit():
+    cache = LRU(4)
+    cache.put("unknown address", None)
+    assert cache.get("unknown address") is None
+    assert cache.get("never asked") is MISSING
+    assert cache.get("never asked", "default") == "default"
+
+
+def test_without_a_byte_bound_costs_are_only_counted():
+    cache = LRU(3)
+    for n in range(5):
+        cache.put(n, "x", cost=10**9)
+    assert len(cache) == 3 and cache.bytes == 3 * 10**9

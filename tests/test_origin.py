@@ -1,0 +1,79 @@
+"""Origin resolution, the domain function behind /api/v1/nearest, the page and FHIR near-place."""
+
+import pytest
+
+from sitedir.places.online import Address
+from sitedir.places.origin import AddressSearchOff, OriginNotFound, resolve_origin
+from sitedir.places.search import QueryTooLong
+
+
+@pytest.mark.parametrize(
+    ("args", "source", "insee", "match"),
+    [
+        ({"q": "Vichy"}, "q", "03310", "exact"),
+        ({"insee": "63113"}, "insee", "63113", "insee"),
+        ({"postcode": "63000"}, "postcode", "63113", "postcode"),
+    ],
+)
+def test_a_place_resolves_to_its_commune(args, source, insee, match):
+    origin = resolve_origin(args)
+    assert (origin.source, origin.place.insee, origin.match) == (source, insee, match)
+    assert (origin.latitude, origin.longitude) == (origin.place.latitude, origin.place.longitude)
+    assert origin.label == origin.place.label
+
+
+def test_a_postcode_of_several_communes_offers_the_others_without_a_score():
+    origin = resolve_origin({"postcode": "63190"})  # Lezoux, Orléat, ...
+    assert origin.ambiguous
+    assert all(m.score is None and m.match == "postcode" for m in origin.alternatives)
+
+
+def test_an_ambiguous_name_keeps_the_places_about_as_likely():
+    origin = resolve_origin({"q": "Saint-Denis"})
+    assert origin.ambiguous and all(m.score is not None for m in origin.alternatives)
+
+
+def test_coordinates_are_their_own_origin():
+    origin = resolve_origin({"lat": 45.78, "lon": 3.08})
+    assert (origin.source, origin.precision, origin.place, origin.ambiguous) == (
+        "coordinates",
+        "coordinates",
+        None,
+        False,
+    )
+
+
+def test_what_matches_nothing_says_what_was_looked_up():
+    with pytest.raises(OriginNotFound) as missing:
+        resolve_origin({"insee": "99999"})
+    assert (missing.value.source, missing.value.suggestions) == ("insee", ())
+    with pytest.raises(OriginNotFound) as missing:
+        resolve_origin({"q": "Vichyy sur allierr"})
+    assert missing.value.source == "q"
+
+
+def test_a_typed_query_with_nothing_to_search_is_a_value_error():
+    with pytest.raises(ValueError):
+        resolve_origin({"q": "..."})
+    with pytest.raises(QueryTooLong):
+        resolve_origin({"q": "a " * 60})
+
+
+class FakeGeocoder:
+    service = "ban"
+
+    def locate(self, address):
+        return (
+            Address("1 Rue Montalembert 63000 Clermont-Ferrand", 45.77, 3.09)
+            if "1" in address
+            else None
+        )
+
+
+def test_an_address_needs_a_geocoder_and_is_a_point():
+    with pytest.raises(AddressSearchOff):
+        resolve_origin({"address": "1 rue Montalembert"})
+    origin = resolve_origin({"address": "1 rue Montalembert"}, geocoder=FakeGeocoder())
+    assert (origin.source, origin.precision, origin.match) == ("address", "address", "ban")
+    with pytest.raises(OriginNotFound):
+        resolve_origin({"address": "nowhere"}, geocoder=FakeGeocoder())
