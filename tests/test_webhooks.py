@@ -18,8 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from standardwebhooks import Webhook
 
+from sitedir.clock import utc_now
 from sitedir.events import addresses
-from sitedir.events.delivery import deliver_due, utcnow
+from sitedir.events.delivery import deliver_due
 from sitedir.events.models import WebhookAttempt, WebhookEndpoint
 from sitedir.extensions import db
 from tests.helpers import assert_problem, etag, make_tokens
@@ -208,7 +209,7 @@ def test_retried_until_accepted_with_the_same_id_and_signed(private_ok, client, 
     hook = receiver(answers=[500, 500])
     secret = register(client, tokens, hook.url).get_json()["secret"]
     set_status(client, tokens, "suspended", "Pause")
-    start = utcnow()
+    start = utc_now()
     with app.app_context():
         assert deliver_due(start) == 1  # 500
         assert deliver_due(start + timedelta(seconds=2)) == 0  # not due yet (5 s)
@@ -239,7 +240,7 @@ def test_retry_after_is_honoured_and_410_disables(private_ok, client, tokens, re
         assert not endpoint.active and endpoint.disabled_reason == "410 Gone"
     from sitedir.events.delivery import retry_after_seconds
 
-    now = utcnow()
+    now = utc_now()
     assert retry_after_seconds("120", now) == 120
     assert retry_after_seconds("999999", now) == 86400
     assert retry_after_seconds("nonsense", now) is None
@@ -352,7 +353,7 @@ def test_an_endpoint_that_cannot_be_sent_to_never_stops_the_worker(
             url=hook.url + "/é",
             events=EVENTS,
             secret=db.session.scalar(db.select(WebhookEndpoint.secret)),
-            created_at=utcnow(),
+            created_at=utc_now(),
             active=True,
         )
         db.session.add(endpoint)
@@ -425,7 +426,7 @@ def test_two_workers_never_deliver_to_one_endpoint_at_once(private_ok, client, t
     hook = receiver()
     register(client, tokens, hook.url)
     set_status(client, tokens, "suspended", "Pause")
-    start = utcnow()
+    start = utc_now()
     with app.app_context():
         endpoint_id = db.session.scalar(db.select(WebhookEndpoint.id))
         assert _claim(endpoint_id, "worker-a", start, 60)
