@@ -23,8 +23,9 @@ PATHS = [
     "/",
     "/widget",
     "/admin/login",
-    "/healthz",
 ]
+# A light answer that checks the Host like every other (the probes do not: see below).
+PAGE = "/api/v1/changes"
 HOSTILE = [
     "evil.example",
     "evil.example:5000",
@@ -148,9 +149,9 @@ def test_the_public_urls_host_is_trusted_and_an_empty_setting_is_not_everything(
     app = _app(database_url, PUBLIC_URL=PUBLIC, TRUSTED_HOSTS=host_names(""))
     try:
         client = app.test_client()
-        assert client.get("/healthz", headers={"Host": "annuaire.example.fr"}).status_code == 200
-        assert client.get("/healthz", headers={"Host": "localhost"}).status_code == 200
-        assert_problem(client.get("/healthz", headers={"Host": "evil.example"}), 400)
+        assert client.get(PAGE, headers={"Host": "annuaire.example.fr"}).status_code == 200
+        assert client.get(PAGE, headers={"Host": "localhost"}).status_code == 200
+        assert_problem(client.get(PAGE, headers={"Host": "evil.example"}), 400)
     finally:
         tear_down(app, database_url)
 
@@ -159,10 +160,12 @@ def test_subdomains_with_a_leading_dot(database_url):
     app = _app(database_url, TRUSTED_HOSTS=[".chu.example"])
     try:
         client = app.test_client()
-        assert client.get("/healthz", headers={"Host": "annuaire.chu.example"}).status_code == 200
-        assert client.get("/healthz", headers={"Host": "chu.example"}).status_code == 200
-        assert_problem(client.get("/healthz", headers={"Host": "evilchu.example"}), 400)
-        assert_problem(client.get("/healthz", headers={"Host": "localhost"}), 400)
+        assert client.get(PAGE, headers={"Host": "annuaire.chu.example"}).status_code == 200
+        assert client.get(PAGE, headers={"Host": "chu.example"}).status_code == 200
+        assert_problem(client.get(PAGE, headers={"Host": "evilchu.example"}), 400)
+        assert_problem(client.get(PAGE, headers={"Host": "localhost"}), 400)
+        # The probes' trusted name, when every name is a suffix: the suffix itself.
+        assert client.get("/healthz", headers={"Host": "10.0.3.7:8000"}).status_code == 200
     finally:
         tear_down(app, database_url)
 
@@ -237,3 +240,26 @@ def test_answers_cached_across_hosts_hold_no_host(client, path):
     assert answers[0].get_data() == answers[1].get_data()
     assert answers[0].headers["ETag"] == answers[1].headers["ETag"]
     assert b"127.0.0.1" not in answers[1].get_data() and b"localhost" not in answers[1].get_data()
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+@pytest.mark.parametrize("host", ["10.0.3.7:8000", "10.0.3.7", "evil.example", "[::1]", ""])
+def test_probes_are_answered_whatever_the_host(client, path, host):
+    """A load balancer or Kubernetes probes each instance by its address, which no list of
+    trusted names can hold: the probes answer it, and their answers hold no host."""
+    response = client.get(path, headers={"Host": host})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["status"] in ("ok", "ready")
+    assert "evil" not in response.get_data(as_text=True)
+    assert client.head(path, headers={"Host": host}).status_code == 200
+
+
+@pytest.mark.parametrize("host", ["10.0.3.7:8000", "evil.example"])
+def test_only_the_probes_are_answered_whatever_the_host(client, host):
+    for path in ("/healthz/", "/healthzz", "/api/v1/changes", "/readyz?x=1"):
+        response = client.get(path, headers={"Host": host})
+        if path.startswith("/readyz"):  # the query string is not the path: still a probe
+            assert response.status_code == 200
+        else:
+            assert_problem(response, 400)
+    assert_problem(client.post("/healthz", headers={"Host": host}), 400)

@@ -10,6 +10,10 @@ answers and into password-reset mails. So:
   own) is a 400 problem+json, never a 500.
 
 X-Forwarded-Host is never read (ProxyFix is not told to): a proxy passes Host through.
+
+The probes (/healthz, /readyz) are answered whatever the Host: a load balancer or an
+orchestrator probes each instance by its address (`Host: 10.0.3.7:8000`), which no list of
+names can hold, and their answers hold no URL, so the Host has nothing to reach there.
 """
 
 from urllib.parse import urlsplit
@@ -20,9 +24,34 @@ from flask_smorest import abort
 from sitedir.config import DEFAULT_TRUSTED_HOSTS
 from sitedir.i18n import t
 
+# The paths answered whatever the Host: sitedir.web.health's probes.
+PROBE_PATHS = frozenset({"/healthz", "/readyz"})
+
+
+class ProbesFromAnyHost:
+    """WSGI middleware: a GET or HEAD of a probe is taken as addressed to a trusted name.
+
+    Flask checks the Host before routing, for every path; this gives a probe a Host it
+    trusts instead, and leaves every other request as it came.
+    """
+
+    def __init__(self, wsgi_app, host: str):
+        self.wsgi_app = wsgi_app
+        self.host = host
+
+    def __call__(self, environ, start_response):
+        """Answer the request, a probe under the trusted name."""
+        if environ.get("PATH_INFO") in PROBE_PATHS and environ.get("REQUEST_METHOD") in (
+            "GET",
+            "HEAD",
+        ):
+            environ = {**environ, "HTTP_HOST": self.host}
+        return self.wsgi_app(environ, start_response)
+
 
 def trust_hosts(app: Flask) -> None:
-    """Give Flask its TRUSTED_HOSTS: the configured names and SITEDIR_PUBLIC_URL's host."""
+    """Give Flask its TRUSTED_HOSTS: the configured names and SITEDIR_PUBLIC_URL's host;
+    and answer the probes whatever their Host."""
     names = list(app.config.get("TRUSTED_HOSTS") or DEFAULT_TRUSTED_HOSTS)
     public = app.config.get("PUBLIC_URL")
     if public:
@@ -32,6 +61,8 @@ def trust_hosts(app: Flask) -> None:
         names.append(host)
     # Never empty: werkzeug trusts every host when the list is empty.
     app.config["TRUSTED_HOSTS"] = sorted(set(names))
+    # ".chu.example" admits chu.example itself: a name werkzeug trusts, without the dot.
+    app.wsgi_app = ProbesFromAnyHost(app.wsgi_app, app.config["TRUSTED_HOSTS"][0].lstrip("."))
 
 
 def public_root() -> str:
