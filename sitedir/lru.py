@@ -37,13 +37,14 @@ class LRU:
 
     def put(self, key: Hashable, value, cost: int = 0) -> None:
         """Store value under key, dropping the least recently used entries over the bounds.
-        A value that costs more than the whole cache is not kept."""
-        if self.max_bytes is not None and cost > self.max_bytes:
-            return
+        A value that costs more than the whole cache is not kept (nor is the key's old one:
+        get() must never answer a value put() has since replaced)."""
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
                 self.bytes -= old[1]
+            if self.max_bytes is not None and cost > self.max_bytes:
+                return
             self._entries[key] = (value, cost)
             self.bytes += cost
             while len(self._entries) > self.size or (
