@@ -2,7 +2,6 @@
 
 import json
 import os
-from datetime import datetime
 
 import click
 import yaml
@@ -14,7 +13,7 @@ from sitedir.ctgov.cli import studies_cli
 from sitedir.database import upgrade_schema
 from sitedir.extensions import db
 from sitedir.models import Site
-from sitedir.reminders import reminders_cli
+from sitedir.reminders import reminders_cli, staleness_options
 from sitedir.seeding import SeedError, export_seeds, read_seeds, seed_if_empty
 from sitedir.staleness import is_stale
 
@@ -74,17 +73,11 @@ def seed_export(out_dir):
 
 @click.command("stale")
 @with_appcontext
-@click.option(
-    "--days",
-    type=click.IntRange(1, 3650),
-    default=None,
-    help="Stale after this many days (default: SITEDIR_STALE_DAYS, 30).",
-)
-@click.option("--now", "moment", default=None, hidden=True, help="ISO moment (tests).")
+@staleness_options  # the same --days and --now as `flask reminders send`
 def stale_command(days, moment):
     """List the sites whose status is stale, as doctors see it (whole days in Paris)."""
     days = days or current_app.config["STALE_DAYS"]
-    now = clock.as_utc(datetime.fromisoformat(moment)) if moment else clock.utc_now()
+    now = moment or clock.utc_now()
     today = clock.in_paris(now).date()
     stale = 0
     for site in db.session.scalars(db.select(Site).order_by(Site.slug)):

@@ -181,21 +181,38 @@ def _remind_network(sites: list[tuple[Site, int | None]], now: datetime, report:
         db.session.add(Reminder(kind=NETWORK, site_id=site.id, sent_at=now, recipients=emails))
 
 
+def _moment(ctx, param, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        raise click.BadParameter("an ISO 8601 moment: 2026-03-01T09:00+01:00") from None
+
+
+def staleness_options(command):
+    """Give a command the options of the staleness rule: --days (SITEDIR_STALE_DAYS when
+    not given) and a hidden --now, the moment to count from (tests), as a UTC datetime."""
+    command = click.option(
+        "--now", "moment", default=None, callback=_moment, hidden=True, help="ISO moment (tests)."
+    )(command)
+    return click.option(
+        "--days",
+        type=click.IntRange(1, 3650),
+        default=None,
+        help="Stale after this many days (default: SITEDIR_STALE_DAYS, 30).",
+    )(command)
+
+
 reminders_cli = AppGroup("reminders", help="Email reminders about unconfirmed statuses.")
 
 
 @reminders_cli.command("send")
-@click.option(
-    "--days",
-    type=click.IntRange(1, 3650),
-    default=None,
-    help="Stale after this many days (default: SITEDIR_STALE_DAYS, 30).",
-)
-@click.option("--now", "moment", default=None, hidden=True, help="ISO moment (tests).")
+@staleness_options
 def send_command(days, moment):
     """Remind site admins of stale statuses (DAYS days); network admins after twice as long."""
     days = days or current_app.config["STALE_DAYS"]
-    now = as_utc(datetime.fromisoformat(moment)) if moment else utc_now()
+    now = moment or utc_now()
     report = send_reminders(days, now)
     for line in report.lines:
         click.echo(line)

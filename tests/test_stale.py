@@ -2,6 +2,8 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from sitedir import clock
 from sitedir.staleness import is_stale
 
@@ -110,3 +112,10 @@ def test_fhir_says_stale_as_the_api_does_and_flips_with_the_day(app, client, tok
     today = clock.today_in_paris()
     monkeypatch.setattr(clock, "today_in_paris", lambda: today + timedelta(days=31))
     assert fhir_stale("clermont-ferrand") is _sites(client)["clermont-ferrand"]["stale"] is True
+
+
+@pytest.mark.parametrize("command", [["stale"], ["reminders", "send"]])
+def test_a_moment_that_is_not_iso_is_a_usage_error_not_a_traceback(runner, command):
+    result = runner.invoke(args=[*command, "--now", "next tuesday"])
+    assert result.exit_code == 2, result.output
+    assert "ISO 8601" in result.output and "Traceback" not in result.output
