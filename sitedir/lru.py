@@ -1,7 +1,8 @@
 """A small thread-safe LRU map, bounded in entries and in bytes: the per-process caches'.
 
-The nearest answer cache (directory/nearest.py) and the online geocoder's cache
-(places/online.py) both keep the most recently used entries of an unbounded key space;
+The nearest answer cache (directory/nearest.py), the online geocoder's cache
+(places/online.py) and the FHIR catalogues per base URL (fhir/catalogue.py) all keep the
+most recently used entries of an unbounded key space;
 functools.lru_cache cannot bound bytes, nor tell an absent key from a cached None.
 """
 

@@ -634,3 +634,21 @@ def test_rate_limited_reads_are_throttled_outcomes():
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def test_catalogues_are_built_once_per_base_and_at_most_keep_bases_are_kept(
+    app, client, monkeypatch
+):
+    """A server reached under many names (ports, subdomains) keeps a few catalogues, not
+    one per name a client tries; a name asked again reuses its own."""
+    from sitedir.fhir import catalogue
+
+    built = []
+    real_build = catalogue.build
+    monkeypatch.setattr(catalogue, "build", lambda base: built.append(base) or real_build(base))
+    hosts = [f"localhost:{port}" for port in range(5001, 5001 + catalogue.KEEP_BASES + 2)]
+    for host in hosts:
+        assert client.get("/fhir/Location?_count=1", headers={"Host": host}).status_code == 200
+    assert len(app.extensions["sitedir_fhir"]) == catalogue.KEEP_BASES
+    client.get("/fhir/Location?_count=1", headers={"Host": hosts[-1]})
+    assert built == [f"http://{host}/fhir" for host in hosts]  # the last one: reused

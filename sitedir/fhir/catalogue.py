@@ -10,8 +10,6 @@ hospital or public contacts). The directory does not timestamp every edit, so an
 records no moment does not move it, and a resource with no recorded moment has none.
 """
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -29,6 +27,7 @@ from sitedir.fhir.definitions import (
     LOCATION_STATUS_SYSTEM,
     RESEARCH_STUDY_STATUS_SYSTEM,
 )
+from sitedir.lru import LRU
 from sitedir.models import Contact, Institution, ReferenceCentre, Site, StatusChange, Study
 from sitedir.staleness import is_stale
 from sitedir.vocabulary import FHIR_LOCATION_STATUS
@@ -221,22 +220,15 @@ def _role(contact: Contact, base: str, organization, study: str | None, site=Non
 
 # Catalogues kept per base URL (a server reached under a few names); the oldest goes first.
 KEEP_BASES = 4
-_lock = threading.Lock()
 
 
 def current_catalogue(base: str) -> Catalogue:
     """The catalogue of the data as it is now, for this base URL; rebuilt after a change."""
-    fingerprint = current_snapshot().fingerprint
-    store: OrderedDict = current_app.extensions.setdefault("sitedir_fhir", OrderedDict())
-    key = (fingerprint, base)
-    with _lock:
-        cached = store.get(key)
-        if cached is not None:
-            store.move_to_end(key)
-            return cached
-    built = build(base)
-    with _lock:
-        store[key] = built
-        while len(store) > KEEP_BASES:
-            store.popitem(last=False)
-    return built
+    key = (current_snapshot().fingerprint, base)
+    # setdefault on a dict is atomic: every thread gets the one LRU of this app.
+    store: LRU = current_app.extensions.setdefault("sitedir_fhir", LRU(KEEP_BASES))
+    cached = store.get(key, None)
+    if cached is None:
+        cached = build(base)
+        store.put(key, cached)
+    return cached
