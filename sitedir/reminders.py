@@ -3,7 +3,7 @@ confirmed for more than N whole days in Paris, `staleness.is_stale`, as doctors 
 tell the network admins about sites stale for twice as long.
 
 Meant for cron or a systemd timer (`flask reminders send`). Every reminder is recorded
-(table `reminder`), so a site is reminded at most once per N days however often the
+(table `reminder`), so a site is reminded at most once per N (Paris) days however often the
 command runs. Sites whose study is over for them (completed, terminated, withdrawn) are
 not reminded. Without SMTP nothing is sent: the command prints the links instead.
 
@@ -14,7 +14,7 @@ sent again at the next run, and the command ends with status 1 so that cron tell
 
 import smtplib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import click
 from flask import current_app
@@ -23,7 +23,7 @@ from flask.cli import AppGroup
 from sitedir import mail
 from sitedir.admin import links
 from sitedir.admin.models import LINK_CONFIRM, NETWORK_ADMIN, SITE_ADMIN, Account, Reminder
-from sitedir.clock import as_utc, in_paris, utc_now
+from sitedir.clock import PARIS, as_utc, in_paris, utc_now
 from sitedir.extensions import db
 from sitedir.models import Site
 from sitedir.staleness import days_since, is_stale
@@ -52,11 +52,17 @@ def _send(to: list[str], message: mail.Message, report: Report, what: str) -> bo
         return None
 
 
-def _recently(site: Site, kind: str, since: datetime) -> bool:
+def _recently(site: Site, kind: str, today: date, days: int) -> bool:
+    """Whether this kind of reminder went out for the site less than `days` Paris days
+    before `today`: counted in days like staleness, so a daily run that starts a few
+    seconds earlier than the last one is not put off to the next day."""
+    first_day = datetime.combine(today - timedelta(days=days - 1), time(), tzinfo=PARIS)
     return (
         db.session.scalar(
             db.select(Reminder.id).where(
-                Reminder.site_id == site.id, Reminder.kind == kind, Reminder.sent_at > since
+                Reminder.site_id == site.id,
+                Reminder.kind == kind,
+                Reminder.sent_at >= first_day.astimezone(UTC),
             )
         )
         is not None
@@ -126,10 +132,10 @@ def send_reminders(days: int, now: datetime, report: Report | None = None) -> Re
         if not is_stale(site.status_confirmed_at, today, days):
             continue
         age = days_since(site.status_confirmed_at, today)
-        if not _recently(site, SITE, now - timedelta(days=days)):
+        if not _recently(site, SITE, today, days):
             _remind_site(site, age, now, report)
         if is_stale(site.status_confirmed_at, today, 2 * days) and not _recently(
-            site, NETWORK, now - timedelta(days=days)
+            site, NETWORK, today, days
         ):
             overdue_for_network.append((site, age))
     if overdue_for_network:

@@ -142,3 +142,22 @@ def test_reminders_start_the_day_the_status_turns_stale(reminding_app, smtp, run
     assert inbox.to("reseau@example.org") == []
     run(runner, datetime(2026, 5, 2, 22, 0, tzinfo=UTC))  # 3 May: 62 days
     assert len(inbox.to("reseau@example.org")) == 1
+
+
+def test_a_site_still_stale_is_reminded_again_n_paris_days_later_whatever_the_second(
+    reminding_app, smtp, runner
+):
+    """Cron does not start at the same second each day: the next reminder is due N Paris
+    days after the last one, like staleness itself, not N × 24 hours to the second (which
+    put it off by a day whenever today's run started a little earlier than that one)."""
+    inbox, _ = smtp
+    with reminding_app.app_context():
+        site = db.session.scalar(db.select(Site).where(Site.slug == "toulouse"))
+        site.status_confirmed_at = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
+        db.session.commit()
+    run(runner, datetime(2026, 6, 1, 6, 0, 5, tzinfo=UTC))  # 1 June 08:00:05 in Paris
+    assert len(inbox.to("toulouse@example.org")) == 1
+    run(runner, datetime(2026, 6, 30, 21, 59, tzinfo=UTC))  # 30 June 23:59: 29 days later
+    assert len(inbox.to("toulouse@example.org")) == 1
+    run(runner, datetime(2026, 7, 1, 6, 0, 1, tzinfo=UTC))  # 1 July 08:00:01: 30 days later
+    assert len(inbox.to("toulouse@example.org")) == 2
