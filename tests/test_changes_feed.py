@@ -175,3 +175,22 @@ def test_a_replaced_phone_is_blanked_in_past_events(app, client, tokens):
     assert then["phone"] is None and now["phone"] == "+33 4 73 22 22 22"
     assert then["email"] == now["email"] == "direct@chu-exemple.fr"  # unchanged: kept
     assert "+33 4 73 11 11 11" not in _stored_events(app)
+
+
+def test_redacting_the_feed_leaves_the_audit_log_whole(app, client, tokens):
+    """The public history forgets a withdrawn contact; the audit log keeps who changed
+    what, with the contact's details before and after, for the network admin."""
+    cid = _published(client, tokens)
+    _contact_write(client, tokens, "PATCH", cid, {"phone": "+33 4 73 22 22 22"})
+    _contact_write(client, tokens, "DELETE", cid)
+    entries = client.get("/api/v1/audit", headers=tokens["network"]).get_json()
+    mine = [e for e in entries if e["action"].startswith("contact.")]
+    assert sorted(e["action"] for e in mine) == [
+        "contact.create",
+        "contact.delete",
+        "contact.update",
+    ]
+    text = str(mine)
+    for kept in ("Camille Exemple", "direct@chu-exemple.fr", "+33 4 73 11 11 11", "clermont@"):
+        assert kept in text, kept
+    assert "+33 4 73 11 11 11" not in _stored_events(app)
