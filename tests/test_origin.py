@@ -24,22 +24,22 @@ def test_a_place_resolves_to_its_commune(args, source, insee, match):
 
 def test_a_postcode_of_several_communes_offers_the_others_without_a_score():
     origin = resolve_origin({"postcode": "63190"})  # Lezoux, Orléat, ...
-    assert origin.ambiguous
+    assert origin.alternatives
     assert all(m.score is None and m.match == "postcode" for m in origin.alternatives)
 
 
 def test_an_ambiguous_name_keeps_the_places_about_as_likely():
     origin = resolve_origin({"q": "Saint-Denis"})
-    assert origin.ambiguous and all(m.score is not None for m in origin.alternatives)
+    assert origin.alternatives and all(m.score is not None for m in origin.alternatives)
 
 
 def test_coordinates_are_their_own_origin():
     origin = resolve_origin({"lat": 45.78, "lon": 3.08})
-    assert (origin.source, origin.precision, origin.place, origin.ambiguous) == (
+    assert (origin.source, origin.precision, origin.place, origin.alternatives) == (
         "coordinates",
         "coordinates",
         None,
-        False,
+        (),
     )
 
 

@@ -58,11 +58,6 @@ class Origin:
     former_name: str | None = None
     alternatives: tuple[Match, ...] = ()
 
-    @property
-    def ambiguous(self) -> bool:
-        """Whether the query may as well mean another place."""
-        return bool(self.alternatives)
-
 
 def _of_place(source: str, place: Place, match: str, former_name=None, alternatives=()) -> Origin:
     return Origin(
