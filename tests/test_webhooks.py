@@ -436,3 +436,28 @@ def test_two_workers_never_deliver_to_one_endpoint_at_once(private_ok, client, t
         # worker-a died: its lease runs out, and worker-b takes over.
         assert deliver_due(start + timedelta(seconds=61), owner="worker-b") == 1
     assert len(hook.received) == 1
+
+
+def test_every_table_of_the_admin_pages_scrolls_on_a_narrow_screen(app, tokens):
+    """The admin tables share one macro (admin/tables.html), the webhooks' attempts too:
+    a long error or URL scrolls its table sideways instead of widening the page."""
+    from tests.helpers import HttpsClient, login
+
+    with app.app_context():
+        db.session.add(
+            WebhookEndpoint(
+                url="https://hooks.example.org/sitedir",
+                events=["site.confirmed"],
+                secret="whsec_" + "A" * 43,
+                created_at=utc_now(),
+                active=True,
+            )
+        )
+        db.session.commit()
+    app.test_client_class = HttpsClient
+    page_client = app.test_client()
+    login(page_client, "reseau@example.org")
+    for path in ("/admin/", "/admin/accounts", "/admin/to-confirm", "/admin/webhooks"):
+        html = page_client.get(path).get_data(as_text=True)
+        assert "<table" in html, path
+        assert html.count("<table") == html.count('<div class="table-scroll">\n<table'), path
