@@ -1,7 +1,8 @@
 """HTTP plumbing: what every request goes through, whatever feature answers it.
 
 proxies              the client's address behind trusted proxies (ProxyFix)
-hosts                the Host names answered (TRUSTED_HOSTS), the root of absolute URLs
+hosts                the Host names answered (TRUSTED_HOSTS; probes whatever the Host), the
+                     root of absolute URLs
 sessions             the signed-cookie session, opened only when sent, never slid
 request_log          a request id and one JSON log line per request
 request_bodies       bodies too large (413) or nested too deep (400)
