@@ -263,3 +263,23 @@ def test_only_the_probes_are_answered_whatever_the_host(client, host):
         else:
             assert_problem(response, 400)
     assert_problem(client.post("/healthz", headers={"Host": host}), 400)
+
+
+@pytest.mark.parametrize(
+    "name", ["https://annuaire.example.fr", "*.example.fr", "annuaire.example.fr/", "a b", "[::1]"]
+)
+def test_a_trusted_name_werkzeug_cannot_match_stops_the_start(database_url, name):
+    """Else every request would be a 400 and nothing would say why."""
+    with pytest.raises(ValueError, match="not a host name"):
+        create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TRUSTED_HOSTS": [name]})
+
+
+def test_trusted_hosts_given_as_text_are_names_not_letters(database_url):
+    app = _app(database_url, TRUSTED_HOSTS="annuaire.chu.example, localhost")
+    try:
+        assert app.config["TRUSTED_HOSTS"] == ["annuaire.chu.example", "localhost"]
+        client = app.test_client()
+        assert client.get(PAGE, headers={"Host": "annuaire.chu.example"}).status_code == 200
+        assert_problem(client.get(PAGE, headers={"Host": "a"}), 400)
+    finally:
+        tear_down(app, database_url)
