@@ -163,3 +163,14 @@ def test_a_new_password_from_the_cli_ends_unused_emailed_links(app, browser, tok
     )
     assert result.exit_code == 0, result.output
     assert browser.get(path).status_code == 410
+
+
+def test_a_signed_session_naming_an_impossible_account_is_no_session(app, browser):
+    """A cookie signed with the key but holding an id no database column can hold (an old
+    or foreign deployment's format) is logged out, not a 500 from the database driver."""
+    signer = app.session_interface.get_signing_serializer(app)
+    for account_id in (2**63, 2**31, 0, -1, True):
+        value = signer.dumps({"account_id": account_id, "generation": 0, "login_at": time.time()})
+        browser.set_cookie(COOKIE, value, domain="localhost")
+        answer = browser.get("/admin/")
+        assert answer.status_code == 302 and "/admin/login" in answer.headers["Location"]

@@ -86,7 +86,9 @@ def _session_is_current(account: Account | None) -> bool:
 def current_principal() -> Principal | None:
     """The account logged in on this session, if the session may still be used."""
     account_id = session.get("account_id")
-    if not isinstance(account_id, int):
+    # An id an Integer column can hold, as every lookup by id here checks: anything else
+    # (a bool, an id of 64 bits) would reach the database driver and fail there.
+    if type(account_id) is not int or not 0 < account_id < 2**31:
         return None
     account = db.session.get(Account, account_id)
     if not _session_is_current(account):
