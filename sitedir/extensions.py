@@ -15,3 +15,14 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+
+
+def changed_one_row(statement) -> bool:
+    """Run a conditional UPDATE in the session; True when it changed exactly one row.
+
+    How a write happens once: of two requests racing to make the same change (delete,
+    disable, revoke, spend a link), the database lets one through; the other's WHERE no
+    longer matches, so it changes nothing, and its caller writes no audit entry.
+    """
+    statement = statement.execution_options(synchronize_session=False)
+    return db.session.execute(statement).rowcount == 1

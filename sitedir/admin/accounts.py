@@ -27,7 +27,7 @@ from sitedir.admin.models import (
     OneTimeLink,
 )
 from sitedir.clock import utc_now
-from sitedir.extensions import db
+from sitedir.extensions import changed_one_row, db
 from sitedir.models import Site
 
 MIN_PASSWORD = 12
@@ -300,13 +300,9 @@ def disable(account: Account, principal: Principal | None) -> list[int]:
     AccountError, and nothing written, when it is already disabled.
     """
     # A conditional UPDATE: of two disables racing, one changes the row and is audited.
-    changed = db.session.execute(
-        update(Account)
-        .where(Account.id == account.id, Account.active)
-        .values(active=False)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed != 1:
+    if not changed_one_row(
+        update(Account).where(Account.id == account.id, Account.active).values(active=False)
+    ):
         db.session.rollback()
         raise AccountError("Ce compte est déjà désactivé.", "This account is already disabled.")
     account.active = False

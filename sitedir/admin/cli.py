@@ -16,7 +16,7 @@ from sitedir.admin.auth import (
 )
 from sitedir.admin.models import ROLES, SITE_ADMIN, Account, ApiToken
 from sitedir.clock import utc_now
-from sitedir.extensions import db
+from sitedir.extensions import changed_one_row, db
 from sitedir.models import Site
 
 accounts_cli = AppGroup("accounts", help="Admin accounts.")
@@ -193,13 +193,11 @@ def revoke_token(token_id):
         raise click.ClickException(f"no token {token_id}")
     # A conditional UPDATE: a token revoked already (or meanwhile) keeps its first date
     # and gets no second audit entry.
-    revoked = db.session.execute(
+    if not changed_one_row(
         update(ApiToken)
         .where(ApiToken.id == row.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utc_now())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if revoked != 1:
+    ):
         db.session.rollback()
         raise click.ClickException(f"token {token_id} was already revoked")
     audit(None, "token.revoke", f"account:{row.account.email}", None, {"token_id": token_id})

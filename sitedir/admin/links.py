@@ -20,7 +20,7 @@ from sitedir.admin.models import (
     OneTimeLink,
 )
 from sitedir.clock import as_utc, utc_now
-from sitedir.extensions import db
+from sitedir.extensions import changed_one_row, db
 from sitedir.web.hosts import public_root
 
 LINK_DAYS = 7
@@ -83,13 +83,11 @@ def usable(row: OneTimeLink | None) -> bool:
 
 def spend(row: OneTimeLink) -> bool:
     """Mark the link used, once: False when someone spent it first (in this transaction)."""
-    spent = db.session.execute(
+    return changed_one_row(
         update(OneTimeLink)
         .where(OneTimeLink.id == row.id, OneTimeLink.used_at.is_(None))
         .values(used_at=utc_now())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return spent == 1
+    )
 
 
 def absolute(purpose: str, token: str) -> str:

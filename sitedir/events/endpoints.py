@@ -8,7 +8,7 @@ from sitedir.clock import utc_now
 from sitedir.events import addresses
 from sitedir.events.delivery import new_secret
 from sitedir.events.models import WebhookEndpoint
-from sitedir.extensions import db
+from sitedir.extensions import changed_one_row, db
 
 
 def register(url: str, events: list[str], principal: Principal | None) -> tuple:
@@ -52,7 +52,7 @@ def remove(endpoint: WebhookEndpoint, principal: Principal | None) -> bool:
     """Stop delivering to this endpoint (its attempts stay, for the record); False, and
     nothing written, when it was already deleted (a second click, or two at once)."""
     # A conditional UPDATE: of two deletes racing, one changes the row and is audited.
-    removed = db.session.execute(
+    if not changed_one_row(
         update(WebhookEndpoint)
         .where(
             WebhookEndpoint.id == endpoint.id,
@@ -62,9 +62,7 @@ def remove(endpoint: WebhookEndpoint, principal: Principal | None) -> bool:
             ),
         )
         .values(active=False, disabled_reason=DELETED)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if removed != 1:
+    ):
         db.session.rollback()
         return False
     audit(principal, "webhook.delete", f"webhook:{endpoint.id}", {"url": endpoint.url}, None)
