@@ -49,6 +49,9 @@ def test_a_database_made_before_migrations_is_adopted(tmp_path):
         with db.engine.begin() as connection:
             # The contact's version came later, with its own migration (a1f0c3d9e2b4).
             connection.execute(text("ALTER TABLE contact DROP COLUMN version"))
+            # And the site's change sequence with c3a9e5f7d1b2.
+            connection.execute(text("DROP INDEX ix_site_changed_seq"))
+            connection.execute(text("ALTER TABLE site DROP COLUMN changed_seq"))
         db.engine.dispose()
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context(), db.engine.connect() as connection:

@@ -15,8 +15,10 @@ import threading
 
 from sqlalchemy.engine import Engine
 
+# The number of sites (a site removed), the last change's sequence value (an index look-up;
+# it moves at every site write) and the highest id, then the same for studies.
 FINGERPRINT_SQL = (
-    "SELECT count(id), coalesce(sum(version), 0), coalesce(max(id), 0),"
+    "SELECT count(id), coalesce(max(changed_seq), 0), coalesce(max(id), 0),"
     " (SELECT count(id) FROM study), (SELECT coalesce(max(id), 0) FROM study) FROM site"
 )
 

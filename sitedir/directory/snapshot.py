@@ -1,11 +1,12 @@
 """A per-process, read-only snapshot of the sites, rebuilt as soon as the data changes.
 
 Every public read needs the sites of a study, so each process keeps them serialised
-once, keyed by a fingerprint that any write changes: the number of sites, the sum of
-their version counters (every write bumps a site's version), the highest id, and the same
-for studies. A new fingerprint does not serialise every site again: each site's row is
-cached by (id, version), and only the sites whose version moved are loaded and dumped;
-the spatial index that nearest queries read (spatial_index.py) takes the changed sites
+once, keyed by a fingerprint that any write changes: the number of sites, the last value
+of the sites' change sequence (the database moves a site's changed_seq at every write),
+the highest id, and the same for studies. A new fingerprint does not serialise every site
+again: each site's row is cached by (id, version), and only the sites changed since the
+last build (changed_seq past the last one seen, an index range) are loaded and dumped; the
+spatial index that nearest queries read (spatial_index.py) takes the changed sites
 as an overlay instead of being rebuilt.
 
 How fresh: the fingerprint is read at most once per FRESHNESS_MS per process (one
@@ -113,7 +114,7 @@ class _SiteCache:
         self.epoch: tuple | None = None
         self.rows: dict[int, tuple[int, SiteRow]] = {}
         self.position: dict[str, int] = {}  # a row's place in the last snapshot's rows
-        self.blocks: dict[int, tuple] = {}  # per block of ids: count, sum of ids, of versions
+        self.seq: int | None = None  # the change sequence the rows were read at
         self.snapshot: Snapshot | None = None  # the last snapshot built from this cache
         self.day: int | None = None  # the day (Paris, ordinal) the rows' `stale` is for
 
@@ -186,35 +187,33 @@ def _row(site: Site) -> SiteRow:
     )
 
 
-# Sites are compared with the cache by blocks of ids: one row per block (its count, and
-# the sums of its ids and versions, which only grow), then ids and versions only in the
-# blocks that moved. At 100,000 sites: about 100 rows instead of 100,000.
-BLOCK = 1024  # BLOCKS_SQL says it too
-BLOCKS_SQL = "SELECT id / 1024, count(id), sum(id), sum(version) FROM site GROUP BY id / 1024"
-PAIRS_SQL = "SELECT id, version FROM site WHERE id >= :low AND id < :high"
+# What moved since the cache's last build: the sites whose change sequence passed the last
+# one it saw (an index range: one row per change, whatever the number of sites). The
+# database moves site.changed_seq in commit order (migration c3a9e5f7d1b2), so nothing
+# committed later can come in under it. A site removed shows in the count only: then, and
+# on a first build, every site's version is compared with the cache.
+CHANGED_SQL = "SELECT id, version, changed_seq FROM site WHERE changed_seq > :seen"
+ALL_SQL = "SELECT id, version, changed_seq FROM site"
 
 
-def _changed_ids(cache: _SiteCache) -> tuple[list[int], list[int], dict]:
+def _changed_ids(cache: _SiteCache, fingerprint: tuple) -> tuple[list[int], list[int], int]:
     """The ids of the sites new or changed since the cache was filled, of those gone, and
-    the blocks as read (kept by the caller once the changed sites are in the cache)."""
-    connection = db.session.connection()
-    blocks = {
-        int(b): tuple(int(v) for v in rest) for b, *rest in connection.exec_driver_sql(BLOCKS_SQL)
-    }
+    the change sequence they were read at (kept by the caller once they are in the cache)."""
     known = cache.rows
-    changed, removed = [], []
-    for block in blocks.keys() | cache.blocks.keys():
-        if blocks.get(block) == cache.blocks.get(block):
-            continue
-        low, high = block * BLOCK, (block + 1) * BLOCK
-        pairs = db.session.execute(db.text(PAIRS_SQL), {"low": low, "high": high}).all()
-        moved = [i for i, v in pairs if (k := known.get(i)) is None or k[0] != v]
-        changed += moved
-        before = cache.blocks.get(block, (0,))[0]  # how many sites the cache holds there
-        if before + sum(1 for i in moved if i not in known) != len(pairs):  # some left
-            present = {i for i, _ in pairs}
-            removed += [i for i in known if low <= i < high and i not in present]
-    return changed, removed, blocks
+    if cache.seq is not None:
+        pairs = db.session.execute(db.text(CHANGED_SQL), {"seen": cache.seq}).all()
+        # Every one of them was written, even by a statement that left `version` alone.
+        moved = [i for i, *_ in pairs]
+        added = sum(1 for i in moved if i not in known)
+        # The count read with the fingerprint: a site inserted since then makes this
+        # differ too, and costs one full comparison (correct, only slower).
+        if len(known) + added == fingerprint[0]:
+            return moved, [], max((s for *_, s in pairs), default=cache.seq)
+    pairs = db.session.execute(db.text(ALL_SQL)).all()
+    moved = [i for i, v, _ in pairs if (k := known.get(i)) is None or k[0] != v]
+    present = {i for i, *_ in pairs}
+    removed = [i for i in known if i not in present]
+    return moved, removed, max((s for *_, s in pairs), default=0)
 
 
 def _build(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
@@ -231,9 +230,9 @@ def _build(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
 def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
     if cache.epoch != _epoch(fingerprint):
         cache.epoch, cache.rows, cache.position = _epoch(fingerprint), {}, {}
-        cache.snapshot, cache.blocks, cache.day = None, {}, None
+        cache.snapshot, cache.seq, cache.day = None, None, None
     known = cache.rows
-    changed, removed, blocks = _changed_ids(cache)
+    changed, removed, seq = _changed_ids(cache, fingerprint)
     old, new = [], []
     for site in _load(changed):
         old_row = known.get(site.id, (None, None))[1]
@@ -272,8 +271,8 @@ def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
     elif new:
         index = index.replace(old, new)
     snapshot = Snapshot(fingerprint, rows, studies, index, RowLists(rows))
-    # Only now: a build that failed half-way reads the same blocks again next time.
-    cache.snapshot, cache.blocks, cache.day = snapshot, blocks, fingerprint[-1]
+    # Only now: a build that failed half-way reads the same changes again next time.
+    cache.snapshot, cache.seq, cache.day = snapshot, seq, fingerprint[-1]
     return snapshot
 
 
