@@ -30,6 +30,7 @@ from sqlalchemy.orm import selectinload
 from sitedir import clock
 from sitedir.directory.fingerprint import FINGERPRINT_SQL, FingerprintReader
 from sitedir.directory.paging import RowLists
+from sitedir.directory.postgis import PostgisIndex, postgis_schema
 from sitedir.directory.writes import local_writes
 from sitedir.extensions import db
 from sitedir.models import ReferenceCentre, Site, Study
@@ -88,7 +89,7 @@ class Snapshot:
     fingerprint: tuple
     rows: tuple[SiteRow, ...]  # by id (slug), in Python's order of strings
     studies: tuple[str, ...]
-    index: SpatialIndex | None = None
+    index: SpatialIndex | PostgisIndex | None = None
     lists: RowLists | None = None  # pages of /api/v1/sites
 
     def nearest(
@@ -289,12 +290,21 @@ def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
     else:
         rows = tuple(sorted((row for _, row in known.values()), key=_row_id))
         cache.position = {row.id: i for i, row in enumerate(rows)}
-    index = previous.index if previous is not None else None
-    if index is None or not same_places or index.overlay + 2 * len(new) > _overlay_bound(rows):
-        index = SpatialIndex.build(rows, _index_keys, _row_id)
-    elif new:
-        index = index.replace(old, new)
-    snapshot = Snapshot(fingerprint, rows, studies, index, RowLists(rows))
+    lists = RowLists(rows)
+    schema = postgis_schema()
+    if schema is not None:  # candidates from the database's GiST indexes: no trees here
+        index = PostgisIndex(schema, rows, lists.ids)
+    else:
+        index = previous.index if previous is not None else None
+        if (
+            not isinstance(index, SpatialIndex)
+            or not same_places
+            or index.overlay + 2 * len(new) > _overlay_bound(rows)
+        ):
+            index = SpatialIndex.build(rows, _index_keys, _row_id)
+        elif new:
+            index = index.replace(old, new)
+    snapshot = Snapshot(fingerprint, rows, studies, index, lists)
     # Only now: a build that failed half-way reads the same changes again next time.
     cache.snapshot, cache.seq, cache.day = snapshot, seq, fingerprint[-1]
     return snapshot
