@@ -177,6 +177,7 @@ def run(size: int, queries: int, checks: int, work: Path) -> dict:
         row["wrong"] = check_exact(snapshot, points, check_rng)
         row["rss"] = rss_mb()
         row["rows_mb"] = rss_after - rss_before
+        row["bodies_mb"] = sum(len(r.body) for r in snapshot.rows) / 2**20
         from sitedir.directory.snapshot import _index_keys, _row_id
         from sitedir.spatial_index import SpatialIndex
 
@@ -223,7 +224,8 @@ def main() -> int:
     print()
     print(
         f"at {last['size']:,} sites: worker RSS {last['rss']:.0f} MB; the rows (serialised) "
-        f"about {last['rows_mb']:.0f} MB; one index {last['index_mb']:.0f} MB, built in "
+        f"about {last['rows_mb']:.0f} MB, of which the JSON bytes {last['bodies_mb']:.0f} MB; "
+        f"one index {last['index_mb']:.0f} MB, built in "
         f"{last['index_build_ms']:.0f} ms; load average {os.getloadavg()[0]:.1f} at the end"
     )
     return 0
