@@ -1,9 +1,13 @@
 """Scale benchmark: 9, 1,000, 10,000 and 100,000 sites, in-process.
 
     .venv/bin/python bench/scale.py [--sizes 9 1000 10000 100000] [--queries 300] [--check 1000]
+        [--databases sqlite postgis postgresql]
 
-The synthetic sites live only in a temporary SQLite database made by this script (never
-in seeds/): the 9 seeded sites, plus generated ones placed like hospitals, at communes
+The synthetic sites live only in a temporary database made by this script (never in
+seeds/): a SQLite file, or a PostgreSQL database (`sitedir_scale_bench` on
+127.0.0.1:5432, dropped and made again for each size) with PostGIS answering nearest
+candidates (`postgis`) or the in-memory k-d trees (`postgresql`, SITEDIR_POSTGIS off).
+The sites are the 9 seeded sites, plus generated ones placed like hospitals, at communes
 drawn by population from the gazetteer (so denser in cities, and about 3 % overseas, as
 people are), a kilometre or two from the commune's point; one in four recruiting, the
 others in the not-open statuses. For each size it prints, through the test client:
@@ -28,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import psycopg
+
 from sitedir.app import create_app
 from sitedir.directory.sites import filter_rows
 from sitedir.directory.snapshot import current_snapshot
@@ -42,7 +48,12 @@ CLOSED = ["suspended", "active_not_recruiting", "not_yet_recruiting", "completed
 def add_synthetic_sites(count: int, rng: random.Random) -> None:
     """Insert `count` generated institutions and sites (benchmark data only), in bulk."""
     study_id = db.session.scalar(db.select(Study.id))
-    places = [p for p in get_gazetteer().places() if p.kind == "commune"]
+    # Communes with a région and a département (a few collectivities have neither code).
+    places = [
+        p
+        for p in get_gazetteer().places()
+        if p.kind == "commune" and len(p.region or "") == 2 and len(p.department or "") <= 3
+    ]
     weights = [max(p.population or 0, 50) for p in places]
     first = (db.session.scalar(db.select(db.func.max(Institution.id))) or 0) + 1
     for start in range(0, count, 10_000):
@@ -120,22 +131,46 @@ def check_exact(snapshot, origins, rng) -> int:
     return wrong
 
 
-def run(size: int, queries: int, checks: int, work: Path) -> dict:
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+PG_DATABASE = "sitedir_scale_bench"
+
+
+def database_url(kind: str, size: int, work: Path) -> str:
+    """A new, empty database of this kind for one size; its SQLAlchemy URL."""
+    if kind == "sqlite":
+        return f"sqlite:///{work / f'scale-{size}.sqlite3'}"
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {PG_DATABASE}")
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DATABASE}"
+
+
+def run(size: int, queries: int, checks: int, work: Path, kind: str = "sqlite") -> dict:
     app = create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / f'scale-{size}.sqlite3'}",
+            "SQLALCHEMY_DATABASE_URI": database_url(kind, size, work),
             "ACCESS_LOG": False,
             "RATELIMIT_ENABLED": False,
+            "POSTGIS": kind == "postgis",
         }
     )
     rng = random.Random(size)
     with app.app_context():
         add_synthetic_sites(size - 9, rng)
+    if kind != "sqlite":
+        # What autovacuum does after a bulk load, done now: without statistics the planner
+        # scans every site for "changed since" and counts them without the visibility map.
+        with psycopg.connect(f"{PG_SERVER}/{PG_DATABASE}", autocommit=True) as connection:
+            connection.execute("VACUUM ANALYZE")
     client = app.test_client()
     insees = sorted(p.insee for p in get_gazetteer().places())
     origins = iter(rng.sample(insees, 2 * queries + 20))
     rss_before = rss_mb()
-    row = {"size": size, "cold_s": timed(client, f"/api/v1/nearest?insee={next(origins)}") / 1000}
+    row = {
+        "size": size,
+        "db": kind,
+        "cold_s": timed(client, f"/api/v1/nearest?insee={next(origins)}") / 1000,
+    }
     rss_after = rss_mb()
     times = [
         timed(client, f"/api/v1/nearest?insee={next(origins)}&limit=3") for _ in range(queries)
@@ -177,6 +212,9 @@ def run(size: int, queries: int, checks: int, work: Path) -> dict:
         row["wrong"] = check_exact(snapshot, points, check_rng)
         row["rss"] = rss_mb()
         row["rows_mb"] = rss_after - rss_before
+        row["bodies_mb"] = sum(len(r.body) for r in snapshot.rows) / 2**20
+        row["packed_mb"] = sum(len(r.packed) for r in snapshot.rows) / 2**20
+        row["index"] = type(snapshot.index).__name__
         from sitedir.directory.snapshot import _index_keys, _row_id
         from sitedir.spatial_index import SpatialIndex
 
@@ -195,38 +233,52 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--check", type=int, default=1000)
     parser.add_argument("--check-large", type=int, default=100, help="origins at 100,000")
+    parser.add_argument(
+        "--databases", nargs="+", default=["sqlite"], choices=["sqlite", "postgis", "postgresql"]
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sitedir-scale-"))
     print(
         f"machine: {os.uname().nodename}, {os.cpu_count()} cores, load average "
-        f"{os.getloadavg()[0]:.1f} at start; SQLite; {args.queries} distinct origins per size"
+        f"{os.getloadavg()[0]:.1f} at start; {args.queries} distinct origins per size"
     )
     print()
     print(
-        "| sites | first request (s) | nearest p50 / p99 (ms) | after a change p50 / max (ms) "
-        "| radius 50 km p50 (ms) | page first / middle / filtered (ms) | exact (origins) |"
+        "| database | sites | first request (s) | nearest p50 / p99 (ms) "
+        "| after a change p50 / max (ms) | radius 50 km p50 (ms) "
+        "| page first / middle / filtered (ms) | exact (origins) |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     rows = []
-    for size in args.sizes:
-        checks = args.check if size < 100_000 else args.check_large
-        row = run(size, args.queries, checks, work)
-        rows.append(row)
-        print(
-            f"| {row['size']:,} | {row['cold_s']:.2f} | {row['p50']:.2f} / {row['p99']:.2f} | "
-            f"{row['change_p50']:.1f} / {row['change_max']:.1f} | {row['radius_p50']:.2f} | "
-            f"{row['page_first']:.2f} / {row['page_middle']:.2f} / {row['page_filtered']:.2f} | "
-            f"{row['checked'] - row['wrong']}/{row['checked']} |",
-            flush=True,
-        )
-    last = rows[-1]
-    print()
-    print(
-        f"at {last['size']:,} sites: worker RSS {last['rss']:.0f} MB; the rows (serialised) "
-        f"about {last['rows_mb']:.0f} MB; one index {last['index_mb']:.0f} MB, built in "
-        f"{last['index_build_ms']:.0f} ms; load average {os.getloadavg()[0]:.1f} at the end"
-    )
+    for kind in args.databases:
+        for size in args.sizes:
+            checks = args.check if size < 100_000 else args.check_large
+            row = run(size, args.queries, checks, work, kind)
+            rows.append(row)
+            print_row(row)
+    for last in rows:
+        if last["size"] == max(args.sizes):
+            print()
+            print(
+                f"{last['db']} at {last['size']:,} sites: worker RSS {last['rss']:.0f} MB; "
+                f"the rows about {last['rows_mb']:.0f} MB (their JSON "
+                f"{last['bodies_mb']:.0f} MB, packed to {last['packed_mb']:.0f} MB); "
+                f"nearest through {last['index']}; one k-d index {last['index_mb']:.0f} MB, "
+                f"built in {last['index_build_ms']:.0f} ms"
+            )
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
     return 0
+
+
+def print_row(row: dict) -> None:
+    print(
+        f"| {row['db']} | {row['size']:,} | {row['cold_s']:.2f} | "
+        f"{row['p50']:.2f} / {row['p99']:.2f} | "
+        f"{row['change_p50']:.1f} / {row['change_max']:.1f} | {row['radius_p50']:.2f} | "
+        f"{row['page_first']:.2f} / {row['page_middle']:.2f} / {row['page_filtered']:.2f} | "
+        f"{row['checked'] - row['wrong']}/{row['checked']} |",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,18 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sitedir.extensions import db
@@ -110,6 +121,12 @@ class Site(Provenance, db.Model):
     status_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Bumped on every change: the site's ETag, and optimistic locking for writers.
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # Moved on by the database at every insert and update (a trigger: see migration
+    # c3a9e5f7d1b2), in commit order: the snapshot asks for the sites changed since the
+    # last value it saw, with an index range instead of a pass over every site.
+    changed_seq: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default="0", index=True
+    )
 
     study: Mapped[Study] = relationship(back_populates="sites")
     institution: Mapped[Institution] = relationship()

@@ -175,58 +175,95 @@ class SpatialIndex:
         radius_km: float | None = None,
     ) -> NearestAnswer[T]:
         """rank_nearest's answer over the items of group `key` (without its open flag),
-        measuring exactly only the few items that can be part of it.
-
-        The answer is the `limit` open items nearest by geodesic (within the radius), and
-        the not-open ones nearer than the first of them. A spherical distance is within
-        SPHERE_MARGIN of the geodesic one either way, so: the geodesics of the `limit`
-        spherically nearest open items bound the answer's last one (G); any open item
-        that can beat it is spherically within G times the margin; any not-open item
-        nearer than the first open one is spherically within that one's geodesic times the
-        margin. Equally distant items come in rank_nearest's order (its spherical
-        distance, then the id).
-        """
+        measuring exactly only the few items that can be part of it (see answer_from)."""
         empty = _Group(_Tree((), self.ident))
         open_ones = self.groups.get((*key, True), empty)
         closed = self.groups.get((*key, False), empty)
         u = unit_vector(latitude, longitude)
-        reach = math.inf if radius_km is None else radius_km * SPHERE_MARGIN
-        measured: dict = {}
+        return answer_from(
+            latitude,
+            longitude,
+            Candidates(
+                nearest_open=lambda k, km: open_ones.nearest_items(u, k, chord_for_km(km)),
+                open_within=lambda km: open_ones.within(u, chord_for_km(km)),
+                closed_within=lambda km: closed.within(u, chord_for_km(km)),
+                ident=self.ident,
+            ),
+            limit,
+            radius_km,
+        )
 
-        def ranked(items) -> list[Ranked]:
-            out = []
-            for item in items:
-                found = measured.get(self.ident(item))
-                if found is None:
-                    found = measured[self.ident(item)] = Ranked(
-                        item, distance_km(latitude, longitude, item.latitude, item.longitude)
-                    )
-                out.append(found)
-            return out
 
-        first = ranked(open_ones.nearest_items(u, limit, chord_for_km(reach)))
-        if len(first) >= limit:
-            bound = max(r.distance_km for r in first) * SPHERE_MARGIN
-            first = ranked(open_ones.within(u, chord_for_km(min(bound, reach))))
-        if radius_km is not None:
-            first = [r for r in first if r.distance_km <= radius_km]
-        order = self._order(latitude, longitude)
-        results = sorted(first, key=order)[:limit]
-        nearest_open = results[0].distance_km if results else math.inf
-        reach_closed = min(nearest_open * SPHERE_MARGIN, reach)
-        nearer = [
-            r
-            for r in ranked(closed.within(u, chord_for_km(reach_closed)))
-            if r.distance_km < nearest_open and (radius_km is None or r.distance_km <= radius_km)
-        ]
-        return NearestAnswer(results=results, nearer_not_open=sorted(nearer, key=order))
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """Where one query's candidates come from, by spherical distance in kilometres (each
+    bound already widened by SPHERE_MARGIN): the k nearest open items within a reach, the
+    open items within a distance, the not-open ones within a distance (every one of them
+    for math.inf). A k-d tree answers them here; PostGIS in sitedir/directory/postgis.py."""
 
-    def _order(self, latitude: float, longitude: float) -> Callable:
-        # rank_nearest sorts by spherical distance, then (stably) by geodesic distance,
-        # over items in id order: the same order as this key.
-        def key(r: Ranked):
-            item = r.item
-            rough = sphere_km(latitude, longitude, item.latitude, item.longitude)
-            return (r.distance_km, rough, self.ident(item))
+    nearest_open: Callable[[int, float], Iterable]
+    open_within: Callable[[float], Iterable]
+    closed_within: Callable[[float], Iterable]
+    ident: Callable[[object], Hashable]
 
-        return key
+
+def answer_from(
+    latitude: float,
+    longitude: float,
+    candidates: Candidates,
+    limit: int = 3,
+    radius_km: float | None = None,
+) -> NearestAnswer[T]:
+    """rank_nearest's answer, measuring exactly only the candidates that can be part of it.
+
+    The answer is the `limit` open items nearest by geodesic (within the radius), and
+    the not-open ones nearer than the first of them. A spherical distance is within
+    SPHERE_MARGIN of the geodesic one either way, so: the geodesics of the `limit`
+    spherically nearest open items bound the answer's last one (G); any open item
+    that can beat it is spherically within G times the margin; any not-open item
+    nearer than the first open one is spherically within that one's geodesic times the
+    margin. Equally distant items come in rank_nearest's order (its spherical
+    distance, then the id).
+    """
+    ident = candidates.ident
+    reach = math.inf if radius_km is None else radius_km * SPHERE_MARGIN
+    measured: dict = {}
+
+    def ranked(items) -> list[Ranked]:
+        out = []
+        for item in items:
+            found = measured.get(ident(item))
+            if found is None:
+                found = measured[ident(item)] = Ranked(
+                    item, distance_km(latitude, longitude, item.latitude, item.longitude)
+                )
+            out.append(found)
+        return out
+
+    first = ranked(candidates.nearest_open(limit, reach))
+    if len(first) >= limit:
+        bound = max(r.distance_km for r in first) * SPHERE_MARGIN
+        first = ranked(candidates.open_within(min(bound, reach)))
+    if radius_km is not None:
+        first = [r for r in first if r.distance_km <= radius_km]
+    order = _order(latitude, longitude, ident)
+    results = sorted(first, key=order)[:limit]
+    nearest_open = results[0].distance_km if results else math.inf
+    reach_closed = min(nearest_open * SPHERE_MARGIN, reach)
+    nearer = [
+        r
+        for r in ranked(candidates.closed_within(reach_closed))
+        if r.distance_km < nearest_open and (radius_km is None or r.distance_km <= radius_km)
+    ]
+    return NearestAnswer(results=results, nearer_not_open=sorted(nearer, key=order))
+
+
+def _order(latitude: float, longitude: float, ident: Callable) -> Callable:
+    # rank_nearest sorts by spherical distance, then (stably) by geodesic distance,
+    # over items in id order: the same order as this key.
+    def key(r: Ranked):
+        item = r.item
+        rough = sphere_km(latitude, longitude, item.latitude, item.longitude)
+        return (r.distance_km, rough, ident(item))
+
+    return key

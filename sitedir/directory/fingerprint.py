@@ -15,9 +15,15 @@ import threading
 
 from sqlalchemy.engine import Engine
 
+# The number of sites (a site removed), the last change's sequence value (it moves at
+# every site write) and the highest id, then the same for studies. Each one a subquery of
+# its own: alone, SQLite counts a table from its b-tree pages and reads a max from the end
+# of an index, but aggregates side by side in one SELECT made it scan every site (6 ms at
+# 30,000 sites, against 0.05 ms).
 FINGERPRINT_SQL = (
-    "SELECT count(id), coalesce(sum(version), 0), coalesce(max(id), 0),"
-    " (SELECT count(id) FROM study), (SELECT coalesce(max(id), 0) FROM study) FROM site"
+    "SELECT (SELECT count(*) FROM site), (SELECT coalesce(max(changed_seq), 0) FROM site),"
+    " (SELECT coalesce(max(id), 0) FROM site), (SELECT count(*) FROM study),"
+    " (SELECT coalesce(max(id), 0) FROM study)"
 )
 
 

@@ -9,7 +9,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.http import generate_etag
 
 from sitedir.directory.places import origin_dict, place_dict, refuse_query
-from sitedir.directory.snapshot import current_snapshot
+from sitedir.directory.snapshot import current_snapshot, encode_json
 from sitedir.directory.studies import get_study_or_404
 from sitedir.i18n import t
 from sitedir.lru import LRU
@@ -100,8 +100,8 @@ def _study_slug(args: dict, slugs: tuple[str, ...]) -> str:
     )
 
 
-def _answer(args: dict, snapshot) -> dict:
-    """Compute the nearest answer for these validated arguments over this snapshot."""
+def _answer(args: dict, snapshot) -> bytes:
+    """The nearest answer for these validated arguments over this snapshot, as JSON."""
     study = _study_slug(args, snapshot.studies)
     origin = resolve(args)
     answer = snapshot.nearest(
@@ -112,12 +112,42 @@ def _answer(args: dict, snapshot) -> dict:
         limit=args["limit"],
         radius_km=args.get("radius_km"),
     )
-    return {
-        "study": study,
-        "origin": origin_dict(origin),
-        "results": [_with_distance(r) for r in answer.results],
-        "nearer_not_open": [_with_distance(r) for r in answer.nearer_not_open],
-    }
+    return answer_body(
+        {
+            "study": study,
+            "origin": origin_dict(origin),
+            "results": answer.results,
+            "nearer_not_open": answer.nearer_not_open,
+        }
+    )
+
+
+# The answer is NearestSchema, written without dumping 3 to 20 sites again: each site's
+# SiteSchema form comes from the snapshot as bytes, and what NearestSiteSchema adds to it
+# is computed here. Both lists are derived from the schemas, and
+# tests/test_schema_fast_path.py fails when a field is added to one without the other.
+RESULT_EXTRAS = {"distance_km": lambda ranked: round(ranked.distance_km, 1)}
+SITE_LISTS = ("results", "nearer_not_open")
+ANSWER_FIELDS = tuple(NearestSchema._declared_fields)
+
+
+def _site_bytes(ranked) -> bytes:
+    extras = encode_json({name: make(ranked) for name, make in RESULT_EXTRAS.items()})
+    # {"id":..., ...} + {"distance_km": ...}: one object, the extras last.
+    return ranked.item.body[:-1] + b"," + extras[1:]
+
+
+def answer_body(parts: dict) -> bytes:
+    """The answer's JSON, fields in NearestSchema's order: sites spliced from their stored
+    bytes, the rest encoded here."""
+    pieces = []
+    for name in ANSWER_FIELDS:
+        if name in SITE_LISTS:
+            value = b"[" + b",".join(_site_bytes(r) for r in parts[name]) + b"]"
+        else:
+            value = encode_json(parts[name])
+        pieces.append(encode_json(name) + b":" + value)
+    return b"{" + b",".join(pieces) + b"}"
 
 
 def answer_cache() -> "AnswerCache":
@@ -166,10 +196,6 @@ def _key_size(key: tuple) -> int:
 KNOWN = frozenset(NearestQuerySchema._declared_fields)
 
 
-def _with_distance(ranked) -> dict:
-    return {**ranked.item.data, "distance_km": round(ranked.distance_km, 1)}
-
-
 def _cache_key(snapshot, lists=None) -> tuple:
     # The known parameters exactly as sent (sorted by name, repeats kept): the same ones,
     # on the same data, pass or fail validation alike and get the same answer.
@@ -182,7 +208,7 @@ def _cache_key(snapshot, lists=None) -> tuple:
 
 def _computed(key: tuple, args: dict, snapshot) -> tuple[bytes, str]:
     """Compute the answer, serialise it once, and keep it in the answer cache."""
-    body = json.dumps(_answer(args, snapshot), ensure_ascii=False).encode()
+    body = _answer(args, snapshot)
     etag = generate_etag(body)
     answer_cache().put(key, body, etag)
     return body, etag

@@ -42,9 +42,9 @@ class RowLists:
     """For one snapshot's rows (sorted by id): their ids, and per filter value the
     positions of the rows that have it, each list made on first use."""
 
-    def __init__(self, rows: tuple):
+    def __init__(self, rows: tuple, ids: list[str] | None = None):
         self.rows = rows
-        self._ids: list[str] | None = None
+        self._ids = ids  # given when the rows' ids are the same as another list's
         self._postings: dict[str, dict] = {}
 
     @property

@@ -120,7 +120,12 @@ def _marker(row) -> dict:
     point = project(row.latitude, row.longitude)
     # A site the map cannot show is still in the list beside it.
     x, y = (round(point[0], 1), round(point[1], 1)) if point else (None, None)
-    return {"id": row.id, "x": x, "y": y, "site": row.data}
+    # Only what page.html reads of a site: a map of 100,000 sites keeps no full copy of each.
+    site = row.data
+    return {"id": row.id, "x": x, "y": y, "site": {k: site[k] for k in MARKER_FIELDS}}
+
+
+MARKER_FIELDS = ("name", "city", "is_open", "status_label", "provenance")
 
 
 def _studies() -> list:
