@@ -14,7 +14,9 @@ configured (SITEDIR_FRESHNESS_MS; 1000 by default). The rows:
   gazetteer), so each one is validated, resolved and ranked;
 - miss: a query that matches nothing, a new one on every call (made-up words), so each one
   goes through the typo step and the "did you mean" suggestions, and answers 404;
-- repeated-miss: one such query, repeated.
+- repeated-miss: one such query, repeated;
+- plumbing: bench/plumbing.py's route answering "hello" inside sitedir's app, through
+  every hook a public read goes through: the least any sitedir answer costs.
 
 Each row prints µs per request and its ratio to the first-time town. With --profile ROW,
 cProfile's cumulative list for that row's calls follows.
@@ -34,6 +36,7 @@ import time
 from collections import Counter
 
 from hello_app import app as hello  # beside this script, whose folder Python puts first
+from plumbing import PLUMBING_PATH, add_plumbing_route
 from werkzeug.test import EnvironBuilder
 
 
@@ -88,6 +91,8 @@ def nearest_environs(row: str, count: int) -> list[dict]:
     """`count` prepared requests for one row of the table."""
     if row == "cached":
         return [_environ("Vichy")] * count
+    if row == "plumbing":
+        return [EnvironBuilder(path=PLUMBING_PATH).get_environ()] * count
     if row == "repeated-miss":
         return [_environ("Zqrwvbxtk")] * count
     if row == "miss":
@@ -102,7 +107,7 @@ def _statuses(counts: Counter) -> str:
     return ", ".join(f"{n} × {status.split()[0]}" for status, n in counts.most_common())
 
 
-ROWS = ("cached", "first", "miss", "repeated-miss")
+ROWS = ("cached", "first", "miss", "repeated-miss", "plumbing")
 
 
 def main() -> int:
@@ -122,6 +127,7 @@ def main() -> int:
     from sitedir.app import create_app
 
     sitedir = create_app()
+    add_plumbing_route(sitedir)
     access = logging.getLogger("sitedir.access")
     for handler in access.handlers:
         handler.setStream(open(os.devnull, "w"))  # formatted and written, but not shown

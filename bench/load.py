@@ -1,7 +1,7 @@
 """Load benchmark: /api/v1/nearest under gunicorn against a bare Flask "hello" app.
 
     .venv/bin/python bench/load.py [--duration 30] [--connections 1 8 32] [--postgres]
-                                   [--mix realistic|repeat]
+                                   [--mix realistic|repeat] [--warm | --plumbing]
 
 Both apps run under the same gunicorn settings (gunicorn.conf.py; WEB_CONCURRENCY and
 SITEDIR_THREADS change them for both) on 127.0.0.1, with a seeded SQLite database in a
@@ -31,6 +31,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from plumbing import PLUMBING_PATH  # beside this script, whose folder Python puts first
 
 from sitedir.places.gazetteer import get_gazetteer
 from sitedir.testing import fresh_database
@@ -234,7 +236,14 @@ def main() -> int:
         action="store_true",
         help="serve bench/warm_wsgi.py: search's trigram groups built before the fork",
     )
+    parser.add_argument(
+        "--plumbing",
+        action="store_true",
+        help="also measure a hello route through sitedir's hooks (bench/plumbing_wsgi.py)",
+    )
     args = parser.parse_args()
+    if args.warm and args.plumbing:
+        sys.exit("--warm and --plumbing serve different modules: choose one")
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
 
@@ -254,7 +263,12 @@ def main() -> int:
         "SITEDIR_RATELIMIT": os.environ.get("SITEDIR_RATELIMIT", "false"),
     }
     with open(work / "servers.log", "w") as log:
-        sitedir = start("bench.warm_wsgi:app" if args.warm else "wsgi:app", 8101, env, log)
+        module = "wsgi:app"
+        if args.warm:
+            module = "bench.warm_wsgi:app"
+        elif args.plumbing:
+            module = "bench.plumbing_wsgi:app"
+        sitedir = start(module, 8101, env, log)
         hello = start("bench.hello_app:app", 8102, env, log)
         rows = []
         try:
@@ -263,7 +277,11 @@ def main() -> int:
             ):
                 near = wrk("http://127.0.0.1:8101", connections, args.duration, str(script))
                 base = wrk("http://127.0.0.1:8102/", connections, args.duration, None)
-                rows.append((connections, near, base, fresh_available))
+                plumbing = None
+                if args.plumbing:
+                    url = "http://127.0.0.1:8101" + PLUMBING_PATH
+                    plumbing = wrk(url, connections, args.duration, None)
+                rows.append((connections, near, base, fresh_available, plumbing))
         finally:
             stop(sitedir)
             stop(hello)
@@ -288,7 +306,7 @@ def main() -> int:
         " | hello p99 ms | errors (nearest/hello) | 404s (made-up words) | first-time towns |"
     )
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for connections, near, base, fresh_available in rows:
+    for connections, near, base, fresh_available, _ in rows:
         # More first-time queries sent than the run's slice holds: some came round again.
         fresh = f"{near['fresh']}" + (" (wrapped)" if near["fresh"] > fresh_available else "")
         print(
@@ -297,6 +315,18 @@ def main() -> int:
             f"{base['p99']:.2f} | {near['errors']}/{base['errors']} | {near['not_found']} |"
             f" {fresh} |"
         )
+    if args.plumbing:
+        print()
+        print("The ceiling: hello through sitedir's hooks, against the bare hello.")
+        print()
+        print("| connections | plumbing req/s | hello req/s | ratio | plumbing p99 ms | errors |")
+        print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+        for connections, _, base, _, plumbing in rows:
+            print(
+                f"| {connections} | {plumbing['rps']:.0f} | {base['rps']:.0f} |"
+                f" {plumbing['rps'] / base['rps']:.2f} | {plumbing['p99']:.2f} |"
+                f" {plumbing['errors']} |"
+            )
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
