@@ -82,7 +82,9 @@ def from_environment(instance_path: str) -> dict:
         "FRESHNESS_MS": _int("SITEDIR_FRESHNESS_MS", 1000),
         # On PostgreSQL with PostGIS (migration d4b8f6a2c0e1), nearest candidates come
         # from its GiST indexes; off: from the in-memory k-d trees, as on SQLite.
-        "POSTGIS": _bool("SITEDIR_POSTGIS", True),
+        # Off by default: the in-memory trees measured faster on PostgreSQL too (p99 2.1 ms
+        # against 10.8 ms at 100,000 sites; bench/RESULTS.md); the column is kept either way.
+        "POSTGIS": _bool("SITEDIR_POSTGIS", False),
         # Each process keeps recent nearest answers, bounded in bytes as well as in entries.
         "ANSWER_CACHE_BYTES": _int("SITEDIR_ANSWER_CACHE_BYTES", 16 * 1024 * 1024),
         # Online geocoding of street addresses: "" (off, the default), "ban" or "nominatim".

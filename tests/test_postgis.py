@@ -25,7 +25,10 @@ pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="PostGIS runs on Postgre
 
 @pytest.fixture
 def gis_app(app):
-    """The app, on a PostgreSQL whose migration gave the sites a geography column."""
+    """The app, on a PostgreSQL whose migration gave the sites a geography column, with
+    nearest candidates from PostGIS (SITEDIR_POSTGIS, off by default)."""
+    app.config["POSTGIS"] = True
+    app.extensions.pop("sitedir_postgis", None)
     with app.app_context():
         if postgis_schema() is None:
             message = "PostGIS is not installed (Debian: apt-get install postgresql-15-postgis-3)"

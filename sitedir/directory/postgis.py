@@ -55,7 +55,7 @@ def postgis_schema() -> str | None:
 
 
 def _detect() -> str | None:
-    if not current_app.config.get("POSTGIS", True) or db.engine.dialect.name != "postgresql":
+    if not current_app.config.get("POSTGIS", False) or db.engine.dialect.name != "postgresql":
         return None
     return db.session.execute(
         db.text(
