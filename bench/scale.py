@@ -1,7 +1,7 @@
 """Scale benchmark: 9, 1,000, 10,000 and 100,000 sites, in-process.
 
     .venv/bin/python bench/scale.py [--sizes 9 1000 10000 100000] [--queries 300] [--check 1000]
-        [--databases sqlite postgis postgresql]
+        [--databases sqlite postgis postgresql] [--http [--duration 10]]
 
 The synthetic sites live only in a temporary database made by this script (never in
 seeds/): a SQLite file, or a PostgreSQL database (`sitedir_scale_bench` on
@@ -21,11 +21,17 @@ others in the not-open statuses. For each size it prints, through the test clien
   (results and nearer_not_open, order and distances) for `--check` random origins,
   some overseas (fewer at 100,000, where one full pass costs about a second);
 - at the largest size, the worker's RSS, and what the rows and the index take.
+
+With `--http`, each size's database is then also served by gunicorn (wsgi:app, the
+repository's gunicorn.conf.py) and measured over HTTP (bench/scale_http.py): nearest and
+radius through wrk with first-time origins, the first request after a change, the pages,
+and every worker's RSS; one more table per database.
 """
 
 import argparse
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -33,6 +39,7 @@ import time
 from pathlib import Path
 
 import psycopg
+from scale_http import CONNECTIONS, format_row, measure, print_table  # beside this script
 
 from sitedir.app import create_app
 from sitedir.directory.sites import filter_rows
@@ -145,10 +152,20 @@ def database_url(kind: str, size: int, work: Path) -> str:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DATABASE}"
 
 
-def run(size: int, queries: int, checks: int, work: Path, kind: str = "sqlite") -> dict:
+def run(
+    size: int,
+    queries: int,
+    checks: int,
+    work: Path,
+    kind: str = "sqlite",
+    http_duration: int | None = None,
+) -> tuple[dict, dict | None]:
+    """Build one size's database and measure it in-process; over HTTP too when
+    `http_duration` is given (the in-process row, the HTTP row or None)."""
+    url = database_url(kind, size, work)
     app = create_app(
         {
-            "SQLALCHEMY_DATABASE_URI": database_url(kind, size, work),
+            "SQLALCHEMY_DATABASE_URI": url,
             "ACCESS_LOG": False,
             "RATELIMIT_ENABLED": False,
             "POSTGIS": kind == "postgis",
@@ -224,7 +241,12 @@ def run(size: int, queries: int, checks: int, work: Path, kind: str = "sqlite") 
         row["index_build_ms"] = (time.perf_counter() - started) * 1000
         row["index_mb"] = rss_mb() - before
         del extra
-    return row
+    http_row = None
+    if http_duration:
+        # The same database, its 5 changes above included; this process's own
+        # connections stay open (SQLite readers, PostgreSQL's few idle ones).
+        http_row = measure(app, kind, url, size, rng, work, http_duration)
+    return row, http_row
 
 
 def main() -> int:
@@ -236,7 +258,11 @@ def main() -> int:
     parser.add_argument(
         "--databases", nargs="+", default=["sqlite"], choices=["sqlite", "postgis", "postgresql"]
     )
+    parser.add_argument("--http", action="store_true", help="also measure each size under gunicorn")
+    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per run")
     args = parser.parse_args()
+    if args.http and not shutil.which("wrk"):
+        sys.exit("--http needs wrk: apt-get install wrk")
     work = Path(tempfile.mkdtemp(prefix="sitedir-scale-"))
     print(
         f"machine: {os.uname().nodename}, {os.cpu_count()} cores, load average "
@@ -249,13 +275,19 @@ def main() -> int:
         "| page first / middle / filtered (ms) | exact (origins) |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    rows = []
+    rows, http_rows = [], []
     for kind in args.databases:
         for size in args.sizes:
             checks = args.check if size < 100_000 else args.check_large
-            row = run(size, args.queries, checks, work, kind)
+            row, http_row = run(
+                size, args.queries, checks, work, kind, args.duration if args.http else None
+            )
             rows.append(row)
             print_row(row)
+            if http_row:
+                http_rows.append(http_row)
+                # On stderr as it comes: a run that dies at 100,000 keeps the smaller ones.
+                print(f"http {format_row(http_row)}", file=sys.stderr, flush=True)
     for last in rows:
         if last["size"] == max(args.sizes):
             print()
@@ -266,6 +298,14 @@ def main() -> int:
                 f"nearest through {last['index']}; one k-d index {last['index_mb']:.0f} MB, "
                 f"built in {last['index_build_ms']:.0f} ms"
             )
+    for kind in args.databases if http_rows else []:
+        print()
+        print(
+            f"Over HTTP, {kind}: gunicorn (gunicorn.conf.py), {CONNECTIONS} wrk connections, "
+            f"{args.duration} s nearest and {max(args.duration // 2, 3)} s radius per size"
+        )
+        print()
+        print_table([r for r in http_rows if r["db"] == kind])
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
     return 0
 
