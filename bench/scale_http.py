@@ -8,7 +8,8 @@ and measures:
 - nearest with distinct first-time INSEE origins (wrk, 8 connections, a Lua script that
   sends each path once: no answer-cache hits unless the list runs out, which is reported);
 - the first request after a status change (made in the database, as in-process), sent
-  with urllib a little more than FRESHNESS_MS later (median and worst of 5);
+  with urllib a little more than FRESHNESS_MS later (median and worst of 5), and the
+  same after the same pause with nothing changed;
 - a radius query (radius_km=50, distinct origins, wrk);
 - /api/v1/sites: the first page, a middle page by cursor, a filtered page (one request
   each, urllib, so a TCP connect is included);
@@ -234,6 +235,14 @@ def measure(app, kind: str, url: str, size: int, rng, work: Path, duration: int)
                 sent=near["fresh"],
                 available=min(len(measured), 60_000),
             )
+            # The control: the same pause and the same kind of request with nothing
+            # changed, so what a change adds is told apart from an idle worker's first
+            # request and the new connection.
+            idle = []
+            for _ in range(5):
+                time.sleep(freshness_ms / 1000 + 0.3)
+                idle.append(get_ms(f"{base}/api/v1/nearest?insee={next(singles)}"))
+            row["idle_p50"], row["idle_max"] = statistics.median(idle), max(idle)
             after_change = []
             with app.app_context():
                 ids = db.session.scalars(db.select(Site.id)).all()
@@ -293,7 +302,8 @@ def _insees():
 
 HEADER = (
     "| database | sites | warm-up (s) | nearest req/s | nearest p50 / p99 (ms) "
-    "| after a change p50 / max (ms) | radius 50 km p50 / p99 (ms) "
+    "| after a change p50 / max (ms) | same pause, no change p50 / max (ms) "
+    "| radius 50 km p50 / p99 (ms) "
     "| page first / middle / filtered (ms) | worker RSS max / mean (MB) "
     "| first-time origins sent | errors |"
 )
@@ -301,7 +311,7 @@ HEADER = (
 
 def print_table(rows: list[dict]) -> None:
     print(HEADER)
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         print(format_row(row))
 
@@ -315,6 +325,7 @@ def format_row(row: dict) -> str:
         f"| {row['db']} | {row['size']:,} | {row['warm_s']:.1f} | {row['rps']:.0f} | "
         f"{row['p50']:.2f} / {row['p99']:.2f} | "
         f"{row['change_p50']:.1f} / {row['change_max']:.1f} | "
+        f"{row['idle_p50']:.1f} / {row['idle_max']:.1f} | "
         f"{row['radius_p50']:.2f} / {row['radius_p99']:.2f} | "
         f"{row['page_first']:.1f} / {row['page_middle']:.1f} / {row['page_filtered']:.1f} | "
         f"{row['rss_max']:.0f} / {row['rss_mean']:.0f} ({row['workers']} workers{restarted}) | "
