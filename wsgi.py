@@ -3,6 +3,7 @@
 import gc
 
 from sitedir.app import create_app
+from sitedir.directory.snapshot import build_before_fork
 from sitedir.places.search import get_index
 
 app = create_app()
@@ -12,6 +13,10 @@ index = get_index()
 # And its look-alike groups (the typo and "did you mean" steps), about 0.2 s and 7 MB:
 # built lazily, a worker would stall on its first misses instead.
 index.blocks.warm()
+# The sites too, serialised and indexed once here: a worker forked from this process starts
+# with them and reads only what changed since (at 100,000 sites, building them on each
+# worker's first request would take longer than gunicorn's timeout).
+build_before_fork(app)
 # Long-lived tables need no more garbage collection; frozen, forked workers also keep
 # sharing their memory pages instead of copying them when the collector touches them.
 gc.freeze()

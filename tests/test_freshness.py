@@ -185,3 +185,20 @@ def test_a_new_day_dumps_only_the_sites_whose_stale_flips(app, monkeypatch, toke
     assert after == {k: {**v, "stale": True} for k, v in before.items()}
     nearest = client.get("/api/v1/nearest?insee=63113&limit=1").get_json()
     assert nearest["results"][0]["stale"] is True
+
+
+def test_a_snapshot_built_before_fork_keeps_no_connection_and_still_sees_changes(app, clock):
+    """wsgi.py builds the snapshot in gunicorn's master: forked workers inherit it, so the
+    master must keep no database connection (a worker would share its socket), and the
+    inherited snapshot must still give way to later changes."""
+    app.config["FRESHNESS_MS"] = 0
+    snapshot_module.build_before_fork(app)
+    assert "sitedir_fingerprint" not in app.extensions  # its connections are closed
+    with app.app_context():
+        assert db.engine.pool.checkedin() == 0
+        built = snapshot_module.current_snapshot()
+        assert snapshot_module.current_snapshot() is built  # nothing changed: no rebuild
+    _suspend_elsewhere(app)
+    answer = app.test_client().get(VICHY).get_json()
+    assert answer["results"][0]["id"] != "clermont-ferrand"
+    assert answer["nearer_not_open"][0]["id"] == "clermont-ferrand"
