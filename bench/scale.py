@@ -39,7 +39,13 @@ import time
 from pathlib import Path
 
 import psycopg
-from scale_http import CONNECTIONS, format_row, measure, print_table  # beside this script
+from scale_http import (  # beside this script
+    CONNECTIONS,
+    format_row,
+    measure,
+    print_table,
+    status_changes,
+)
 
 from sitedir.app import create_app
 from sitedir.directory.sites import filter_rows
@@ -194,13 +200,8 @@ def run(
     ]
     row["p50"], row["p99"] = statistics.median(times), percentile(times, 0.99)
     after_change = []
-    with app.app_context():
-        ids = db.session.scalars(db.select(Site.id)).all()
-        for site_id in rng.sample(ids, 5):
-            site = db.session.get(Site, site_id)
-            site.status = "suspended" if site.status == "recruiting" else "recruiting"
-            db.session.commit()
-            after_change.append(timed(client, f"/api/v1/nearest?insee={next(origins)}"))
+    for _ in status_changes(app, rng):
+        after_change.append(timed(client, f"/api/v1/nearest?insee={next(origins)}"))
     row["change_p50"], row["change_max"] = statistics.median(after_change), max(after_change)
     radius = [
         timed(client, f"/api/v1/nearest?insee={next(origins)}&radius_km=50&limit=10")

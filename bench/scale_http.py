@@ -73,6 +73,18 @@ end
 """
 
 
+def status_changes(app, rng, count: int = 5):
+    """Flip `count` random sites between recruiting and suspended, one commit each,
+    yielding after each commit (the caller times the first request after it)."""
+    with app.app_context():
+        ids = db.session.scalars(db.select(Site.id)).all()
+        for site_id in rng.sample(ids, count):
+            site = db.session.get(Site, site_id)
+            site.status = "suspended" if site.status == "recruiting" else "recruiting"
+            db.session.commit()
+            yield site_id
+
+
 def free_port() -> int:
     """A port the kernel has just handed out and nobody holds (closed before gunicorn binds)."""
     with socket.socket() as probe:
@@ -244,16 +256,11 @@ def measure(app, kind: str, url: str, size: int, rng, work: Path, duration: int)
                 idle.append(get_ms(f"{base}/api/v1/nearest?insee={next(singles)}"))
             row["idle_p50"], row["idle_max"] = statistics.median(idle), max(idle)
             after_change = []
-            with app.app_context():
-                ids = db.session.scalars(db.select(Site.id)).all()
-                for site_id in rng.sample(ids, 5):
-                    site = db.session.get(Site, site_id)
-                    site.status = "suspended" if site.status == "recruiting" else "recruiting"
-                    db.session.commit()
-                    # Past the freshness window every worker checks the change sequence
-                    # on its next request: the one that takes this request pays the patch.
-                    time.sleep(freshness_ms / 1000 + 0.3)
-                    after_change.append(get_ms(f"{base}/api/v1/nearest?insee={next(singles)}"))
+            for _ in status_changes(app, rng):
+                # Past the freshness window every worker checks the change sequence on
+                # its next request: the one that takes this request pays the patch.
+                time.sleep(freshness_ms / 1000 + 0.3)
+                after_change.append(get_ms(f"{base}/api/v1/nearest?insee={next(singles)}"))
             row["change_p50"], row["change_max"] = (
                 statistics.median(after_change),
                 max(after_change),
