@@ -56,6 +56,12 @@ class Study(Provenance, db.Model):
     registry_ids: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     # [{"key": "apheresis", "order": 1, "label_fr": ..., "label_en": ...}, ...]
     pathway_steps: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    # What a registry record says of the study, kept as the record says it (empty for a
+    # study written by hand). Keys, each optional: official_title, sponsor, start_date
+    # (ISO date), conditions [{"term", "mesh"}], keywords [str], central_contacts
+    # [{"name", "role", "phone", "email"}], minimum_age, maximum_age ("18 Years"),
+    # sex (ALL | FEMALE | MALE), status_verified (ISO month, "2026-09").
+    details: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict, server_default="{}")
 
     sites: Mapped[list["Site"]] = relationship(back_populates="study", order_by="Site.slug")
 

@@ -57,6 +57,8 @@ def test_a_database_made_before_migrations_is_adopted(tmp_path):
             # And the site's change sequence with c3a9e5f7d1b2.
             connection.execute(text("DROP INDEX ix_site_changed_seq"))
             connection.execute(text("ALTER TABLE site DROP COLUMN changed_seq"))
+            # And the study's registry details with e5c1a7d3b9f2.
+            connection.execute(text("ALTER TABLE study DROP COLUMN details"))
         db.engine.dispose()
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context(), db.engine.connect() as connection:
