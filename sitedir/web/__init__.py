@@ -13,6 +13,7 @@ caching              ETag, Cache-Control and 304 on public reads
 problems             every error as problem+json, and the flask-smorest Api
 validation_messages  marshmallow's and webargs' messages in French
 health               /healthz and /readyz
+version              /version: the version and commit an instance runs
 api_docs             the interactive docs' assets, served by the app
 """
 
@@ -30,6 +31,7 @@ from sitedir.web.request_bodies import register_request_bodies
 from sitedir.web.request_log import register_request_log
 from sitedir.web.security_headers import register_security_headers
 from sitedir.web.sessions import CookieOnlySessionInterface
+from sitedir.web.version import register_version
 
 
 def register_web(app: Flask) -> ProblemApi:
@@ -53,5 +55,6 @@ def register_web(app: Flask) -> ProblemApi:
     register_caching(app)
     api = ProblemApi(app)
     register_health(app)
+    register_version(app)
     register_api_docs(app)
     return api

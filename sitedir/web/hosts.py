@@ -11,7 +11,7 @@ answers and into password-reset mails. So:
 
 X-Forwarded-Host is never read (ProxyFix is not told to): a proxy passes Host through.
 
-The probes (/healthz, /readyz) are answered whatever the Host: a load balancer or an
+The probes (/healthz, /readyz, /version) are answered whatever the Host: a load balancer or an
 orchestrator probes each instance by its address (`Host: 10.0.3.7:8000`), which no list of
 names can hold, and their answers hold no URL, so the Host has nothing to reach there.
 """
@@ -32,7 +32,7 @@ HOST_NAME = re.compile(
 )
 
 # The paths answered whatever the Host: sitedir.web.health's probes.
-PROBE_PATHS = frozenset({"/healthz", "/readyz"})
+PROBE_PATHS = frozenset({"/healthz", "/readyz", "/version"})
 
 
 class ProbesFromAnyHost:
