@@ -9,6 +9,7 @@ from sitedir import vcards, widget
 from sitedir.admin import register_admin
 from sitedir.cli import register_cli
 from sitedir.config import from_environment
+from sitedir.contact import register_contact
 from sitedir.database import MIGRATIONS_DIR, prepare_database
 from sitedir.directory import register_directory
 from sitedir.events import register_events
@@ -54,8 +55,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_features(app: Flask, api: ProblemApi) -> None:
-    """Each feature owns its blueprints: the public API, admin, the widget, FHIR, vCards."""
+    """Each feature owns its blueprints: the public API, contact requests, admin, the widget,
+    FHIR, vCards."""
     register_directory(api)
+    # Before admin: its admin read joins the admin API's blueprint.
+    register_contact(app, api)
     register_admin(app, api)
     register_events(app, api)
     app.register_blueprint(widget.blp)

@@ -64,6 +64,9 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_PUBLIC": os.environ.get("SITEDIR_RATELIMIT_PUBLIC", "600 per minute"),
         "RATELIMIT_ADMIN": os.environ.get("SITEDIR_RATELIMIT_ADMIN", "60 per minute"),
         "RATELIMIT_LOGIN": os.environ.get("SITEDIR_RATELIMIT_LOGIN", "10 per minute"),
+        # Contact requests: per client address (every POST) and per doctor's email.
+        "RATELIMIT_CONTACT": os.environ.get("SITEDIR_RATELIMIT_CONTACT", "10 per hour"),
+        "RATELIMIT_CONTACT_EMAIL": os.environ.get("SITEDIR_RATELIMIT_CONTACT_EMAIL", "5 per day"),
         # Where the counters live in Redis: two deployments sharing one Redis (production
         # and staging, or two test runs) must not count each other's requests.
         "RATELIMIT_KEY_PREFIX": os.environ.get("SITEDIR_RATELIMIT_PREFIX", "sitedir"),
@@ -95,6 +98,12 @@ def from_environment(instance_path: str) -> dict:
         # ClinicalTrials.gov's API, for `flask studies import-ctgov --nct`: off unless set
         # (nothing is fetched at run time by default).
         "CTGOV_URL": os.environ.get("SITEDIR_CTGOV_URL") or None,
+        # Contact requests: the form token is taken from this many seconds after the form
+        # was drawn (a person needs longer) until this many; requests are deleted after
+        # this many days by `flask contact-requests purge`.
+        "CONTACT_MIN_FILL_SECONDS": _int("SITEDIR_CONTACT_MIN_FILL_SECONDS", 3),
+        "CONTACT_TOKEN_MAX_AGE": _int("SITEDIR_CONTACT_TOKEN_MAX_AGE", 4 * 3600),
+        "CONTACT_RETENTION_DAYS": _int("SITEDIR_CONTACT_RETENTION_DAYS", 90),
         # A status not confirmed for more days than this is stale (shown to doctors).
         "STALE_DAYS": _int("SITEDIR_STALE_DAYS", 30),
         # Email (invitations, password resets, reminders): nothing is sent without a host;

@@ -1,4 +1,7 @@
-"""Cross-origin reads: the public API is read from other sites (the widget); nothing else is."""
+"""Cross-origin reads: the public API is read from other sites (the widget); nothing else is,
+but for one public write: a doctor's contact request (no credentials, any origin)."""
+
+import re
 
 from flask import Flask, request
 from flask_cors import CORS
@@ -6,6 +9,8 @@ from flask_cors import CORS
 # Public reads, except the audit log (admin-only).
 PUBLIC_READS = r"/api/v1/(?!audit).*"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# The one public write (sitedir.contact): protected by its signed form token, not by origin.
+PUBLIC_WRITES = r"/api/v1/sites/[^/]+/contact-requests"
 
 
 def register_cors(app: Flask) -> None:
@@ -15,12 +20,18 @@ def register_cors(app: Flask) -> None:
     # admin-only contacts included), never get cross-origin headers.
     @app.after_request
     def _no_cors_on_writes(response):
-        if request.method not in SAFE_METHODS or request.blueprint == "admin_api":
+        public_write = request.method == "POST" and re.fullmatch(PUBLIC_WRITES, request.path)
+        if (request.method not in SAFE_METHODS and not public_write) or (
+            request.blueprint == "admin_api"
+        ):
             response.headers.pop("Access-Control-Allow-Origin", None)
         return response
 
     CORS(
         app,
-        resources={PUBLIC_READS: {"origins": "*", "methods": ["GET", "HEAD"]}},
+        resources={
+            PUBLIC_WRITES: {"origins": "*", "methods": ["POST"]},
+            PUBLIC_READS: {"origins": "*", "methods": ["GET", "HEAD"]},
+        },
         send_wildcard=True,
     )

@@ -112,6 +112,9 @@ def compute(raw, options: dict, keep: dict, lang: str, s: dict, embedded: bool) 
         "notes": [],
         "near": False,
         "query": origin_args,
+        # What the card's contact links carry along (sitedir/contact/templates/card.html).
+        "keep": keep,
+        "embedded": embedded,
     }
     near = None
     if "lat" in origin_args:
