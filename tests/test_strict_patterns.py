@@ -16,6 +16,8 @@ import marshmallow as ma
 import pytest
 
 import sitedir.admin.schemas
+import sitedir.contact.identifying
+import sitedir.contact.schemas
 import sitedir.schemas
 import sitedir.seeding
 from sitedir.admin.schemas import EMAIL_RE, TEXT_RE, WEBSITE_RE
@@ -45,6 +47,10 @@ VALID = {
     r"^[0-9a-z]{1,12}$": "0",  # a change-feed cursor (base 36)
     # A webhook target: a public address literal, so that no DNS is needed to accept it.
     r"^https?://[!-~]+$": "https://93.184.216.34/hook",
+    # Contact requests (sitedir/contact): a form token, a French phone, an RPPS number.
+    sitedir.contact.schemas.TOKEN_RE: "eyJzaXRlIjoiYSJ9.aw-J-A.EPYRmlRk",
+    sitedir.contact.identifying.PHONE_RE: "+33 4 73 75 07 50",
+    sitedir.contact.identifying.RPPS_RE: "10000000009",
 }
 # Free text may span lines: there only control characters are refused.
 MULTILINE = {TEXT_RE}

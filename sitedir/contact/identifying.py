@@ -17,8 +17,10 @@ _SEP = r"[ .\-]?"
 # pairs separated by a space, a dot or a hyphen, or not at all.
 _PREFIXES = r"\+(?:33|262|269|508|590|594|596|687|689)"
 PHONE = re.compile(
-    rf"(?:0[1-9]|{_PREFIXES}{_SEP}(?:\(0\){_SEP})?[1-9])(?:{_SEP}\d{{2}}){{4}}",
+    rf"(?:0[1-9]|{_PREFIXES}{_SEP}(?:\(0\){_SEP})?[1-9])(?:{_SEP}[0-9]{{2}}){{4}}",
 )
+# The same, as the OpenAPI document states it (matched whole, see sitedir.schemas.Pattern).
+PHONE_RE = f"^{PHONE.pattern}$"
 
 # The same kinds of numbers inside free text, and "00 33 ..." as people also write it.
 _PHONE_IN_TEXT = re.compile(
@@ -35,12 +37,14 @@ _NIR_IN_TEXT = re.compile(
     r"(?![\dA-Za-z])"
 )
 
-RPPS = re.compile(r"\d{11}")
+# ASCII digits only: Python's \d also takes other scripts' digits.
+RPPS_RE = r"^[0-9]{11}$"
+RPPS = re.compile(RPPS_RE[1:-1])
 
 
 def is_french_phone(value: str) -> bool:
     """True when `value`, as typed, is a French phone number (see PHONE)."""
-    return PHONE.fullmatch(value.strip()) is not None
+    return PHONE.fullmatch(value) is not None
 
 
 def luhn_ok(digits: str) -> bool:

@@ -14,34 +14,58 @@ from sitedir.i18n import t
 from sitedir.places.gazetteer import get_gazetteer
 from sitedir.places.origin import OriginNotFound, resolve_origin
 from sitedir.schemas import Pattern, UtcDateTime
-from sitedir.vocabulary import INSEE_RE
+from sitedir.vocabulary import INSEE_RE, SLUG_RE
 
 MESSAGE_MAX = 1000
 NOTE_MAX = 2000
 # The honeypot: a field people never see (hidden by the page), that bots fill in.
 HONEYPOT = "contact_url"
+# A form token: URL-safe base64 and dots (itsdangerous).
+TOKEN_RE = r"^[A-Za-z0-9_.-]{1,500}$"
 
 
-def _phone(value: str) -> None:
-    if not identifying.is_french_phone(value):
-        raise ma.ValidationError(
-            t(
-                f"Numéro invalide : format attendu {identifying.PHONE_EXAMPLE}.",
-                f"Invalid number: expected format {identifying.PHONE_EXAMPLE_EN}.",
-            )
-        )
+class _Worded(Pattern):
+    """A Pattern whose refusal is a sentence in the asker's language, made when refused."""
+
+    def __init__(self, regex: str, words):
+        super().__init__(regex)
+        self.words = words
+
+    def _format_error(self, value: str) -> str:
+        return self.words()
 
 
-def _rpps(value: str) -> None:
-    problem = identifying.rpps_problem(value)
-    if problem == "length":
-        raise ma.ValidationError(
-            t(
-                "Numéro RPPS invalide : 11 chiffres, sans espace (ou laissez le champ vide).",
-                "Invalid RPPS number: 11 digits, no spaces (or leave the field empty).",
-            )
-        )
-    if problem == "check":
+_phone = _Worded(
+    identifying.PHONE_RE,
+    lambda: t(
+        f"Numéro invalide : format attendu {identifying.PHONE_EXAMPLE}.",
+        f"Invalid number: expected format {identifying.PHONE_EXAMPLE_EN}.",
+    ),
+)
+_rpps_shape = _Worded(
+    identifying.RPPS_RE,
+    lambda: t(
+        "Numéro RPPS invalide : 11 chiffres, sans espace (ou laissez le champ vide).",
+        "Invalid RPPS number: 11 digits, no spaces (or leave the field empty).",
+    ),
+)
+
+
+class _Empty(validate.OneOf):
+    """The honeypot's rule: only the empty value (the document says `enum: [""]`)."""
+
+    def __init__(self):
+        super().__init__([""])
+
+    def _format_error(self, value) -> str:
+        return t("Ce champ doit rester vide.", "This field must stay empty.")
+
+
+_honeypot = _Empty()
+
+
+def _rpps_key(value: str) -> None:
+    if identifying.rpps_problem(value) == "check":
         raise ma.ValidationError(
             t(
                 "Numéro RPPS invalide : sa clé (le dernier chiffre) ne correspond pas. "
@@ -88,7 +112,7 @@ class ContactRequestInSchema(ma.Schema):
 
     token = ma.fields.String(
         required=True,
-        validate=validate.Length(max=500),
+        validate=Pattern(TOKEN_RE),
         metadata={
             "description": "The form token of GET /api/v1/sites/{site_id}/contact-form: "
             "signed, spent once, taken from a few seconds after it was issued"
@@ -114,7 +138,8 @@ class ContactRequestInSchema(ma.Schema):
         metadata={"description": f"French format: {identifying.PHONE_EXAMPLE_EN}"},
     )
     rpps = ma.fields.String(
-        validate=_rpps, metadata={"description": "11 digits, the last a Luhn check digit"}
+        validate=[_rpps_shape, _rpps_key],
+        metadata={"description": "11 digits, the last a Luhn check digit"},
     )
     message = ma.fields.String(
         validate=[validate.Length(max=MESSAGE_MAX), no_control_characters, _message],
@@ -125,28 +150,21 @@ class ContactRequestInSchema(ma.Schema):
     )
     lang = ma.fields.String(validate=validate.OneOf(("fr", "en")))
     contact_url = ma.fields.String(
-        metadata={"description": "Leave out (a trap for robots: any value is refused)"}
+        validate=_honeypot,
+        metadata={"description": "Leave out (a trap for robots: any value is refused)"},
     )
 
     @ma.pre_load
     def _blank_is_absent(self, data, **kwargs):
         # A form sends "" for a field left empty; the API may send null: both mean absent.
+        # (Nothing is trimmed here: like every pattern of the API, a value is matched whole;
+        # the page trims what people type before it gets here.)
         if not isinstance(data, dict):
             return data
-        out = {}
-        for key, value in data.items():
-            if isinstance(value, str):
-                value = value.strip()
-            if value not in ("", None):
-                out[key] = value
-        return out
+        return {key: value for key, value in data.items() if value not in ("", None)}
 
     @ma.validates_schema
     def _whole(self, data, **kwargs):
-        if data.get(HONEYPOT):
-            raise ma.ValidationError(
-                t("Ce champ doit rester vide.", "This field must stay empty."), HONEYPOT
-            )
         if data.get("kind") == ERROR_REPORT and not data.get("message"):
             raise ma.ValidationError(
                 t(
@@ -247,5 +265,5 @@ class ContactRequestSchema(ma.Schema):
 
 class ContactRequestsQuerySchema(ma.Schema):
     status = ma.fields.String(validate=validate.OneOf(STATUSES))
-    site = ma.fields.String(validate=validate.Length(max=64))
+    site = ma.fields.String(validate=[validate.Length(max=64), Pattern(SLUG_RE)])
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))

@@ -145,7 +145,8 @@ def form(site_id):
     if request.method == "GET":
         return _render(site)
     kind = _context(request.args.get("view") == "frame")["kind"]
-    raw = {name: request.form.get(name, "") for name in FORM_FIELDS}
+    # What people type, trimmed (a space after a pasted number is not an error).
+    raw = {name: request.form.get(name, "").strip() for name in FORM_FIELDS}
     raw.update(
         kind=kind,
         lang=current_language(),
