@@ -3,7 +3,8 @@
 One card per public contact: the person's name when the data has one (else the role), the
 hospital and unit as ORG, the role in French (English on request) as ROLE and TITLE, and
 the public phone and email. A contact with no public channel gets the hospital's
-switchboard, said to be the switchboard, when the hospital has one; nothing is invented.
+switchboard, said to be the switchboard, when the hospital has one (a contact with a direct
+line gets it in its note); the hospital's website as URL; nothing is invented.
 """
 
 import uuid
@@ -53,6 +54,15 @@ def contact_card(site: Site, contact: Contact) -> vobject.base.Component:
             t(
                 "Pas de coordonnée directe publiée : le numéro est le standard de l'hôpital.",
                 "No direct line is published: the number is the hospital's switchboard.",
+            )
+        )
+    elif inst.switchboard:
+        # A direct line is the card's number; the switchboard, when the data has it, is
+        # said beside it (a vCard has no label for a second number's purpose).
+        notes.append(
+            t(
+                f"Standard de l'hôpital : {inst.switchboard}.",
+                f"Hospital switchboard: {inst.switchboard}.",
             )
         )
     if inst.address or inst.postcode:

@@ -528,3 +528,29 @@ def test_requests_are_purged_after_the_retention_period(contact_app, requests_ma
         assert event.after == {"deleted": 1, "days": 90} and event.via == "cli"
     result = runner.invoke(args=["contact-requests", "purge", "--days", "1"])
     assert "0 contact request(s) deleted" in result.output
+
+
+# ---- the hospital's public channels: card, sheet, vCard ----------------------------------
+
+
+def test_the_hospitals_website_and_switchboard_are_shown_where_the_data_has_them(contact_app):
+    from sitedir.models import Institution, Site
+
+    client = contact_app.test_client()
+    page = client.get("/?q=Vichy").get_data(as_text=True)
+    # The seeds give Clermont-Ferrand's website and no switchboard: none is shown.
+    assert 'href="https://www.chu-clermontferrand.fr"' in page
+    assert "Standard" not in page
+    with contact_app.app_context():
+        site = db.session.scalar(db.select(Site).where(Site.slug == SITE))
+        institution = db.session.get(Institution, site.institution_id)
+        institution.switchboard = "04 73 75 07 50"
+        site.units = [*site.units]  # a change the snapshot sees (a new version)
+        from sqlalchemy.orm.attributes import flag_modified
+
+        flag_modified(site, "units")
+        db.session.commit()
+    page = client.get("/?q=Vichy").get_data(as_text=True)
+    assert 'Standard : <a href="tel:0473750750">04 73 75 07 50</a>' in page
+    vcf = client.get(f"/api/v1/sites/{SITE}/contacts.vcf").get_data(as_text=True)
+    assert "04 73 75 07 50" in vcf and "URL:https://www.chu-clermontferrand.fr" in vcf
