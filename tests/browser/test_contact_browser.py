@@ -1,0 +1,118 @@
+"""The contact request in Debian's Chromium: from a site card to the reference, on the
+page and inside the widget's frame on another origin (no cookie); errors tied to their
+fields; axe-core finds no violation on the form, its errors and its confirmation."""
+
+import re
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, screenshot, search_with_keyboard
+
+REFERENCE = re.compile(r"DC-\d{4}-\d{6}")
+
+
+@pytest.fixture
+def quick(live):
+    # A person in a test fills the form in well under the 3 seconds a real one takes.
+    live.app.config["CONTACT_MIN_FILL_SECONDS"] = 0
+    return live
+
+
+def _fill(scope, page, phone=""):
+    scope.locator("#f-doctor_name").fill("Dr Camille Exemple")
+    scope.locator("#f-profession").select_option("rheumatologist")
+    scope.locator("#f-place").focus()
+    page.keyboard.type("Vichy (03)", delay=20)
+    # The place search sends the chosen town's INSEE code with the form.
+    scope.locator("#f-place_insee[value='03310']").wait_for(state="attached")
+    scope.locator("#f-email").fill("camille.exemple@example.org")
+    if phone:
+        scope.locator("#f-phone").fill(phone)
+    scope.locator("#f-message").fill("Patiente de 38 ans, lupus réfractaire.")
+
+
+def test_from_a_card_to_a_reference_on_the_page(quick, new_page):
+    page = new_page()
+    page.goto(quick.url + "/?q=Vichy")
+    card = page.locator("#results .site").first
+    link = card.get_by_role("link", name=re.compile("^Demander à être recontacté"))
+    assert link.is_visible()
+    ARTIFACTS.mkdir(exist_ok=True)
+    card.screenshot(path=str(ARTIFACTS / "contact-card.png"))
+    link.click()
+    page.wait_for_url(re.compile(r"/contact/clermont-ferrand\?"))
+    assert "Ne donnez aucun détail qui identifie le patient" in page.inner_text("main")
+    _fill(page, page)
+    screenshot(page, "contact-form.png")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    page.locator(".done-reference").wait_for()
+    assert REFERENCE.search(page.inner_text(".done-reference"))
+    assert page.context.cookies() == []
+
+
+def test_a_refused_phone_is_announced_and_focused_with_its_expected_format(quick, new_page):
+    page = new_page()
+    page.goto(quick.url + "/contact/clermont-ferrand")
+    _fill(page, page, phone="12 34")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    page.locator("#error-summary").wait_for()
+    assert page.title().startswith("Erreur : ")
+    assert page.evaluate("document.activeElement.id") == "f-phone"
+    described = page.locator("#f-phone").get_attribute("aria-describedby").split()
+    error = page.locator("#f-phone-error").inner_text()
+    assert "f-phone-error" in described and "01 23 45 67 89 ou +33 1 23 45 67 89" in error
+    assert page.locator("#f-phone").get_attribute("aria-invalid") == "true"
+    # What was typed is still there, to correct.
+    assert page.locator("#f-doctor_name").input_value() == "Dr Camille Exemple"
+
+
+def test_inside_the_widget_the_form_stays_in_the_frame_and_sets_no_cookie(
+    quick, page_factory, serve_host
+):
+    host = serve_host(
+        '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Hôte</title></head>'
+        f'<body><script src="{quick.url}/widget/embed.js" data-lang="fr" async></script>'
+        "</body></html>"
+    )
+    page = page_factory(locale="fr-FR", viewport={"width": 1024, "height": 900})
+    page.goto(host)
+    frame = page.frame_locator("iframe")
+    search_with_keyboard(frame, page, "Vichy")
+    frame.locator("#results .site").first.get_by_role(
+        "link", name=re.compile("^Demander à être recontacté")
+    ).click()
+    frame.locator("#f-doctor_name").wait_for()
+    _fill(frame, page)
+    frame.get_by_role("button", name="Envoyer la demande").click()
+    frame.locator(".done-reference").wait_for()
+    assert REFERENCE.search(frame.locator(".done-reference").inner_text())
+    assert page.url == host  # the host page never left
+    assert page.context.cookies() == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_accessibility_violations_on_the_form_its_errors_and_its_confirmation(
+    quick, page_factory, axe_source, scheme
+):
+    page = page_factory(
+        bypass_csp=True, color_scheme=scheme, locale="fr-FR", viewport={"width": 1024, "height": 900}
+    )
+
+    def violations():
+        page.evaluate(axe_source)
+        results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        return [(v["id"], [n["target"] for n in v["nodes"]]) for v in results["violations"]]
+
+    page.goto(quick.url + "/contact/clermont-ferrand?q=Vichy")
+    assert violations() == []
+    page.locator("#f-email").fill("pas-un-email")
+    page.get_by_role("button", name="Envoyer la demande").click()
+    page.locator("#error-summary").wait_for()
+    assert violations() == []
+    page.goto(quick.url + "/contact/clermont-ferrand?kind=error_report&view=frame&lang=en")
+    assert violations() == []
+    page.goto(quick.url + "/contact/clermont-ferrand")
+    _fill(page, page)
+    page.get_by_role("button", name="Envoyer la demande").click()
+    page.locator(".done-reference").wait_for()
+    assert violations() == []
