@@ -162,7 +162,7 @@ def test_a_request_without_token_or_with_an_altered_one_is_refused(contact_app):
     problem = assert_problem(client.post(URL, json=body(client, token=None)), 422)
     assert problem["invalid_params"][0]["name"] == "token"
     good = token(client)
-    payload, stamp, signature = good.split(".")
+    _, stamp, signature = good.split(".")
     # Another payload under this signature; a token signed with another key; a cut one.
     other = URLSafeTimedSerializer("another-secret", salt=form_token.SALT)
     forged = other.dumps({"site": SITE, "nonce": "0" * 32})
@@ -246,7 +246,7 @@ def test_the_doctor_and_the_sites_active_admins_are_emailed(mailing_app, smtp):
     inbox, _ = smtp
     client = mailing_app.test_client()
     reference = client.post(URL, json=body(client)).get_json()["reference"]
-    [(doctor_to, doctor)] = [m for m in inbox.messages if "camille.exemple@example.org" in m[0]]
+    [(_, doctor)] = [m for m in inbox.messages if "camille.exemple@example.org" in m[0]]
     assert reference in doctor["Subject"] and reference in text_of(doctor)
     assert "recontacteront" in text_of(doctor)
     admins = [m for rcpt, m in inbox.messages if "coord@example.org" in rcpt]

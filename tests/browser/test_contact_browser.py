@@ -95,7 +95,10 @@ def test_no_accessibility_violations_on_the_form_its_errors_and_its_confirmation
     quick, page_factory, axe_source, scheme
 ):
     page = page_factory(
-        bypass_csp=True, color_scheme=scheme, locale="fr-FR", viewport={"width": 1024, "height": 900}
+        bypass_csp=True,
+        color_scheme=scheme,
+        locale="fr-FR",
+        viewport={"width": 1024, "height": 900},
     )
 
     def violations():
@@ -115,4 +118,75 @@ def test_no_accessibility_violations_on_the_form_its_errors_and_its_confirmation
     _fill(page, page)
     page.get_by_role("button", name="Envoyer la demande").click()
     page.locator(".done-reference").wait_for()
+    assert violations() == []
+
+
+@pytest.fixture
+def admin_live(tmp_path):
+    """sitedir on localhost with a Clermont-Ferrand site admin and one request for each of
+    Clermont-Ferrand and Nantes (plain http: session cookies not Secure here)."""
+    from sitedir.admin.models import SITE_ADMIN
+    from sitedir.app import create_app
+    from sitedir.extensions import db
+    from tests.browser.conftest import LiveServer
+    from tests.helpers import PASSWORD, make_account
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'contact-admin.sqlite3'}",
+            "ACCESS_LOG": False,
+            "SESSION_COOKIE_SECURE": False,
+            "RATELIMIT_ENABLED": False,
+            "CONTACT_MIN_FILL_SECONDS": 0,
+        }
+    )
+    with app.app_context():
+        make_account("clermont@example.org", SITE_ADMIN, ["clermont-ferrand"], password=PASSWORD)
+        db.session.commit()
+    client = app.test_client()
+    made = []
+    for site in ("clermont-ferrand", "nantes"):
+        token = client.get(f"/api/v1/sites/{site}/contact-form").get_json()["token"]
+        answer = client.post(
+            f"/api/v1/sites/{site}/contact-requests",
+            json={
+                "token": token,
+                "doctor_name": "Dr Camille Exemple",
+                "profession": "other",
+                "place": "Vichy",
+                "email": "camille.exemple@example.org",
+            },
+        )
+        made.append(answer.get_json()["reference"])
+    server = LiveServer(app)
+    server.references = made
+    yield server
+    server.stop()
+
+
+def test_a_site_admin_handles_a_request_with_the_keyboard(admin_live, page_factory, axe_source):
+    from tests.helpers import PASSWORD
+
+    page = page_factory(bypass_csp=True, locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page.goto(admin_live.url + "/admin/login")
+    page.get_by_label("Adresse e-mail").fill("clermont@example.org")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="Demandes de contact").click()
+    mine, other = admin_live.references
+    assert mine in page.inner_text("main") and other not in page.inner_text("main")
+
+    def violations():
+        page.evaluate(axe_source)
+        results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        return [(v["id"], [n["target"] for n in v["nodes"]]) for v in results["violations"]]
+
+    assert violations() == []
+    page.get_by_role("link", name=mine).click()
+    assert violations() == []
+    page.get_by_label(re.compile("^Note interne")).fill("Rappelée le jour même.")
+    page.get_by_role("button", name="Marquer comme traitée").focus()
+    page.keyboard.press("Enter")
+    page.get_by_text("marquée traitée").wait_for()
+    assert "par clermont@example.org" in page.inner_text("main")
     assert violations() == []
