@@ -73,7 +73,7 @@ def test_one_email_gets_a_few_requests_whatever_the_address():
         assert made.status_code == 201
     third = client.post(
         URL,
-        json=_body(client, " Camille.Exemple@EXAMPLE.org"),
+        json=_body(client, "Camille.Exemple@EXAMPLE.org"),
         environ_base={"REMOTE_ADDR": "192.0.2.3"},
     )
     problem = assert_problem(third, 429)

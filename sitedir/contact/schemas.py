@@ -131,7 +131,17 @@ class ContactRequestInSchema(ma.Schema):
     )
     place_insee = ma.fields.String(validate=Pattern(INSEE_RE))
     email = ma.fields.String(
-        required=True, validate=[validate.Length(max=254), Pattern(EMAIL_RE, error="not an email")]
+        required=True,
+        validate=[
+            validate.Length(max=254),
+            _Worded(
+                EMAIL_RE,
+                lambda: t(
+                    "Adresse e-mail invalide (exemple : prenom.nom@chu-exemple.fr).",
+                    "Invalid email address (e.g. first.last@hospital.example).",
+                ),
+            ),
+        ],
     )
     phone = ma.fields.String(
         validate=[validate.Length(max=32), _phone],

@@ -88,8 +88,9 @@ def create(site: Site, data: dict, nonce: str, lang: str) -> ContactRequest:
         form_nonce=nonce,
         status=NEW,
         created_at=now,
-        # Unique until the id is known, then the reference proper (same transaction).
-        reference=f"pending-{nonce}",
+        # Unique until the id is known (80 random bits of the nonce, within the column's
+        # 24 characters), then the reference proper, in the same transaction.
+        reference=f"~{nonce[:20]}",
     )
     db.session.add(request)
     try:
