@@ -554,3 +554,29 @@ def test_the_hospitals_website_and_switchboard_are_shown_where_the_data_has_them
     assert 'Standard : <a href="tel:0473750750">04 73 75 07 50</a>' in page
     vcf = client.get(f"/api/v1/sites/{SITE}/contacts.vcf").get_data(as_text=True)
     assert "04 73 75 07 50" in vcf and "URL:https://www.chu-clermontferrand.fr" in vcf
+
+
+def test_an_imported_studys_central_contact_is_shown_as_the_studys_contact(contact_app):
+    from sitedir.models import Study
+
+    client = contact_app.test_client()
+    assert "study-contacts" not in client.get("/?q=Vichy").get_data(as_text=True)
+    with contact_app.app_context():
+        study = db.session.scalar(db.select(Study))
+        study.details = {
+            "central_contacts": [
+                {
+                    "name": "Registre Exemple",
+                    "role": "CONTACT",
+                    "phone": "+33 1 00 00 00 00",
+                    "email": "essai@example.org",
+                }
+            ]
+        }
+        db.session.commit()
+    page = client.get("/?q=Vichy").get_data(as_text=True)
+    # On the page's study section and on the printed sheet (print-only block): twice.
+    assert page.count("<h3>Contact de l&#39;étude</h3>") == 2
+    assert 'href="mailto:essai@example.org"' in page and "Registre Exemple (CONTACT)" in page
+    frame = client.get("/widget/frame?q=Vichy&lang=en").get_data(as_text=True)
+    assert "<h3>Study contact</h3>" in frame

@@ -18,6 +18,12 @@ STRINGS = {
         "Ask to be contacted: {url}",
     ),
     "website": ("Site web", "Website"),
+    "study_contact": ("Contact de l'étude", "Study contact"),
+    "study_contact_source": (
+        "D'après la fiche de l'étude au registre (contact central de l'essai, pas celui d'un "
+        "centre).",
+        "From the study's registry record (the trial's central contact, not a site's).",
+    ),
     "switchboard": ("Standard", "Switchboard"),
     "title_contact": ("Demander à être recontacté", "Ask to be contacted"),
     "title_error": ("Signaler une erreur", "Report an error"),

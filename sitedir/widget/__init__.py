@@ -134,11 +134,13 @@ def _studies() -> list:
 
 def _study_texts(study, lang: str) -> dict:
     if study is None:
-        return {"eligibility": "", "disclaimer": ""}
+        return {"eligibility": "", "disclaimer": "", "central_contacts": []}
     en = lang == "en"
     return {
         "eligibility": study.eligibility_en if en else study.eligibility_fr,
         "disclaimer": study.disclaimer_en if en else study.disclaimer_fr,
+        # An imported study's registry contacts (sitedir/contact/templates/study_contacts.html).
+        "central_contacts": (study.details or {}).get("central_contacts") or [],
     }
 
 
