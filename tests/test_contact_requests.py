@@ -349,6 +349,7 @@ def test_the_form_sends_a_request_and_confirms_it(contact_app):
     assert "Set-Cookie" not in done.headers
     assert stored(contact_app) == [(reference, SITE, "camille.exemple@example.org", "new")]
     assert 'href="/?q=Vichy"' in text  # back to the answer
+    assert "e-mail de confirmation" not in text  # no SMTP server: no email is promised
 
 
 def test_the_form_shows_each_refusal_beside_its_field_and_keeps_what_was_typed(contact_app):
@@ -434,6 +435,7 @@ def test_a_site_admin_sees_and_handles_only_their_sites_requests(contact_app, re
     browser = _browser(contact_app, "clermont@example.org")
     listing = browser.get("/admin/contact-requests").get_data(as_text=True)
     assert requests_made[SITE] in listing and requests_made["nantes"] not in listing
+    assert "Nouvelles (1)" in listing and "Traitées (0)" in listing  # counted in scope too
     assert browser.get(f"/admin/contact-requests/{requests_made['nantes']}").status_code == 404
     page = browser.get(f"/admin/contact-requests/{requests_made[SITE]}")
     assert page.status_code == 200
@@ -580,3 +582,16 @@ def test_an_imported_studys_central_contact_is_shown_as_the_studys_contact(conta
     assert 'href="mailto:essai@example.org"' in page and "Registre Exemple (CONTACT)" in page
     frame = client.get("/widget/frame?q=Vichy&lang=en").get_data(as_text=True)
     assert "<h3>Study contact</h3>" in frame
+
+
+def test_the_form_says_an_email_went_out_only_when_one_did(mailing_app, smtp):
+    inbox, _ = smtp
+    client = mailing_app.test_client()
+    page = client.get(FORM)
+    done = client.post(FORM, data={"token": form_token_of(page), **fields()})
+    assert done.status_code == 201
+    assert "Un e-mail de confirmation part à camille.exemple@example.org" in done.get_data(
+        as_text=True
+    )
+    assert len(inbox.to("camille.exemple@example.org")) == 1
+    assert len(inbox.to("coord@example.org")) == 1

@@ -86,11 +86,14 @@ STRINGS = {
     "done_title": ("Demande enregistrée", "Request recorded"),
     "done_reference": ("Votre référence : {reference}", "Your reference: {reference}"),
     "done_contact": (
-        "Les responsables de {site} ont été prévenus et vous recontacteront. Un e-mail de "
-        "confirmation part à {email} quand l'envoi d'e-mails est configuré. Gardez la "
-        "référence : elle figure sur la fiche imprimée si vous l'imprimez maintenant.",
-        "The coordinators of {site} have been told and will contact you. A confirmation email "
-        "goes to {email} when email is configured. Keep the reference.",
+        "Les responsables de {site} dans l'annuaire ont été prévenus et vous recontacteront. "
+        "Gardez la référence : citez-la si vous les relancez.",
+        "The coordinators of {site} in the directory have been told and will contact you. "
+        "Keep the reference: quote it if you follow up.",
+    ),
+    "done_mailed": (
+        "Un e-mail de confirmation part à {email}.",
+        "A confirmation email goes to {email}.",
     ),
     "done_error": (
         "Merci. L'équipe qui tient l'annuaire va vérifier la fiche de {site}.",

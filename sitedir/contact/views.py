@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import marshmallow as ma
 from flask import Blueprint, abort, current_app, render_template, request, url_for
 
+from sitedir import mail
 from sitedir.contact import form_token, service
 from sitedir.contact.intake import TooMany, submit
 from sitedir.contact.models import CONTACT, ERROR_REPORT, KINDS, PROFESSIONS
@@ -195,6 +196,8 @@ def _done(site: Site, made):
         options=options,
         theme_href=_theme_href(options) if embedded else None,
         back_href=context["back_href"],
+        # Said only when an email really went out for it (an SMTP server is configured).
+        mailed=mail.configured(),
     )
     response = current_app.response_class(html, status=201, mimetype="text/html")
     if embedded:
