@@ -190,3 +190,17 @@ def test_a_site_admin_handles_a_request_with_the_keyboard(admin_live, page_facto
     page.get_by_text("marquée traitée").wait_for()
     assert "par clermont@example.org" in page.inner_text("main")
     assert violations() == []
+
+
+def test_the_printed_sheet_gives_the_forms_address_instead_of_its_links(quick, new_page):
+    page = new_page()
+    page.goto(quick.url + "/?q=Vichy")
+    page.emulate_media(media="print")
+    card = page.locator("#results .site").first
+    assert not card.locator(".contact-request").is_visible()
+    line = card.locator(".contact-print")
+    assert line.is_visible()
+    assert (
+        f"Demander à être recontacté : {quick.url}/contact/clermont-ferrand?" in line.inner_text()
+    )
+    assert card.locator(".channels").is_visible()  # the hospital's website, printed
