@@ -98,3 +98,20 @@ def test_rpps_numbers_of_another_shape_are_refused_as_such(typed):
 )
 def test_messages_are_searched_for_identifying_numbers_and_addresses(message, found):
     assert identifying_details(message) == found
+
+
+def test_the_checks_need_no_web_stack():
+    """identifying.py is pure: it imports and works with Flask and marshmallow blocked."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "for name in ('flask', 'sqlalchemy', 'werkzeug', 'flask_smorest', 'marshmallow'):\n"
+        "    sys.modules[name] = None\n"
+        "from sitedir.contact.identifying import identifying_details, rpps_problem\n"
+        "assert identifying_details('appelez le 06 12 34 56 78') == ['phone']\n"
+        "assert rpps_problem('10000000009') is None\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

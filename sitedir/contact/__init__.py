@@ -13,12 +13,13 @@ api.py          the public POST and form token; the admin API's list
 views.py        the form as a page (full size or in the frame), and the card's links
 admin_views.py  the admin page's "Demandes de contact"
 cli.py          `flask contact-requests purge`
+
+This file imports nothing at module level, so that identifying.py stays importable
+without the web stack (tests/test_contact_identifying.py checks it).
 """
 
-from flask import Flask
 
-
-def register_contact(app: Flask, api) -> None:
+def register_contact(app, api) -> None:
     """Wire the API, the pages, the card's template helpers, the limits and the CLI.
 
     Called before register_admin: the admin read joins the admin API's blueprint, which
