@@ -595,3 +595,21 @@ def test_the_form_says_an_email_went_out_only_when_one_did(mailing_app, smtp):
     )
     assert len(inbox.to("camille.exemple@example.org")) == 1
     assert len(inbox.to("coord@example.org")) == 1
+
+
+def test_the_form_shows_every_refusal_at_once_in_french(contact_app):
+    client = contact_app.test_client()
+    page = client.get(FORM)
+    refused = client.post(
+        FORM,
+        data={
+            "token": form_token_of(page),
+            **fields(profession="", place="Saint-Denis", phone="12"),
+        },
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    for field in ("profession", "place", "phone"):
+        assert f'id="f-{field}-error"' in html, field
+    assert "Missing data" not in html
+    assert "corrigez 3 champ(s)" in html

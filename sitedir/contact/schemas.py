@@ -173,7 +173,8 @@ class ContactRequestInSchema(ma.Schema):
             return data
         return {key: value for key, value in data.items() if value not in ("", None)}
 
-    @ma.validates_schema
+    # Run whatever the other fields' errors: the page then shows every refusal at once.
+    @ma.validates_schema(skip_on_field_errors=False)
     def _whole(self, data, **kwargs):
         if data.get("kind") == ERROR_REPORT and not data.get("message"):
             raise ma.ValidationError(
@@ -188,6 +189,7 @@ class ContactRequestInSchema(ma.Schema):
                 t("Indiquez la commune où vous exercez.", "Give the town where you practise."),
                 "place",
             )
+        resolve_place(data.get("place_insee"), data.get("place"))
 
     @ma.post_load
     def _resolve_place(self, data, **kwargs):

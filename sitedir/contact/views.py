@@ -20,6 +20,7 @@ from sitedir.extensions import db
 from sitedir.i18n import current_language
 from sitedir.models import Site
 from sitedir.web.hosts import public_root
+from sitedir.web.validation_messages import in_french
 from sitedir.widget import FRAME_CSP, _keep, _options, _theme_href
 from sitedir.widget.answer import read_origin
 from sitedir.widget.strings import strings_for
@@ -130,12 +131,14 @@ def _render(site: Site, status: int = 200, **extra):
 
 
 def _messages(errors: dict) -> dict[str, str]:
-    """marshmallow's errors as one sentence per form field."""
+    """marshmallow's errors as one sentence per form field, in the page's language (its
+    built-in messages are English; the API translates them the same way)."""
+    french = current_language() == "fr"
     out = {}
     for name, messages in errors.items():
         if isinstance(messages, dict):  # a nested field: not in this form
             messages = [str(m) for m in messages.values()]
-        out[name] = " ".join(str(m) for m in messages)
+        out[name] = " ".join(in_french(str(m)) if french else str(m) for m in messages)
     return out
 
 
