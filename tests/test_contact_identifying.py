@@ -58,7 +58,7 @@ def _luhn_digit(body: str) -> str:
     return str((10 - total % 10) % 10)
 
 
-@pytest.mark.parametrize("body", ["1000000000", "1012345678", "1099999999", "1000517314"])
+@pytest.mark.parametrize("body", ["1000000000", "1012345678", "1099999999", "1002345671"])
 def test_rpps_numbers_with_their_luhn_key_are_taken(body):
     number = body + _luhn_digit(body)
     assert luhn_ok(number) and rpps_problem(number) is None
