@@ -113,7 +113,17 @@ def from_environment(instance_path: str) -> dict:
         "SMTP_USER": os.environ.get("SITEDIR_SMTP_USER") or None,
         "SMTP_PASSWORD": os.environ.get("SITEDIR_SMTP_PASSWORD") or None,
         "SMTP_STARTTLS": _bool("SITEDIR_SMTP_STARTTLS", True),
-        "MAIL_FROM": os.environ.get("SITEDIR_MAIL_FROM", "sitedir <no-reply@localhost>"),
+        # The sender, with a display name people recognise ("Annuaire des centres de
+        # l'essai" is given to an address that has none).
+        "MAIL_FROM": os.environ.get(
+            "SITEDIR_MAIL_FROM", "Annuaire des centres de l'essai <no-reply@localhost>"
+        ),
+        # How every email says to reach the network team; without it, the addresses of
+        # the active network admins.
+        "NETWORK_CONTACT": os.environ.get("SITEDIR_NETWORK_CONTACT") or None,
+        # The longest one email may take to send, whole conversation (smtplib's own
+        # timeout is per socket read, 10 s).
+        "SMTP_DEADLINE": float(os.environ.get("SITEDIR_SMTP_DEADLINE", "30")),
         # The app's public address (https://annuaire.example.fr): every absolute URL (feed,
         # FHIR, vCards, links in emails) starts with it, whatever Host a request carries.
         "PUBLIC_URL": (os.environ.get("SITEDIR_PUBLIC_URL") or "").rstrip("/") or None,

@@ -159,6 +159,12 @@ class Site(Provenance, db.Model):
         inst = self.institution
         return f"{inst.name} – {inst.site_name}" if inst.site_name else inst.name
 
+    @property
+    def full_name(self) -> str:
+        """The town and the hospital: how admins tell two sites of one town apart
+        (Paris — AP-HP – Hôpital Saint-Louis), on every page, button and email."""
+        return f"{self.city} — {self.name}"
+
     # Where the site stands is where its institution stands.
     latitude = property(lambda self: self.institution.latitude)
     longitude = property(lambda self: self.institution.longitude)

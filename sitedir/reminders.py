@@ -2,14 +2,18 @@
 confirmed for more than N whole days in Paris, `staleness.is_stale`, as doctors see it);
 tell the network admins about sites stale for twice as long.
 
-Meant for cron or a systemd timer (`flask reminders send`). Every reminder is recorded
-(table `reminder`), so a site is reminded at most once per N (Paris) days however often the
-command runs. Sites whose study is over for them (completed, terminated, withdrawn) are
-not reminded. Without SMTP nothing is sent: the command prints the links instead.
+Meant for cron or a systemd timer (`flask reminders send`), which needs SITEDIR_PUBLIC_URL
+(the emails' links must open). Every reminder is recorded per recipient (table
+`reminder`): each person is reminded about a site at most once per N (Paris) days however
+often the command runs, and one whose email did not go out is tried again at the next
+run. Only active accounts that accepted their invitation get email. Sites whose study is
+over for them (completed, terminated, withdrawn) are not reminded. Without SMTP nothing
+is sent: the command prints the links instead.
 
 Each site's reminder is committed once its emails are sent, and an address the server
-refuses is reported, not raised: the others are still reminded, what was sent is never
-sent again at the next run, and the command ends with status 1 so that cron tells someone.
+refuses (or a server that cannot be reached) is reported on one line, not raised: the
+others are still reminded, what was sent is never sent again at the next run, and the
+command ends with status 1 so that cron tells someone.
 """
 
 import smtplib
@@ -22,6 +26,7 @@ from flask.cli import AppGroup
 
 from sitedir import mail
 from sitedir.admin import links
+from sitedir.admin.accounts import study_titles
 from sitedir.admin.models import LINK_CONFIRM, NETWORK_ADMIN, SITE_ADMIN, Account, Reminder
 from sitedir.clock import PARIS, as_utc, in_paris, utc_now
 from sitedir.extensions import db
@@ -31,6 +36,7 @@ from sitedir.vocabulary import COMPLETED, STATUS_LABELS, TERMINATED, WITHDRAWN
 
 FINAL = (COMPLETED, TERMINATED, WITHDRAWN)
 SITE, NETWORK = "site", "network"
+NO_COORDINATOR = "aucun coordinateur : à inviter"
 
 
 @dataclass
@@ -42,59 +48,107 @@ class Report:
     failed: int = 0
 
 
-def _send(to: list[str], message: mail.Message, report: Report, what: str) -> bool | None:
-    """mail.send; None (reported) when the server refused it or could not be reached."""
+def _send(to: str, message: mail.Message, report: Report, what: str) -> bool | None:
+    """mail.send to one address; None (reported on one line) when the server refused it
+    or could not be reached."""
     try:
-        return mail.send(to, message)
+        return mail.send([to], message)
     except (smtplib.SMTPException, OSError) as exc:
         report.failed += 1
-        report.lines.append(f"{what}: NOT SENT ({exc})")
+        report.lines.append(f"{what}: NOT SENT to {to} ({mail.one_line(exc)})")
         return None
 
 
-def _recently(site: Site, kind: str, today: date, days: int) -> bool:
-    """Whether this kind of reminder went out for the site less than `days` Paris days
-    before `today`: counted in days like staleness, so a daily run that starts a few
-    seconds earlier than the last one is not put off to the next day."""
+def _window_start(today: date, days: int) -> datetime:
+    """The first moment of the last `days` Paris days up to `today`: counted in days like
+    staleness, so a daily run that starts a few seconds earlier than the last one is not
+    put off to the next day."""
     first_day = datetime.combine(today - timedelta(days=days - 1), time(), tzinfo=PARIS)
-    return (
-        db.session.scalar(
-            db.select(Reminder.id).where(
-                Reminder.site_id == site.id,
-                Reminder.kind == kind,
-                Reminder.sent_at >= first_day.astimezone(UTC),
-            )
+    return first_day.astimezone(UTC)
+
+
+def _recent(site: Site, kind: str, today: date, days: int) -> list[Reminder]:
+    """This kind of reminder about the site, sent less than `days` Paris days ago."""
+    return db.session.scalars(
+        db.select(Reminder).where(
+            Reminder.site_id == site.id,
+            Reminder.kind == kind,
+            Reminder.sent_at >= _window_start(today, days),
         )
-        is not None
-    )
+    ).all()
+
+
+def _reached(reminders: list[Reminder]) -> set[str]:
+    return {address for reminder in reminders for address in reminder.recipients}
+
+
+def mailable(query):
+    """Only accounts that may read the directory's email: active, invitation accepted."""
+    return query.where(Account.active, Account.password_hash.is_not(None))
+
+
+def _site_admins(site: Site) -> list[Account]:
+    return db.session.scalars(
+        mailable(
+            db.select(Account).where(
+                Account.role == SITE_ADMIN, Account.sites.any(Site.id == site.id)
+            )
+        ).order_by(Account.email)
+    ).all()
+
+
+def _invited_only(site: Site) -> list[str]:
+    """The site's admins invited but who never chose a password."""
+    return db.session.scalars(
+        db.select(Account.email).where(
+            Account.role == SITE_ADMIN,
+            Account.active,
+            Account.password_hash.is_(None),
+            Account.sites.any(Site.id == site.id),
+        )
+    ).all()
 
 
 def _page(path: str) -> str:
-    base = current_app.config.get("PUBLIC_URL")
-    return (base or "") + path
+    return current_app.config["PUBLIC_URL"] + path
+
+
+def _day(moment: datetime) -> str:
+    return in_paris(moment).strftime("%d/%m/%Y")
 
 
 def _confirmed_words(site: Site) -> str:
     if site.status_confirmed_at is None:
         return "jamais confirmé / never confirmed"
-    return in_paris(site.status_confirmed_at).strftime("%d/%m/%Y")
+    return _day(site.status_confirmed_at)
+
+
+def _status_words(site: Site) -> tuple[str, str]:
+    label_fr, label_en = STATUS_LABELS[site.status]
+    reason = f" ({site.status_reason})" if site.status_reason else ""
+    return f"{label_fr}{reason}", f"{label_en}{reason}"
 
 
 def _site_message(site: Site, age: int | None, confirm_url: str) -> mail.Message:
-    label_fr, label_en = STATUS_LABELS[site.status]
-    reason = f" ({site.status_reason})" if site.status_reason else ""
+    status_fr, status_en = _status_words(site)
     since = f"depuis {age} jours" if age is not None else "jamais confirmé"
     return mail.Message(
-        subject=f"{site.city} : le statut est-il toujours exact ? / is the status still right?",
+        subject=f"{site.full_name} : le statut est-il toujours exact ? / is the status right?",
+        facts=[
+            ("Essai / study", site.study.title_fr),
+            ("Centre / site", site.full_name),
+            ("Statut vu par les médecins / status doctors see", status_fr),
+            ("Dernière confirmation / last confirmed", _confirmed_words(site)),
+        ],
         paragraphs_fr=[
             "Bonjour,",
-            f"Les médecins voient pour {site.city} le statut « {label_fr} »{reason}, "
-            f"non confirmé {since} (dernière confirmation : {_confirmed_words(site)}).",
+            f"Les médecins qui cherchent un centre voient pour {site.full_name} le statut "
+            f"« {status_fr} », non confirmé {since}.",
             "S'il est toujours exact, un clic suffit (lien valable 7 jours, une fois). "
             "Sinon, changez-le sur la page du centre.",
         ],
         paragraphs_en=[
-            f"Doctors see {site.city} as “{label_en}”{reason}, not confirmed lately. If it is "
+            f"Doctors see {site.full_name} as “{status_en}”, not confirmed lately. If it is "
             "still right, one click confirms it; otherwise change it on the site's page.",
         ],
         links=[
@@ -104,19 +158,43 @@ def _site_message(site: Site, age: int | None, confirm_url: str) -> mail.Message
     )
 
 
-def _summary_message(sites: list[tuple[Site, int | None]]) -> mail.Message:
+def _follow_up_words(site: Site) -> str:
+    """What was done about the site: who was reminded when, or why nobody was."""
+    if not _site_admins(site):
+        invited = _invited_only(site)
+        if invited:
+            return f"aucun coordinateur actif : invitation non acceptée ({', '.join(invited)})"
+        return NO_COORDINATOR
+    since = site.status_confirmed_at
+    query = db.select(Reminder).where(Reminder.site_id == site.id, Reminder.kind == SITE)
+    if since is not None:
+        query = query.where(Reminder.sent_at >= since)
+    sent = [r for r in db.session.scalars(query.order_by(Reminder.sent_at)) if r.recipients]
+    if not sent:
+        return "pas encore relancé (e-mail non parti)"
+    last = sent[-1]
+    return f"relancé le {_day(last.sent_at)} ({', '.join(last.recipients)}), sans réponse"
+
+
+def _summary_message(sites: list[Site], days: int) -> mail.Message:
     lines = [
-        f"{s.city} : {STATUS_LABELS[s.status][0]}, dernière confirmation : {_confirmed_words(s)}"
-        for s, _ in sites
+        f"{s.full_name} : {_status_words(s)[0]}, dernière confirmation : "
+        f"{_confirmed_words(s)} ; {_follow_up_words(s)}."
+        for s in sites
     ]
     return mail.Message(
         subject=f"{len(sites)} centre(s) sans confirmation / site(s) still unconfirmed",
+        facts=[("Essai / study", study_titles(sites))],
         paragraphs_fr=[
             "Bonjour,",
-            "Ces centres n'ont pas confirmé leur statut malgré une relance :",
+            f"Ces centres n'ont pas confirmé leur statut depuis plus de {days} jours :",
             *lines,
         ],
-        paragraphs_en=["These sites have not confirmed their status despite a reminder."],
+        paragraphs_en=[
+            f"These sites have not confirmed their status for more than {days} days; each "
+            "line says whether their coordinators were reminded, or that the site has none "
+            "(“aucun coordinateur : à inviter”: invite one on the Comptes page).",
+        ],
         links=[("Centres à confirmer / sites to confirm", _page("/admin/to-confirm"))],
     )
 
@@ -125,37 +203,44 @@ def send_reminders(days: int, now: datetime, report: Report | None = None) -> Re
     """Send what is due at `now`; record each reminder. Safe to run again at once."""
     report = report or Report()
     today = in_paris(now).date()
-    overdue_for_network: list[tuple[Site, int | None]] = []
+    overdue_for_network: list[Site] = []
     sites = db.session.scalars(db.select(Site).where(Site.status.not_in(FINAL)).order_by(Site.slug))
     for site in sites.all():
         # The same rule as the `stale` doctors see (Paris days), not a cut-off of its own.
         if not is_stale(site.status_confirmed_at, today, days):
             continue
         age = days_since(site.status_confirmed_at, today)
-        if not _recently(site, SITE, today, days):
-            _remind_site(site, age, now, report)
-        if is_stale(site.status_confirmed_at, today, 2 * days) and not _recently(
-            site, NETWORK, today, days
-        ):
-            overdue_for_network.append((site, age))
+        _remind_site(site, age, now, today, days, report)
+        if is_stale(site.status_confirmed_at, today, 2 * days):
+            overdue_for_network.append(site)
     if overdue_for_network:
-        _remind_network(overdue_for_network, now, report)
+        _remind_network(overdue_for_network, now, today, days, report)
     db.session.commit()
     return report
 
 
-def _remind_site(site: Site, age: int | None, now: datetime, report: Report) -> None:
-    admins = db.session.scalars(
-        db.select(Account).where(
-            Account.role == SITE_ADMIN, Account.active, Account.sites.any(Site.id == site.id)
-        )
-    ).all()
+def _remind_site(
+    site: Site, age: int | None, now: datetime, today: date, days: int, report: Report
+) -> None:
+    """Remind each of the site's admins not reminded in the last `days` days; record who."""
+    recent = _recent(site, SITE, today, days)
+    already = _reached(recent)
+    admins = _site_admins(site)
+    if not admins:
+        if not recent:  # said once per period, like a reminder
+            report.lines.append(f"{site.slug}: no active site admin to remind ({NO_COORDINATOR})")
+            db.session.add(Reminder(kind=SITE, site_id=site.id, sent_at=now, recipients=[]))
+            db.session.commit()
+        return
     reached = []
     for admin in admins:
+        if admin.email in already:
+            continue
         _, token = links.issue(LINK_CONFIRM, admin, site)
         url = links.absolute(LINK_CONFIRM, token)
-        sent = _send([admin.email], _site_message(site, age, url), report, site.slug)
+        sent = _send(admin.email, _site_message(site, age, url), report, site.slug)
         if sent is None:
+            db.session.rollback()  # its link is not kept: the next run makes a new one
             continue
         reached.append(admin.email)
         if sent:
@@ -163,28 +248,38 @@ def _remind_site(site: Site, age: int | None, now: datetime, report: Report) -> 
             report.lines.append(f"{site.slug}: reminded {admin.email}")
         else:
             report.lines.append(f"{site.slug}: not emailed (no SMTP) {admin.email}: {url}")
-    if not admins:
-        report.lines.append(f"{site.slug}: no active site admin to remind")
-    if reached or not admins:  # nobody reached for want of a server: the next run tries again
-        db.session.add(Reminder(kind=SITE, site_id=site.id, sent_at=now, recipients=reached))
-    db.session.commit()  # sent is recorded, whatever happens to the next site
+        # Recorded as each one is reached, whatever happens to the next one.
+        db.session.add(Reminder(kind=SITE, site_id=site.id, sent_at=now, recipients=[admin.email]))
+        db.session.commit()
 
 
-def _remind_network(sites: list[tuple[Site, int | None]], now: datetime, report: Report) -> None:
+def _remind_network(sites: list[Site], now: datetime, today: date, days: int, report) -> None:
+    """One summary per active network admin, of the sites not yet summarised to them."""
     admins = db.session.scalars(
-        db.select(Account).where(Account.role == NETWORK_ADMIN, Account.active)
+        mailable(db.select(Account).where(Account.role == NETWORK_ADMIN)).order_by(Account.email)
     ).all()
-    emails = [a.email for a in admins]
-    sent = _send(emails, _summary_message(sites), report, "network summary")
-    if sent is None:
-        return  # not recorded: the next run sends it
-    if sent:
-        report.emails += 1
-    report.lines.append(
-        f"network summary ({', '.join(s.slug for s, _ in sites)}) to {', '.join(emails) or '-'}"
-    )
-    for site, _ in sites:
-        db.session.add(Reminder(kind=NETWORK, site_id=site.id, sent_at=now, recipients=emails))
+    if not admins:
+        report.lines.append("network summary: no active network admin to tell")
+        return
+    told = {site.id: _reached(_recent(site, NETWORK, today, days)) for site in sites}
+    for admin in admins:
+        due = [site for site in sites if admin.email not in told[site.id]]
+        if not due:
+            continue
+        sent = _send(admin.email, _summary_message(due, days), report, "network summary")
+        if sent is None:
+            continue  # not recorded: the next run sends it
+        if sent:
+            report.emails += 1
+        report.lines.append(
+            f"network summary ({', '.join(s.slug for s in due)}) to {admin.email}"
+            + ("" if sent else " (no SMTP: not emailed)")
+        )
+        for site in due:
+            db.session.add(
+                Reminder(kind=NETWORK, site_id=site.id, sent_at=now, recipients=[admin.email])
+            )
+        db.session.commit()
 
 
 def _moment(ctx, param, value: str | None) -> datetime | None:
@@ -217,6 +312,9 @@ reminders_cli = AppGroup("reminders", help="Email reminders about unconfirmed st
 @staleness_options
 def send_command(days, moment):
     """Remind site admins of stale statuses (DAYS days); network admins after twice as long."""
+    problem = links.public_url_problem()
+    if problem:
+        raise click.UsageError(problem)
     days = days or current_app.config["STALE_DAYS"]
     now = moment or utc_now()
     report = send_reminders(days, now)

@@ -84,10 +84,10 @@ def test_the_invitation_flow(mailing_app, smtp, tokens, browser, app):
     assert done.status_code == 302
     home = invitee.get("/admin/")
     assert home.status_code == 200 and "Clermont-Ferrand" in home.get_data(as_text=True)
-    # The link is spent: 410, with what to do.
-    again = app.test_client().get(path_of(url))
-    assert again.status_code == 410
-    assert "nouvelle invitation" in again.get_data(as_text=True)
+    # The link is spent: opened again, it leads to the login page, which says why.
+    again = app.test_client().get(path_of(url), follow_redirects=True)
+    assert again.request.path == "/admin/login"
+    assert "Cette invitation a déjà servi" in again.get_data(as_text=True)
     # The invitee can now log in with the password chosen.
     other = app.test_client()
     other.__class__ = browser.__class__
@@ -125,8 +125,9 @@ def test_the_page_shows_the_link_without_smtp(app, tokens, browser):
 
 
 def test_expired_and_revoked_links_answer_410(app, runner):
+    app.config["PUBLIC_URL"] = "https://localhost"
     result = runner.invoke(args=["accounts", "invite", NEW, "--role", "network_admin"])
-    path = result.output.strip().splitlines()[-1]
+    path = path_of(result.output.strip().splitlines()[-1])
     client = app.test_client()
     with app.app_context():
         row = db.session.scalar(db.select(OneTimeLink))
@@ -138,7 +139,7 @@ def test_expired_and_revoked_links_answer_410(app, runner):
         row = db.session.scalar(db.select(OneTimeLink))
         row.expires_at = utc_now() + timedelta(days=1)
         db.session.commit()
-    resent = runner.invoke(args=["accounts", "resend", NEW]).output.strip().splitlines()[-1]
+    resent = path_of(runner.invoke(args=["accounts", "resend", NEW]).output.strip().splitlines()[-1])
     assert client.get(path).status_code == 410
     assert client.get(resent).status_code == 200
     assert client.get("/admin/invitation/not-a-real-token-at-all-0000").status_code == 410

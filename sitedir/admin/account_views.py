@@ -44,6 +44,15 @@ def _gone(purpose: str):
 
 def _password_link(purpose: str, token: str):
     row = links.find(purpose, token)
+    if purpose == LINK_INVITE and row is not None and row.used_at is not None:
+        # Accepted already (the invitee, or a colleague, opening the email again): the
+        # password exists, so the way in is the login page.
+        flash(
+            "Cette invitation a déjà servi : connectez-vous avec le mot de passe choisi "
+            "(« Mot de passe oublié ? » si vous ne l'avez plus).",
+            "ok",
+        )
+        return redirect(url_for("admin.login"))
     if not links.usable(row):
         return _gone(purpose)
     form = PasswordSetForm()
@@ -141,7 +150,8 @@ def _accounts_page(principal, form, status=200, shown_link=None):
 def _invite_form() -> InviteForm:
     form = InviteForm()
     form.sites.choices = [
-        (s.slug, s.city) for s in db.session.scalars(db.select(Site).order_by(Site.city))
+        (s.slug, s.full_name)
+        for s in sorted(db.session.scalars(db.select(Site)), key=lambda s: s.full_name)
     ]
     return form
 
@@ -168,7 +178,17 @@ def accounts_page(principal):
     if sent.emailed:
         flash(f"Invitation envoyée à {account.email}.", "ok")
         return redirect(url_for("admin.accounts_page"))
-    flash(f"{account.email} invité(e) : pas d'envoi d'e-mail configuré, transmettez ce lien.", "ok")
+    if sent.error:
+        flash(
+            f"{account.email} invité(e), mais l'e-mail n'est pas parti (serveur d'envoi : "
+            f"{sent.error}) : transmettez ce lien vous-même.",
+            "error",
+        )
+    else:
+        flash(
+            f"{account.email} invité(e) : pas d'envoi d'e-mail configuré, transmettez ce lien.",
+            "ok",
+        )
     return _accounts_page(principal, _invite_form(), shown_link=sent.url)
 
 
@@ -211,7 +231,14 @@ def resend_link(principal, account_id):
     if sent.emailed:
         flash(f"Nouveau lien envoyé à {account.email}.", "ok")
         return redirect(url_for("admin.accounts_page"))
-    flash(f"Nouveau lien pour {account.email} : transmettez-le.", "ok")
+    if sent.error:
+        flash(
+            f"Nouveau lien pour {account.email}, mais l'e-mail n'est pas parti (serveur "
+            f"d'envoi : {sent.error}) : transmettez-le vous-même.",
+            "error",
+        )
+    else:
+        flash(f"Nouveau lien pour {account.email} : transmettez-le.", "ok")
     return _accounts_page(principal, _invite_form(), shown_link=sent.url)
 
 

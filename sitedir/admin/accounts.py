@@ -5,6 +5,7 @@ is configured, the functions still make the link and return it: the caller shows
 the person who can pass it on.
 """
 
+import smtplib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -50,10 +51,12 @@ class AccountExists(AccountError):
 
 @dataclass
 class Sent:
-    """A link made for someone: its URL, and whether an email carried it."""
+    """A link made for someone: its URL, whether an email carried it, and why not when
+    the mail server failed (None: sent, or no server configured)."""
 
     url: str
     emailed: bool
+    error: str | None = None
 
 
 @cache
@@ -100,44 +103,88 @@ def normalise_email(email: str) -> str:
     return email
 
 
-def _invitation_message(account: Account, url: str) -> mail.Message:
-    where = ", ".join(s.city for s in account.sites) or "tous les centres"
+def study_titles(sites: Iterable[Site]) -> str:
+    """The studies these sites belong to (every study for none: a network admin)."""
+    from sitedir.models import Study
+
+    studies = {s.study.title_fr for s in sites}
+    if not studies:
+        studies = set(db.session.scalars(db.select(Study.title_fr)))
+    return " ; ".join(sorted(studies))
+
+
+def sites_words(account: Account) -> str:
+    """The account's sites by town and hospital, or what a network admin looks after."""
+    if account.role == NETWORK_ADMIN:
+        return "tous les centres (administration du réseau) / every site (network admin)"
+    return " ; ".join(s.full_name for s in account.sites)
+
+
+def _invitation_message(account: Account, url: str, inviter: str) -> mail.Message:
     return mail.Message(
-        subject="Invitation : administration de l'annuaire des centres / invitation",
+        subject=f"Invitation de {inviter} : annuaire des centres de l'essai / invitation",
+        facts=[
+            ("Essai / study", study_titles(account.sites)),
+            ("Centre(s) / site(s)", sites_words(account)),
+            ("Invitation de / invited by", inviter),
+            ("Votre compte / your account", account.email),
+        ],
         paragraphs_fr=[
             "Bonjour,",
-            f"Vous êtes invité(e) à tenir à jour l'annuaire des centres de l'essai ({where}).",
+            f"{inviter} vous invite à tenir à jour, dans l'annuaire que consultent les "
+            "médecins qui adressent des patients à l'essai, le statut des inclusions et les "
+            "contacts des centres ci-dessus.",
             "Choisissez votre mot de passe avec le lien ci-dessous, valable 7 jours et une "
-            "seule fois.",
+            "seule fois. Si vous n'attendiez pas cette invitation, ignorez ce message.",
         ],
         paragraphs_en=[
-            f"You are invited to keep the trial's site directory up to date ({where}).",
-            "Choose your password with the link above; it works once, for 7 days.",
+            f"{inviter} invites you to keep the recruitment status and contacts of the sites "
+            "above up to date in the directory that referring doctors read.",
+            "Choose your password with the link above; it works once, for 7 days. If you "
+            "did not expect this invitation, ignore this message.",
         ],
         links=[("Choisir mon mot de passe / choose my password", url)],
     )
 
 
-def _reset_message(url: str) -> mail.Message:
+def _reset_message(account: Account, url: str) -> mail.Message:
     return mail.Message(
-        subject="Mot de passe oublié / password reset",
+        subject="Mot de passe oublié : annuaire des centres de l'essai / password reset",
+        facts=[
+            ("Essai / study", study_titles(account.sites)),
+            ("Centre(s) / site(s)", sites_words(account)),
+            ("Votre compte / your account", account.email),
+        ],
         paragraphs_fr=[
             "Bonjour,",
             "Quelqu'un (vous, sans doute) a demandé un nouveau mot de passe pour l'annuaire. "
-            "Le lien ci-dessous est valable 7 jours, une seule fois. Si ce n'était pas vous, "
+            "Le lien ci-dessous est valable 1 heure, une seule fois. Si ce n'était pas vous, "
             "ignorez ce message : rien ne change.",
         ],
         paragraphs_en=[
             "Someone (you, probably) asked for a new password for the directory. The link "
-            "works once, for 7 days. If it was not you, ignore this message.",
+            "works once, for 1 hour. If it was not you, ignore this message.",
         ],
         links=[("Choisir un nouveau mot de passe / choose a new password", url)],
     )
 
 
+def inviter_words(principal: Principal | None) -> str:
+    """Who sends an invitation: the network admin's address, or the network team (CLI)."""
+    if principal is None:
+        return "l'équipe du réseau"
+    return principal.account.email
+
+
 def _send_link(account: Account, purpose: str, token: str, message_for) -> Sent:
+    """Email the link; a server that fails or refuses is said in `error`, never raised:
+    the account and its link are committed, and the caller shows the link to pass on."""
     url = links.absolute(purpose, token)
-    emailed = mail.send([account.email], message_for(url))
+    try:
+        emailed = mail.send([account.email], message_for(url))
+    except (smtplib.SMTPException, OSError) as exc:
+        current_app.logger.warning("email to %s not sent: %s", account.email, mail.one_line(exc))
+        return Sent(url, False, mail.one_line(exc))
     return Sent(url, emailed)
 
 
@@ -191,8 +238,13 @@ def invite(
         None,
         {"role": role, "sites": sorted(site_slugs) if role == SITE_ADMIN else []},
     )
-    sent = _send_link(account, LINK_INVITE, token, lambda url: _invitation_message(account, url))
+    # Committed before the email leaves: a mail server that is down never loses the
+    # invitation, whose link the page then shows to pass on.
     db.session.commit()
+    inviter = inviter_words(principal)
+    sent = _send_link(
+        account, LINK_INVITE, token, lambda url: _invitation_message(account, url, inviter)
+    )
     return account, sent
 
 
@@ -205,12 +257,13 @@ def resend(account: Account, principal: Principal | None) -> Sent:
     links.revoke_unused(account, (LINK_INVITE, LINK_RESET))
     _, token = links.issue(purpose, account)
     audit(principal, f"account.{purpose}_resent", f"account:{account.email}")
+    db.session.commit()  # the link exists whatever the mail server does
     if purpose == LINK_INVITE:
-        sent = _send_link(account, purpose, token, lambda url: _invitation_message(account, url))
-    else:
-        sent = _send_link(account, purpose, token, _reset_message)
-    db.session.commit()
-    return sent
+        inviter = inviter_words(principal)
+        return _send_link(
+            account, purpose, token, lambda url: _invitation_message(account, url, inviter)
+        )
+    return _send_link(account, purpose, token, lambda url: _reset_message(account, url))
 
 
 def request_reset(email: str) -> None:
@@ -242,7 +295,7 @@ def request_reset(email: str) -> None:
     links.revoke_unused(account, (LINK_RESET,))
     _, token = links.issue(LINK_RESET, account)
     db.session.commit()
-    message = _reset_message(links.absolute(LINK_RESET, token))
+    message = _reset_message(account, links.absolute(LINK_RESET, token))
     _after_the_answer(lambda: mail.send([email], message))
 
 

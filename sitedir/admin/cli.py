@@ -3,11 +3,10 @@
 import sys
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import update
 
-from sitedir.admin import accounts
+from sitedir.admin import accounts, links
 from sitedir.admin.auth import (
     DEFAULT_TOKEN_DAYS,
     audit,
@@ -28,6 +27,22 @@ def _check_password(password: str) -> None:
     problem = accounts.password_problem(password)
     if problem is not None:
         raise click.ClickException(problem.en)
+
+
+def _need_public_url() -> None:
+    """Refuse, before anything is written, to make links that would be bare paths."""
+    problem = links.public_url_problem()
+    if problem:
+        raise click.UsageError(problem)
+
+
+def _say_sent(sent: accounts.Sent, what: str) -> None:
+    """How the link went (a mail server's failure on one line), then the link, last."""
+    if sent.error:
+        click.echo(f"{what}: email NOT sent ({sent.error}): pass the link on", err=True)
+    click.echo(sent.url)
+    if sent.error:
+        raise SystemExit(1)
 
 
 def _account(email: str) -> Account:
@@ -80,33 +95,36 @@ def create_account(email, role, sites, password_stdin):
 def invite_account(email, role, sites):
     """Invite someone: an account without a password, and a 7-day single-use link.
 
-    The link is emailed when SMTP is configured, and printed as the last line either way
-    (a path alone without SITEDIR_PUBLIC_URL: put the site's address in front of it).
+    The link is emailed when SMTP is configured, and printed as the last line either way.
+    Needs SITEDIR_PUBLIC_URL. A mail server that fails: the account is made, the link
+    printed, and the command exits with status 1.
     """
+    _need_public_url()
     try:
         account, sent = accounts.invite(email, role, list(sites), None)
     except accounts.AccountError as exc:
         raise click.ClickException(exc.en) from None
-    click.echo(
-        f"invited {account.email} ({role}); "
-        + ("emailed" if sent.emailed else "not emailed (no SMTP): pass the link on")
-    )
-    if not current_app.config.get("PUBLIC_URL"):
-        click.echo("(SITEDIR_PUBLIC_URL is not set: the link is a path)", err=True)
-    click.echo(sent.url)
+    if sent.emailed:
+        click.echo(f"invited {account.email} ({role}); emailed")
+    elif not sent.error:
+        click.echo(f"invited {account.email} ({role}); not emailed (no SMTP): pass the link on")
+    else:
+        click.echo(f"invited {account.email} ({role})")
+    _say_sent(sent, "invitation")
 
 
 @accounts_cli.command("resend")
 @click.argument("email")
 def resend_link(email):
     """A new invitation (or password reset) link; older unused ones stop working."""
+    _need_public_url()
     account = _account(email)
     try:
         sent = accounts.resend(account, None)
     except accounts.AccountError as exc:
         raise click.ClickException(exc.en) from None
     click.echo(f"link for {account.email}: " + ("emailed" if sent.emailed else "not emailed"))
-    click.echo(sent.url)
+    _say_sent(sent, "link")
 
 
 @accounts_cli.command("set-password")

@@ -1,8 +1,10 @@
 """Single-use links sent by email: invitations, password resets, "still right" confirmations.
 
-Each link holds 256 random bits; only their SHA-256 is stored. A link expires after 7 days
-and is spent by the POST that uses it (a conditional UPDATE: two clicks at once spend it
-once). Opening a link (GET) never changes anything: mail scanners follow links.
+Each link holds 256 random bits; only their SHA-256 is stored. An invitation or a "still
+right" link expires after 7 days, a password reset after 1 hour (whoever reads a mailbox
+later must not be able to take the account over); a link is spent by the POST that uses
+it (a conditional UPDATE: two clicks at once spend it once). Opening a link (GET) never
+changes anything: mail scanners follow links.
 """
 
 import secrets
@@ -24,6 +26,11 @@ from sitedir.extensions import changed_one_row, db
 from sitedir.web.hosts import public_root
 
 LINK_DAYS = 7
+LIFETIMES = {
+    LINK_INVITE: timedelta(days=LINK_DAYS),
+    LINK_RESET: timedelta(hours=1),
+    LINK_CONFIRM: timedelta(days=LINK_DAYS),
+}
 PATHS = {
     LINK_INVITE: "/admin/invitation/",
     LINK_RESET: "/admin/password/",
@@ -31,8 +38,9 @@ PATHS = {
 }
 
 
-def issue(purpose: str, account: Account, site=None, days: int = LINK_DAYS) -> tuple:
-    """A new link for this account; (the row, the token: shown or sent once)."""
+def issue(purpose: str, account: Account, site=None) -> tuple:
+    """A new link for this account, valid for its purpose's lifetime; (the row, the token:
+    shown or sent once)."""
     token = secrets.token_urlsafe(32)
     issued = utc_now()
     row = OneTimeLink(
@@ -41,7 +49,7 @@ def issue(purpose: str, account: Account, site=None, days: int = LINK_DAYS) -> t
         account=account,
         site=site,
         created_at=issued,
-        expires_at=issued + timedelta(days=days),
+        expires_at=issued + LIFETIMES[purpose],
     )
     db.session.add(row)
     return row, token
@@ -96,3 +104,17 @@ def absolute(purpose: str, token: str) -> str:
     if current_app.config.get("PUBLIC_URL") or has_request_context():
         return public_root() + path
     return path
+
+
+NO_PUBLIC_URL = (
+    "SITEDIR_PUBLIC_URL is not set: the links in the emails would be bare paths nobody can "
+    "open. Set it to the address people open the site at, e.g. "
+    "SITEDIR_PUBLIC_URL=https://annuaire.example.fr (http://127.0.0.1:5000 on a laptop)."
+)
+
+
+def public_url_problem() -> str | None:
+    """Why a command may not send links (no SITEDIR_PUBLIC_URL outside a request), or None."""
+    if current_app.config.get("PUBLIC_URL") or has_request_context():
+        return None
+    return NO_PUBLIC_URL
