@@ -34,7 +34,8 @@ def test_login_sets_a_strict_secure_httponly_session(browser, tokens):
 def test_pages_need_a_session(browser, tokens):
     for path in ("/admin/", f"/admin/sites/{SITE}"):
         response = browser.get(path)
-        assert response.status_code == 302 and response.headers["Location"].endswith("/admin/login")
+        assert response.status_code == 302
+        assert response.headers["Location"] == f"/admin/login?next={path}"
 
 
 def test_a_wrong_password_or_unknown_account_does_not_log_in(browser, tokens):

@@ -139,7 +139,8 @@ def test_expired_and_revoked_links_answer_410(app, runner):
         row = db.session.scalar(db.select(OneTimeLink))
         row.expires_at = utc_now() + timedelta(days=1)
         db.session.commit()
-    resent = path_of(runner.invoke(args=["accounts", "resend", NEW]).output.strip().splitlines()[-1])
+    resent = runner.invoke(args=["accounts", "resend", NEW]).output.strip().splitlines()[-1]
+    resent = path_of(resent)
     assert client.get(path).status_code == 410
     assert client.get(resent).status_code == 200
     assert client.get("/admin/invitation/not-a-real-token-at-all-0000").status_code == 410

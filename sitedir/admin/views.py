@@ -7,6 +7,7 @@ SESSION_MAX_AGE after the login, however much it was used.
 
 import time
 from functools import wraps
+from urllib.parse import urlsplit
 
 import marshmallow as ma
 from flask import (
@@ -105,12 +106,31 @@ def _start_session(account: Account) -> None:
     session.permanent = True
 
 
+def safe_next(value: str | None) -> str | None:
+    """A page of the admin site to return to after the login, or None.
+
+    Only a path of this site under /admin/: never a scheme, a host, `//host` or a
+    backslash, which browsers read as another origin (an open redirect to a look-alike
+    login page otherwise).
+    """
+    if not value or len(value) > 2000 or "\\" in value or any(ord(c) < 32 for c in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/admin/"):
+        return None
+    if parts.path.startswith("/admin/login"):
+        return None
+    return value
+
+
 def login_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         principal = current_principal()
         if principal is None:
-            return redirect(url_for("admin.login"))
+            # Back to this page once logged in (a GET only: a form is never replayed).
+            asked = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("admin.login", next=safe_next(asked)))
         return view(principal, *args, **kwargs)
 
     return wrapped
@@ -164,7 +184,7 @@ def login():
             _start_session(account)
             audit(Principal(account, "session"), "account.login", f"account:{account.email}")
             db.session.commit()
-            return redirect(url_for("admin.index"))
+            return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
         count_failed_login(email)
         # The email as typed (bounded by the form), never the password.
         audit(None, "account.login_failed", f"account:{email}", None, {"email": email}, "session")
