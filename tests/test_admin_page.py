@@ -54,16 +54,30 @@ def test_a_token_only_account_cannot_log_in(browser, tokens):
 
 def test_a_form_without_its_csrf_token_is_refused(browser, tokens):
     form = {"email": "clermont@example.org", "password": PASSWORD}
+    # A form typed on this site's page comes back to it, as typed (never the password).
     refused = browser.post("/admin/login", data=form)
-    assert refused.status_code == 400 and refused.mimetype == "text/html"
-    assert "rien n'a été enregistré" in refused.text
+    assert refused.status_code == 303 and refused.headers["Location"] == "/admin/login"
+    again = browser.get("/admin/login").text
+    assert "rien n&#39;a été enregistré" in again and 'value="clermont@example.org"' in again
+    assert PASSWORD not in again
+    assert browser.get("/admin/").status_code == 302  # not logged in
     login(browser)
     before = public_site(browser)
     data = site_form(browser, status="suspended", status_reason="Sans jeton")
     del data["csrf_token"]
-    assert browser.post(f"/admin/sites/{SITE}", data=data).status_code == 400
-    assert browser.post(f"/admin/sites/{SITE}/confirm").status_code == 400
+    assert browser.post(f"/admin/sites/{SITE}", data=data).status_code == 303
+    # A button posted without its token: a page that says so, in French only.
+    button = browser.post(f"/admin/sites/{SITE}/confirm")
+    assert button.status_code == 400 and button.mimetype == "text/html"
+    assert "rien n&#39;a été enregistré" in button.text and "CSRF" not in button.text
     assert public_site(browser) == before
+    # From another site (no Origin, Referer or Sec-Fetch-Site of ours): nothing kept.
+    cross = browser.post(
+        f"/admin/sites/{SITE}",
+        data=data,
+        headers={"Referer": "https://evil.example/", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert cross.status_code == 400 and "Set-Cookie" not in cross.headers
 
 
 def test_a_site_admin_sees_and_changes_only_their_sites(browser, tokens):

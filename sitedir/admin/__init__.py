@@ -51,11 +51,45 @@ def _limit_guessing(app: Flask, api_blp) -> None:
     limiter.shared_limit(lambda: current_app.config["RATELIMIT_ADMIN"], scope="admin")(api_blp)
 
 
+# Forms whose page is the same URL (GET): a refused one comes back there, as typed.
+SAME_PAGE = (
+    "admin.site",
+    "admin.accounts_page",
+    "admin.webhooks_page",
+    "admin.login",
+    "admin.forgot",
+    "admin.invitation",
+    "admin.password_reset",
+)
+# Forms of the site page posted to a URL of their own.
+ON_SITE_PAGE = ("admin.add_contact", "admin.edit_contact")
+
+
 def _refused_form(error: CSRFError):
-    # Only the admin page's forms carry CSRF tokens: answer a person with a page, not JSON.
+    """A form refused for its CSRF token (the session ended, the page was too old).
+
+    Nothing is saved. A form typed on one of this site's pages comes back on its page
+    with what was typed (never a password), after a login if the session has ended; a
+    button, or a post from elsewhere, gets a page that says what happened, in French.
+    """
+    from flask import flash, redirect, request, url_for
+
+    from sitedir.admin import drafts
     from sitedir.admin.views import current_principal
 
-    page = render_template(
-        "admin/refused.html", reason=error.description, principal=current_principal()
-    )
+    endpoint = request.endpoint
+    if endpoint in SAME_PAGE + ON_SITE_PAGE and drafts.same_origin():
+        if drafts.keep(endpoint, request.view_args or {}):
+            flash(
+                "Ce formulaire n'a pas pu être vérifié (session terminée ou page trop "
+                "ancienne) : rien n'a été enregistré, mais votre saisie est conservée."
+                + (" Reconnectez-vous pour la retrouver." if current_principal() is None else ""),
+                "error",
+            )
+            if endpoint in ON_SITE_PAGE:
+                back = url_for("admin.site", site_id=request.view_args["site_id"])
+            else:
+                back = request.full_path.rstrip("?")
+            return redirect(back, 303)
+    page = render_template("admin/refused.html", principal=current_principal())
     return page, 400

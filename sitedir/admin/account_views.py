@@ -6,7 +6,7 @@ Pages opened from an email show a form; only its POST (with CSRF) spends the lin
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from sitedir.admin import accounts, changes, links
+from sitedir.admin import accounts, changes, drafts, links
 from sitedir.admin.auth import Principal
 from sitedir.admin.forms import (
     ForgotForm,
@@ -23,7 +23,7 @@ from sitedir.admin.models import (
     Account,
     Reminder,
 )
-from sitedir.admin.views import _start_session, blp, login_required
+from sitedir.admin.views import _start_session, blp, drafted, login_required
 from sitedir.extensions import db
 from sitedir.models import Site
 from sitedir.vocabulary import STATUS_LABELS
@@ -55,6 +55,8 @@ def _password_link(purpose: str, token: str):
         return redirect(url_for("admin.login"))
     if not links.usable(row):
         return _gone(purpose)
+    if request.method == "GET":
+        drafts.take((request.endpoint,))  # passwords are never kept: type them again
     form = PasswordSetForm()
     status = 200
     if request.method == "POST":
@@ -97,7 +99,8 @@ def password_reset(token):
 @blp.route("/forgot", methods=["GET", "POST"])
 def forgot():
     """Ask for a reset link: the same answer whether or not the address has an account."""
-    form = ForgotForm()
+    draft = drafted(("admin.forgot",)) if request.method == "GET" else None
+    form = ForgotForm(formdata=draft[2]) if draft else ForgotForm()
     if form.validate_on_submit():
         accounts.request_reset(form.email.data)
         return render_template("admin/forgot_sent.html", principal=None)
@@ -147,8 +150,8 @@ def _accounts_page(principal, form, status=200, shown_link=None):
     )
 
 
-def _invite_form() -> InviteForm:
-    form = InviteForm()
+def _invite_form(typed=None) -> InviteForm:
+    form = InviteForm(formdata=typed) if typed is not None else InviteForm()
     form.sites.choices = [
         (s.slug, s.full_name)
         for s in sorted(db.session.scalars(db.select(Site)), key=lambda s: s.full_name)
@@ -160,9 +163,10 @@ def _invite_form() -> InviteForm:
 @login_required
 def accounts_page(principal):
     network_only(principal)
-    form = _invite_form()
     if request.method == "GET":
-        return _accounts_page(principal, form)
+        draft = drafted(("admin.accounts_page",))
+        return _accounts_page(principal, _invite_form(draft[2] if draft else None))
+    form = _invite_form()
     if not form.validate_on_submit():
         return _accounts_page(principal, form, 400)
     try:
@@ -268,7 +272,8 @@ def webhooks_page(principal):
     from sitedir.events.models import WebhookAttempt, WebhookDelivery
 
     network_only(principal)
-    form = WebhookForm()
+    draft = drafted(("admin.webhooks_page",)) if request.method == "GET" else None
+    form = WebhookForm(formdata=draft[2]) if draft else WebhookForm()
     status, secret = 200, None
     if request.method == "POST":
         if form.validate_on_submit():

@@ -23,7 +23,7 @@ from flask import (
 )
 from sqlalchemy.orm import selectinload
 
-from sitedir.admin import changes
+from sitedir.admin import changes, drafts
 from sitedir.admin.auth import (
     Principal,
     audit,
@@ -60,6 +60,21 @@ blp = Blueprint(
 def _role_labels():
     # Contacts are shown by their role in French where they have no name.
     return {"labels_roles": FRENCH_ROLE_LABELS}
+
+
+def session_remaining() -> int | None:
+    """Seconds before this session ends (it is never extended), or None without one."""
+    login_at = session.get(LOGIN_AT)
+    if not isinstance(login_at, int | float) or "account_id" not in session:
+        return None
+    return max(0, int(login_at + current_app.config["SESSION_MAX_AGE"] - epoch_now()))
+
+
+@blp.context_processor
+def _session_end():
+    # The page warns before the session ends: it counts from the seconds left, not from
+    # the browser's clock, which may be wrong.
+    return {"session_remaining": session_remaining()}
 
 
 # Sessions made by another instance whose clock is slightly ahead are still taken.
@@ -99,7 +114,11 @@ def current_principal() -> Principal | None:
 
 
 def _start_session(account: Account) -> None:
-    session.clear()  # nothing from before the login survives it (CSRF token included)
+    # What was typed in a form refused for an ended session is given back after the login.
+    draft = session.get(drafts.KEY)
+    session.clear()  # nothing else from before the login survives it (CSRF token included)
+    if draft is not None:
+        session[drafts.KEY] = draft
     session["account_id"] = account.id
     session["generation"] = account.session_generation
     session[LOGIN_AT] = int(epoch_now())
@@ -171,9 +190,23 @@ def _no_store(response):
     return response
 
 
+DRAFT_SHOWN = (
+    "Voici ce que vous aviez saisi : rien n'est encore enregistré. Vérifiez, puis enregistrez."
+)
+
+
+def drafted(endpoints: tuple[str, ...], **view_args):
+    """A refused form's draft for this page, with the message that says so; else None."""
+    found = drafts.take(endpoints, **view_args)
+    if found is not None and request.method == "GET":
+        flash(DRAFT_SHOWN, "error")
+    return found
+
+
 @blp.route("/login", methods=["GET", "POST"])
 def login():
-    form = LoginForm()
+    draft = drafted(("admin.login",)) if request.method == "GET" else None
+    form = LoginForm(formdata=draft[2]) if draft else LoginForm()
     if form.validate_on_submit():
         email = form.email.data.strip().lower()
         wait = login_retry_after(email)
@@ -227,6 +260,14 @@ def logout():
     return redirect(url_for("admin.login"))
 
 
+@blp.get("/session")
+def session_state():
+    """How long this session has left, for the page's warning (a new login in another
+    tab gives more). Reading it changes nothing: sessions are never extended."""
+    remaining = session_remaining() if current_principal() is not None else None
+    return {"remaining": remaining or 0}
+
+
 @blp.get("/")
 @login_required
 def index(principal):
@@ -244,7 +285,8 @@ def index(principal):
 def site(principal, site_id):
     site = _site_for(principal, site_id)
     if request.method == "GET":
-        return _site_page(principal, site)
+        draft = drafted(("admin.site", *CONTACT_FORMS), site_id=site.slug)
+        return _site_page(principal, site, draft=draft)
     form = StatusForm()
     if not form.validate_on_submit():
         return _site_page(principal, site, 400, form=form)
@@ -275,6 +317,18 @@ def site(principal, site_id):
     return redirect(url_for("admin.site", site_id=site.slug))
 
 
+def public_status_text(site: Site) -> str:
+    """The site's status as doctors read it on the search page (French)."""
+    from sitedir.widget.answer import long_date
+
+    text = f"{site.name} — {STATUS_LABELS[site.status][0]}"
+    if site.status_reason:
+        text += f". Motif : {site.status_reason}"
+    if site.expected_reopening:
+        text += f". Réouverture prévue : {long_date(site.expected_reopening, 'fr')}"
+    return text
+
+
 def _attach_errors(form, exc: ma.ValidationError) -> None:
     """Show the schema's refusals beside the fields they concern (others as a message)."""
     for name, messages in exc.messages.items():
@@ -285,12 +339,28 @@ def _attach_errors(form, exc: ma.ValidationError) -> None:
             flash(" ".join(messages), "error")
 
 
-def _site_page(principal, site, status=200, form=None, contact_form=None, edited=None):
-    """The site page; a refused form is shown again as it was typed, with its errors."""
-    form = form or StatusForm(formdata=None, obj=site)
-    form.version.data = str(site.version)
+CONTACT_FORMS = ("admin.add_contact", "admin.edit_contact")
+
+
+def _site_page(principal, site, status=200, form=None, contact_form=None, edited=None, draft=None):
+    """The site page; a refused form is shown again as it was typed, with its errors.
+
+    `draft`: a form refused for an ended session, shown as typed, with the version it
+    was drawn from (saving it over a newer one is refused, 409).
+    """
+    if draft is not None:
+        endpoint, args, typed = draft
+        if endpoint == "admin.site":
+            form = StatusForm(formdata=typed)
+        elif endpoint == "admin.add_contact":
+            contact_form = ContactForm(formdata=typed)
+        elif isinstance(args.get("contact_id"), int):
+            edited = (args["contact_id"], ContactForm(formdata=typed))
+    if form is None:
+        form = StatusForm(formdata=None, obj=site)
+        form.version.data = str(site.version)
     contact_forms = {c.id: ContactForm(formdata=None, obj=c) for c in site.contacts}
-    if edited is not None:
+    if edited is not None and edited[0] in contact_forms:
         contact_forms[edited[0]] = edited[1]
     # A form shown again as typed still carries the contact's version as it was drawn:
     # it may be saved only if nobody changed the contact since.
@@ -299,6 +369,7 @@ def _site_page(principal, site, status=200, form=None, contact_form=None, edited
         principal=principal,
         site=site,
         form=form,
+        public_text=public_status_text(site),
         labels=STATUS_LABELS,
         post=PostForm(),
         contact_form=contact_form or ContactForm(formdata=None),
