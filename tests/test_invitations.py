@@ -73,11 +73,10 @@ def test_the_invitation_flow(mailing_app, smtp, tokens, browser, app):
         path_of(url), data={"password": GOOD, "password_again": GOOD + "!", "csrf_token": token}
     )
     assert mismatch.status_code == 400
-    # Without its CSRF token, nothing.
-    assert (
-        invitee.post(path_of(url), data={"password": GOOD, "password_again": GOOD}).status_code
-        == 400
-    )
+    # Without its CSRF token, nothing: back to the same page, to type the password again.
+    refused = invitee.post(path_of(url), data={"password": GOOD, "password_again": GOOD})
+    assert refused.status_code == 303 and refused.headers["Location"] == path_of(url)
+    assert GOOD not in invitee.get(path_of(url)).get_data(as_text=True)
     done = invitee.post(
         path_of(url), data={"password": GOOD, "password_again": GOOD, "csrf_token": token}
     )

@@ -172,9 +172,7 @@ def test_commands_that_mail_links_refuse_without_a_public_url(app, smtp, tokens,
     assert inbox.messages == []
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(OneTimeLink)) == before
-        assert (
-            db.session.scalar(db.select(db.func.count()).select_from(Account)) == accounts_before
-        )
+        assert db.session.scalar(db.select(db.func.count()).select_from(Account)) == accounts_before
 
 
 # --- reminders: names, recipients, what the summary says -----------------------------------
@@ -300,9 +298,7 @@ def test_each_recipient_is_recorded_and_only_the_unreached_are_tried_again(
     ]
 
 
-def test_a_mail_server_that_is_down_is_one_line_and_nothing_is_recorded(
-    stale_paris, runner, smtp
-):
+def test_a_mail_server_that_is_down_is_one_line_and_nothing_is_recorded(stale_paris, runner, smtp):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -5,6 +5,7 @@ is configured, the functions still make the link and return it: the caller shows
 the person who can pass it on.
 """
 
+import gzip
 import smtplib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -66,8 +67,89 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
 
 
+@cache
+def french_words() -> list[str]:
+    """The most frequent French words, most frequent first (tools/french_words.py)."""
+    path = Path(__file__).with_name("data") / "french_words.txt.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+@cache
+def _estimator():
+    """zxcvbn, which also knows French words (loaded once per process)."""
+    from zxcvbn import zxcvbn
+    from zxcvbn.matching import RANKED_DICTIONARIES, add_frequency_lists
+
+    if "french" not in RANKED_DICTIONARIES:
+        add_frequency_lists({"french": french_words()})
+    return zxcvbn
+
+
+# zxcvbn's score: 3 is "safely unguessable" for an online attack (about 10^8 guesses and
+# more), and the login is rate-limited per account; 0-2 are refused.
+MIN_SCORE = 3
+# zxcvbn's matching grows with the length: what follows the first 100 characters adds
+# strength it need not measure.
+MEASURED = 100
+WEAKNESSES = (
+    # (zxcvbn pattern, dictionary or None, why in French, why in English), first found wins
+    (
+        "dictionary",
+        "passwords",
+        "il ressemble à un mot de passe très courant",
+        "it is like a very common password",
+    ),
+    (
+        "spatial",
+        None,
+        "c'est une suite de touches voisines du clavier",
+        "it is a run of neighbouring keys",
+    ),
+    ("sequence", None, "c'est une suite (123456, abcdef)", "it is a sequence (123456, abcdef)"),
+    (
+        "repeat",
+        None,
+        "il répète les mêmes caractères ou le même mot",
+        "it repeats characters or a word",
+    ),
+    ("date", None, "il repose sur une date", "it rests on a date"),
+    (
+        "dictionary",
+        None,
+        "il repose sur un ou deux mots courants",
+        "it rests on one or two common words",
+    ),
+)
+HINT_FR = (
+    "Essayez plutôt une phrase de quatre ou cinq mots sans rapport entre eux (« vélo rouge "
+    "du facteur breton ») : la longueur compte plus que les chiffres et les symboles."
+)
+HINT_EN = "Try four or five unrelated words instead: length counts more than digits or symbols."
+
+
+def weakness(password: str) -> AccountError | None:
+    """Why zxcvbn (with French words) finds this password too easy to guess, with a hint;
+    None when it is strong enough."""
+    result = _estimator()(password[:MEASURED])
+    if result["score"] >= MIN_SCORE:
+        return None
+    found = {(m["pattern"], m.get("dictionary_name")) for m in result["sequence"]}
+    why_fr, why_en = "il est trop facile à deviner", "it is too easy to guess"
+    for pattern, dictionary, fr, en in WEAKNESSES:
+        if any(p == pattern and (dictionary is None or d == dictionary) for p, d in found):
+            why_fr, why_en = fr, en
+            break
+    return AccountError(
+        f"Mot de passe trop facile à deviner : {why_fr}. {HINT_FR}",
+        f"the password is too easy to guess: {why_en}. {HINT_EN}",
+    )
+
+
 def password_problem(password: str, again: str | None = None) -> AccountError | None:
-    """Why this password is refused (the page shows the French, the CLI the English), or None."""
+    """Why this password is refused (the page shows the French, the CLI the English), or None:
+    the two copies differ, fewer than 12 characters, too long, among the most common, or
+    too easy to guess (zxcvbn, with French words)."""
     if again is not None and password != again:
         return AccountError(
             "Les deux mots de passe ne sont pas identiques.", "the two passwords differ"
@@ -81,10 +163,10 @@ def password_problem(password: str, again: str | None = None) -> AccountError | 
         return AccountError("Ce mot de passe est trop long.", "the password is too long")
     if password.lower() in common_passwords():
         return AccountError(
-            "Ce mot de passe est parmi les plus courants : choisissez-en un autre.",
+            "Ce mot de passe est parmi les plus courants : choisissez-en un autre. " + HINT_FR,
             "the password is among the most common ones: choose another",
         )
-    return None
+    return weakness(password)
 
 
 def set_password(account: Account, password: str) -> None:
