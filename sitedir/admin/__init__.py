@@ -23,7 +23,10 @@ def register_admin(app: Flask, api) -> None:
     # A site PATCH needs at least one field: say so in the document, as the schema refuses {}.
     api.spec.components.schema("SitePatch", {"minProperties": 1}, schema=SitePatchSchema)
     api.register_blueprint(api_blp)
-    from sitedir.admin import account_views  # noqa: F401 - its pages join the admin page
+    from sitedir.admin import (  # noqa: F401 - their pages join the admin page
+        account_views,
+        site_views,
+    )
 
     app.register_blueprint(page_blp)
     _limit_guessing(app, api_blp)
@@ -54,6 +57,8 @@ def _limit_guessing(app: Flask, api_blp) -> None:
 # Forms whose page is the same URL (GET): a refused one comes back there, as typed.
 SAME_PAGE = (
     "admin.site",
+    "admin.new_site",
+    "admin.hospital",
     "admin.accounts_page",
     "admin.webhooks_page",
     "admin.login",

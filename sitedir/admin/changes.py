@@ -221,8 +221,40 @@ def institution_state(institution: Institution) -> dict:
         "latitude",
         "longitude",
         "website",
+        "switchboard",
     )
     return {field: getattr(institution, field) for field in fields}
+
+
+def update_institution(institution: Institution, data: dict, principal: Principal) -> None:
+    """Correct a hospital's address, website or switchboard (network admins).
+
+    Every site of the hospital changes with it: its version moves on (ETags, every
+    process's snapshot) and the feed tells of each one (site.hospital_changed).
+    """
+    before = institution_state(institution)
+    for field, value in data.items():
+        setattr(institution, field, value)
+    institution.source = admin_source(principal)
+    institution.verified = True
+    institution.last_verified_at = utc_now()
+    if institution_state(institution) == before:
+        db.session.rollback()
+        return  # nothing changed: nothing to announce
+    sites = db.session.scalars(db.select(Site).where(Site.institution_id == institution.id)).all()
+    for site in sites:
+        _touch(site)
+    _flush()
+    for site in sites:
+        outbox.hospital_changed(site)
+    audit(
+        principal,
+        "institution.update",
+        f"institution:{institution.key}",
+        before,
+        institution_state(institution),
+    )
+    _commit()
 
 
 def create_site(data: dict, principal: Principal, respond=None):

@@ -113,6 +113,62 @@ class WebhookForm(AdminForm):
             SelectChoice("site.confirmed", "Statut confirmé"),
             SelectChoice("site.created", "Nouveau centre"),
             SelectChoice("site.contacts_changed", "Contacts publics modifiés"),
+            SelectChoice(
+                "site.hospital_changed", "Établissement modifié (adresse, site, standard)"
+            ),
         ],
         validators=[DataRequired()],
+    )
+
+
+class NewSiteForm(AdminForm):
+    """A site joining a study, with its hospital, placed through the place search."""
+
+    id = StringField(
+        "Identifiant du centre (minuscules, chiffres et tirets : lyon-edouard-herriot)",
+        validators=[DataRequired(), Length(max=64)],
+    )
+    study = SelectField("Étude", choices=[])
+    city = StringField(
+        "Ville de l'essai (telle que les médecins la cherchent)",
+        validators=[DataRequired(), Length(max=100)],
+    )
+    status = SelectField(
+        "Statut",
+        choices=[SelectChoice(s, STATUS_LABELS[s][0]) for s in STATUSES],
+        default="not_yet_recruiting",
+    )
+    status_reason = TextAreaField("Motif (public)", validators=[Optional(), Length(max=500)])
+    lead_department = StringField("Service porteur", validators=[Optional(), Length(max=200)])
+    hospital_name = StringField(
+        "Établissement (CHU de Lyon, AP-HP…)", validators=[DataRequired(), Length(max=200)]
+    )
+    hospital_site = StringField(
+        "Hôpital ou site de l'établissement (Hôpital Édouard-Herriot)",
+        validators=[Optional(), Length(max=200)],
+    )
+    address = StringField("Adresse (numéro et voie)", validators=[Optional(), Length(max=300)])
+    postcode = StringField("Code postal", validators=[Optional(), Length(max=5)])
+    place = StringField(
+        "Commune de l'établissement (nom ou code postal)",
+        validators=[DataRequired(), Length(max=100)],
+    )
+    # The commune picked among the place search's answers (the check step's radio buttons).
+    insee = StringField("Commune trouvée", validators=[Optional(), Length(max=5)])
+    website = StringField("Site web (https://…)", validators=[Optional(), Length(max=300)])
+    switchboard = StringField(
+        "Standard",
+        validators=[Optional(), Regexp(PHONE_PATTERN, message="Numéro invalide")],
+    )
+
+
+class InstitutionForm(AdminForm):
+    """A hospital's address, website and switchboard, as the network admin corrects them."""
+
+    address = StringField("Adresse (numéro et voie)", validators=[Optional(), Length(max=300)])
+    postcode = StringField("Code postal", validators=[Optional(), Length(max=5)])
+    website = StringField("Site web (https://…)", validators=[Optional(), Length(max=300)])
+    switchboard = StringField(
+        "Standard",
+        validators=[Optional(), Regexp(PHONE_PATTERN, message="Numéro invalide")],
     )

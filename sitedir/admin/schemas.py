@@ -152,6 +152,18 @@ class InstitutionInSchema(ma.Schema):
         validate=[validate.Length(max=300), Pattern(WEBSITE_RE, error="Not a valid URL.")],
         metadata={"description": "http or https"},
     )
+    switchboard = ma.fields.String(
+        allow_none=True, validate=PHONE, metadata={"description": "The hospital's switchboard"}
+    )
+
+
+class InstitutionPatchSchema(ma.Schema):
+    """What the network admin corrects about a hospital: where it is, how to reach it."""
+
+    address = text(300)
+    postcode = ma.fields.String(allow_none=True, validate=Pattern(POSTCODE_RE))
+    website = InstitutionInSchema._declared_fields["website"]
+    switchboard = InstitutionInSchema._declared_fields["switchboard"]
 
 
 class NewSiteSchema(ma.Schema):

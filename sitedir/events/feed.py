@@ -91,7 +91,8 @@ class ChangeEventSchema(ma.Schema):
                 "site.confirmed: status, at; site.created: status, reason, at; "
                 "site.contacts_changed: contacts (public ones only; a contact no longer "
                 "public leaves past events, a replaced name, title, email or phone is "
-                "null there), at. Each also has "
+                "null there), at; site.hospital_changed: hospital (address, postcode, "
+                "city, website, switchboard), at. Each also has "
                 "site, study and city."
             )
         }

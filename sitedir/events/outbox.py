@@ -24,7 +24,10 @@ STATUS_CHANGED = "site.status_changed"
 CONFIRMED = "site.confirmed"
 CREATED = "site.created"
 CONTACTS_CHANGED = "site.contacts_changed"
-EVENT_TYPES = (STATUS_CHANGED, CONFIRMED, CREATED, CONTACTS_CHANGED)
+HOSPITAL_CHANGED = "site.hospital_changed"
+EVENT_TYPES = (STATUS_CHANGED, CONFIRMED, CREATED, CONTACTS_CHANGED, HOSPITAL_CHANGED)
+# What site.hospital_changed tells of the site's hospital (all public on the site's page).
+HOSPITAL_FIELDS = ("address", "postcode", "city", "website", "switchboard")
 
 # Any constant: it names "the event writers' turn" among advisory locks.
 _ADVISORY_KEY = 7_316_011
@@ -104,6 +107,14 @@ def created(site: Site) -> Event:
         {"status": site.status, "reason": site.status_reason, "at": iso(at)},
         at,
     )
+
+
+def hospital_changed(site: Site) -> Event:
+    """The site's hospital changed what doctors read of it (address, website, switchboard)."""
+    at = utc_now()
+    institution = site.institution
+    data = {field: getattr(institution, field) for field in HOSPITAL_FIELDS}
+    return record(HOSPITAL_CHANGED, site, {"hospital": data, "at": iso(at)}, at)
 
 
 def public_contacts(site: Site) -> list[dict]:
