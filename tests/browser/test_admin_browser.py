@@ -73,7 +73,7 @@ def test_a_site_admin_pauses_their_site_and_a_doctor_sees_it(admin_live, new_pag
     page = new_page()
     # Not logged in: the admin page sends to the login page.
     page.goto(admin_live.url + "/admin/")
-    expect(page).to_have_url(admin_live.url + "/admin/login")
+    expect(page).to_have_url(admin_live.url + "/admin/login?next=%2Fadmin%2F")
 
     log_in(page, admin_live)
     expect(page).to_have_url(admin_live.url + "/admin/")
@@ -145,7 +145,7 @@ def test_a_site_admin_pauses_their_site_and_a_doctor_sees_it(admin_live, new_pag
     expect(page.get_by_role("heading", level=1)).to_have_text("Connexion")
     for path in ("/admin/", f"/admin/sites/{SITE}"):
         page.goto(admin_live.url + path)
-        expect(page).to_have_url(admin_live.url + "/admin/login")
+        expect(page).to_have_url(re.compile(re.escape(admin_live.url + "/admin/login?next=")))
     assert_all_local(page)
 
 
@@ -191,5 +191,5 @@ def test_a_wrong_password_is_refused_in_french(admin_live, new_page):
     expect(page.get_by_label("Mot de passe")).to_have_value("")
     expect(page.get_by_role("button", name="Se déconnecter")).to_have_count(0)
     page.goto(admin_live.url + "/admin/")
-    expect(page).to_have_url(admin_live.url + "/admin/login")
+    expect(page).to_have_url(admin_live.url + "/admin/login?next=%2Fadmin%2F")
     assert_all_local(page)
