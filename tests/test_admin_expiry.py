@@ -93,3 +93,23 @@ def test_the_session_endpoint_says_how_long_is_left(tokens, browser, monkeypatch
     page = browser.get("/admin/").get_data(as_text=True)
     assert re.search(r'data-session-remaining="(\d+)"', page)
     assert 'id="session-warning" class="flash error" role="alert" hidden' in page
+
+
+def test_logging_in_again_before_the_end_keeps_the_open_forms_valid(tokens, browser, app):
+    """The warning's "log in again in another tab": the forms of the first tab still go."""
+    login(browser, "reseau@example.org")
+    _, typed = status_form(browser)
+    assert login(browser, "reseau@example.org").status_code == 302  # the second tab
+    saved = browser.post(f"/admin/sites/{SITE}", data=typed)
+    assert saved.status_code == 302
+    assert browser.get(f"/api/v1/sites/{SITE}").get_json()["status"] == "suspended"
+
+
+def test_a_login_as_another_account_does_not_keep_the_csrf_secret(tokens, browser):
+    login(browser, "reseau@example.org")
+    _, typed = status_form(browser)
+    login(browser, "clermont@example.org")
+    login(browser, "reseau@example.org")
+    refused = browser.post(f"/admin/sites/{SITE}", data=typed)
+    assert refused.status_code == 303  # refused, kept as a draft, nothing saved
+    assert browser.get(f"/api/v1/sites/{SITE}").get_json()["status"] == "recruiting"

@@ -116,9 +116,18 @@ def current_principal() -> Principal | None:
 def _start_session(account: Account) -> None:
     # What was typed in a form refused for an ended session is given back after the login.
     draft = session.get(drafts.KEY)
-    session.clear()  # nothing else from before the login survives it (CSRF token included)
+    # Logging in again as the same account, from a session of it still running (the
+    # warning before its end: "log in again in another tab"), keeps its CSRF secret, so
+    # the forms open in the first tab can still be sent. Any other login starts afresh:
+    # a secret from an anonymous session, or another account's, could be an attacker's.
+    previous = current_principal()
+    keep_csrf = previous is not None and previous.account.id == account.id
+    csrf_secret = session.get("csrf_token") if keep_csrf else None
+    session.clear()  # nothing else from before the login survives it
     if draft is not None:
         session[drafts.KEY] = draft
+    if csrf_secret is not None:
+        session["csrf_token"] = csrf_secret
     session["account_id"] = account.id
     session["generation"] = account.session_generation
     session[LOGIN_AT] = int(epoch_now())
