@@ -73,7 +73,7 @@ def test_a_site_admin_pauses_their_site_and_a_doctor_sees_it(admin_live, new_pag
     page = new_page()
     # Not logged in: the admin page sends to the login page.
     page.goto(admin_live.url + "/admin/")
-    expect(page).to_have_url(admin_live.url + "/admin/login?next=%2Fadmin%2F")
+    expect(page).to_have_url(admin_live.url + "/admin/login?next=/admin/")
 
     log_in(page, admin_live)
     expect(page).to_have_url(admin_live.url + "/admin/")
@@ -169,7 +169,10 @@ def test_a_form_without_its_csrf_token_is_refused(admin_live, new_page):
     assert removed
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         page.get_by_role("button", name="Enregistrer le statut").click()
-    assert answer.value.status == 400
+    # Refused, and back on the page with what was typed, to check and send again.
+    assert answer.value.status == 303
+    expect(page.get_by_role("alert").filter(has_text="rien n'a été enregistré")).to_be_visible()
+    expect(page.get_by_label("Motif")).to_have_value(REASON)
     screenshot(page, "admin-csrf-refused.png")
     # Nothing changed: not in the database, not on the admin page.
     assert site_row(admin_live.app) == before
@@ -191,5 +194,5 @@ def test_a_wrong_password_is_refused_in_french(admin_live, new_page):
     expect(page.get_by_label("Mot de passe")).to_have_value("")
     expect(page.get_by_role("button", name="Se déconnecter")).to_have_count(0)
     page.goto(admin_live.url + "/admin/")
-    expect(page).to_have_url(admin_live.url + "/admin/login?next=%2Fadmin%2F")
+    expect(page).to_have_url(admin_live.url + "/admin/login?next=/admin/")
     assert_all_local(page)
