@@ -154,3 +154,36 @@ def test_the_new_site_form_shows_the_commune_on_the_map(mailing_live, new_page):
     expect(page).to_have_url(live.url + "/admin/sites/lyon-edouard-herriot")
     expect(page.get_by_role("status").first).to_contain_text("Centre ajouté")
     assert_all_local(page)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/admin/", "/admin/accounts", "/admin/sites/paris-2", "/admin/hospitals/aphp-saint-louis"],
+)
+def test_no_accessibility_violations_on_the_coordinators_pages(
+    short_session, page_factory, axe_source, path
+):
+    """With the session warning shown (sessions of 7 seconds here)."""
+    live = short_session
+    page = page_factory(bypass_csp=True, locale="fr-FR", viewport={"width": 1024, "height": 900})
+    log_in(page, live, path)
+    expect(page.locator("#session-warning")).to_be_visible()
+    page.evaluate(axe_source)
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    violations = [(v["id"], [n["target"] for n in v["nodes"]]) for v in results["violations"]]
+    assert violations == []
+
+
+def test_no_accessibility_violations_on_the_new_site_form(mailing_live, page_factory, axe_source):
+    page = page_factory(bypass_csp=True, locale="fr-FR", viewport={"width": 1024, "height": 900})
+    log_in(page, mailing_live, "/admin/sites/new")
+    page.get_by_label("Identifiant du centre").fill("lyon")
+    page.get_by_label("Ville de l'essai").fill("Lyon")
+    page.get_by_label("Établissement (CHU de Lyon, AP-HP…)").fill("Hospices civils de Lyon")
+    page.get_by_label("Commune de l'établissement").fill("Lyon 3e")
+    page.get_by_role("button", name="Chercher la commune").click()
+    expect(page.get_by_role("img", name=re.compile("Lyon 3e"))).to_be_visible()
+    page.evaluate(axe_source)
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    violations = [(v["id"], [n["target"] for n in v["nodes"]]) for v in results["violations"]]
+    assert violations == []
