@@ -226,7 +226,9 @@ def institution_state(institution: Institution) -> dict:
     return {field: getattr(institution, field) for field in fields}
 
 
-def update_institution(institution: Institution, data: dict, principal: Principal) -> None:
+def update_institution(
+    institution: Institution, data: dict, principal: Principal, action: str = "institution.update"
+) -> None:
     """Correct a hospital's address, website or switchboard (network admins).
 
     Every site of the hospital changes with it: its version moves on (ETags, every
@@ -249,7 +251,7 @@ def update_institution(institution: Institution, data: dict, principal: Principa
         outbox.hospital_changed(site)
     audit(
         principal,
-        "institution.update",
+        action,
         f"institution:{institution.key}",
         before,
         institution_state(institution),

@@ -178,7 +178,7 @@ def hospital(principal, key):
                 _attach(form, exc.messages)
                 status = 422
             else:
-                changes.update_institution(institution, data, principal)
+                changes.update_institution(institution, data, principal, "institution.update")
                 flash("Établissement enregistré.", "ok")
                 return redirect(url_for("admin.hospital", key=key))
     page = render_template(
