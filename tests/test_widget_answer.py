@@ -9,6 +9,7 @@ from sitedir.clock import in_paris, today_in_paris
 from sitedir.extensions import db
 from sitedir.models import Institution, Site
 from sitedir.widget.nearby import nearest_place
+from sitedir.widget.trust import long_date
 
 
 def page(client, url: str) -> str:
@@ -25,7 +26,10 @@ def test_a_plain_get_renders_the_answer_in_french(client):
     )
     assert "48,0 km à vol d&#39;oiseau" in html
     assert "Ludovic Trefond" in html and "coordonnées à confirmer" in html
-    assert "statut jamais confirmé : appelez avant d&#39;adresser" in html
+    assert (
+        "Information à vérifier : jamais confirmée par le centre "
+        "(d&#39;après le communiqué du CHU de Clermont-Ferrand)" in html
+    )
     assert "investigateur du centre qui décide" in html  # eligibility disclaimer
     assert 'value="Vichy"' in html  # the box keeps what was typed
     assert 'id="patient" class="patient" transform=' in html  # the map marker, server-side
@@ -36,7 +40,10 @@ def test_a_plain_get_renders_the_answer_in_english(client):
     html = page(client, "/?q=Vichy&lang=en")
     assert "Open sites nearest to Vichy (03)" in html
     assert "48.0 km in a straight line" in html
-    assert "status never confirmed: call before referring" in html
+    assert (
+        "To be checked: never confirmed by the site "
+        "(according to the press release of the CHU de Clermont-Ferrand)" in html
+    )
     assert '<input type="hidden" name="lang" value="en">' in html  # kept on the next search
 
 
@@ -52,7 +59,10 @@ def test_the_frame_answers_and_links_to_the_directory(client):
     html = page(client, "/widget/frame?q=Vichy&lang=fr&region=84&accent=%23aa0000")
     assert "Ouvrir dans l&#39;annuaire" in html
     assert 'href="/?q=Vichy&amp;lang=fr&amp;region=84"' in html  # no looks on the page
-    assert "Imprimer la fiche" not in html
+    assert '<button type="button" class="print"' not in html
+    # Each card's sheet opens on the full page, outside the frame.
+    assert 'href="/?q=Vichy&amp;lang=fr&amp;region=84&amp;sheet=clermont-ferrand"' in html
+    assert 'target="_blank" rel="noopener"' in html
 
 
 def test_the_fragment_is_the_same_markup_as_the_page(client):
@@ -64,17 +74,21 @@ def test_the_fragment_is_the_same_markup_as_the_page(client):
 
 def test_an_ambiguous_town_lists_the_choices_as_links(client):
     html = page(client, "/?q=Saint-Denis")
-    assert "Plusieurs communes portent ce nom" in html
-    assert 'href="?insee=93066"' in html
+    # Asked first, without JavaScript: no answer for one of them.
+    assert "Plusieurs communes s&#39;appellent « Saint-Denis » : laquelle ?" in html
+    assert 'href="?insee=93066"' in html and 'href="?insee=97411"' in html
+    assert "Seine-Saint-Denis, Île-de-France" in html
+    assert '<span class="where">La Réunion</span>' in html  # département and région, once
+    assert 'id="results"' not in html
     html = page(client, "/?insee=93066")
     assert "Centres ouverts les plus proches de Saint-Denis (93)" in html
     assert 'value="Saint-Denis (93)"' in html
 
 
 def test_a_town_not_found_says_so_with_suggestions(client):
-    html = page(client, "/?q=Vichi+sur+allier")
+    html = page(client, "/?q=Clairmont-Ferrant")
     assert "Pas de réponse pour cette recherche" in html
-    assert "Vouliez-vous dire" in html and ">Bessay-sur-Allier (03)</a>" in html
+    assert "Vouliez-vous dire" in html and ">Clermont-Ferrand (63)</a>" in html
     assert 'href="?insee=' in html
     html = page(client, "/?q=zzzzqqqq&lang=en")
     assert "No town matches" in html
@@ -107,14 +121,20 @@ def test_staleness_in_words(app, client):
         paris.status_reason = None
         db.session.commit()
     html = page(client, "/?q=Vichy")
-    assert "statut confirmé le " in html
+    confirmed_on = long_date(in_paris(now - timedelta(days=2)).date(), "fr")
+    # Confirmed by a person: the source no longer matters, and no warning.
+    assert (
+        f'<p class="trust trust-confirmed">Statut confirmé par le centre le {confirmed_on}</p>'
+        in html
+    )
     # Days counted between Paris dates, as a doctor in France counts them.
     days = (today_in_paris() - in_paris(now - timedelta(days=45)).date()).days
-    assert f"statut non confirmé depuis {days} jours : appelez avant d&#39;adresser" in html
+    assert f"Confirmé il y a {days} jours : appelez avant d&#39;adresser" in html
     assert html.index("Clermont-Ferrand – Hôpital") < html.index("Pitié")  # order unchanged
-    assert f"status not confirmed for {days} days: call before referring" in page(
-        client, "/?q=Vichy&lang=en"
-    )
+    assert f"Confirmed {days} days ago: call before referring" in page(client, "/?q=Vichy&lang=en")
+    # One trust line per card: the old stacked caveats are gone.
+    assert "Information non encore confirmée par le centre</p>" not in html
+    assert html.count('class="trust ') == 3
 
 
 def test_a_position_is_answered_for_the_nearest_commune(client):

@@ -43,7 +43,25 @@ def match_dict(found: Match) -> dict:
         "match": found.match,
         "score": round(found.score, 3),
         "former_name": found.former_name,
+        "locality": found.locality,
     }
+
+
+def of_commune(name: str) -> str:
+    """'de Vichy', 'du Puy-en-Velay', 'des Belleville': a commune's name after "commune"."""
+    for article, contracted in (("Le ", "du "), ("Les ", "des ")):
+        if name.startswith(article):
+            return contracted + name[len(article) :]
+    return "de " + name
+
+
+def locality_label(locality: str, place: Place) -> str:
+    """'Val Thorens (commune des Belleville, 73)': a place that is not a commune, with its
+    commune, in the request's language."""
+    return t(
+        f"{locality} (commune {of_commune(place.name)}, {place.department})",
+        f"{locality} (commune of {place.name}, {place.department})",
+    )
 
 
 def origin_dict(origin: Origin) -> dict:
@@ -63,14 +81,20 @@ def origin_dict(origin: Origin) -> dict:
             "precision": origin.precision,
             "match": origin.match,
             "former_name": None,
+            "locality": None,
+            "ambiguous": False,
             "alternatives": [],
         }
     shown = place_dict(origin.place)
     del shown["population"], shown["kind"]
+    if origin.locality:
+        shown["label"] = locality_label(origin.locality, origin.place)
     return {
         **shown,
         "match": origin.match,
         "former_name": origin.former_name,
+        "locality": origin.locality,
+        "ambiguous": origin.ambiguous,
         "alternatives": [_alternative_dict(m) for m in origin.alternatives],
     }
 
