@@ -282,3 +282,79 @@ def test_an_unknown_study_is_said_not_taken_for_an_unknown_town(client):
     html = page(client, "/?insee=03310&study=no-such-study")
     assert "state-invalid" in html
     assert "no-such-study" in html
+
+
+@pytest.mark.parametrize("typed", ["Lyon 3e", "Marseille 5e", "Val Thorens", "Vichy"])
+def test_a_place_with_its_own_point_is_not_called_approximate(client, typed):
+    html = page(client, f"/?q={typed}")
+    assert "approximati" not in html
+
+
+def test_a_borrowed_point_names_whose_point_it_is(client):
+    # Paris's arrondissements have no point of their own in GeoNames' cities500.
+    html = page(client, "/?q=Paris 13e")
+    assert (
+        "Distances approximatives : Paris 13e Arrondissement (75) n&#39;a pas de point propre "
+        "dans notre base ; celui du centre de Paris (75) est utilisé." in html
+    )
+    html = page(client, "/?insee=01001")  # L'Abergement-Clémenciat
+    assert "qui partage son code postal, est utilisé." in html
+    assert "(approximatif)" in html
+
+
+def test_every_precision_says_where_its_point_comes_from():
+    from sitedir.places.gazetteer import get_gazetteer
+
+    gazetteer = get_gazetteer()
+    for place in gazetteer.places():
+        owner = gazetteer.point_owner(place)
+        if place.precision == "commune":
+            assert owner is None
+        elif owner is None:
+            continue  # an overseas collectivity's capital, from GeoNames by name
+        elif place.precision == "postcode":
+            assert set(owner.postcodes) & set(place.postcodes), place
+        else:
+            assert owner.department == place.department, place
+
+
+def test_a_ski_resort_is_answered_from_its_commune(client):
+    html = page(client, "/?q=Val+Thorens")
+    assert "Centres ouverts les plus proches de Val Thorens (commune des Belleville, 73)" in html
+    english = page(client, "/?q=Val+Thorens&lang=en")
+    assert "Open sites nearest to Val Thorens (commune of Les Belleville, 73)" in english
+
+
+def test_no_match_is_said_once_and_suggests_nothing_unrelated(client):
+    html = page(client, "/?q=Les+Menuires")
+    # Shown once, in the answer; the live region, visually hidden, only announces it.
+    assert '<p id="status" class="status visually-hidden" role="status"' in html
+    assert html.count('<p class="problem">Aucune commune ne correspond') == 1
+    assert "Vouliez-vous dire" not in html
+
+
+def test_the_ambiguity_is_asked_in_the_frame_too(client):
+    html = page(client, "/widget/frame?q=Valence&lang=en")
+    assert "Several towns are called “Valence”: which one?" in html
+    assert "Drôme, Auvergne-Rhône-Alpes" in html and "Tarn-et-Garonne, Occitanie" in html
+    assert 'href="?insee=82186&amp;lang=en"' in html
+
+
+def test_each_card_prints_its_own_sheet_without_javascript(client):
+    html = page(client, "/?q=Vichy")
+    assert html.count(">Imprimer la fiche de ce centre</a>") == 3
+    assert 'href="/?q=Vichy&amp;sheet=paris-2"' in html
+    assert 'class="site first sheet" id="site-clermont-ferrand"' in html  # by default
+    chosen = page(client, "/?q=Vichy&sheet=paris-2")
+    assert 'class="site sheet" id="site-paris-2"' in chosen
+    assert 'class="site first" id="site-clermont-ferrand"' in chosen
+    assert "La fiche imprimée sera celle de ce centre" in chosen
+    assert "/?q=Vichy&amp;sheet=paris-2</span>" in chosen  # the sheet's own URL
+    # A site that is not in the answer chooses nothing.
+    assert 'class="site first sheet"' in page(client, "/?q=Vichy&sheet=nantes")
+
+
+def test_the_sheet_shows_a_contact_request_reference_when_given(client):
+    html = page(client, "/?q=Vichy&ref=DC-2026-000123")
+    assert "Référence de la demande de contact : <strong>DC-2026-000123</strong>" in html
+    assert "Référence de la demande" not in page(client, "/?q=Vichy&ref=<script>")

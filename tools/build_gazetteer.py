@@ -159,7 +159,12 @@ def build() -> dict:
                 (lat, lon), precision = by_name_match[donor[1]], "postcode"
             else:
                 seat = seats.get(commune["departement"])
-                if seat not in by_name_match:
+                # A seat elsewhere is no point for this territory: the TAAF's chefLieu
+                # in the package is 97502, Saint-Pierre-et-Miquelon's, 10,000 km away.
+                if (
+                    seat not in by_name_match
+                    or located.get(seat, {}).get("departement") != (commune["departement"])
+                ):
                     seat = _most_populous_located(commune["departement"], current, by_name_match)
                 if seat is None:
                     seat = _country_capital(commune["departement"], geonames, by_name_match)

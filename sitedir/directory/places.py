@@ -55,13 +55,13 @@ def of_commune(name: str) -> str:
     return "de " + name
 
 
-def locality_label(locality: str, place: Place) -> str:
+def locality_label(locality: str, name: str, department: str, lang: str = "fr") -> str:
     """'Val Thorens (commune des Belleville, 73)': a place that is not a commune, with its
-    commune, in the request's language."""
-    return t(
-        f"{locality} (commune {of_commune(place.name)}, {place.department})",
-        f"{locality} (commune of {place.name}, {place.department})",
-    )
+    commune. The API's label is French, as every label it gives (answers are cached
+    whatever the language asked); the page words it in English too."""
+    if lang == "en":
+        return f"{locality} (commune of {name}, {department})"
+    return f"{locality} (commune {of_commune(name)}, {department})"
 
 
 def origin_dict(origin: Origin) -> dict:
@@ -88,7 +88,7 @@ def origin_dict(origin: Origin) -> dict:
     shown = place_dict(origin.place)
     del shown["population"], shown["kind"]
     if origin.locality:
-        shown["label"] = locality_label(origin.locality, origin.place)
+        shown["label"] = locality_label(origin.locality, origin.place.name, shown["department"])
     return {
         **shown,
         "match": origin.match,

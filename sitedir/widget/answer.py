@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from sitedir.clock import today_in_paris
 from sitedir.directory.nearest import PlaceNotFound, nearest_answer
+from sitedir.directory.places import locality_label
 from sitedir.places.gazetteer import ARRONDISSEMENT_CITIES, get_gazetteer
 from sitedir.staleness import DEFAULT_STALE_DAYS
 from sitedir.web.hosts import public_root
@@ -136,6 +137,8 @@ def compute(
     results = [_site_view(r, s, lang, today, approximate, verified) for r in data["results"]]
     nearer = [_site_view(r, s, lang, today, approximate, verified) for r in data["nearer_not_open"]]
     label = origin.get("label") or ""
+    if origin.get("locality"):
+        label = locality_label(origin["locality"], origin["name"], origin["department"], lang)
     out.update(
         origin=origin,
         label=label,
@@ -156,7 +159,7 @@ def compute(
         where = origin.get("department_name") or label
         out["notes"].append(("overseas", s["overseas_note"].format(place=where)))
     if approximate:
-        out["notes"].append(("approximate", precision_note(origin, s)))
+        out["notes"].append(("approximate", precision_note(origin, label, s)))
     if out["near"]:
         out["notes"].append(("near", s["near_note"].format(place=label)))
     point = project(origin["latitude"], origin["longitude"])
@@ -188,9 +191,8 @@ def compute(
 REFERENCE = re.compile(r"[A-Z]{2}-[0-9]{4}-[0-9]{6}")
 
 
-def precision_note(origin: dict, s: dict) -> str:
+def precision_note(origin: dict, label: str, s: dict) -> str:
     """Why the distances are approximate, naming the place whose point is used."""
-    label = origin.get("label") or ""
     place = get_gazetteer().by_insee(origin["insee"]) if origin.get("insee") else None
     owner = get_gazetteer().point_owner(place) if place is not None else None
     if owner is None:
