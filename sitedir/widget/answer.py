@@ -180,6 +180,7 @@ def compute(
         site["sheet_href"] = _url("widget.home", out["query"], {**page_keep, "sheet": site["id"]})
     sheet_keep = {**page_keep, "sheet": chosen} if out["sheet_chosen"] else page_keep
     out["sheet_url"] = _url("widget.home", out["query"], sheet_keep, external=True)
+    out["sheet_base"] = _url("widget.home", out["query"], page_keep, external=True)
     reference = raw.get("ref", "")
     out["reference"] = reference if REFERENCE.fullmatch(reference) else ""
     out["printed_on"] = long_date(today, lang)

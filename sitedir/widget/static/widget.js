@@ -182,7 +182,12 @@
   function printSheet(id) {
     var cards = answer.querySelectorAll("#results .site");
     var chosen = id ? document.getElementById("site-" + id) : null;
-    if (chosen) for (var i = 0; i < cards.length; i++) cards[i].classList.toggle("sheet", cards[i] === chosen);
+    if (chosen) {
+      for (var i = 0; i < cards.length; i++) cards[i].classList.toggle("sheet", cards[i] === chosen);
+      // The sheet's own URL names its site, so that it prints the same sheet again.
+      var url = answer.querySelector(".sheet-foot .url");
+      if (url) url.textContent = url.getAttribute("data-base") + "&sheet=" + encodeURIComponent(id);
+    }
     window.print();
   }
   // how: "push" (a new search), "replace" (geolocation's commune), "none" (back/forward)
