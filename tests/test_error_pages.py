@@ -95,3 +95,9 @@ def test_too_many_logins_is_a_429_page_with_the_wait(limited_app):
     assert "Trop de tentatives" in html and "admin.css" in html
     assert int(response.headers["Retry-After"]) > 0
     assert "Réessayez dans 60 secondes au plus." in html  # the limit's window
+
+
+def test_a_network_admin_page_is_a_403_page_for_a_site_admin(browser, tokens):
+    login(browser)
+    html = html_page(browser.get("/admin/accounts", headers=BROWSER), 403)
+    assert "Accès refusé" in html and "admin.css" in html

@@ -229,3 +229,9 @@ def test_a_miss_suggests_nothing_unrelated(client):
     # A ski resort no registry package locates: no Peintures, no Florensac.
     body = client.get("/api/v1/nearest?q=Les Menuires").get_json()
     assert body["status"] == 404 and body["suggestions"] == []
+
+
+def test_autocomplete_names_a_locality_with_its_commune(client):
+    places = client.get("/api/v1/places?q=Val Thorens").get_json()
+    assert places[0]["label"] == "Val Thorens (commune des Belleville, 73)"
+    assert (places[0]["insee"], places[0]["locality"]) == ("73257", "Val Thorens")

@@ -37,9 +37,13 @@ def place_dict(place: Place) -> dict:
 
 
 def match_dict(found: Match) -> dict:
-    """Return a search match: the place, how it matched, and its score."""
+    """Return a search match: the place, how it matched, and its score; a locality's label
+    names it with its commune ("Val Thorens (commune des Belleville, 73)")."""
+    shown = place_dict(found.place)
+    if found.locality:
+        shown["label"] = locality_label(found.locality, found.place.name, found.place.department)
     return {
-        **place_dict(found.place),
+        **shown,
         "match": found.match,
         "score": round(found.score, 3),
         "former_name": found.former_name,

@@ -88,8 +88,11 @@ def _retry_text(status: int, headers: dict, error, index: int) -> str:
     return ""
 
 
-def error_page(status: int, headers: dict | None = None, error=None) -> Response:
-    """The HTML page for this error status, in the layout of where it happened."""
+def error_page(
+    status: int, headers: dict | None = None, error=None, detail: str | None = None
+) -> Response:
+    """The HTML page for this error status, in the layout of where it happened; `detail`
+    is a deliberate refusal's own words (abort(403, message=...)), shown under the text."""
     lang = current_language()
     index = 1 if lang == "en" else 0
     title, text = TEXTS.get(status, OTHER)
@@ -101,6 +104,7 @@ def error_page(status: int, headers: dict | None = None, error=None) -> Response
         title=title[index],
         text=text[index],
         retry=_retry_text(status, headers or {}, error, index),
+        detail=detail if status < 500 else None,
         admin=admin,
         back_href="/admin" if admin else ("/?lang=en" if lang == "en" else "/"),
         back=(

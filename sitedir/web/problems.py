@@ -155,7 +155,7 @@ class ProblemApi(Api):
         elif not detail:
             detail = _default_detail(status, error)
         if wants_page():  # a browser on a page route: a page, with a way back
-            return error_page(status, headers, error)
+            return error_page(status, headers, error, data.get("message"))
         return problem_response(
             status,
             detail,
