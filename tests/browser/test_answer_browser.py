@@ -145,3 +145,27 @@ def test_a_mistyped_url_is_a_page_with_a_way_back(live, page_factory):
     assert page.locator("h1").inner_text() == "Page introuvable"
     page.get_by_role("link", name="Retour à la recherche d'un centre").click()
     page.locator("#place").wait_for()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/?q=Saint-Denis",
+        "/widget/frame?q=Valence&lang=en",
+        "/?q=Vichy&sheet=paris-2",
+        "/?q=Les+Menuires",
+        "/centres",
+        "/centres?lang=en",
+        "/admin/nowhere",
+    ],
+)
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_no_accessibility_violations(live, page_factory, axe_source, path, scheme):
+    page = page_factory(
+        bypass_csp=True, color_scheme=scheme, viewport={"width": 1024, "height": 900}
+    )
+    page.goto(live.url + path)
+    page.evaluate(axe_source)
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    violations = [(v["id"], [n["target"] for n in v["nodes"]]) for v in results["violations"]]
+    assert violations == []
