@@ -358,3 +358,23 @@ def test_the_sheet_shows_a_contact_request_reference_when_given(client):
     html = page(client, "/?q=Vichy&ref=DC-2026-000123")
     assert "Référence de la demande de contact : <strong>DC-2026-000123</strong>" in html
     assert "Référence de la demande" not in page(client, "/?q=Vichy&ref=<script>")
+
+
+def test_a_registry_site_says_when_the_registry_verified_its_status(app, client):
+    from sitedir.models import Study
+
+    with app.app_context():
+        site = db.session.scalar(db.select(Site).where(Site.slug == "clermont-ferrand"))
+        site.source = "ClinicalTrials.gov NCT01234567, record of 2026-09-15"
+        site.verified = False
+        study = db.session.scalar(db.select(Study).where(Study.slug == "cart-lupus"))
+        study.details = {"status_verified": "2026-09"}
+        db.session.commit()
+    html = page(client, "/?q=Vichy")
+    assert (
+        "Information à vérifier : jamais confirmée par le centre "
+        "(ClinicalTrials.gov, statut vérifié en septembre 2026)" in html
+    )
+    assert "(ClinicalTrials.gov, status verified in September 2026)" in page(
+        client, "/?q=Vichy&lang=en"
+    )
