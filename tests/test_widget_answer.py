@@ -330,7 +330,7 @@ def test_no_match_is_said_once_and_suggests_nothing_unrelated(client):
     # Shown once, in the answer; the live region, visually hidden, only announces it.
     assert '<p id="status" class="status visually-hidden" role="status"' in html
     assert html.count('<p class="problem">Aucune commune ne correspond') == 1
-    assert "Vouliez-vous dire" not in html
+    assert "Les Peintures" not in html
 
 
 def test_the_ambiguity_is_asked_in_the_frame_too(client):

@@ -47,11 +47,13 @@ CACHE_SIZE = 4096  # outcomes kept per process, by normalised query
 SUGGESTION_CANDIDATES = 1500  # names the "did you mean" step compares, at most
 SUGGESTION_SHORTLIST = 30  # of which the closest are scored again, more finely
 TYPO_LIMIT = 25
-# The WRatio a "did you mean" must reach: 84 keeps a name inside longer text ("Lyon Part
-# Dieu" → Lyon, "Alpe d'Huez" → Huez, both 90) and drops look-alikes that only share
-# letters ("Val Thorens" → Florensac, 60; "Les Menuires" → Les Peintures, 80); a typo
-# of a long name stays ("Clairmont-Ferrant" → Clermont-Ferrand, 85).
+# What makes a "did you mean" related to the query: a WRatio of 84 or more (a name inside
+# longer text: "Lyon Part Dieu" → Lyon, "Alpe d'Huez" → Huez, both 90), or at most 3 edits
+# (a typo: "Clairmont-Ferrant" → Clermont-Ferrand). A look-alike that only shares letters
+# is dropped: "Val Thorens" → Florensac (WRatio 60, 7 edits), "Les Menuires" → Les
+# Peintures (80, 4 edits). Measured by bench/suggestions.py (see bench/RESULTS.md).
 SUGGESTION_CUTOFF = 84
+SUGGESTION_EDITS = 3
 
 # How much each way of matching is worth, before population breaks ties.
 QUALITY = {
@@ -344,10 +346,13 @@ class PlaceIndex:
             list(dict.fromkeys(shortlist)),
             scorer=fuzz.WRatio,
             limit=limit * 3,
-            score_cutoff=SUGGESTION_CUTOFF,
+            score_cutoff=60,
         )
         places = []
-        for candidate, _, _ in found:
+        for candidate, score, _ in found:
+            if score < SUGGESTION_CUTOFF and OSA.distance(key, candidate) > SUGGESTION_EDITS:
+                continue  # shares letters, not a name or a typo of one
+
             for place in self.names.get(candidate, ()):
                 if place not in places:
                     places.append(place)
