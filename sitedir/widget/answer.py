@@ -189,7 +189,7 @@ def compute(
 
 
 # A contact request's reference, as the contact requests give it ("DC-2026-000123").
-REFERENCE = re.compile(r"[A-Z]{2}-[0-9]{4}-[0-9]{6}")
+REFERENCE = re.compile(r"[A-Z]{2}-[0-9]{4}-[0-9]{6,9}")
 
 
 def precision_note(origin: dict, label: str, s: dict) -> str:
