@@ -228,6 +228,13 @@ class PlaceMatchSchema(PlaceSchema):
     match = ma.fields.String(metadata={"description": "How the query matched this place"})
     score = ma.fields.Float(allow_none=True)
     former_name = ma.fields.String(allow_none=True)
+    locality = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The place typed when it is not a commune (a ski resort, a hamlet, "
+            'a district: "Val Thorens"); the match is then its commune'
+        },
+    )
 
 
 # ---- query strings ---------------------------------------------------------
@@ -331,6 +338,22 @@ class OriginSchema(ma.Schema):
     )
     match = ma.fields.String(allow_none=True)
     former_name = ma.fields.String(allow_none=True)
+    locality = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The place typed when it is not a commune (a ski resort, a hamlet, "
+            "a district); the origin is its commune, and the label says so: "
+            '"Val Thorens (commune des Belleville, 73)"'
+        },
+    )
+    ambiguous = ma.fields.Boolean(
+        metadata={
+            "description": "True when the typed name is borne by several communes of "
+            "comparable size (Saint-Denis 93 and 974): the answer is for the likeliest, the "
+            "others are in alternatives, and a user interface should ask. A département, "
+            "territory or postcode after the name, a postcode or an INSEE code settles it"
+        }
+    )
     alternatives = ma.fields.List(
         ma.fields.Nested(PlaceMatchSchema),
         metadata={"description": "Other places the query may mean, likeliest first"},

@@ -189,3 +189,52 @@ def test_a_miss_suggests_look_alikes(client):
     body = client.get("/api/v1/nearest?q=Vichyyyy").get_json()
     assert body["status"] == 404
     assert "03310" in [s["insee"] for s in body["suggestions"]]
+
+
+def test_an_ambiguous_name_is_answered_for_the_likeliest_and_says_so(client):
+    origin = client.get("/api/v1/nearest?q=Saint-Denis").get_json()["origin"]
+    assert origin["insee"] == "97411" and origin["ambiguous"] is True
+    others = {a["insee"]: a for a in origin["alternatives"]}
+    assert others["93066"]["department_name"] == "Seine-Saint-Denis"
+    assert others["93066"]["region_name"] == "Île-de-France"
+    settled = client.get("/api/v1/nearest?q=Saint-Denis 93").get_json()["origin"]
+    assert (settled["insee"], settled["ambiguous"]) == ("93066", False)
+    for query in ("insee=93066", "postcode=93200", "lat=48.93&lon=2.36", "q=Vichy"):
+        assert client.get(f"/api/v1/nearest?{query}").get_json()["origin"]["ambiguous"] is False
+
+
+def test_ambiguous_and_locality_are_in_the_openapi_document(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    fields = spec["components"]["schemas"]["Origin"]["properties"]
+    assert fields["ambiguous"]["type"] == "boolean"
+    assert "Saint-Denis" in fields["ambiguous"]["description"]
+    assert "locality" in fields
+
+
+def test_a_ski_resort_is_answered_from_its_commune_saying_so(client):
+    body = client.get("/api/v1/nearest?q=Val Thorens").get_json()
+    origin = body["origin"]
+    assert origin["label"] == "Val Thorens (commune des Belleville, 73)"
+    assert (origin["insee"], origin["locality"], origin["match"]) == (
+        "73257",
+        "Val Thorens",
+        "locality",
+    )
+    # Answers are cached whatever the language: the API's labels are French data.
+    english = client.get("/api/v1/nearest?q=Val Thorens&lang=en").get_json()["origin"]
+    assert english["label"] == origin["label"]
+
+
+def test_a_miss_suggests_nothing_unrelated(client):
+    # A ski resort no registry package locates: names that only share letters with it
+    # (4 edits or more, no name inside it) are not offered.
+    body = client.get("/api/v1/nearest?q=Les Menuires").get_json()
+    assert body["status"] == 404
+    offered = {s["name"] for s in body["suggestions"]}
+    assert not offered & {"Les Peintures", "La Ménitré", "Les Molières", "Les Mesnuls"}
+
+
+def test_autocomplete_names_a_locality_with_its_commune(client):
+    places = client.get("/api/v1/places?q=Val Thorens").get_json()
+    assert places[0]["label"] == "Val Thorens (commune des Belleville, 73)"
+    assert (places[0]["insee"], places[0]["locality"]) == ("73257", "Val Thorens")

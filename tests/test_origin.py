@@ -77,3 +77,55 @@ def test_an_address_needs_a_geocoder_and_is_a_point():
     assert (origin.source, origin.precision, origin.match) == ("address", "address", "ban")
     with pytest.raises(OriginNotFound):
         resolve_origin({"address": "nowhere"}, geocoder=FakeGeocoder())
+
+
+@pytest.mark.parametrize(
+    ("typed", "likeliest", "others"),
+    [
+        ("Saint-Denis", "97411", {"93066"}),
+        ("St Pierre", "97416", {"97502", "97225"}),
+        ("Valence", "26362", {"82186"}),
+        ("Moulins", "03190", {"35198"}),
+    ],
+)
+def test_a_name_several_comparable_communes_bear_is_ambiguous(typed, likeliest, others):
+    origin = resolve_origin({"q": typed})
+    assert origin.ambiguous is True
+    assert origin.place.insee == likeliest
+    assert others <= {m.place.insee for m in origin.alternatives}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"q": "Saint-Denis 93"},
+        {"q": "Saint-Denis Réunion"},
+        {"q": "Saint-Denis 93200"},
+        {"q": "Valence Drôme"},
+        {"insee": "93066"},
+        {"postcode": "93200"},
+        {"q": "Vichy"},
+        {"q": "Le Port"},  # 34,000 in La Réunion, 169 in Ariège: no real doubt
+        {"q": "Clermont-Ferrand"},
+    ],
+)
+def test_a_hint_a_code_or_a_clear_favourite_settles_it(args):
+    assert resolve_origin(args).ambiguous is False
+
+
+def test_a_place_that_is_not_a_commune_resolves_to_its_commune_saying_so():
+    origin = resolve_origin({"q": "Val Thorens"})
+    # GeoNames' PPLL row, admin4 73257: Saint-Martin-de-Belleville, now Les Belleville.
+    assert (origin.place.insee, origin.match, origin.locality) == (
+        "73257",
+        "locality",
+        "Val Thorens",
+    )
+    assert origin.precision == "commune" and not origin.ambiguous
+    assert resolve_origin({"q": "val thorens 73"}).place.insee == "73257"
+    assert resolve_origin({"q": "Montfavet"}).place.name == "Avignon"
+
+
+def test_a_commune_name_wins_over_a_locality_of_the_same_name():
+    # "Saint-Pierre" is also a district of Marseille in GeoNames.
+    assert resolve_origin({"q": "Saint-Pierre"}).place.department == "974"

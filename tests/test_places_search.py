@@ -195,6 +195,12 @@ def test_gibberish_has_no_suggestion_worth_showing():
     assert suggest("xqzwvbk") == []
 
 
+def test_a_look_alike_that_only_shares_letters_is_not_suggested():
+    # Before, "Val Thorens" (a ski resort) offered Florensac, Val-Couesnon, Le Thoronet.
+    assert suggest("Val Thorens") == []
+    assert "Besse (38)" in [p.label for p in suggest("Super Besse")]  # a name inside
+
+
 def test_a_query_longer_than_any_place_is_refused():
     from sitedir.places.search import MAX_QUERY_CHARS, MAX_QUERY_WORDS, QueryTooLong
 

@@ -9,6 +9,7 @@ from sitedir.clock import in_paris, today_in_paris
 from sitedir.extensions import db
 from sitedir.models import Institution, Site
 from sitedir.widget.nearby import nearest_place
+from sitedir.widget.trust import long_date
 
 
 def page(client, url: str) -> str:
@@ -25,7 +26,10 @@ def test_a_plain_get_renders_the_answer_in_french(client):
     )
     assert "48,0 km à vol d&#39;oiseau" in html
     assert "Ludovic Trefond" in html and "coordonnées à confirmer" in html
-    assert "statut jamais confirmé : appelez avant d&#39;adresser" in html
+    assert (
+        "Information à vérifier : jamais confirmée par le centre "
+        "(d&#39;après le communiqué du CHU de Clermont-Ferrand)" in html
+    )
     assert "investigateur du centre qui décide" in html  # eligibility disclaimer
     assert 'value="Vichy"' in html  # the box keeps what was typed
     assert 'id="patient" class="patient" transform=' in html  # the map marker, server-side
@@ -36,7 +40,10 @@ def test_a_plain_get_renders_the_answer_in_english(client):
     html = page(client, "/?q=Vichy&lang=en")
     assert "Open sites nearest to Vichy (03)" in html
     assert "48.0 km in a straight line" in html
-    assert "status never confirmed: call before referring" in html
+    assert (
+        "To be checked: never confirmed by the site "
+        "(according to the press release of the CHU de Clermont-Ferrand)" in html
+    )
     assert '<input type="hidden" name="lang" value="en">' in html  # kept on the next search
 
 
@@ -52,7 +59,10 @@ def test_the_frame_answers_and_links_to_the_directory(client):
     html = page(client, "/widget/frame?q=Vichy&lang=fr&region=84&accent=%23aa0000")
     assert "Ouvrir dans l&#39;annuaire" in html
     assert 'href="/?q=Vichy&amp;lang=fr&amp;region=84"' in html  # no looks on the page
-    assert "Imprimer la fiche" not in html
+    assert '<button type="button" class="print"' not in html
+    # Each card's sheet opens on the full page, outside the frame.
+    assert 'href="/?q=Vichy&amp;lang=fr&amp;region=84&amp;sheet=clermont-ferrand"' in html
+    assert 'target="_blank" rel="noopener"' in html
 
 
 def test_the_fragment_is_the_same_markup_as_the_page(client):
@@ -64,17 +74,21 @@ def test_the_fragment_is_the_same_markup_as_the_page(client):
 
 def test_an_ambiguous_town_lists_the_choices_as_links(client):
     html = page(client, "/?q=Saint-Denis")
-    assert "Plusieurs communes portent ce nom" in html
-    assert 'href="?insee=93066"' in html
+    # Asked first, without JavaScript: no answer for one of them.
+    assert "Plusieurs communes s&#39;appellent « Saint-Denis » : laquelle ?" in html
+    assert 'href="?insee=93066"' in html and 'href="?insee=97411"' in html
+    assert "Seine-Saint-Denis, Île-de-France" in html
+    assert '<span class="where">La Réunion</span>' in html  # département and région, once
+    assert 'id="results"' not in html
     html = page(client, "/?insee=93066")
     assert "Centres ouverts les plus proches de Saint-Denis (93)" in html
     assert 'value="Saint-Denis (93)"' in html
 
 
 def test_a_town_not_found_says_so_with_suggestions(client):
-    html = page(client, "/?q=Vichi+sur+allier")
+    html = page(client, "/?q=Clairmont-Ferrant")
     assert "Pas de réponse pour cette recherche" in html
-    assert "Vouliez-vous dire" in html and ">Bessay-sur-Allier (03)</a>" in html
+    assert "Vouliez-vous dire" in html and ">Clermont-Ferrand (63)</a>" in html
     assert 'href="?insee=' in html
     html = page(client, "/?q=zzzzqqqq&lang=en")
     assert "No town matches" in html
@@ -107,14 +121,20 @@ def test_staleness_in_words(app, client):
         paris.status_reason = None
         db.session.commit()
     html = page(client, "/?q=Vichy")
-    assert "statut confirmé le " in html
+    confirmed_on = long_date(in_paris(now - timedelta(days=2)).date(), "fr")
+    # Confirmed by a person: the source no longer matters, and no warning.
+    assert (
+        f'<p class="trust trust-confirmed">Statut confirmé par le centre le {confirmed_on}</p>'
+        in html
+    )
     # Days counted between Paris dates, as a doctor in France counts them.
     days = (today_in_paris() - in_paris(now - timedelta(days=45)).date()).days
-    assert f"statut non confirmé depuis {days} jours : appelez avant d&#39;adresser" in html
+    assert f"Confirmé il y a {days} jours : appelez avant d&#39;adresser" in html
     assert html.index("Clermont-Ferrand – Hôpital") < html.index("Pitié")  # order unchanged
-    assert f"status not confirmed for {days} days: call before referring" in page(
-        client, "/?q=Vichy&lang=en"
-    )
+    assert f"Confirmed {days} days ago: call before referring" in page(client, "/?q=Vichy&lang=en")
+    # One trust line per card: the old stacked caveats are gone.
+    assert "Information non encore confirmée par le centre</p>" not in html
+    assert html.count('class="trust ') == 3
 
 
 def test_a_position_is_answered_for_the_nearest_commune(client):
@@ -262,3 +282,99 @@ def test_an_unknown_study_is_said_not_taken_for_an_unknown_town(client):
     html = page(client, "/?insee=03310&study=no-such-study")
     assert "state-invalid" in html
     assert "no-such-study" in html
+
+
+@pytest.mark.parametrize("typed", ["Lyon 3e", "Marseille 5e", "Val Thorens", "Vichy"])
+def test_a_place_with_its_own_point_is_not_called_approximate(client, typed):
+    html = page(client, f"/?q={typed}")
+    assert "approximati" not in html
+
+
+def test_a_borrowed_point_names_whose_point_it_is(client):
+    # Paris's arrondissements have no point of their own in GeoNames' cities500.
+    html = page(client, "/?q=Paris 13e")
+    assert (
+        "Distances approximatives : Paris 13e Arrondissement (75) n&#39;a pas de point propre "
+        "dans notre base ; celui du centre de Paris (75) est utilisé." in html
+    )
+    html = page(client, "/?insee=01001")  # L'Abergement-Clémenciat
+    assert "qui partage son code postal, est utilisé." in html
+    assert "(approximatif)" in html
+
+
+def test_every_precision_says_where_its_point_comes_from():
+    from sitedir.places.gazetteer import get_gazetteer
+
+    gazetteer = get_gazetteer()
+    for place in gazetteer.places():
+        owner = gazetteer.point_owner(place)
+        if place.precision == "commune":
+            assert owner is None
+        elif owner is None:
+            continue  # an overseas collectivity's capital, from GeoNames by name
+        elif place.precision == "postcode":
+            assert set(owner.postcodes) & set(place.postcodes), place
+        else:
+            assert owner.department == place.department, place
+
+
+def test_a_ski_resort_is_answered_from_its_commune(client):
+    html = page(client, "/?q=Val+Thorens")
+    assert "Centres ouverts les plus proches de Val Thorens (commune des Belleville, 73)" in html
+    english = page(client, "/?q=Val+Thorens&lang=en")
+    assert "Open sites nearest to Val Thorens (commune of Les Belleville, 73)" in english
+
+
+def test_no_match_is_said_once_and_suggests_nothing_unrelated(client):
+    html = page(client, "/?q=Les+Menuires")
+    # Shown once, in the answer; the live region, visually hidden, only announces it.
+    assert '<p id="status" class="status visually-hidden" role="status"' in html
+    assert html.count('<p class="problem">Aucune commune ne correspond') == 1
+    assert "Les Peintures" not in html
+
+
+def test_the_ambiguity_is_asked_in_the_frame_too(client):
+    html = page(client, "/widget/frame?q=Valence&lang=en")
+    assert "Several towns are called “Valence”: which one?" in html
+    assert "Drôme, Auvergne-Rhône-Alpes" in html and "Tarn-et-Garonne, Occitanie" in html
+    assert 'href="?insee=82186&amp;lang=en"' in html
+
+
+def test_each_card_prints_its_own_sheet_without_javascript(client):
+    html = page(client, "/?q=Vichy")
+    assert html.count(">Imprimer la fiche de ce centre</a>") == 3
+    assert 'href="/?q=Vichy&amp;sheet=paris-2"' in html
+    assert 'class="site first sheet" id="site-clermont-ferrand"' in html  # by default
+    chosen = page(client, "/?q=Vichy&sheet=paris-2")
+    assert 'class="site sheet" id="site-paris-2"' in chosen
+    assert 'class="site first" id="site-clermont-ferrand"' in chosen
+    assert "La fiche imprimée sera celle de ce centre" in chosen
+    assert "/?q=Vichy&amp;sheet=paris-2</span>" in chosen  # the sheet's own URL
+    # A site that is not in the answer chooses nothing.
+    assert 'class="site first sheet"' in page(client, "/?q=Vichy&sheet=nantes")
+
+
+def test_the_sheet_shows_a_contact_request_reference_when_given(client):
+    html = page(client, "/?q=Vichy&ref=DC-2026-000123")
+    assert "Référence de la demande de contact : <strong>DC-2026-000123</strong>" in html
+    assert "Référence de la demande" not in page(client, "/?q=Vichy&ref=<script>")
+
+
+def test_a_registry_site_says_when_the_registry_verified_its_status(app, client):
+    from sitedir.models import Study
+
+    with app.app_context():
+        site = db.session.scalar(db.select(Site).where(Site.slug == "clermont-ferrand"))
+        site.source = "ClinicalTrials.gov NCT01234567, record of 2026-09-15"
+        site.verified = False
+        study = db.session.scalar(db.select(Study).where(Study.slug == "cart-lupus"))
+        study.details = {"status_verified": "2026-09"}
+        db.session.commit()
+    html = page(client, "/?q=Vichy")
+    assert (
+        "Information à vérifier : jamais confirmée par le centre "
+        "(ClinicalTrials.gov, statut vérifié en septembre 2026)" in html
+    )
+    assert "(ClinicalTrials.gov, status verified in September 2026)" in page(
+        client, "/?q=Vichy&lang=en"
+    )

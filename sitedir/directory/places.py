@@ -37,13 +37,35 @@ def place_dict(place: Place) -> dict:
 
 
 def match_dict(found: Match) -> dict:
-    """Return a search match: the place, how it matched, and its score."""
+    """Return a search match: the place, how it matched, and its score; a locality's label
+    names it with its commune ("Val Thorens (commune des Belleville, 73)")."""
+    shown = place_dict(found.place)
+    if found.locality:
+        shown["label"] = locality_label(found.locality, found.place.name, found.place.department)
     return {
-        **place_dict(found.place),
+        **shown,
         "match": found.match,
         "score": round(found.score, 3),
         "former_name": found.former_name,
+        "locality": found.locality,
     }
+
+
+def of_commune(name: str) -> str:
+    """'de Vichy', 'du Puy-en-Velay', 'des Belleville': a commune's name after "commune"."""
+    for article, contracted in (("Le ", "du "), ("Les ", "des ")):
+        if name.startswith(article):
+            return contracted + name[len(article) :]
+    return "de " + name
+
+
+def locality_label(locality: str, name: str, department: str, lang: str = "fr") -> str:
+    """'Val Thorens (commune des Belleville, 73)': a place that is not a commune, with its
+    commune. The API's label is French, as every label it gives (answers are cached
+    whatever the language asked); the page words it in English too."""
+    if lang == "en":
+        return f"{locality} (commune of {name}, {department})"
+    return f"{locality} (commune {of_commune(name)}, {department})"
 
 
 def origin_dict(origin: Origin) -> dict:
@@ -63,14 +85,20 @@ def origin_dict(origin: Origin) -> dict:
             "precision": origin.precision,
             "match": origin.match,
             "former_name": None,
+            "locality": None,
+            "ambiguous": False,
             "alternatives": [],
         }
     shown = place_dict(origin.place)
     del shown["population"], shown["kind"]
+    if origin.locality:
+        shown["label"] = locality_label(origin.locality, origin.place.name, shown["department"])
     return {
         **shown,
         "match": origin.match,
         "former_name": origin.former_name,
+        "locality": origin.locality,
+        "ambiguous": origin.ambiguous,
         "alternatives": [_alternative_dict(m) for m in origin.alternatives],
     }
 

@@ -48,6 +48,16 @@ class FormerName:
     place: Place
 
 
+@dataclass(frozen=True, slots=True)
+class Locality:
+    """A place that is not a commune (a ski resort, a hamlet, a district) and its commune."""
+
+    name: str
+    place: Place
+    latitude: float
+    longitude: float
+
+
 class Gazetteer:
     """Every current French commune and arrondissement, by INSEE code and by postcode."""
 
@@ -88,6 +98,12 @@ class Gazetteer:
             if parent in self._by_insee
         ]
         self._former_codes = {f.code: f.place for f in self.former if f.code not in self._by_insee}
+        self.localities: list[Locality] = [
+            Locality(name, self._by_insee[code], lat, lon)
+            for name, code, lat, lon in raw.get("localities", ())
+            if code in self._by_insee
+        ]
+        self._point_owners: dict[tuple[float, float], Place] | None = None
 
     def by_insee(self, code: str) -> Place | None:
         """Return the place with this INSEE code (a former commune's code gives its
@@ -98,6 +114,22 @@ class Gazetteer:
     def by_postcode(self, postcode: str) -> list[Place]:
         """Return the places served by this postcode, most likely first."""
         return list(self._by_postcode.get(postcode, ()))
+
+    def point_owner(self, place: Place) -> Place | None:
+        """The place whose own point `place` borrows (a commune sharing its postcode, its
+        département's seat, Paris for its arrondissements), or None when it has its own."""
+        if place.precision == "commune":
+            return None
+        if self._point_owners is None:
+            owners: dict[tuple[float, float], Place] = {}
+            for other in self._by_insee.values():
+                if other.precision == "commune":
+                    # The most populous owner of a point, should two share one.
+                    key = (other.latitude, other.longitude)
+                    if key not in owners or (other.population or 0) > (owners[key].population or 0):
+                        owners[key] = other
+            self._point_owners = owners
+        return self._point_owners.get((place.latitude, place.longitude))
 
     def places(self) -> Iterable[Place]:
         """Every current commune and arrondissement, by INSEE code."""

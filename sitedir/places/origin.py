@@ -13,6 +13,11 @@ from sitedir.places.search import CODE_MATCHES, Match, search, suggest
 
 # A match whose score is this close to the best one is shown as an alternative.
 AMBIGUITY_MARGIN = 0.05
+# A name several communes bear is asked about when the next one is at least this share of
+# the likeliest's population: "Moulins" (03, 19,000) or (35, 700) asks; "Le Port" (974,
+# 34,000) or (09, 169) answers for La Réunion.
+AMBIGUITY_POPULATION_SHARE = 0.01
+NAME_MATCHES = frozenset({"exact", "former_name", "locality"})
 
 # How many places a typed town is compared with, and how many look-alikes are suggested.
 SEARCH_LIMIT = 8
@@ -57,9 +62,19 @@ class Origin:
     match: str | None = None
     former_name: str | None = None
     alternatives: tuple[Match, ...] = ()
+    locality: str | None = None  # a resort, hamlet or district typed, in `place`
+    ambiguous: bool = False  # a typed name several comparable communes bear
 
 
-def _of_place(source: str, place: Place, match: str, former_name=None, alternatives=()) -> Origin:
+def _of_place(
+    source: str,
+    place: Place,
+    match: str,
+    former_name=None,
+    alternatives=(),
+    locality=None,
+    ambiguous=False,
+) -> Origin:
     return Origin(
         source,
         place.latitude,
@@ -70,6 +85,8 @@ def _of_place(source: str, place: Place, match: str, former_name=None, alternati
         match=match,
         former_name=former_name,
         alternatives=tuple(alternatives),
+        locality=locality,
+        ambiguous=ambiguous,
     )
 
 
@@ -119,8 +136,23 @@ def _of_query(query: str, gazetteer: Gazetteer) -> Origin:
         for m in matches[1:]
         if (best.match in CODE_MATCHES and m.match in CODE_MATCHES)
         or (m.match == best.match and m.score >= best.score - AMBIGUITY_MARGIN)
+        or _comparable(best, m)
     ]
-    return _of_place("q", best.place, best.match, best.former_name, others)
+    ambiguous = any(_comparable(best, m) for m in others)
+    return _of_place(
+        "q", best.place, best.match, best.former_name, others, best.locality, ambiguous
+    )
+
+
+def _comparable(best: Match, other: Match) -> bool:
+    """True when a typed name means `other` about as plausibly as `best`: both bear the
+    name itself (not a prefix or a typo of it), and `other` is not a hamlet beside a city."""
+    if best.match not in NAME_MATCHES or other.match not in NAME_MATCHES:
+        return False
+    if other.place.insee == best.place.insee:
+        return False
+    first = best.place.population or 0
+    return (other.place.population or 0) >= first * AMBIGUITY_POPULATION_SHARE
 
 
 def _of_address(address: str, geocoder: OnlineGeocoder | None) -> Origin:

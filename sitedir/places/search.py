@@ -47,6 +47,13 @@ CACHE_SIZE = 4096  # outcomes kept per process, by normalised query
 SUGGESTION_CANDIDATES = 1500  # names the "did you mean" step compares, at most
 SUGGESTION_SHORTLIST = 30  # of which the closest are scored again, more finely
 TYPO_LIMIT = 25
+# What makes a "did you mean" related to the query: a WRatio of 84 or more (a name inside
+# longer text: "Lyon Part Dieu" → Lyon, "Alpe d'Huez" → Huez, both 90), or at most 3 edits
+# (a typo: "Clairmont-Ferrant" → Clermont-Ferrand). A look-alike that only shares letters
+# is dropped: "Val Thorens" → Florensac (WRatio 60, 7 edits), "Les Menuires" → Les
+# Peintures (80, 4 edits). Measured by bench/suggestions.py (see bench/RESULTS.md).
+SUGGESTION_CUTOFF = 84
+SUGGESTION_EDITS = 3
 
 # How much each way of matching is worth, before population breaks ties.
 QUALITY = {
@@ -55,6 +62,7 @@ QUALITY = {
     "arrondissement": 1.0,
     "exact": 1.0,
     "former_name": 0.9,
+    "locality": 0.9,  # a place that is not a commune, answered with its commune
     "word_prefix": 0.95,  # whole words typed, the name goes on
     "prefix": 0.75,  # up to 0.85 as the typed part covers more of the name
     "fuzzy": 0.85,  # minus 0.1 per edit
@@ -72,6 +80,7 @@ class Match:
     match: str
     score: float | None
     former_name: str | None = None
+    locality: str | None = None  # the hamlet, resort or district typed, in this commune
 
 
 class QueryTooLong(ValueError):
@@ -131,6 +140,12 @@ class PlaceIndex:
                 former[variant].append((entry.place, entry.name))
                 population[variant] = max(population[variant], entry.place.population or 0)
         self.former = dict(former)
+        localities: dict[str, list[tuple[Place, str]]] = defaultdict(list)
+        for locality in gazetteer.localities:
+            key = normalise(locality.name)
+            for variant in {key, strip_article(key)}:
+                localities[variant].append((locality.place, locality.name))
+        self.localities = dict(localities)
         self.sorted_keys = sorted(population)
         # For autocomplete: how populous the biggest place under each name is.
         self.key_population = [population[k] for k in self.sorted_keys]
@@ -222,6 +237,14 @@ class PlaceIndex:
                     Match(place, "former_name", _score(place, QUALITY["former_name"]), old_name)
                 )
         return out
+
+    def by_locality(self, key: str, departments: Collection[str] | None = None) -> list[Match]:
+        """Places that are not communes (resorts, hamlets, districts), as their commune."""
+        return [
+            Match(place, "locality", _score(place, QUALITY["locality"]), locality=name)
+            for place, name in self.localities.get(key, ())
+            if departments is None or place.department in departments
+        ]
 
     def by_prefix(self, key: str, departments: Collection[str] | None = None) -> list[Match]:
         """Names that start with what was typed (autocomplete)."""
@@ -326,7 +349,10 @@ class PlaceIndex:
             score_cutoff=60,
         )
         places = []
-        for candidate, _, _ in found:
+        for candidate, score, _ in found:
+            if score < SUGGESTION_CUTOFF and OSA.distance(key, candidate) > SUGGESTION_EDITS:
+                continue  # shares letters, not a name or a typo of one
+
             for place in self.names.get(candidate, ()):
                 if place not in places:
                     places.append(place)
@@ -453,10 +479,15 @@ def collect(index: PlaceIndex, key: str) -> list[Match]:
     prefix = index.by_prefix(key)
     if exact:
         return exact + prefix
+    # "Val Thorens": no commune has the name, a locality of one does.
+    local = index.by_locality(key)
+    if local:
+        return local
     hint = index.split_hint(key)
     if hint:
         name, departments = hint
-        hinted = index.by_name(name, departments) or index.by_prefix(name, departments)
+        hinted = index.by_name(name, departments) or index.by_locality(name, departments)
+        hinted = hinted or index.by_prefix(name, departments)
         hinted = hinted or index.by_typo(name, departments)
         if hinted:
             return hinted

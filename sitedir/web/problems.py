@@ -10,6 +10,7 @@ from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from sitedir.i18n import current_language, t
+from sitedir.web.error_pages import error_page, wants_page
 from sitedir.web.validation_messages import in_french
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,8 @@ class ProblemApi(Api):
             )
         elif not detail:
             detail = _default_detail(status, error)
+        if wants_page():  # a browser on a page route: a page, with a way back
+            return error_page(status, headers, error, data.get("message"))
         return problem_response(
             status,
             detail,

@@ -145,7 +145,7 @@ def _study_texts(study, lang: str) -> dict:
 
 
 def _search_answer(args, options: dict, lang: str, strings: dict, embedded: bool, study):
-    found = compute(args, options, _keep(args, embedded), lang, strings, embedded)
+    found = compute(args, options, _keep(args, embedded), lang, strings, embedded, study)
     if found is not None:
         found.update(_study_texts(study, lang))
     return found

@@ -6,37 +6,25 @@ the script fetches the same markup from /widget/answer. One Jinja macro
 """
 
 import re
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import urlencode
 
 import marshmallow as ma
 from flask import current_app, url_for
 from werkzeug.exceptions import HTTPException
 
-from sitedir.clock import in_paris, today_in_paris
+from sitedir.clock import today_in_paris
 from sitedir.directory.nearest import PlaceNotFound, nearest_answer
-from sitedir.staleness import DEFAULT_STALE_DAYS, days_since, is_stale
+from sitedir.directory.places import locality_label
+from sitedir.places.gazetteer import ARRONDISSEMENT_CITIES, get_gazetteer
+from sitedir.staleness import DEFAULT_STALE_DAYS
 from sitedir.web.hosts import public_root
 from sitedir.widget.nearby import nearest_place
 from sitedir.widget.projection import project
+from sitedir.widget.trust import long_date, trust_line
 
 # Overseas départements and collectivities: INSEE département codes 971 to 989.
 OVERSEAS_PREFIXES = ("97", "98")
-
-MONTHS = {
-    "fr": (
-        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
-    ).split(),
-    "en": (
-        "January February March April May June July August September October November December"
-    ).split(),
-}
-
-
-def long_date(day: date, lang: str) -> str:
-    """'3 novembre 2026' / '3 November 2026', the same on every server."""
-    first = "1er" if lang == "fr" and day.day == 1 else str(day.day)
-    return f"{first} {MONTHS[lang][day.month - 1]} {day.year}"
 
 
 def format_km(km: float, lang: str) -> str:
@@ -47,20 +35,11 @@ def format_km(km: float, lang: str) -> str:
     return text
 
 
-def freshness(site: dict, s: dict, lang: str, today: date) -> tuple[str, bool]:
-    """The status's age in words, and whether the doctor should call before referring."""
-    stamp = site.get("status_confirmed_at")
-    confirmed = datetime.fromisoformat(stamp) if stamp else None
-    days = days_since(confirmed, today)
-    if days is None:
-        return s["stale_never"], True
-    if is_stale(confirmed, today, current_app.config.get("STALE_DAYS", DEFAULT_STALE_DAYS)):
-        return s["stale_days"].format(n=days), True
-    return s["confirmed_on"].format(date=long_date(in_paris(confirmed).date(), lang)), False
-
-
-def _site_view(site: dict, s: dict, lang: str, today: date, approximate: bool) -> dict:
-    text, stale = freshness(site, s, lang, today)
+def _site_view(
+    site: dict, s: dict, lang: str, today: date, approximate: bool, status_verified=None
+) -> dict:
+    stale_days = current_app.config.get("STALE_DAYS", DEFAULT_STALE_DAYS)
+    trust = trust_line(site, s, lang, today, stale_days, status_verified)
     km = format_km(site["distance_km"], lang)
     reopening = site.get("expected_reopening")
     contacts = [
@@ -72,8 +51,7 @@ def _site_view(site: dict, s: dict, lang: str, today: date, approximate: bool) -
         "contacts": contacts,
         "km": km,
         "distance_text": (s["distance_approx"] if approximate else s["distance"]).format(km=km),
-        "freshness": text,
-        "stale": stale,
+        "trust": trust,
         "reopening_text": long_date(date.fromisoformat(reopening), lang) if reopening else None,
     }
 
@@ -94,12 +72,16 @@ def read_origin(raw) -> dict | None:
     return None
 
 
-def compute(raw, options: dict, keep: dict, lang: str, s: dict, embedded: bool) -> dict | None:
+def compute(
+    raw, options: dict, keep: dict, lang: str, s: dict, embedded: bool, study=None
+) -> dict | None:
     """The answer the page shows for this query string, or None when it names no place.
 
     `options` are the widget's validated options (study, region, limit); `keep` the query
-    parameters every link of the answer carries along. Never raises for bad input: a
-    malformed or unknown place is an answer that says so.
+    parameters every link of the answer carries along; `study` the Study (its registry
+    record's verified month words the trust lines). Never raises for bad input: a
+    malformed or unknown place is an answer that says so; a name several communes bear
+    is an answer that asks which (state "ambiguous").
     """
     origin_args = read_origin(raw)
     if origin_args is None:
@@ -109,6 +91,7 @@ def compute(raw, options: dict, keep: dict, lang: str, s: dict, embedded: bool) 
         "message": None,
         "suggestions": [],
         "alternatives": [],
+        "choices": [],
         "notes": [],
         "near": False,
         "query": origin_args,
@@ -146,11 +129,16 @@ def compute(raw, options: dict, keep: dict, lang: str, s: dict, embedded: bool) 
         body = getattr(error, "data", None) or {}
         return _problem(out, body.get("message") or s["bad_query"])
     origin = data["origin"]
+    if origin.get("ambiguous") and "q" in origin_args:
+        return _ask(out, origin, origin_args["q"], keep, s)
     today = today_in_paris()
     approximate = origin.get("precision") in ("postcode", "department")
-    results = [_site_view(r, s, lang, today, approximate) for r in data["results"]]
-    nearer = [_site_view(r, s, lang, today, approximate) for r in data["nearer_not_open"]]
+    verified = ((study.details or {}).get("status_verified") if study is not None else None) or None
+    results = [_site_view(r, s, lang, today, approximate, verified) for r in data["results"]]
+    nearer = [_site_view(r, s, lang, today, approximate, verified) for r in data["nearer_not_open"]]
     label = origin.get("label") or ""
+    if origin.get("locality"):
+        label = locality_label(origin["locality"], origin["name"], origin["department"], lang)
     out.update(
         origin=origin,
         label=label,
@@ -171,9 +159,9 @@ def compute(raw, options: dict, keep: dict, lang: str, s: dict, embedded: bool) 
         where = origin.get("department_name") or label
         out["notes"].append(("overseas", s["overseas_note"].format(place=where)))
     if approximate:
-        out["notes"].append(
-            ("approximate", s[f"approximate_{origin['precision']}"].format(place=label))
-        )
+        out["notes"].append(("approximate", precision_note(origin, label, s)))
+    if out["near"]:
+        out["notes"].append(("near", s["near_note"].format(place=label)))
     point = project(origin["latitude"], origin["longitude"])
     out["patient"] = (round(point[0], 1), round(point[1], 1)) if point else None
     if point is None:
@@ -182,9 +170,60 @@ def compute(raw, options: dict, keep: dict, lang: str, s: dict, embedded: bool) 
     if embedded:
         page_keep.setdefault("lang", lang)
     out["page_url"] = _url("widget.home", out["query"], page_keep)
-    out["sheet_url"] = _url("widget.home", out["query"], page_keep, external=True)
+    # The sheet is for the site the doctor chose ("sheet", a site of this answer), else
+    # for the nearest open one.
+    ids = [r["id"] for r in results]
+    chosen = raw.get("sheet", "")
+    out["sheet_id"] = chosen if chosen in ids else (ids[0] if ids else "")
+    out["sheet_chosen"] = chosen in ids
+    for site in results:
+        site["sheet_href"] = _url("widget.home", out["query"], {**page_keep, "sheet": site["id"]})
+    sheet_keep = {**page_keep, "sheet": chosen} if out["sheet_chosen"] else page_keep
+    out["sheet_url"] = _url("widget.home", out["query"], sheet_keep, external=True)
+    out["sheet_base"] = _url("widget.home", out["query"], page_keep, external=True)
+    reference = raw.get("ref", "")
+    out["reference"] = reference if REFERENCE.fullmatch(reference) else ""
     out["printed_on"] = long_date(today, lang)
     out["summary"] = summary(results, s)
+    return out
+
+
+# A contact request's reference, as the contact requests give it ("DC-2026-000123").
+REFERENCE = re.compile(r"[A-Z]{2}-[0-9]{4}-[0-9]{6,9}")
+
+
+def precision_note(origin: dict, label: str, s: dict) -> str:
+    """Why the distances are approximate, naming the place whose point is used."""
+    place = get_gazetteer().by_insee(origin["insee"]) if origin.get("insee") else None
+    owner = get_gazetteer().point_owner(place) if place is not None else None
+    if owner is None:
+        return s[f"approximate_{origin['precision']}"].format(place=label)
+    if place.kind == "arrondissement" and owner.insee in ARRONDISSEMENT_CITIES:
+        key = "approximate_city"
+    else:
+        key = f"approximate_{origin['precision']}_from"
+    return s[key].format(place=label, owner=owner.label)
+
+
+def _ask(out: dict, origin: dict, typed: str, keep: dict, s: dict) -> dict:
+    """The answer that asks which commune a name means, likeliest first, each a link."""
+    places = [origin, *(p for p in origin.get("alternatives") or [] if p.get("insee"))]
+    out["choices"] = [
+        {
+            "insee": p["insee"],
+            "label": p["label"],
+            # "La Réunion" is a département and a région: said once.
+            "where": ", ".join(
+                dict.fromkeys(filter(None, (p.get("department_name"), p.get("region_name"))))
+            ),
+            "former_name": p.get("former_name"),
+            "href": "?" + urlencode({"insee": p["insee"], **keep}),
+        }
+        for p in places
+    ]
+    title = s["which_town"].format(name=typed)
+    out.update(state="ambiguous", title=title, message=title, summary=title, patient=None)
+    out["first_id"] = ""
     return out
 
 

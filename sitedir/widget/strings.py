@@ -59,6 +59,43 @@ STRINGS = {
         "Approximate distances: {place} has no point of its own in our data; its "
         "département's is used.",
     ),
+    "approximate_postcode_from": (
+        "Distances approximatives : {place} n'a pas de point propre dans notre base ; celui "
+        "de {owner}, qui partage son code postal, est utilisé.",
+        "Approximate distances: {place} has no point of its own in our data; that of "
+        "{owner}, which shares its postcode, is used.",
+    ),
+    "approximate_department_from": (
+        "Distances approximatives : {place} n'a pas de point propre dans notre base ; celui "
+        "de {owner}, dans le même département, est utilisé.",
+        "Approximate distances: {place} has no point of its own in our data; that of "
+        "{owner}, in the same département, is used.",
+    ),
+    "approximate_city": (
+        "Distances approximatives : {place} n'a pas de point propre dans notre base ; celui "
+        "du centre de {owner} est utilisé.",
+        "Approximate distances: {place} has no point of its own in our data; the centre of "
+        "{owner} is used.",
+    ),
+    "near_note": (
+        "Distances mesurées depuis {place}, la commune la plus proche de votre position.",
+        "Distances are measured from {place}, the town nearest to your position.",
+    ),
+    "which_town": (
+        "Plusieurs communes s'appellent « {name} » : laquelle ?",
+        "Several towns are called “{name}”: which one?",
+    ),
+    "former_commune": ("ancienne commune : {name}", "former commune: {name}"),
+    "print_this_site": ("Imprimer la fiche de ce centre", "Print the sheet for this site"),
+    "print_this_site_label": (
+        "Imprimer la fiche de ce centre : {site}",
+        "Print the sheet for this site: {site}",
+    ),
+    "sheet_ready": (
+        "La fiche imprimée sera celle de ce centre : imprimez la page (Ctrl+P).",
+        "The printed sheet will be this site's: print the page (Ctrl+P).",
+    ),
+    "reference_line": ("Référence de la demande de contact", "Contact request reference"),
     "overseas_note": (
         "L'essai n'a aucun centre outre-mer ({place}) : voici les centres de France "
         "métropolitaine, par distance à vol d'oiseau.",
@@ -156,14 +193,33 @@ STRINGS = {
         "Ajouter aux contacts : {site} (vCard)",
         "Add to contacts: {site} (vCard)",
     ),
-    "confirmed_on": ("statut confirmé le {date}", "status confirmed on {date}"),
-    "stale_days": (
-        "statut non confirmé depuis {n} jours : appelez avant d'adresser",
-        "status not confirmed for {n} days: call before referring",
+    # The trust line (trust.py): one per card, in place of stacked caveats.
+    "trust.confirmed": (
+        "Statut confirmé par le centre le {date}",
+        "Status confirmed by the site on {date}",
     ),
-    "stale_never": (
-        "statut jamais confirmé : appelez avant d'adresser",
-        "status never confirmed: call before referring",
+    "trust.confirmed_record": ("Statut confirmé le {date}", "Status confirmed on {date}"),
+    "trust.stale": (
+        "Confirmé il y a {n} jours : appelez avant d'adresser",
+        "Confirmed {n} days ago: call before referring",
+    ),
+    "trust.stale_one": (
+        "Confirmé il y a 1 jour : appelez avant d'adresser",
+        "Confirmed 1 day ago: call before referring",
+    ),
+    "trust.never": (
+        "Information à vérifier : jamais confirmée par le centre",
+        "To be checked: never confirmed by the site",
+    ),
+    "trust.press": ("d'après le communiqué {issuer}", "according to the press release of {issuer}"),
+    "trust.press_anonymous": ("d'après un communiqué de presse", "according to a press release"),
+    "trust.registry_verified": (
+        "ClinicalTrials.gov, statut vérifié en {month}",
+        "ClinicalTrials.gov, status verified in {month}",
+    ),
+    "trust.registry_record": (
+        "ClinicalTrials.gov, fiche du {date}",
+        "ClinicalTrials.gov, record of {date}",
     ),
     "unverified": (
         "Information non encore confirmée par le centre",

@@ -153,7 +153,16 @@
     var body = answer.querySelector("#answer-body");
     if (!body) return;
     var print = answer.querySelector("button.print");
-    if (print) { print.hidden = false; print.addEventListener("click", function () { window.print(); }); }
+    if (print) { print.hidden = false; print.addEventListener("click", function () { printSheet(null); }); }
+    // "Imprimer la fiche de ce centre": this card becomes the sheet's, then print.
+    var perSite = embedded ? [] : answer.querySelectorAll("a.print-site");
+    for (var p = 0; p < perSite.length; p++) {
+      perSite[p].addEventListener("click", function (e) {
+        if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+        e.preventDefault();
+        printSheet(this.getAttribute("data-site"));
+      });
+    }
     var choices = answer.querySelectorAll("a[data-insee]");
     for (var i = 0; i < choices.length; i++) {
       choices[i].addEventListener("click", function (e) {
@@ -168,6 +177,18 @@
       input.value = body.dataset.label;
       lastQuery = input.value;
     }
+  }
+  // The sheet is for one site: the one asked for, else the one the server chose.
+  function printSheet(id) {
+    var cards = answer.querySelectorAll("#results .site");
+    var chosen = id ? document.getElementById("site-" + id) : null;
+    if (chosen) {
+      for (var i = 0; i < cards.length; i++) cards[i].classList.toggle("sheet", cards[i] === chosen);
+      // The sheet's own URL names its site, so that it prints the same sheet again.
+      var url = answer.querySelector(".sheet-foot .url");
+      if (url) url.textContent = url.getAttribute("data-base") + "&sheet=" + encodeURIComponent(id);
+    }
+    window.print();
   }
   // how: "push" (a new search), "replace" (geolocation's commune), "none" (back/forward)
   function search(origin, how) {
@@ -194,7 +215,8 @@
           else history.pushState(null, "", url);
         }
         document.title = (body.dataset.label ? body.dataset.label + " — " : "") + document.title.replace(/^.* — /, "");
-        say(body.dataset.summary || "", body.classList.contains("state-ok"));
+        // The answer shows its own title and message: the live region only announces it.
+        say(body.dataset.summary || "", true);
       })
       .catch(function () { if (ticket === pending) say(S.error); });
   }
