@@ -116,7 +116,9 @@ class StudyDetailsSchema(ma.Schema):
         for item in details.get("conditions") or []:
             if isinstance(item, dict) and _text(item.get("term")):
                 codes = condition_mesh(item)
-                conditions.append({"term": item["term"].strip(), "mesh": codes[0] if codes else None})
+                conditions.append(
+                    {"term": item["term"].strip(), "mesh": codes[0] if codes else None}
+                )
         contacts = [
             {k: _text(c.get(k)) for k in ("name", "role", "phone", "email")}
             for c in details.get("central_contacts") or []

@@ -138,3 +138,25 @@ def matches_text(terms: StudyTerms, query: str) -> bool:
     registry ids or conditions."""
     words = fold(query).split()
     return bool(words) and _words_begin(words, terms.text)
+
+
+AGE = re.compile(r"(?i)([0-9]+)\s*(year|month|week|day|hour|minute)s?")
+AGE_UNITS = {
+    "year": (("an", "ans"), ("year", "years")),
+    "month": (("mois", "mois"), ("month", "months")),
+    "week": (("semaine", "semaines"), ("week", "weeks")),
+    "day": (("jour", "jours"), ("day", "days")),
+    "hour": (("heure", "heures"), ("hour", "hours")),
+    "minute": (("minute", "minutes"), ("minute", "minutes")),
+}
+
+
+def age_text(text, lang: str) -> str | None:
+    """A record's age ("18 Years") in words ("18 ans"); as written when not of that form."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    found = AGE.fullmatch(text.strip())
+    if not found:
+        return text.strip()
+    count, unit = int(found.group(1)), found.group(2).lower()
+    return f"{count} {AGE_UNITS[unit][lang == 'en'][count > 1]}"

@@ -50,3 +50,18 @@ def recruiting_counts(snapshot) -> Counter:
     counts = Counter(row.study for row in snapshot.rows if row.is_open)
     current_app.extensions["sitedir_recruiting"] = (snapshot, counts)
     return counts
+
+
+def nearest_per_study(snapshot, latitude, longitude, entries, region=None, radius_km=None):
+    """For each study given, its nearest open site from this point (in the region and
+    radius if given): the (ranked site, entry) pairs nearest first, and the entries with
+    no open site there."""
+    found, without = [], []
+    for entry in entries:
+        answer = snapshot.nearest(latitude, longitude, entry.slug, region, 1, radius_km)
+        if answer.results:
+            found.append((answer.results[0], entry))
+        else:
+            without.append(entry)
+    found.sort(key=lambda pair: (pair[0].distance_km, pair[1].slug))
+    return found, without

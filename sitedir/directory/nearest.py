@@ -8,7 +8,7 @@ from flask_smorest import Blueprint, abort
 from werkzeug.exceptions import NotFound
 from werkzeug.http import generate_etag
 
-from sitedir.directory.catalogue import of_condition
+from sitedir.directory.catalogue import nearest_per_study, of_condition
 from sitedir.directory.places import origin_dict, place_dict, refuse_query
 from sitedir.directory.snapshot import current_snapshot, encode_json
 from sitedir.directory.studies import get_study_or_404
@@ -157,21 +157,14 @@ def _across_studies(args: dict, snapshot) -> bytes:
     """NearestAcrossStudiesSchema's answer: each study of the condition with an open site,
     by the distance of its nearest open site, then those without one."""
     origin = resolve(args)
-    found, without = [], []
-    for entry in of_condition(snapshot.catalogue, args["condition"]):
-        answer = snapshot.nearest(
-            origin.latitude,
-            origin.longitude,
-            study=entry.slug,
-            region=args.get("region"),
-            limit=1,
-            radius_km=args.get("radius_km"),
-        )
-        if answer.results:
-            found.append((answer.results[0], entry))
-        else:
-            without.append(entry)
-    found.sort(key=lambda pair: (pair[0].distance_km, pair[1].slug))
+    found, without = nearest_per_study(
+        snapshot,
+        origin.latitude,
+        origin.longitude,
+        of_condition(snapshot.catalogue, args["condition"]),
+        args.get("region"),
+        args.get("radius_km"),
+    )
     studies = b",".join(
         b'{"study":' + encode_json(entry.summary) + b',"site":' + _site_bytes(ranked) + b"}"
         for ranked, entry in found

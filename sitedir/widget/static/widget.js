@@ -176,6 +176,8 @@
     var params = pageParams(origin);
     var request = new URLSearchParams(params);
     request.set("view", embedded ? "frame" : "page");
+    // A study's own page (/etudes/<slug>) names its study in the path, not in the form.
+    if (!request.has("study") && cfg.study) request.set("study", cfg.study);
     return fetch("/widget/answer?" + request.toString(), { headers: { "Accept-Language": cfg.lang } })
       .then(function (r) { if (r.status >= 500) throw new Error(r.status); return r.text(); })
       .then(function (html) {
@@ -193,7 +195,7 @@
           if (embedded || how === "replace") history.replaceState(null, "", url);
           else history.pushState(null, "", url);
         }
-        document.title = (body.dataset.label ? body.dataset.label + " — " : "") + document.title.replace(/^.* — /, "");
+        document.title = (body.dataset.label ? body.dataset.label + " — " : "") + cfg.title;
         say(body.dataset.summary || "", body.classList.contains("state-ok"));
       })
       .catch(function () { if (ticket === pending) say(S.error); });
