@@ -3,13 +3,11 @@ nearest open site, nearest first; from the snapshot, with its ETag and freshness
 
 import copy
 
-from sqlalchemy.orm.attributes import flag_modified
-
 from sitedir.extensions import db
 from sitedir.models import Site
 from sitedir.schemas import NearestAcrossStudiesSchema
 from tests.helpers import assert_problem
-from tests.study_fixtures import LUPUS, MS, import_record, lupus_record, three_studies  # noqa: F401
+from tests.study_fixtures import LUPUS, MS, import_record, lupus_record
 from tests.test_schema_fast_path import assert_fits
 
 
@@ -104,7 +102,7 @@ def test_a_reimported_condition_shows_at_once(client, runner, tmp_path, three_st
 def test_todays_nearest_answers_are_unchanged(client):
     body = client.get("/api/v1/nearest?q=Vichy").get_json()
     assert body["study"] == "cart-lupus" and "condition" not in body
-    assert [s["id"] for s in body["results"]][0] == "clermont-ferrand"
+    assert body["results"][0]["id"] == "clermont-ferrand"
 
 
 def test_the_document_says_the_answer_is_one_or_the_other(client):

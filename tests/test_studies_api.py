@@ -3,7 +3,7 @@ MeSH codes, keywords), by words and by open sites, paged; each with its registry
 
 from sitedir.schemas import StudySchema
 from tests.helpers import assert_problem
-from tests.study_fixtures import LUPUS, LUPUS_DETAILS, MS, three_studies  # noqa: F401
+from tests.study_fixtures import LUPUS, LUPUS_DETAILS, MS
 from tests.test_schema_fast_path import assert_fits
 
 
