@@ -14,6 +14,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from werkzeug.datastructures import MultiDict
 
 from sitedir.directory.paging import RowLists
 from sitedir.directory.snapshot import current_snapshot
@@ -178,7 +179,12 @@ def _page(embedded: bool, slug: str | None = None):
     if slug is not None and study is None:
         return list_page(missing=slug)
     strings = strings_for(lang)
-    found = _search_answer(request.args, options, lang, strings, embedded, study)
+    args = request.args
+    if slug is not None:  # the answer's links name the study, as the path does
+        args = MultiDict(
+            [*((k, v) for k, v in args.items(multi=True) if k != "study"), ("study", slug)]
+        )
+    found = _search_answer(args, options, lang, strings, embedded, study)
     typed = request.args.get("q", "")[:200] if found else ""
     if found and found["state"] == "ok" and "insee" in found["query"]:
         typed = found["label"]
@@ -192,6 +198,7 @@ def _page(embedded: bool, slug: str | None = None):
         keep={k: v for k, v in keep.items() if k != "study" or (len(studies) < 2 and slug is None)},
         study=study,
         sv=study_view(study, strings, lang),
+        path_study=slug,
         all_trials_href=None if embedded else _all_trials_href(study, lang),
         form_action=(
             url_for("widget.study_page", slug=slug)

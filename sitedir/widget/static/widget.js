@@ -177,7 +177,7 @@
     var request = new URLSearchParams(params);
     request.set("view", embedded ? "frame" : "page");
     // A study's own page (/etudes/<slug>) names its study in the path, not in the form.
-    if (!request.has("study") && cfg.study) request.set("study", cfg.study);
+    if (!request.has("study") && cfg.pathStudy) request.set("study", cfg.pathStudy);
     return fetch("/widget/answer?" + request.toString(), { headers: { "Accept-Language": cfg.lang } })
       .then(function (r) { if (r.status >= 500) throw new Error(r.status); return r.text(); })
       .then(function (html) {
