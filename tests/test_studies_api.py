@@ -99,3 +99,26 @@ def test_todays_study_urls_answer_as_before(client):
         assert field in item
     assert item["registry_ids"] == {"nct": None, "euct": None}
     assert_problem(client.get("/api/v1/studies/nope"), 404)
+
+
+def test_an_unchanged_study_is_not_read_again_by_a_new_snapshot(app, three_studies):
+    from sitedir.directory.snapshot import current_snapshot
+    from sitedir.extensions import db
+    from sitedir.models import Site, Study
+
+    with app.app_context():
+        before = current_snapshot()
+        site = db.session.scalar(db.select(Site).where(Site.slug == "clermont-ferrand"))
+        site.status = "suspended"
+        db.session.commit()
+        after = current_snapshot()
+        assert after is not before
+        assert all(a is b for a, b in zip(before.catalogue, after.catalogue, strict=True))
+        study = db.session.scalar(db.select(Study).where(Study.slug == MS))
+        study.condition_fr = "Sclérose en plaques"
+        study.sites[0].status = "recruiting"  # the importer touches a changed study's sites
+        db.session.commit()
+        latest = {e.slug: e for e in current_snapshot().catalogue}
+        assert latest[MS] is not {e.slug: e for e in after.catalogue}[MS]
+        assert latest[MS].body["condition"]["fr"] == "Sclérose en plaques"
+        assert latest["cart-lupus"] is after.catalogue[0]

@@ -307,9 +307,9 @@ def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
             old.append(known[site_id])
             new.append(row)
             known[site_id] = row
-    catalogue = load_catalogue()
-    studies = tuple(entry.slug for entry in catalogue)
     previous = cache.snapshot
+    catalogue = load_catalogue(previous.catalogue if previous is not None else ())
+    studies = tuple(entry.slug for entry in catalogue)
     same_places = (
         previous is not None
         and not removed

@@ -2,18 +2,17 @@
 
 from urllib.parse import urlencode
 
-from flask import request
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from sitedir.directory.catalogue import recruiting_counts
+from sitedir.directory.catalogue import find, public_form, recruiting_counts
 from sitedir.directory.paging import BadCursor, decode_cursor, encode_cursor
-from sitedir.directory.snapshot import current_snapshot
+from sitedir.directory.snapshot import current_snapshot, encode_json
 from sitedir.extensions import db
 from sitedir.i18n import t
 from sitedir.models import Study
 from sitedir.schemas import StudiesQuerySchema, StudySchema
-from sitedir.study_match import matches_condition, matches_text, terms_of
 from sitedir.web.hosts import public_root
 
 blp = Blueprint("studies", __name__, url_prefix="/api/v1/studies", description="Studies")
@@ -25,23 +24,6 @@ def get_study_or_404(slug: str) -> Study:
     if study is None:
         abort(404, message=t(f"Étude inconnue : {slug!r}.", f"Unknown study: {slug!r}."))
     return study
-
-
-def find_studies(condition=None, text=None, open_only=None, recruiting=None) -> list[Study]:
-    """The studies, by slug, that pass every filter given: of this condition, with these
-    words, with (or without) an open site (`recruiting`: slug -> open sites)."""
-    found = []
-    # Sorted here, not by the database: a cursor compares slugs as Python does.
-    for study in sorted(db.session.scalars(db.select(Study)), key=lambda s: s.slug):
-        terms = terms_of(study)
-        if condition is not None and not matches_condition(terms, condition):
-            continue
-        if text is not None and not matches_text(terms, text):
-            continue
-        if open_only is not None and (recruiting[study.slug] > 0) != open_only:
-            continue
-        found.append(study)
-    return found
 
 
 LINK_HEADER = {
@@ -77,22 +59,21 @@ class Studies(MethodView):
                     ),
                     errors={"query": {"cursor": ["not a cursor from this API"]}},
                 )
-        studies = find_studies(
-            args.get("condition"),
-            args.get("q"),
-            args.get("open"),
-            recruiting_counts(current_snapshot()),
-        )
+        snapshot = current_snapshot()
+        found = find(snapshot, args.get("condition"), args.get("q"), args.get("open"))
         if after is not None:
-            studies = [s for s in studies if s.slug > after]
-        page, more = studies[: args["limit"]], len(studies) > args["limit"]
-        headers = {}
+            found = [entry for entry in found if entry.slug > after]
+        page, more = found[: args["limit"]], len(found) > args["limit"]
+        recruiting = recruiting_counts(snapshot)
+        # Already dumped by the snapshot: joined, not dumped again.
+        body = encode_json([public_form(entry, recruiting) for entry in page])
+        response = current_app.response_class(body, mimetype="application/json")
         if more:
             query = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]
             query.append(("cursor", encode_cursor(page[-1].slug)))
             url = public_root() + request.script_root + request.path
-            headers["Link"] = f'<{url}?{urlencode(query)}>; rel="next"'
-        return page, 200, headers
+            response.headers["Link"] = f'<{url}?{urlencode(query)}>; rel="next"'
+        return response
 
 
 @blp.route("/<string:slug>")

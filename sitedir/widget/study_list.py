@@ -12,12 +12,13 @@ from flask import current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from sitedir.clock import today_in_paris
-from sitedir.directory.catalogue import nearest_per_study, recruiting_counts
+from sitedir.directory.catalogue import find, nearest_per_study, recruiting_counts
 from sitedir.directory.nearest import PlaceNotFound, resolve
 from sitedir.directory.places import origin_dict
 from sitedir.directory.snapshot import current_snapshot
-from sitedir.directory.studies import find_studies
+from sitedir.extensions import db
 from sitedir.i18n import current_language
+from sitedir.models import Study
 from sitedir.schemas import SEARCHABLE
 from sitedir.vocabulary import INSEE_RE
 from sitedir.widget.answer import format_km, freshness
@@ -47,6 +48,10 @@ def _read(args, s: dict) -> tuple[dict, dict]:
             errors["town"] = s["studies_bad_field"]
     values["open"] = args.get("open", "").lower() in TRUE
     return values, errors
+
+
+def _studies(slugs: list[str]) -> list[Study]:
+    return list(db.session.scalars(db.select(Study).where(Study.slug.in_(slugs))))
 
 
 def _site(ranked, s: dict, lang: str, today: date, approximate: bool) -> dict:
@@ -107,12 +112,13 @@ def list_page(missing: str | None = None):
     lang = current_language()
     s = strings_for(lang)
     values, errors = _read({} if missing else request.args, s)
-    recruiting = recruiting_counts(current_snapshot())
+    snapshot = current_snapshot()
+    recruiting = recruiting_counts(snapshot)
     studies = []
     if not ({"condition", "q"} & errors.keys()):
-        studies = find_studies(
-            values.get("condition"), values.get("q"), True if values["open"] else None, recruiting
-        )
+        found = find(snapshot, values.get("condition"), values.get("q"), values["open"] or None)
+        rows = {study.slug: study for study in _studies([entry.slug for entry in found])}
+        studies = [rows[entry.slug] for entry in found if entry.slug in rows]
     ranked = None
     if ("town" in values or "insee" in values) and "town" not in errors:
         ranked = _ranked(values, studies, s, lang)
