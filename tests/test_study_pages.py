@@ -205,3 +205,13 @@ def test_todays_pages_still_answer_for_the_seeded_study(client, three_studies, u
         )
     if url.startswith("/?") or url == "/":
         assert h1(html) in (SEEDED_TITLE, SEEDED_TITLE_EN)
+
+
+def test_the_embed_script_names_no_one_study(client):
+    script = client.get("/widget/embed.js").get_data(as_text=True)
+    assert "CAR-T" not in script and "Trouver un centre d'essai clinique" in script
+
+
+def test_the_home_page_links_to_the_study_list(client):
+    assert 'href="/etudes?lang=fr">Les essais de l&#39;annuaire</a>' in page(client, "/")
+    assert 'href="/etudes?lang=en">The directory&#39;s trials</a>' in page(client, "/?lang=en")
