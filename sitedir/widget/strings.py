@@ -38,7 +38,6 @@ STRINGS = {
         "C'est l'investigateur du centre qui décide de l'inclusion.",
         "The site's investigator decides who is included.",
     ),
-    "study_contacts": ("Contacts de l'étude (registre)", "The study's contacts (registry)"),
     "all_trials": ("Tous les essais pour cette maladie", "All trials for this condition"),
     # ---- the study list (/etudes: study_list.py, templates/widget/studies.html)
     "studies_title": ("Les essais de l'annuaire", "The directory's trials"),

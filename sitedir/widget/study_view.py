@@ -6,7 +6,6 @@ Only what is known is shown: a study written by hand has no registry details, an
 are made up for it.
 """
 
-import re
 from urllib.parse import urlencode
 
 from sitedir.directory.catalogue import of_condition
@@ -56,13 +55,11 @@ def study_view(study, s: dict, lang: str) -> dict | None:
         facts.append((s["population"], study.population_en if en else study.population_fr))
     facts.append((s["study_source"], study.source))
     eligibility = study.eligibility_en if en else study.eligibility_fr
-    contacts = [
-        {**c, "tel": re.sub(r"[^+\d]", "", c["phone"]) if isinstance(c.get("phone"), str) else ""}
-        for c in details.get("central_contacts") or []
-        if isinstance(c, dict) and any(c.values())
-    ]
+    # The record's central contacts, shown by contact/study_contacts.html.
+    contacts = [c for c in details.get("central_contacts") or [] if isinstance(c, dict)]
     return {
         "slug": study.slug,
+        "lang": lang,
         "title": study.title_en if en else study.title_fr,
         "line": " · ".join(
             f"{label} {value}" if i == 0 else value for i, (label, value) in enumerate(facts[:2])
