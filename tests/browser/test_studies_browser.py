@@ -63,3 +63,14 @@ def test_no_accessibility_violations_on_a_study_page(two_studies, page_factory, 
     results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     violations = [(v["id"], [n["target"] for n in v["nodes"]]) for v in results["violations"]]
     assert violations == []
+
+
+def test_choosing_another_study_shows_its_own_page(two_studies, page_factory):
+    page = page_factory(locale="fr-FR")
+    page.goto(f"{two_studies.url}/?q=Vichy")
+    assert page.locator("h1").inner_text().startswith("Essai clinique international")
+    page.select_option("#study", LUPUS)
+    page.wait_for_url(f"**/?q=Vichy&study={LUPUS}")
+    assert page.locator("h1").inner_text() == LUPUS_TITLE
+    assert page.title() == f"Vichy (03) — {LUPUS_TITLE} : trouver un centre"
+    assert site_names(page) == ["Hôpital Exemple Rive Gauche"]

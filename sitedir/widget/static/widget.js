@@ -213,9 +213,10 @@
   });
   var chooser = document.getElementById("study");
   if (chooser) {
+    // Another study is another page: its own title, heading and facts, loaded in full.
     chooser.addEventListener("change", function () {
-      var origin = originOf(new URLSearchParams(location.search));
-      if (origin) search(origin);
+      var origin = originOf(new URLSearchParams(location.search)) || {};
+      location.assign("?" + pageParams(origin).toString());
     });
   }
   window.addEventListener("popstate", function () {
