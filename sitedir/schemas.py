@@ -7,6 +7,7 @@ from marshmallow import validate
 
 from sitedir.clock import as_utc
 from sitedir.i18n import t
+from sitedir.study_match import condition_mesh, registry_url, sponsor_name
 from sitedir.vocabulary import (
     DEPARTMENT_RE,
     FHIR_LOCATION_STATUS,
@@ -71,11 +72,113 @@ class PathwayStepSchema(ma.Schema):
     label_en = ma.fields.String()
 
 
+class ConditionSchema(ma.Schema):
+    term = ma.fields.String()
+    mesh = ma.fields.String(allow_none=True, metadata={"description": "MeSH code (D008180)"})
+
+
+class CentralContactSchema(ma.Schema):
+    name = ma.fields.String(allow_none=True)
+    role = ma.fields.String(allow_none=True)
+    phone = ma.fields.String(allow_none=True)
+    email = ma.fields.String(allow_none=True)
+
+
+def _text(value) -> str | None:
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+class StudyDetailsSchema(ma.Schema):
+    """What the study's registry record says, as it says it; null or empty when unknown
+    (a study written by hand has none)."""
+
+    official_title = ma.fields.String(allow_none=True)
+    sponsor = ma.fields.String(allow_none=True)
+    start_date = ma.fields.String(allow_none=True, metadata={"description": "ISO date"})
+    conditions = ma.fields.List(ma.fields.Nested(ConditionSchema))
+    keywords = ma.fields.List(ma.fields.String())
+    central_contacts = ma.fields.List(
+        ma.fields.Nested(CentralContactSchema),
+        metadata={"description": "The study's own contacts (not a site's), from the record"},
+    )
+    minimum_age = ma.fields.String(allow_none=True, metadata={"description": 'e.g. "18 Years"'})
+    maximum_age = ma.fields.String(allow_none=True)
+    sex = ma.fields.String(allow_none=True, metadata={"description": "ALL, FEMALE or MALE"})
+    status_verified = ma.fields.String(
+        allow_none=True, metadata={"description": "The month the record's statuses were verified"}
+    )
+
+    @ma.pre_dump
+    def _known(self, details, **kwargs):
+        # Every key, whatever the record held: readers never guess which are there.
+        details = details if isinstance(details, dict) else {}
+        conditions = []
+        for item in details.get("conditions") or []:
+            if isinstance(item, dict) and _text(item.get("term")):
+                codes = condition_mesh(item)
+                conditions.append(
+                    {"term": item["term"].strip(), "mesh": codes[0] if codes else None}
+                )
+        contacts = [
+            {k: _text(c.get(k)) for k in ("name", "role", "phone", "email")}
+            for c in details.get("central_contacts") or []
+            if isinstance(c, dict)
+        ]
+        keywords = details.get("keywords")
+        return {
+            "official_title": _text(details.get("official_title")),
+            "sponsor": sponsor_name(details),
+            "start_date": _text(details.get("start_date")),
+            "conditions": conditions,
+            "keywords": [k for k in keywords if _text(k)] if isinstance(keywords, list) else [],
+            "central_contacts": contacts,
+            **{k: _text(details.get(k)) for k in ("minimum_age", "maximum_age", "sex")},
+            "status_verified": _text(details.get("status_verified")),
+        }
+
+
+def _recruiting_sites(study) -> int:
+    from sitedir.directory.catalogue import recruiting_counts  # reads the app's snapshot
+    from sitedir.directory.snapshot import current_snapshot
+
+    return recruiting_counts(current_snapshot())[study.slug]
+
+
+def _sponsor():
+    return ma.fields.Function(
+        lambda s: sponsor_name(s.details), metadata={"type": "string", "nullable": True}
+    )
+
+
+def _registry_url():
+    return ma.fields.Function(
+        lambda s: registry_url(s.registry_ids),
+        metadata={"type": "string", "nullable": True, "description": "Its registry record"},
+    )
+
+
+class StudySummarySchema(ma.Schema):
+    """A study in a few words: what a doctor reads beside a site of it."""
+
+    slug = ma.fields.String()
+    title = _localised("title")
+    phase = ma.fields.String()
+    condition = _localised("condition")
+    sponsor = _sponsor()
+    registry_url = _registry_url()
+
+
 class StudySchema(ma.Schema):
     slug = ma.fields.String()
     title = _localised("title")
     phase = ma.fields.String()
     condition = _localised("condition")
+    sponsor = _sponsor()
+    registry_url = _registry_url()
+    recruiting_sites = ma.fields.Function(
+        _recruiting_sites,
+        metadata={"type": "integer", "description": "How many of its sites recruit now"},
+    )
     orpha_code = ma.fields.Integer(allow_none=True)
     intervention = _localised("intervention")
     population = _localised("population")
@@ -83,6 +186,7 @@ class StudySchema(ma.Schema):
     disclaimer = _localised("disclaimer")
     registry_ids = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String(allow_none=True))
     pathway_steps = ma.fields.List(ma.fields.Nested(PathwayStepSchema))
+    details = ma.fields.Nested(StudyDetailsSchema)
     provenance = ma.fields.Nested(ProvenanceSchema)
 
 
@@ -267,6 +371,34 @@ SEARCHABLE = Pattern(
 )
 
 
+# The same rule for a disease or words typed: a letter or digit, no control character.
+WORDS = Pattern(SEARCHABLE.regex.pattern, error="type a word")
+
+
+class StudiesQuerySchema(ma.Schema):
+    condition = ma.fields.String(
+        validate=[validate.Length(min=1, max=200), WORDS],
+        metadata={
+            "description": "A disease as typed (accents and case ignored), or a MeSH code: "
+            "matches the study's condition, the record's conditions, MeSH terms and keywords"
+        },
+    )
+    q = ma.fields.String(
+        validate=[validate.Length(min=1, max=200), WORDS],
+        metadata={"description": "Words of its titles, sponsor, intervention, NCT number"},
+    )
+    open = ma.fields.Boolean(metadata={"description": "Only studies with a recruiting site"})
+    limit = ma.fields.Integer(
+        load_default=100,
+        validate=validate.Range(min=1, max=1000),
+        metadata={"description": "Studies per page; the next page is in the Link header"},
+    )
+    cursor = ma.fields.String(
+        validate=Pattern(r"^[A-Za-z0-9_-]{1,200}$"),
+        metadata={"description": 'Opaque: copied from the Link header\'s rel="next" URL'},
+    )
+
+
 class PlacesQuerySchema(ma.Schema):
     q = ma.fields.String(required=True, validate=[validate.Length(min=1, max=200), SEARCHABLE])
     limit = ma.fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
@@ -294,6 +426,25 @@ class NearestQuerySchema(ma.Schema):
         metadata={"exclusiveMinimum": True},
     )
     region = ma.fields.String(validate=Pattern(REGION_RE))
+    condition = ma.fields.String(
+        validate=[validate.Length(min=1, max=200), WORDS],
+        metadata={
+            "description": "Across studies: for each study of this disease (as in "
+            "/studies?condition=) with an open site, its nearest open site, nearest first; "
+            "not with study"
+        },
+    )
+
+    @ma.validates_schema
+    def one_study_or_condition(self, data, **kwargs):
+        if "condition" in data and "study" in data:
+            raise ma.ValidationError(
+                t(
+                    "study ou condition, pas les deux",
+                    "study or condition, not both",
+                ),
+                "condition",
+            )
 
     @ma.validates_schema
     def one_origin(self, data, **kwargs):
@@ -369,3 +520,23 @@ class NearestSchema(ma.Schema):
     origin = ma.fields.Nested(OriginSchema)
     results = ma.fields.List(ma.fields.Nested(NearestSiteSchema))
     nearer_not_open = ma.fields.List(ma.fields.Nested(NearestSiteSchema))
+
+
+class StudyNearestSchema(ma.Schema):
+    study = ma.fields.Nested(StudySummarySchema)
+    site = ma.fields.Nested(NearestSiteSchema, metadata={"description": "Its nearest open site"})
+
+
+class NearestAcrossStudiesSchema(ma.Schema):
+    """The answer to /nearest?condition=: one entry per study of the disease."""
+
+    condition = ma.fields.String()
+    origin = ma.fields.Nested(OriginSchema)
+    studies = ma.fields.List(
+        ma.fields.Nested(StudyNearestSchema),
+        metadata={"description": "Each study with an open site, by its nearest's distance"},
+    )
+    without_open_site = ma.fields.List(
+        ma.fields.Nested(StudySummarySchema),
+        metadata={"description": "The disease's studies with no open site (in region/radius)"},
+    )

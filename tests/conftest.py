@@ -12,8 +12,9 @@ from sqlalchemy import create_engine, text
 
 from tests.helpers import ON_POSTGRES, TEST_DATABASE_URL, drop_everything, seeded_app, tear_down
 
-# Accounts and tokens for the admin tests (the `tokens` fixture).
-pytest_plugins = ["tests.admin_fixtures"]
+# Accounts and tokens for the admin tests (the `tokens` fixture); three studies for the
+# study tests (`three_studies`).
+pytest_plugins = ["tests.admin_fixtures", "tests.study_fixtures"]
 
 
 def pytest_report_header(config):

@@ -1,4 +1,5 @@
-"""The domain (places, ranking, spatial index, vocabulary, staleness, clock) needs no web stack.
+"""The domain (places, ranking, spatial index, vocabulary, staleness, clock, study matching)
+needs no web stack.
 
 It is checked in a separate interpreter where those packages cannot be imported at all, so
 that the other tests, which need them, are unaffected.
@@ -22,6 +23,7 @@ DOMAIN = (
     "sitedir.staleness",
     "sitedir.vocabulary",
     "sitedir.clock",
+    "sitedir.study_match",
 )
 BLOCKED = ("flask", "sqlalchemy", "werkzeug", "flask_smorest", "marshmallow")
 

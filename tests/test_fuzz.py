@@ -170,7 +170,8 @@ def _beyond_openapi(case, studies: list[str]) -> bool:
             pass
     if case.path == "/api/v1/sites" and case.method == "POST" and body.get("study") not in studies:
         return True  # a study that exists is data, not syntax
-    if case.path == "/api/v1/sites" and case.method == "GET" and "cursor" in (case.query or {}):
+    paged = ("/api/v1/sites", "/api/v1/studies")
+    if case.path in paged and case.method == "GET" and "cursor" in (case.query or {}):
         return True  # a page cursor is one this API handed out: server state, not syntax
     if case.path == "/api/v1/webhooks" and case.method == "POST":
         return True  # whether a URL names a public address is DNS data, not syntax

@@ -8,6 +8,7 @@ from flask_smorest import Blueprint, abort
 from werkzeug.exceptions import NotFound
 from werkzeug.http import generate_etag
 
+from sitedir.directory.catalogue import nearest_per_study, of_condition
 from sitedir.directory.places import origin_dict, place_dict, refuse_query
 from sitedir.directory.snapshot import current_snapshot, encode_json
 from sitedir.directory.studies import get_study_or_404
@@ -102,6 +103,8 @@ def _study_slug(args: dict, slugs: tuple[str, ...]) -> str:
 
 def _answer(args: dict, snapshot) -> bytes:
     """The nearest answer for these validated arguments over this snapshot, as JSON."""
+    if "condition" in args:
+        return _across_studies(args, snapshot)
     study = _study_slug(args, snapshot.studies)
     origin = resolve(args)
     answer = snapshot.nearest(
@@ -148,6 +151,35 @@ def answer_body(parts: dict) -> bytes:
             value = encode_json(parts[name])
         pieces.append(encode_json(name) + b":" + value)
     return b"{" + b",".join(pieces) + b"}"
+
+
+def _across_studies(args: dict, snapshot) -> bytes:
+    """NearestAcrossStudiesSchema's answer: each study of the condition with an open site,
+    by the distance of its nearest open site, then those without one."""
+    origin = resolve(args)
+    found, without = nearest_per_study(
+        snapshot,
+        origin.latitude,
+        origin.longitude,
+        of_condition(snapshot.catalogue, args["condition"]),
+        args.get("region"),
+        args.get("radius_km"),
+    )
+    studies = b",".join(
+        b'{"study":' + encode_json(entry.summary) + b',"site":' + _site_bytes(ranked) + b"}"
+        for ranked, entry in found
+    )
+    return (
+        b'{"condition":'
+        + encode_json(args["condition"])
+        + b',"origin":'
+        + encode_json(origin_dict(origin))
+        + b',"studies":['
+        + studies
+        + b'],"without_open_site":'
+        + encode_json([entry.summary for entry in without])
+        + b"}"
+    )
 
 
 def answer_cache() -> "AnswerCache":
@@ -251,15 +283,39 @@ def _answered_before():
     return None if found is None else _json_response(*found)
 
 
+# With condition=, the answer is NearestAcrossStudies instead (published as a component
+# by register_directory): the document says 200 is one or the other.
+ONE_OR_OTHER = {
+    "responses": {
+        "200": {
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/Nearest"},
+                            {"$ref": "#/components/schemas/NearestAcrossStudies"},
+                        ]
+                    }
+                }
+            }
+        }
+    }
+}
+
+
 @blp.route("")
 class Nearest(MethodView):
     @blp.arguments(NearestQuerySchema(), location="query")
     @blp.response(200, NearestSchema)
+    @blp.doc(**ONE_OR_OTHER)
     def get(self, args):
         """The open sites nearest to a town, postcode, INSEE code or point.
 
         Give exactly one origin. Distances are geodesic, in kilometres. Sites nearer
         than the first open one, but not open, are listed with their status and reason.
+        With `condition=` (not with `study`), the answer is NearestAcrossStudies: for
+        each study of that disease with an open site, its nearest open site, nearest
+        first (`limit` does not apply), then the studies without one.
         """
         snapshot = g.nearest_snapshot  # read by _answered_before, which found no answer
         return _json_response(*_computed(_cache_key(snapshot), args, snapshot))

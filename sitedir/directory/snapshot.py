@@ -30,12 +30,13 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from sitedir import clock
+from sitedir.directory.catalogue import StudyEntry, load_catalogue
 from sitedir.directory.fingerprint import FINGERPRINT_SQL, FingerprintReader
 from sitedir.directory.paging import RowLists
 from sitedir.directory.postgis import PostgisIndex, postgis_schema
 from sitedir.directory.writes import local_writes
 from sitedir.extensions import db
-from sitedir.models import ReferenceCentre, Site, Study
+from sitedir.models import ReferenceCentre, Site
 from sitedir.ranking import NearestAnswer
 from sitedir.schemas import SiteSchema
 from sitedir.spatial_index import SpatialIndex
@@ -118,6 +119,7 @@ class Snapshot:
     studies: tuple[str, ...]
     index: SpatialIndex | PostgisIndex | None = None
     lists: RowLists | None = None  # pages of /api/v1/sites
+    catalogue: tuple[StudyEntry, ...] = ()  # the studies, by slug (catalogue.py)
 
     def nearest(
         self,
@@ -305,8 +307,9 @@ def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
             old.append(known[site_id])
             new.append(row)
             known[site_id] = row
-    studies = tuple(db.session.scalars(db.select(Study.slug).order_by(Study.slug)))
     previous = cache.snapshot
+    catalogue = load_catalogue(previous.catalogue if previous is not None else ())
+    studies = tuple(entry.slug for entry in catalogue)
     same_places = (
         previous is not None
         and not removed
@@ -336,7 +339,7 @@ def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
             index = SpatialIndex.build(rows, _index_keys, _row_id)
         elif new:
             index = index.replace(old, new)
-    snapshot = Snapshot(fingerprint, rows, studies, index, lists)
+    snapshot = Snapshot(fingerprint, rows, studies, index, lists, catalogue)
     # Only now: a build that failed half-way reads the same changes again next time.
     cache.snapshot, cache.seq, cache.day = snapshot, seq, fingerprint[-1]
     return snapshot

@@ -14,6 +14,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from werkzeug.datastructures import MultiDict
 
 from sitedir.directory.paging import RowLists
 from sitedir.directory.snapshot import current_snapshot
@@ -26,6 +27,8 @@ from sitedir.widget import colors
 from sitedir.widget.answer import compute
 from sitedir.widget.projection import project
 from sitedir.widget.strings import script_strings, strings_for
+from sitedir.widget.study_list import list_page
+from sitedir.widget.study_view import all_trials_href, related_condition, study_view
 
 STATIC = Path(__file__).with_name("static")
 MAP = json.loads((Path(__file__).with_name("data") / "france.json").read_text(encoding="utf-8"))
@@ -132,22 +135,32 @@ def _studies() -> list:
     return list(db.session.scalars(db.select(Study).order_by(Study.slug)))
 
 
-def _study_texts(study, lang: str) -> dict:
+def _study_texts(study, lang: str, strings: dict) -> dict:
     if study is None:
-        return {"eligibility": "", "disclaimer": "", "central_contacts": []}
+        return {"eligibility": "", "disclaimer": "", "central_contacts": [], "study": None}
     en = lang == "en"
     return {
         "eligibility": study.eligibility_en if en else study.eligibility_fr,
         "disclaimer": study.disclaimer_en if en else study.disclaimer_fr,
         # An imported study's registry contacts (sitedir/contact/templates/study_contacts.html).
         "central_contacts": (study.details or {}).get("central_contacts") or [],
+        "study": study_view(study, strings, lang),
     }
+
+
+def _all_trials_href(study, lang: str, origin: dict | None = None) -> str | None:
+    """The link to every study of this study's condition, when it has others."""
+    related = related_condition(study, current_snapshot().catalogue)
+    return all_trials_href(related[0], origin, lang) if related else None
 
 
 def _search_answer(args, options: dict, lang: str, strings: dict, embedded: bool, study):
     found = compute(args, options, _keep(args, embedded), lang, strings, embedded, study)
     if found is not None:
-        found.update(_study_texts(study, lang))
+        found.update(_study_texts(study, lang, strings))
+        origin = found.get("origin") or {}
+        town = {"insee": origin["insee"]} if origin.get("insee") else None
+        found["all_trials_href"] = None if embedded else _all_trials_href(study, lang, town)
     return found
 
 
@@ -156,13 +169,22 @@ def _theme_href(options: dict) -> str | None:
     return url_for("widget.theme_css", **looks) if looks else None
 
 
-def _page(embedded: bool):
+def _page(embedded: bool, slug: str | None = None):
     lang = current_language()
     options = _options()
     studies = _studies()
+    if slug is not None:  # /etudes/<slug>: the path names the study
+        options["study"] = slug
     study = next((st for st in studies if st.slug == options["study"]), None)
+    if slug is not None and study is None:
+        return list_page(missing=slug)
     strings = strings_for(lang)
-    found = _search_answer(request.args, options, lang, strings, embedded, study)
+    args = request.args
+    if slug is not None:  # the answer's links name the study, as the path does
+        args = MultiDict(
+            [*((k, v) for k, v in args.items(multi=True) if k != "study"), ("study", slug)]
+        )
+    found = _search_answer(args, options, lang, strings, embedded, study)
     typed = request.args.get("q", "")[:200] if found else ""
     if found and found["state"] == "ok" and "insee" in found["query"]:
         typed = found["label"]
@@ -173,9 +195,20 @@ def _page(embedded: bool):
         s=strings,
         embedded=embedded,
         options=options,
-        keep={k: v for k, v in keep.items() if k not in ("study",) or len(studies) < 2},
+        keep={k: v for k, v in keep.items() if k != "study" or (len(studies) < 2 and slug is None)},
         study=study,
-        studies=studies if len(studies) > 1 else [],
+        sv=study_view(study, strings, lang),
+        path_study=slug,
+        all_trials_href=None if embedded else _all_trials_href(study, lang),
+        form_action=(
+            url_for("widget.study_page", slug=slug)
+            if slug is not None
+            else url_for("widget.frame" if embedded else "widget.home")
+        ),
+        full_page_href=url_for("widget.study_page", slug=study.slug, lang=lang)
+        if study is not None
+        else url_for("widget.home", lang=lang),
+        studies=studies if len(studies) > 1 and slug is None else [],
         markers=_markers(options),
         region_name=REGION_NAMES.get(options["region"]),
         map=MAP,
@@ -198,6 +231,21 @@ def _page(embedded: bool):
 def home():
     """The directory, full size: what a referring doctor opens."""
     return _page(embedded=False)
+
+
+@blp.get("/etudes")
+def studies():
+    """The study list for doctors: by condition, words or open; with the patient's town,
+    each study's nearest open site."""
+    return list_page()
+
+
+@blp.get("/etudes/<slug>")
+def study_page(slug: str):
+    """One study's page: the same search as /?study=<slug>, at a path a doctor can read."""
+    if not SLUG.fullmatch(slug):
+        return list_page(missing=slug[:64])
+    return _page(embedded=False, slug=slug)
 
 
 @blp.get("/widget/frame")

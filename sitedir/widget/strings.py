@@ -4,12 +4,101 @@ from sitedir.vocabulary import ROLE_LABELS
 
 STRINGS = {
     "colon": (" : ", ": "),
-    "title": ("Essai CAR-T dans le lupus : trouver un centre", "CAR-T lupus trial: find a site"),
+    # A page without a study (an unknown one in the URL) and the configurator.
+    "title": ("Trouver un centre d'essai clinique", "Find a clinical trial site"),
+    # ---- the study (study_view.py, templates/widget/study.html)
+    "page_title": ("{study} : trouver un centre", "{study}: find a site"),
     "tagline": (
-        "Pour les médecins qui adressent un patient adulte atteint de lupus sévère : le centre "
-        "ouvert le plus proche de son domicile, et qui contacter.",
-        "For doctors referring an adult with severe lupus: the open site nearest to the "
-        "patient's home, and whom to contact.",
+        "Pour les médecins qui adressent un patient : le centre ouvert le plus proche de son "
+        "domicile, et qui contacter.",
+        "For doctors referring a patient: the open site nearest to the patient's home, and "
+        "whom to contact.",
+    ),
+    "phase_label": ("Phase", "Phase"),
+    "phase.unknown": ("non précisée", "not stated"),
+    "phase.n/a": ("non applicable", "not applicable"),
+    "study_source": ("Source", "Source"),
+    "condition_label": ("Maladie", "Condition"),
+    "sponsor": ("Promoteur", "Sponsor"),
+    "registry": ("Registre", "Registry"),
+    "age": ("Âge", "Age"),
+    "age_range": ("de {low} à {high}", "{low} to {high}"),
+    "age_min": ("{low} et plus", "{low} and older"),
+    "age_max": ("jusqu'à {high}", "up to {high}"),
+    "sex": ("Sexe", "Sex"),
+    "sex.ALL": ("tous", "all"),
+    "sex.FEMALE": ("femmes", "female"),
+    "sex.MALE": ("hommes", "male"),
+    "population": ("Population", "Population"),
+    "eligibility_full": (
+        "Critères d'éligibilité de la fiche du registre",
+        "The registry record's eligibility criteria",
+    ),
+    "investigator_decides": (
+        "C'est l'investigateur du centre qui décide de l'inclusion.",
+        "The site's investigator decides who is included.",
+    ),
+    "all_trials": ("Tous les essais pour cette maladie", "All trials for this condition"),
+    # ---- the study list (/etudes: study_list.py, templates/widget/studies.html)
+    "studies_title": ("Les essais de l'annuaire", "The directory's trials"),
+    "studies_intro": (
+        "Cherchez les essais par maladie ; avec la commune du patient, chaque essai donne son "
+        "centre ouvert le plus proche, du plus proche au plus lointain.",
+        "Find the trials by condition; with the patient's town, each trial gives its nearest "
+        "open site, nearest first.",
+    ),
+    "studies_condition": ("Maladie", "Condition"),
+    "studies_condition_hint": (
+        "ex. lupus, sclérose en plaques, ou un code MeSH (D008180)",
+        "e.g. lupus, multiple sclerosis, or a MeSH code (D008180)",
+    ),
+    "studies_words": (
+        "Autres mots (titre, promoteur, numéro NCT)",
+        "Other words (title, sponsor, NCT number)",
+    ),
+    "studies_words_hint": ("Facultatif.", "Optional."),
+    "studies_town": ("Commune ou code postal du patient", "Patient's town or postcode"),
+    "studies_town_hint": (
+        "Facultatif : classe les essais par la distance de leur centre ouvert le plus proche.",
+        "Optional: ranks the trials by the distance of their nearest open site.",
+    ),
+    "studies_open_only": (
+        "Seulement les essais qui ont un centre ouvert aux inclusions",
+        "Only trials with a site that is recruiting",
+    ),
+    "studies_bad_field": (
+        "Ce champ n'a pas pu être lu : tapez des lettres ou des chiffres (200 caractères au plus).",
+        "This field could not be read: type letters or digits (200 characters at most).",
+    ),
+    "studies_error_title": ("Erreur dans le formulaire", "Error in the form"),
+    "studies_found": ("{n} essais", "{n} trials"),
+    "studies_found_one": ("1 essai", "1 trial"),
+    "studies_none": ("Aucun essai ne correspond.", "No trial matches."),
+    "studies_recruiting": ("{n} centre(s) ouvert(s) aux inclusions", "{n} site(s) recruiting"),
+    "studies_not_recruiting": (
+        "Aucun centre ouvert aux inclusions actuellement",
+        "No site recruiting at present",
+    ),
+    "studies_nearest_for": (
+        "Centre ouvert le plus proche de {place}, pour chaque essai",
+        "Each trial's open site nearest to {place}",
+    ),
+    "studies_none_open": (
+        "Aucun de ces essais n'a de centre ouvert aux inclusions.",
+        "None of these trials has a site recruiting.",
+    ),
+    "studies_without_open": (
+        "Essais sans centre ouvert aux inclusions",
+        "Trials with no site recruiting",
+    ),
+    "studies_open_answer": (
+        "Tous les centres de cet essai pour cette commune",
+        "Every site of this trial for this town",
+    ),
+    "studies_home": ("L'annuaire", "The directory"),
+    "studies_missing": (
+        "Aucun essai « {slug} » dans l'annuaire : voici ceux qu'il contient.",
+        "No trial “{slug}” in the directory: here are those it holds.",
     ),
     "other_language": ("English", "Français"),
     "eligibility": ("Qui peut être adressé ?", "Who can be referred?"),
@@ -240,11 +329,12 @@ STRINGS = {
         "Commune hors de la carte : les distances sont dans la liste.",
         "Town outside the map: distances are in the list.",
     ),
+    # The study's own source is in its block (study_view.py): this is what every page shares.
     "sources": (
-        "Sources : communiqué du CHU de Clermont-Ferrand et connaissance institutionnelle "
+        "Sources : la source de l'étude (ci-dessus) et la connaissance institutionnelle "
         "publique ; communes : INSEE (via @etalab/decoupage-administratif) et GeoNames "
         "(CC BY 4.0) ; carte : Natural Earth.",
-        "Sources: CHU de Clermont-Ferrand press release and public institutional knowledge; "
+        "Sources: the study's source (above) and public institutional knowledge; "
         "towns: INSEE (via @etalab/decoupage-administratif) and GeoNames (CC BY 4.0); "
         "map: Natural Earth.",
     ),

@@ -22,7 +22,8 @@
   var theme = d.theme === "light" || d.theme === "dark" ? d.theme : "auto";
   var frame = document.createElement("iframe");
   frame.src = origin + "/widget/frame?" + params.toString();
-  frame.title = d.lang === "en" ? "Find a CAR-T lupus trial site" : "Trouver un centre de l'essai CAR-T lupus";
+  // Any study's widget: the frame's own heading and title name the study (data-study).
+  frame.title = d.lang === "en" ? "Find a clinical trial site" : "Trouver un centre d'essai clinique";
   frame.loading = "lazy";
   frame.setAttribute("allow", "geolocation");
   frame.setAttribute("referrerpolicy", "strict-origin-when-cross-origin");

@@ -197,6 +197,8 @@
     var params = pageParams(origin);
     var request = new URLSearchParams(params);
     request.set("view", embedded ? "frame" : "page");
+    // A study's own page (/etudes/<slug>) names its study in the path, not in the form.
+    if (!request.has("study") && cfg.pathStudy) request.set("study", cfg.pathStudy);
     return fetch("/widget/answer?" + request.toString(), { headers: { "Accept-Language": cfg.lang } })
       .then(function (r) { if (r.status >= 500) throw new Error(r.status); return r.text(); })
       .then(function (html) {
@@ -214,7 +216,7 @@
           if (embedded || how === "replace") history.replaceState(null, "", url);
           else history.pushState(null, "", url);
         }
-        document.title = (body.dataset.label ? body.dataset.label + " — " : "") + document.title.replace(/^.* — /, "");
+        document.title = (body.dataset.label ? body.dataset.label + " — " : "") + cfg.title;
         // The answer shows its own title and message: the live region only announces it.
         say(body.dataset.summary || "", true);
       })
@@ -233,9 +235,10 @@
   });
   var chooser = document.getElementById("study");
   if (chooser) {
+    // Another study is another page: its own title, heading and facts, loaded in full.
     chooser.addEventListener("change", function () {
-      var origin = originOf(new URLSearchParams(location.search));
-      if (origin) search(origin);
+      var origin = originOf(new URLSearchParams(location.search)) || {};
+      location.assign("?" + pageParams(origin).toString());
     });
   }
   window.addEventListener("popstate", function () {
