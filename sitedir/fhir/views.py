@@ -45,14 +45,17 @@ def _parameters() -> MultiDict:
 @blp.before_request
 def _read_only_json():
     """Refuse writes (405) and formats other than JSON of R4 (406) before anything is read."""
-    if request.method not in ("GET", "HEAD", "OPTIONS") and request.endpoint != POST_SEARCH:
+    searching = request.endpoint == POST_SEARCH and request.method == "POST"
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not searching:
         raise FhirError(
             405,
             t(
                 "Ce serveur FHIR est en lecture seule (GET, et POST …/_search pour chercher).",
                 "This FHIR server is read-only (GET, and POST …/_search to search).",
             ),
-            headers={"Allow": "GET, HEAD"},
+            headers={
+                "Allow": "GET, HEAD, POST" if request.endpoint == POST_SEARCH else "GET, HEAD"
+            },
         )
     if request.method == "POST":
         body = request.content_length or 0
