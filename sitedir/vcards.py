@@ -10,7 +10,8 @@ line gets it in its note); the hospital's website as URL; nothing is invented.
 import uuid
 
 import vobject
-from flask import Blueprint, Response
+from flask import Response
+from flask_smorest import Blueprint
 
 from sitedir.clock import as_utc
 from sitedir.directory.sites import site_or_404
@@ -19,7 +20,7 @@ from sitedir.models import Contact, Site
 from sitedir.vocabulary import ROLE_LABELS
 from sitedir.web.hosts import public_root
 
-blp = Blueprint("vcards", __name__)
+blp = Blueprint("vcards", __name__, description="A site's public contacts as vCard 4.0")
 
 VCARD_MIMETYPE = "text/vcard"
 
@@ -98,7 +99,17 @@ def site_vcards(site: Site) -> str:
     return "".join(contact_card(site, c).serialize() for c in site.public_contacts)
 
 
-@blp.get("/api/v1/sites/<string:site_id>/contacts.vcf")
+@blp.route("/api/v1/sites/<string:site_id>/contacts.vcf", methods=["GET"])
+@blp.doc(
+    summary="The site's public contacts as vCard 4.0 (French roles; English with ?lang=en)",
+    responses={
+        "200": {
+            "description": "One vCard 4.0 per public contact (RFC 6350)",
+            "content": {"text/vcard": {"schema": {"type": "string"}}},
+        }
+    },
+)
+@blp.alt_response(404, response="NOT_FOUND")
 def contacts_vcf(site_id: str):
     """The site's public contacts as vCard 4.0, to add to an address book."""
     site = site_or_404(site_id, Site.contacts, Site.institution)
