@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 import vobject
 
-from sitedir.vcards import tel_uri
-
 from sitedir.extensions import db
 from sitedir.models import Contact, Site
+from sitedir.vcards import tel_uri
 from tests.helpers import assert_problem, private_contact
 
 

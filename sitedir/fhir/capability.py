@@ -13,6 +13,7 @@ from sitedir.fhir.definitions import (
     LOCATION_DISTANCE_URL,
     RECRUITMENT_STATUS_PATH,
 )
+from sitedir.fhir.resources import narrative
 from sitedir.fhir.search import DEFAULT_COUNT, INCLUDES, MAX_COUNT, PARAMS, REVINCLUDES
 from sitedir.vocabulary import ROLE_LABELS
 
@@ -86,6 +87,11 @@ def capability_statement(base: str, canonical: str | None = None) -> dict:
         )
     return {
         "resourceType": "CapabilityStatement",
+        "text": narrative(
+            "sitedir : serveur FHIR R4 en lecture seule (JSON).",
+            "Location, Organization, PractitionerRole, ResearchStudy : read, vread, "
+            "search-type (GET et POST _search).",
+        ),
         "url": f"{base}/metadata",
         "name": "SitedirFhirServer",
         "title": "sitedir — annuaire des centres de l'essai CAR-T lupus (FHIR, lecture seule)",
@@ -166,6 +172,7 @@ def contact_role_code_system(base: str) -> dict:
     return {
         "resourceType": "CodeSystem",
         "id": "contact-role",
+        "text": narrative("Rôles des contacts d'un centre : " + ", ".join(ROLE_LABELS) + "."),
         "url": f"{base}/{CONTACT_ROLE_PATH}",
         "name": "SitedirContactRole",
         "title": "Rôles des contacts d'un centre (sitedir)",
@@ -222,6 +229,11 @@ def recruitment_status_definition(base: str) -> dict:
     return {
         "resourceType": "StructureDefinition",
         "id": "recruitment-status",
+        "text": narrative(
+            "Extension de Location : statut de recrutement ClinicalTrials.gov d'un centre "
+            f"({codes}), depuis quand, pourquoi, réouverture prévue, dernière confirmation, "
+            "et s'il est à revérifier (stale)."
+        ),
         "url": url,
         "name": "RecruitmentStatus",
         "title": "Recruitment status (ClinicalTrials.gov)",
