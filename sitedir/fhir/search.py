@@ -38,9 +38,9 @@ COMMON = (
         "_lastUpdated",
         "date",
         (
-            "meta.lastUpdated: the latest moment the data records for the resource (a status "
-            "change or confirmation, an admin's verification); eq, ne, gt, ge, lt, le, sa, eb. "
-            "A value without offset is Paris time. Resources with no recorded moment never match."
+            "meta.lastUpdated: when the resource's current version took effect (a new "
+            "version exactly when its JSON changes, first seen by this server); eq, ne, gt, "
+            "ge, lt, le, sa, eb. A value without offset is Paris time."
         ),
         SP + "Resource-lastUpdated",
     ),
