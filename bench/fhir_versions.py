@@ -13,19 +13,16 @@ Median of 3, the two kinds interleaved.
 import argparse
 import random
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+from scale import add_synthetic_sites
 
-from scale import add_synthetic_sites  # noqa: E402 - beside this script
-
-from sitedir.app import create_app  # noqa: E402
-from sitedir.extensions import db  # noqa: E402
-from sitedir.fhir import versions  # noqa: E402
-from sitedir.models import Site  # noqa: E402
+from sitedir.app import create_app
+from sitedir.extensions import db
+from sitedir.fhir import versions
+from sitedir.models import Site
 
 
 def _timed(client, url: str) -> float:
