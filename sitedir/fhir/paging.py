@@ -30,6 +30,8 @@ def _distance(km: float) -> dict:
 def searchset(base: str, kind: str, result: Result) -> dict:
     """The Bundle of one page of a search: matches, then included resources, then notes."""
     count, offset, total = result.count, result.offset, result.total
+    if result.summary == "count":
+        count = 0  # the total only: no page to go on to
     links = [
         {"relation": "self", "url": _link(base, kind, result.applied, _count=count, _offset=offset)}
     ]
