@@ -1,7 +1,7 @@
 """fhir resource versions
 
 Revision ID: f7d2b9c4e1a3
-Revises: e5c1a7d3b9f2
+Revises: f3d8b2a6c4e1
 Create Date: 2026-12-02 03:30:00.000000
 
 `fhir_version`: each FHIR resource's current version number, the digest of its JSON, and
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "f7d2b9c4e1a3"
-down_revision = "e5c1a7d3b9f2"
+down_revision = "f3d8b2a6c4e1"
 branch_labels = None
 depends_on = None
 
