@@ -129,6 +129,7 @@ def tel_uri(number: str) -> str:
 def _tel(card, number: str) -> None:
     tel = card.add("tel")
     tel.value = tel_uri(number)
+    tel.encoded = True  # a URI, not text: its `;phone-context` is not escaped
     tel.params["VALUE"] = ["uri"]
     tel.params["TYPE"] = ["work", "voice"]
 

@@ -179,6 +179,16 @@ def test_phone_numbers_as_tel_uris(written, uri):
     assert tel_uri(written) == uri
 
 
+def test_a_national_number_keeps_its_phone_context_unescaped(app, client):
+    with app.app_context():
+        _site("bordeaux").institution.switchboard = "05 56 79 56 79"
+        db.session.commit()
+    text = client.get("/api/v1/sites/bordeaux/contacts.vcf").get_data(as_text=True)
+    assert "TEL;TYPE=work,voice;VALUE=uri:tel:05-56-79-56-79;phone-context=+33\r\n" in text
+    [card] = cards(client, "bordeaux")
+    assert card.tel.value == "tel:05-56-79-56-79;phone-context=+33"
+
+
 VCARD_JS = Path(__file__).parent / "vcard_js"
 
 
