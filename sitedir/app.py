@@ -64,4 +64,4 @@ def register_features(app: Flask, api: ProblemApi) -> None:
     register_events(app, api)
     app.register_blueprint(widget.blp)
     register_fhir(app)
-    app.register_blueprint(vcards.blp)
+    api.register_blueprint(vcards.blp)  # in the OpenAPI document

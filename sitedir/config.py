@@ -127,6 +127,9 @@ def from_environment(instance_path: str) -> dict:
         # The app's public address (https://annuaire.example.fr): every absolute URL (feed,
         # FHIR, vCards, links in emails) starts with it, whatever Host a request carries.
         "PUBLIC_URL": (os.environ.get("SITEDIR_PUBLIC_URL") or "").rstrip("/") or None,
+        # The canonical base of sitedir's own FHIR definitions (default: PUBLIC_URL/fhir).
+        "FHIR_CANONICAL_URL": (os.environ.get("SITEDIR_FHIR_CANONICAL_URL") or "").rstrip("/")
+        or None,
         # The Host names answered (Flask's TRUSTED_HOSTS, with PUBLIC_URL's own added by
         # web/hosts.py); any other Host is a 400. A leading dot admits subdomains.
         "TRUSTED_HOSTS": host_names(os.environ.get("SITEDIR_TRUSTED_HOSTS")),

@@ -7,6 +7,7 @@ from marshmallow import validate
 
 from sitedir.clock import as_utc
 from sitedir.i18n import t
+from sitedir.places.search import MAX_QUERY_CHARS, MAX_QUERY_WORDS
 from sitedir.study_match import condition_mesh, registry_url, sponsor_name
 from sitedir.vocabulary import (
     DEPARTMENT_RE,
@@ -399,15 +400,27 @@ class StudiesQuerySchema(ma.Schema):
     )
 
 
+# A town as typed: at most MAX_QUERY_CHARS characters (the schema's maxLength: 422 beyond)
+# and MAX_QUERY_WORDS words, which JSON Schema cannot count (400 beyond, declared).
+QUERY_DOC = (
+    f"at most {MAX_QUERY_CHARS} characters and {MAX_QUERY_WORDS} words (runs of letters "
+    "and digits); more words: 400"
+)
+
+
 class PlacesQuerySchema(ma.Schema):
-    q = ma.fields.String(required=True, validate=[validate.Length(min=1, max=200), SEARCHABLE])
+    q = ma.fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=MAX_QUERY_CHARS), SEARCHABLE],
+        metadata={"description": f"A town, a postcode or an INSEE code, as typed: {QUERY_DOC}"},
+    )
     limit = ma.fields.Integer(load_default=10, validate=validate.Range(min=1, max=50))
 
 
 class NearestQuerySchema(ma.Schema):
     q = ma.fields.String(
-        validate=[validate.Length(min=1, max=200), SEARCHABLE],
-        metadata={"description": "A town, as typed"},
+        validate=[validate.Length(min=1, max=MAX_QUERY_CHARS), SEARCHABLE],
+        metadata={"description": f"A town, as typed: {QUERY_DOC}"},
     )
     address = ma.fields.String(
         validate=[validate.Length(min=3, max=300), SEARCHABLE],

@@ -5,12 +5,20 @@ hospital and unit as ORG, the role in French (English on request) as ROLE and TI
 the public phone and email. A contact with no public channel gets the hospital's
 switchboard, said to be the switchboard, when the hospital has one (a contact with a direct
 line gets it in its note); the hospital's website as URL; nothing is invented.
+
+As RFC 6350 writes them: KIND (individual for a named person, org for a role-only desk),
+N (the name's last word as family name, the rest as given names, the title as prefix:
+empty for a role-only card), TEL as a tel: URI (VALUE=uri, RFC 3966) with two TYPE values
+(work, voice), and no backslash before a semicolon in a single text value (FN, ROLE,
+TITLE, NOTE), where the RFC allows it and address books show it as typed.
 """
 
+import re
 import uuid
 
 import vobject
-from flask import Blueprint, Response
+from flask import Response
+from flask_smorest import Blueprint
 
 from sitedir.clock import as_utc
 from sitedir.directory.sites import site_or_404
@@ -19,7 +27,7 @@ from sitedir.models import Contact, Site
 from sitedir.vocabulary import ROLE_LABELS
 from sitedir.web.hosts import public_root
 
-blp = Blueprint("vcards", __name__)
+blp = Blueprint("vcards", __name__, description="A site's public contacts as vCard 4.0")
 
 VCARD_MIMETYPE = "text/vcard"
 
@@ -35,11 +43,13 @@ def contact_card(site: Site, contact: Contact) -> vobject.base.Component:
     role = _role(contact)
     card = vobject.vCard()
     card.add("version").value = "4.0"
+    card.add("kind").value = "individual" if contact.name else "org"
     who = " ".join(part for part in (contact.title, contact.name) if part)
-    card.add("fn").value = who if contact.name else f"{role} – {site.name}"
+    _text(card, "fn", who if contact.name else f"{role} – {site.name}")
+    card.add("n").value = _name(contact)
     card.add("org").value = [part for part in (inst.name, inst.site_name, contact.unit) if part]
-    card.add("role").value = role
-    card.add("title").value = role
+    _text(card, "role", role)
+    _text(card, "title", role)
     if contact.phone:
         _tel(card, contact.phone)
     if contact.email:
@@ -74,7 +84,7 @@ def contact_card(site: Site, contact: Contact) -> vobject.base.Component:
     if inst.website:
         card.add("url").value = inst.website
     if any(notes):
-        card.add("note").value = " ".join(n for n in notes if n)
+        _text(card, "note", " ".join(n for n in notes if n))
     # Stable across downloads, so that importing again updates the card instead of doubling it.
     # Under SITEDIR_PUBLIC_URL when set: the same whatever Host header the client sent.
     root = public_root()
@@ -87,10 +97,41 @@ def contact_card(site: Site, contact: Contact) -> vobject.base.Component:
     return card
 
 
+def _name(contact: Contact) -> vobject.vcard.Name:
+    """N: the last word of the name as family name, the others as given names."""
+    if not contact.name:
+        return vobject.vcard.Name()
+    *given, family = contact.name.split()
+    return vobject.vcard.Name(family=family, given=" ".join(given), prefix=contact.title or "")
+
+
+def _text(card, name: str, value: str) -> None:
+    """A single text value, escaped as RFC 6350 §3.4 asks: backslash, newline and comma,
+    but not the semicolon (vobject escapes it too; address books then show the `\\`)."""
+    line = card.add(name)
+    line.value = value.replace("\\", "\\\\").replace("\n", "\\n").replace(",", "\\,")
+    line.encoded = True  # already escaped: vobject writes it as it is
+
+
+def tel_uri(number: str) -> str:
+    """A phone number as a tel: URI (RFC 3966): `+33 4 73 75 07 50` is
+    `tel:+33-4-73-75-07-50`; a number written without `+` is one dialled in France
+    (`tel:04-73-75-07-50;phone-context=+33`)."""
+    written = number.strip()
+    if written.startswith("+"):
+        written = written.replace("(0)", "")  # the trunk 0 is not dialled after +33
+    digits = re.sub(r"[ .-]+", "-", written).strip("-")
+    if digits.startswith("+"):
+        return f"tel:{digits}"
+    return f"tel:{digits};phone-context=+33"
+
+
 def _tel(card, number: str) -> None:
     tel = card.add("tel")
-    tel.value = number
-    tel.type_param = "work,voice"
+    tel.value = tel_uri(number)
+    tel.encoded = True  # a URI, not text: its `;phone-context` is not escaped
+    tel.params["VALUE"] = ["uri"]
+    tel.params["TYPE"] = ["work", "voice"]
 
 
 def site_vcards(site: Site) -> str:
@@ -98,7 +139,17 @@ def site_vcards(site: Site) -> str:
     return "".join(contact_card(site, c).serialize() for c in site.public_contacts)
 
 
-@blp.get("/api/v1/sites/<string:site_id>/contacts.vcf")
+@blp.route("/api/v1/sites/<string:site_id>/contacts.vcf", methods=["GET"])
+@blp.doc(
+    summary="The site's public contacts as vCard 4.0 (French roles; English with ?lang=en)",
+    responses={
+        "200": {
+            "description": "One vCard 4.0 per public contact (RFC 6350)",
+            "content": {"text/vcard": {"schema": {"type": "string"}}},
+        }
+    },
+)
+@blp.alt_response(404, response="NOT_FOUND")
 def contacts_vcf(site_id: str):
     """The site's public contacts as vCard 4.0, to add to an address book."""
     site = site_or_404(site_id, Site.contacts, Site.institution)

@@ -19,6 +19,7 @@ from sitedir.clock import utc_now
 from sitedir.config import normalise_database_url
 from sitedir.extensions import db
 from sitedir.models import Site
+from sitedir.web.problems import status_phrase
 
 # ---- the test database --------------------------------------------------------------------
 
@@ -68,8 +69,10 @@ def assert_problem(response, status):
     assert response.mimetype == "application/problem+json"
     body = response.get_json()
     assert body["status"] == status
-    assert body["title"]
-    assert "detail" in body
+    if body.get("type", "about:blank") == "about:blank":
+        # RFC 9457 §4.2.1: the title is the status phrase; the sentence is in detail.
+        assert body["title"] == status_phrase(status)
+    assert body["detail"]
     return body
 
 

@@ -73,8 +73,8 @@ def test_the_atom_feed_shows_the_change_in_french(client, tokens):
     for required in ("id", "title", "updated"):
         assert entry.find(f"{ATOM}{required}").text
     assert entry.find(f"{ATOM}title").text == "Clermont-Ferrand : inclusions suspendues"
-    link = entry.find(f"{ATOM}link").get("href")
-    assert link.endswith("/api/v1/sites/clermont-ferrand")
+    links = {link.get("rel"): link.get("href") for link in entry.findall(f"{ATOM}link")}
+    assert links["related"].endswith("/api/v1/sites/clermont-ferrand")
 
 
 def test_a_private_contact_never_appears(client, tokens):
@@ -194,3 +194,39 @@ def test_redacting_the_feed_leaves_the_audit_log_whole(app, client, tokens):
     for kept in ("Camille Exemple", "direct@chu-exemple.fr", "+33 4 73 11 11 11", "clermont@"):
         assert kept in text, kept
     assert "+33 4 73 11 11 11" not in _stored_events(app)
+
+
+def test_feed_readers_read_the_atom_feed(client, tokens, app):
+    """feedparser, as feed readers parse Atom: no error, a fixed feed id whatever the Host,
+    tag: URIs, each entry's page (text/html) and JSON (related), and its study named."""
+    import feedparser
+
+    _pause(client, tokens)
+    feeds = [
+        feedparser.parse(client.get("/api/v1/changes.atom", headers={"Host": host}).data)
+        for host in ("localhost", "127.0.0.1:8000")
+    ]
+    for feed in feeds:
+        assert not feed.bozo, feed.get("bozo_exception")
+        assert feed.version == "atom10"
+    assert feeds[0].feed.id == feeds[1].feed.id
+    authority = app.config["TRUSTED_HOSTS"][0]  # a configured name, not the request's
+    assert feeds[0].feed.id == f"tag:{authority},2026-12-02:sitedir/changes"
+    [entry] = feeds[0].entries
+    assert entry.id.startswith(f"tag:{authority},2026-12-02:sitedir/event/evt_")
+    assert entry.id == feeds[1].entries[0].id
+    json_id = client.get("/api/v1/changes").get_json()["events"][0]["id"]
+    assert entry.id.endswith(json_id)
+    links = {link.rel: link for link in entry.links}
+    assert links["alternate"].type == "text/html"
+    assert links["alternate"].href == "http://localhost/?insee=63113&study=cart-lupus"
+    assert links["related"].type == "application/json"
+    assert links["related"].href == "http://localhost/api/v1/sites/clermont-ferrand"
+    page = client.get("/?insee=63113&study=cart-lupus").get_data(as_text=True)
+    assert "CHU de Clermont-Ferrand" in page  # the page lists the site
+    assert "Étude : Essai clinique international de phase 1/2" in entry.summary
+    studies = [t for t in entry.tags if t.term == "cart-lupus"]
+    assert studies and studies[0].label.startswith("Essai clinique")
+    app.config["PUBLIC_URL"] = "https://annuaire.example.fr"
+    public = feedparser.parse(client.get("/api/v1/changes.atom").data)
+    assert public.feed.id == "tag:annuaire.example.fr,2026-12-02:sitedir/changes"

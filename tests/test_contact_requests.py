@@ -555,7 +555,9 @@ def test_the_hospitals_website_and_switchboard_are_shown_where_the_data_has_them
     page = client.get("/?q=Vichy").get_data(as_text=True)
     assert 'Standard : <a href="tel:0473750750">04 73 75 07 50</a>' in page
     vcf = client.get(f"/api/v1/sites/{SITE}/contacts.vcf").get_data(as_text=True)
-    assert "04 73 75 07 50" in vcf and "URL:https://www.chu-clermontferrand.fr" in vcf
+    # The switchboard as a tel: URI (RFC 6350: TEL;VALUE=uri), dialled in France.
+    assert "tel:04-73-75-07-50;phone-context=+33" in vcf
+    assert "URL:https://www.chu-clermontferrand.fr" in vcf
 
 
 def test_an_imported_studys_central_contact_is_shown_as_the_studys_contact(contact_app):

@@ -70,9 +70,29 @@ def test_english_on_request(client):
     body = assert_problem(
         client.get("/api/v1/nearest", headers={"Accept-Language": "en-GB,en;q=0.9"}), 422
     )
-    assert body["title"] == "Invalid parameters"
+    assert body["detail"].startswith("Some parameters are invalid")
     body = assert_problem(client.get("/api/v1/nearest"), 422)
-    assert body["title"] == "Paramètres invalides"
+    assert body["detail"].startswith("Certains paramètres sont invalides")
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "phrase"),
+    [
+        ("/api/v1/nearest", 422, "Unprocessable Content"),
+        ("/api/v1/sites/nowhere", 404, "Not Found"),
+        ("/api/v1/nearest?q=" + "%20".join(["ab"] * 16), 400, "Bad Request"),
+    ],
+)
+def test_an_about_blank_title_is_the_status_phrase_and_the_sentence_is_the_detail(
+    client, url, status, phrase
+):
+    """RFC 9457 §4.2.1: with type about:blank, title is the HTTP status phrase, whatever
+    the language; what a person reads is in detail."""
+    for language in ("fr", "en"):
+        body = assert_problem(client.get(url, headers={"Accept-Language": language}), status)
+        assert body["type"] == "about:blank"
+        assert body["title"] == phrase
+        assert body["detail"] and body["detail"] != phrase
 
 
 def test_an_unexpected_error_is_a_500_problem_without_internals(app, client, monkeypatch):

@@ -1,7 +1,7 @@
 """The FHIR R4 API under /fhir: resources, searches, paging, near, and errors.
 
-Every resource and Bundle is checked against the fhir.resources R4B models; `near` must
-agree with /api/v1/nearest; private contacts must never show.
+Every resource and Bundle is checked against the fhir.resources R4B models (and R4 itself
+in test_fhir_r4.py); `near` must agree with /api/v1/nearest; private contacts never show.
 """
 
 from datetime import UTC, date, datetime
@@ -106,6 +106,7 @@ def test_capability_statement_lists_what_is_implemented(client):
         "PractitionerRole",
         "ResearchStudy",
         "StructureDefinition",
+        "CodeSystem",
     }
     location = resources["Location"]
     params = {p["name"] for p in location["searchParam"]}
@@ -114,7 +115,9 @@ def test_capability_statement_lists_what_is_implemented(client):
     assert "Location:organization" in location["searchInclude"]
     assert "PractitionerRole:location" in location["searchRevInclude"]
     assert EXTENSION in location["documentation"]
-    assert {i["code"] for i in location["interaction"]} == {"read", "search-type"}
+    assert {i["code"] for i in location["interaction"]} == {"read", "vread", "search-type"}
+    assert (location["versioning"], location["readHistory"]) == ("versioned", False)
+    assert location["conditionalRead"] == "full-support"
 
 
 def test_every_parameter_the_statement_lists_is_accepted_strictly(client):
@@ -190,7 +193,10 @@ def test_a_location_is_a_site(data, client):
         {"url": "status", "valueCode": "RECRUITING"},
         {"url": "stale", "valueBoolean": True},  # never confirmed, as the JSON API says
     ]
-    assert "meta" not in body  # the seeds record no moment for it: none is made up
+    # Its first version, effective when the server first served it (the seeds' dates are
+    # not when the resource changed).
+    assert body["meta"]["versionId"] == "1"
+    assert body["meta"]["lastUpdated"] >= "2026-01-01T00:00:00Z"
 
 
 def test_a_paused_site_says_why_until_when_and_since_when(data, client):
@@ -202,8 +208,6 @@ def test_a_paused_site_says_why_until_when_and_since_when(data, client):
     assert parts["expectedReopening"]["valueDate"] == "2027-03-01"
     assert parts["statusSince"]["valueDate"] == "2026-05-01"
     assert parts["lastConfirmedAt"]["valueDateTime"] == "2026-06-01T08:00:00Z"
-    # The latest moment the data records: the confirmation, after the status change.
-    assert body["meta"]["lastUpdated"] == "2026-06-01T08:00:00Z"
     assert fhir(client, "/fhir/Location/bordeaux")["telecom"][0] == {
         "system": "phone",
         "value": "+33 5 00 00 00 00",
@@ -347,11 +351,9 @@ SEARCHES = [
     ("status=http://elsewhere|suspended", []),
     ("status=active&name=ap-hp&address-postalcode=75010", ["paris-2"]),
     ("study=no-such-study", []),
-    ("_lastUpdated=ge2026-06-01", ["bordeaux"]),
-    ("_lastUpdated=2026-06-01", ["bordeaux"]),
-    ("_lastUpdated=gt2026-06-01T08:00:00Z", []),
+    ("_lastUpdated=ge2026-06-01", None),  # every resource was first served after that
     ("_lastUpdated=lt2026-06", []),
-    ("_lastUpdated=2026-06-01T10:00+02:00", ["bordeaux"]),
+    ("_lastUpdated=2026-06-01T10:00+02:00", []),
     ("name=", None),  # an empty value is no parameter: everything
 ]
 
@@ -528,7 +530,8 @@ def test_other_errors_are_operation_outcomes_with_their_status(data, client):
     outcome(client, "/fhir/Location/%00", 404)
     outcome(client, "/fhir/Patient", 404)
     outcome(client, "/fhir/Patient/1", 404)
-    outcome(client, "/fhir/Location/clermont-ferrand/_history/1", 404)
+    outcome(client, "/fhir/Location/clermont-ferrand/_history/2", 404)
+    outcome(client, "/fhir/Location/clermont-ferrand/_history", 404)
     outcome(client, "/fhir", 404)
     outcome(client, "/fhir/Location?_format=xml", 406)
     outcome(client, "/fhir/metadata", 406, {"Accept": "application/fhir+xml"})

@@ -69,3 +69,43 @@ def test_a_fhir_client_searches_near_and_follows_next_links(server):
     )
     assert [r["id"] for r in nearby] == ["clermont-ferrand"]
     assert client.resources("Location").search(near="45.77|3.08|10|m").count() == 0
+
+
+def test_fhirclient_reads_searches_and_posts_a_search(server):
+    """SMART's fhirclient (R4 models), with its default Accept header: a read, a search
+    parsed into its R4 Bundle model, and a POST search sent as a form."""
+    from fhirclient import server as fhir_server
+    from fhirclient.models.bundle import Bundle
+    from fhirclient.models.location import Location
+
+    smart = fhir_server.FHIRServer(None, base_uri=server.url + "/")
+    location = Location.read("clermont-ferrand", smart)
+    assert location.status == "active" and location.meta.versionId == "1"
+    assert location.text.status == "generated"
+    bundle = Bundle(smart.request_json("Location?status=active&_count=3"))
+    assert bundle.total == 9 and len(bundle.entry) == 3  # every seeded site recruits
+    posted = smart.post_as_form(
+        server.url + "/Location/_search", {"status": "active", "_count": "3"}
+    )
+    assert posted.headers["Content-Type"].startswith("application/fhir+json")
+    assert Bundle(posted.json()).as_json() == bundle.as_json()
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        "application/fhir+json; fhirVersion=4.0",  # Firely .NET SDK
+        "application/fhir+json;q=1.0, application/json+fhir;q=0.9",  # HAPI's client
+        "application/fhir+json; charset=utf-8",
+    ],
+)
+def test_other_clients_default_accept_headers_over_http(server, accept):
+    response = requests.get(f"{server.url}/Location/nantes", headers={"Accept": accept}, timeout=10)
+    assert response.status_code == 200
+    etag = response.headers["ETag"]
+    again = requests.get(
+        f"{server.url}/Location/nantes",
+        headers={"Accept": accept, "If-None-Match": etag},
+        timeout=10,
+    )
+    assert again.status_code == 304

@@ -157,8 +157,8 @@ def _beyond_openapi(case, studies: list[str]) -> bool:
         try:
             query_key(town)
         except ValueError:
-            # At most 100 letters and 15 words once folded, abbreviations expanded ("St"
-            # becomes "saint"): a limit on the folded query, which no schema keyword folds.
+            # At most 15 words (runs of letters and digits): JSON Schema cannot count them;
+            # the document says so, and declares the 400.
             return True
     body = case.body if isinstance(case.body, dict) else {}
     reopening = body.get("expected_reopening")

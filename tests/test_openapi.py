@@ -103,3 +103,29 @@ def test_the_document_states_the_bounds_python_enforces(client):
         "publish it: api.spec.components.schema('SitePatch', {'minProperties': 1}, "
         "schema=SitePatchSchema) before the admin blueprint is registered"
     )
+
+
+def test_what_the_document_declares_is_what_the_api_does(client):
+    """q's limits, the garbage cursor's 400 and the vCards are in the document, as served."""
+    from sitedir.places.search import MAX_QUERY_CHARS, MAX_QUERY_WORDS
+    from tests.helpers import assert_problem
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path in ("/api/v1/nearest", "/api/v1/places"):
+        operation = spec["paths"][path]["get"]
+        [q] = [p for p in operation["parameters"] if p["name"] == "q"]
+        assert q["schema"]["maxLength"] == MAX_QUERY_CHARS
+        assert f"{MAX_QUERY_WORDS} words" in q["description"]
+        assert "400" in operation["responses"]
+        # As long as documented: searched (a 404 at worst), never refused as too long.
+        longest = " ".join(["Vichy"] * 15) + "x" * (MAX_QUERY_CHARS - 89)
+        assert len(longest) == MAX_QUERY_CHARS
+        assert client.get(path, query_string={"q": longest}).status_code in (200, 404)
+        assert_problem(client.get(path, query_string={"q": longest + "x"}), 422)
+        assert_problem(client.get(path, query_string={"q": " ".join(["ab"] * 16)}), 400)
+    sites = spec["paths"]["/api/v1/sites"]["get"]["responses"]
+    assert "400" in sites
+    assert_problem(client.get("/api/v1/sites?cursor=garbage"), 400)
+    vcf = spec["paths"]["/api/v1/sites/{site_id}/contacts.vcf"]["get"]
+    assert "text/vcard" in vcf["responses"]["200"]["content"]
+    assert "404" in vcf["responses"]

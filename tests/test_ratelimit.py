@@ -22,7 +22,8 @@ def test_public_reads_are_limited_with_a_problem_and_retry_after():
     response = client.get("/api/v1/sites")
     body = assert_problem(response, 429)
     assert int(response.headers["Retry-After"]) > 0
-    assert body["title"] == "Trop de requêtes"
+    assert body["title"] == "Too Many Requests"  # the status phrase (RFC 9457)
+    assert body["detail"]
 
 
 def test_health_probes_are_never_limited():

@@ -1,10 +1,18 @@
-"""A site's public contacts as vCard 4.0: they parse back with vobject, one card per public
-contact, and nothing the data does not hold."""
+"""A site's public contacts as vCard 4.0: they parse back with vobject (and ical.js, the
+parser of Thunderbird's address book, through node), one card per public contact, and
+nothing the data does not hold."""
 
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
 import vobject
 
 from sitedir.extensions import db
 from sitedir.models import Contact, Site
+from sitedir.vcards import tel_uri
 from tests.helpers import assert_problem, private_contact
 
 
@@ -55,7 +63,7 @@ def test_one_card_per_public_contact(app, client):
     assert pi.title.value == "Investigateur principal"
     assert "tel" not in pi.contents and "email" not in pi.contents  # none is published
     desk = next(card for card in found if card.fn.value.startswith("Accueil"))
-    assert desk.tel.value == "+33 4 00 00 00 02"
+    assert desk.tel.value == "tel:+33-4-00-00-00-02"
     assert desk.email.value == "adressage@example.org"
 
 
@@ -66,7 +74,7 @@ def test_the_switchboard_only_when_no_channel_is_public_and_the_hospital_has_one
         _site("bordeaux").institution.switchboard = "+33 5 00 00 00 00"
         db.session.commit()
     [card] = cards(client, "bordeaux")
-    assert card.tel.value == "+33 5 00 00 00 00"
+    assert card.tel.value == "tel:+33-5-00-00-00-00"
     assert "standard" in card.note.value
     assert card.role.value == "Investigateur principal"
 
@@ -119,3 +127,99 @@ def test_the_answers_link_to_the_vcard(client):
         assert "/api/v1/sites/clermont-ferrand/contacts.vcf" in html and text in html
     frame = client.get("/widget/answer?q=Vichy&view=frame").get_data(as_text=True)
     assert "/api/v1/sites/clermont-ferrand/contacts.vcf" in frame
+
+
+def _desk(app):
+    """A public referral desk with a phone, an email and a note holding ; and ,."""
+    with app.app_context():
+        clermont = _site("clermont-ferrand")
+        clermont.contacts.append(
+            Contact(
+                role="referral_desk",
+                phone="+33 4 00 00 00 02",
+                email="adressage@example.org",
+                note_fr="Le matin ; sinon, par courriel",
+                public=True,
+                source="test",
+            )
+        )
+        db.session.commit()
+
+
+def test_cards_as_rfc_6350_writes_them(app, client):
+    """Two TYPE values (vobject read `TYPE="work,voice"` back as one), a tel: URI, N and
+    KIND, and no backslash before a semicolon in a single text value."""
+    _desk(app)
+    text = client.get("/api/v1/sites/clermont-ferrand/contacts.vcf").get_data(as_text=True)
+    assert 'TYPE="work,voice"' not in text
+    assert "\\;" not in text
+    found = cards(client, "clermont-ferrand")
+    desk = next(card for card in found if card.fn.value.startswith("Accueil"))
+    assert desk.tel.params["TYPE"] == ["work", "voice"]
+    assert desk.tel.params["VALUE"] == ["uri"]
+    assert desk.tel.value == "tel:+33-4-00-00-00-02"
+    assert desk.kind.value == "org"
+    assert desk.note.value == "Le matin ; sinon, par courriel"
+    assert "NOTE:Le matin ; sinon\\, par courriel" in text  # the comma stays escaped
+    pi = next(card for card in found if card.fn.value == "Dr Ludovic Trefond")
+    assert pi.kind.value == "individual"
+    assert (pi.n.value.family, pi.n.value.given, pi.n.value.prefix) == ("Trefond", "Ludovic", "Dr")
+
+
+@pytest.mark.parametrize(
+    ("written", "uri"),
+    [
+        ("+33 4 73 75 07 50", "tel:+33-4-73-75-07-50"),
+        ("+33 (0)4 73 75 07 50", "tel:+33-4-73-75-07-50"),
+        ("04.73.75.07.50", "tel:04-73-75-07-50;phone-context=+33"),
+        ("+262 262 00 00 00", "tel:+262-262-00-00-00"),
+    ],
+)
+def test_phone_numbers_as_tel_uris(written, uri):
+    assert tel_uri(written) == uri
+
+
+def test_a_national_number_keeps_its_phone_context_unescaped(app, client):
+    with app.app_context():
+        _site("bordeaux").institution.switchboard = "05 56 79 56 79"
+        db.session.commit()
+    text = client.get("/api/v1/sites/bordeaux/contacts.vcf").get_data(as_text=True)
+    assert "TEL;TYPE=work,voice;VALUE=uri:tel:05-56-79-56-79;phone-context=+33\r\n" in text
+    [card] = cards(client, "bordeaux")
+    assert card.tel.value == "tel:05-56-79-56-79;phone-context=+33"
+
+
+VCARD_JS = Path(__file__).parent / "vcard_js"
+
+
+def _ical_js() -> Path:
+    """The folder where ical.js is installed (npm ci of its pinned version), or a skip."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip("node and npm are needed to read the cards with ical.js")
+    if not (VCARD_JS / "node_modules" / "ical.js").is_dir():
+        installed = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=VCARD_JS, capture_output=True, timeout=120
+        )
+        if installed.returncode != 0:
+            pytest.skip("ical.js could not be installed (no npm registry?)")
+    return VCARD_JS
+
+
+def test_ical_js_reads_the_cards_back(app, client):
+    folder = _ical_js()
+    _desk(app)
+    text = client.get("/api/v1/sites/clermont-ferrand/contacts.vcf").get_data(as_text=True)
+    read = subprocess.run(
+        ["node", "read.mjs"], cwd=folder, input=text, capture_output=True, text=True, timeout=60
+    )
+    assert read.returncode == 0, read.stderr
+    parsed = json.loads(read.stdout)
+    assert len(parsed) == 4 and {c["version"] for c in parsed} == {"4.0"}
+    desk = next(c for c in parsed if c["fn"].startswith("Accueil"))
+    assert desk["kind"] == "org"
+    assert desk["note"] == "Le matin ; sinon, par courriel"
+    [tel] = desk["tel"]
+    assert tel["value"] == "tel:+33-4-00-00-00-02" and tel["valueType"] == "uri"
+    assert sorted(tel["type"]) == ["voice", "work"]
+    pi = next(c for c in parsed if c["fn"] == "Dr Ludovic Trefond")
+    assert pi["n"][:2] == ["Trefond", "Ludovic"] and pi["kind"] == "individual"

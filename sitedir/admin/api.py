@@ -47,14 +47,16 @@ IF_MATCH = {
     "schema": {"type": "string"},
     "description": (
         "The ETag of your last GET /api/v1/sites/{site_id} (412 if it changed; 428 when "
-        "missing or `*`)."
+        "missing or `*`: a `*` matches any version, so it would overwrite a colleague's "
+        "change unseen)."
     ),
 }
 CONTACT_IF_MATCH = {
     **IF_MATCH,
     "description": (
         "The contact's ETag, from GET /api/v1/sites/{site_id}/contacts/{contact_id} or the "
-        "answer that created or last changed it (412 if it changed; 428 when missing or `*`)."
+        "answer that created or last changed it (412 if it changed; 428 when missing or `*`, "
+        "which would overwrite a colleague's change unseen)."
     ),
 }
 ETAG_HEADER = {
@@ -106,8 +108,12 @@ def _check_if_match(current: str, stale) -> None:
         abort(
             428,
             message=t(
-                "If-Match: * refusé : envoyez l'ETag de la dernière lecture (GET).",
-                "If-Match: * is refused: send the ETag of your last read (GET).",
+                "If-Match: * refusé : il accepterait n'importe quelle version, et écraserait "
+                "sans le voir ce qu'un collègue a changé depuis votre lecture ; envoyez l'ETag "
+                "de la dernière lecture (GET).",
+                "If-Match: * is refused: it would match any version, and silently overwrite "
+                "what a colleague changed since your read; send the ETag of your last read "
+                "(GET).",
             ),
         )
     if not request.if_match.contains(current):

@@ -17,6 +17,7 @@ from sitedir.lru import LRU
 from sitedir.places.online import GeocoderUnavailable
 from sitedir.places.origin import AddressSearchOff, Origin, OriginNotFound, resolve_origin
 from sitedir.schemas import NearestQuerySchema, NearestSchema
+from sitedir.web.problems import PROBLEM_MIMETYPE, ProblemSchema
 
 blp = Blueprint("nearest", __name__, url_prefix="/api/v1/nearest", description="Nearest site")
 
@@ -308,6 +309,13 @@ class Nearest(MethodView):
     @blp.arguments(NearestQuerySchema(), location="query")
     @blp.response(200, NearestSchema)
     @blp.doc(**ONE_OR_OTHER)
+    @blp.alt_response(
+        400,
+        schema=ProblemSchema,
+        content_type=PROBLEM_MIMETYPE,
+        description="q has more than 15 words, or nothing a place could be named by",
+    )
+    @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args):
         """The open sites nearest to a town, postcode, INSEE code or point.
 

@@ -9,6 +9,7 @@ from sitedir.places.gazetteer import Place
 from sitedir.places.origin import Origin
 from sitedir.places.search import MAX_QUERY_CHARS, MAX_QUERY_WORDS, Match, QueryTooLong, search
 from sitedir.schemas import PlaceMatchSchema, PlacesQuerySchema
+from sitedir.web.problems import PROBLEM_MIMETYPE, ProblemSchema
 
 blp = Blueprint("places", __name__, url_prefix="/api/v1/places", description="Places")
 
@@ -147,6 +148,12 @@ def refuse_query(error: ValueError):
 class Places(MethodView):
     @blp.arguments(PlacesQuerySchema(), location="query")
     @blp.response(200, PlaceMatchSchema(many=True))
+    @blp.alt_response(
+        400,
+        schema=ProblemSchema,
+        content_type=PROBLEM_MIMETYPE,
+        description="q has more than 15 words, or nothing a place could be named by",
+    )
     def get(self, args):
         """Search communes and arrondissements by name, postcode or INSEE code."""
         return jsonify([match_dict(m) for m in search_or_400(args["q"], args["limit"])])

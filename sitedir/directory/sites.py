@@ -15,6 +15,7 @@ from sitedir.i18n import t
 from sitedir.models import Site
 from sitedir.schemas import SiteDetailSchema, SiteSchema, SitesQuerySchema
 from sitedir.web.hosts import public_root
+from sitedir.web.problems import PROBLEM_MIMETYPE, ProblemSchema
 
 blp = Blueprint("sites", __name__, url_prefix="/api/v1/sites", description="Trial sites")
 
@@ -44,6 +45,13 @@ LINK_HEADER = {
 class Sites(MethodView):
     @blp.arguments(SitesQuerySchema(), location="query")
     @blp.response(200, SiteSchema(many=True), headers=LINK_HEADER)
+    @blp.alt_response(
+        400,
+        schema=ProblemSchema,
+        content_type=PROBLEM_MIMETYPE,
+        description="cursor is not one this API handed out (follow the Link header's next)",
+    )
+    @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args):
         """List sites by id, filtered by study, status, open, region or department.
 

@@ -7,12 +7,15 @@ nothing newer is there yet, so a poller keeps sending it).
 
 import re
 from datetime import UTC, datetime
+from urllib.parse import urlencode, urlsplit
 
 import marshmallow as ma
 from feedgen.feed import FeedGenerator
 from flask import current_app, jsonify, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from lxml import etree
+from sqlalchemy.orm import selectinload
 
 from sitedir.clock import as_utc
 from sitedir.events.outbox import (
@@ -24,7 +27,7 @@ from sitedir.events.outbox import (
     iso,
 )
 from sitedir.extensions import db
-from sitedir.models import Event
+from sitedir.models import Event, Site, Study
 from sitedir.schemas import Pattern
 from sitedir.vocabulary import STATUS_LABELS
 from sitedir.web.hosts import public_root
@@ -43,6 +46,11 @@ _CURSOR = re.compile(r"[0-9a-z]{1,12}")
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 LARGEST_ID = 2**31 - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # an empty feed's `updated`
+# tag: URIs (RFC 4151) name the feed and its entries: the authority is the deployment's
+# own name (SITEDIR_PUBLIC_URL's host, else its first trusted host), never a request's
+# Host, and the date is the one this scheme began, so ids never change.
+TAG_DATE = "2026-12-02"
+ATOM_NS = "http://www.w3.org/2005/Atom"
 
 
 def encode_cursor(event_id: int) -> str:
@@ -149,7 +157,32 @@ def entry_title(event: Event) -> str:
     return f"{city} : {event.type}"
 
 
-def entry_summary(event: Event) -> str:
+def tag_authority() -> str:
+    """The tag: URIs' authority: a name this deployment is configured with."""
+    public = current_app.config.get("PUBLIC_URL")
+    if public:
+        return urlsplit(public).hostname or "localhost"
+    hosts = [h.lstrip(".") for h in current_app.config.get("TRUSTED_HOSTS") or []]
+    return hosts[0] if hosts else "localhost"
+
+
+def feed_id() -> str:
+    """The feed's id: the same whatever Host the request carried."""
+    return f"tag:{tag_authority()},{TAG_DATE}:sitedir/changes"
+
+
+def entry_id(event: Event) -> str:
+    """An entry's id: its event's public id, as the JSON feed and the webhooks give it."""
+    return f"tag:{tag_authority()},{TAG_DATE}:sitedir/event/{event.uid}"
+
+
+def entry_summary(event: Event, study_title: str | None = None) -> str:
+    """What changed, in French, after the study it is about."""
+    about = f"Étude : {study_title}. " if study_title else ""
+    return about + _what_changed(event)
+
+
+def _what_changed(event: Event) -> str:
     data = event.data
     if event.type == STATUS_CHANGED:
         before = STATUS_LABELS.get(data.get("from"), ("—",))[0]
@@ -177,24 +210,73 @@ def changes_atom():
         db.select(Event).order_by(Event.id.desc()).limit(ATOM_ENTRIES)
     ).all()
     base = public_root()  # SITEDIR_PUBLIC_URL, else a trusted Host: never a client's choice
+    sites = _sites(events)
+    studies = {s.slug: s.title_fr for s in db.session.scalars(db.select(Study))}
+    links: dict[str, list[tuple[str, str, str]]] = {}
     feed = FeedGenerator()
-    feed.id(base + url_for("changes.changes_atom"))
+    feed.id(feed_id())
     feed.title("Annuaire des centres : changements")
     feed.subtitle("Statuts, confirmations, nouveaux centres et contacts publics")
     feed.language("fr")
     feed.link(href=base + url_for("changes.changes_atom"), rel="self")
-    feed.link(href=base + "/", rel="alternate")
+    feed.link(href=base + "/", rel="alternate", type="text/html")
     feed.author({"name": "sitedir"})
     feed.updated(as_utc(events[0].at) if events else _EPOCH)
     for event in reversed(events):  # feedgen lists the last added first
         entry = feed.add_entry()
-        entry.id(f"urn:sitedir:event:{event.uid}")
+        entry.id(entry_id(event))
+        study = event.data.get("study")
         entry.title(entry_title(event))
-        entry.summary(entry_summary(event))
+        entry.summary(entry_summary(event, studies.get(study)))
         entry.updated(as_utc(event.at))
         entry.published(as_utc(event.at))
         site = event.data.get("site")
-        entry.link(href=f"{base}/api/v1/sites/{site}", rel="alternate")
+        page = sites.get(event.site_id)
+        json_url = f"{base}/api/v1/sites/{site}"
+        if page is not None:
+            # The directory's page for the site's town: the site is listed there, with
+            # its status (open, or nearer and not open); its JSON is related.
+            query = urlencode({"insee": page[0], "study": page[1]})
+            entry_links = [("alternate", "text/html", f"{base}/?{query}")]
+            entry_links.append(("related", "application/json", json_url))
+        else:  # a site since removed: its JSON (a 404 now) is all there is to point at
+            entry_links = [("alternate", "application/json", json_url)]
+        # Atom needs an alternate link in an entry without content: feedgen writes its href.
+        entry.link(href=entry_links[0][2])
+        links[entry_id(event)] = entry_links
         entry.category(term=event.type)
+        if study:
+            entry.category(term=study, label=studies.get(study), scheme=f"{base}/api/v1/studies")
     # ETag, Cache-Control and 304 come from sitedir.web.caching, as for every public read.
-    return current_app.response_class(feed.atom_str(pretty=True), mimetype="application/atom+xml")
+    body = _with_entry_links(feed.atom_str(pretty=True), links)
+    return current_app.response_class(body, mimetype="application/atom+xml")
+
+
+def _with_entry_links(atom: bytes, links: dict[str, list[tuple[str, str, str]]]) -> bytes:
+    """The feed with each entry's links (rel, type, href) written in.
+
+    feedgen 1.0.0 drops an entry link's rel and type (a variable shadowed in
+    FeedEntry.atom_entry): its href-only links are replaced here, after <updated>.
+    """
+    root = etree.fromstring(atom)
+    for entry in root.iter(f"{{{ATOM_NS}}}entry"):
+        wanted = links.get(entry.findtext(f"{{{ATOM_NS}}}id"), [])
+        for written in entry.findall(f"{{{ATOM_NS}}}link"):
+            entry.remove(written)
+        anchor = entry.find(f"{{{ATOM_NS}}}updated")
+        for rel, mimetype, href in reversed(wanted):
+            anchor.addnext(etree.Element(f"{{{ATOM_NS}}}link", href=href, rel=rel, type=mimetype))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _sites(events) -> dict[int, tuple[str, str]]:
+    """Each event's site (still there): its town's INSEE code and its study's slug."""
+    ids = {e.site_id for e in events if e.site_id is not None}
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        db.select(Site)
+        .where(Site.id.in_(ids))
+        .options(selectinload(Site.institution), selectinload(Site.study))
+    )
+    return {s.id: (s.institution.insee, s.study.slug) for s in rows}

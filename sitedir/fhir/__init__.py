@@ -3,6 +3,9 @@
 definitions  the vocabulary: media type, systems, sitedir's extension and code system
 resources    Location, Organization, PractitionerRole, ResearchStudy from the tables
 catalogue    every resource, built once per version of the data
+versions     meta.versionId and meta.lastUpdated, a new version when a resource changes
+models       the table those versions are kept in
+negotiation  which representation a client asked for (JSON of R4, or a 406)
 params       reading parameter values (numbers, near, dates) strictly
 search       the parameters of each type, how they match, _include and _revinclude
 paging       searchset Bundles with self, next and previous links
@@ -17,6 +20,7 @@ from flask import Flask
 def register_fhir(app: Flask) -> None:
     """Register the FHIR blueprint (a plain one: it is not part of the OpenAPI document)."""
     from sitedir.admin import csrf
+    from sitedir.fhir import models  # noqa: F401 - the table, for migrations
     from sitedir.fhir.views import blp
 
     app.register_blueprint(blp)

@@ -13,7 +13,9 @@ from sitedir.fhir.definitions import (
     LOCATION_DISTANCE_URL,
     RECRUITMENT_STATUS_PATH,
 )
+from sitedir.fhir.resources import narrative
 from sitedir.fhir.search import DEFAULT_COUNT, INCLUDES, MAX_COUNT, PARAMS, REVINCLUDES
+from sitedir.vocabulary import ROLE_LABELS
 
 DOCUMENTATION = {
     "Location": (
@@ -39,14 +41,25 @@ DOCUMENTATION = {
         "(terminated) or withdrawn."
     ),
     "StructureDefinition": "Only the definition of this server's recruitment-status extension.",
+    "CodeSystem": "Only the contact-role CodeSystem of PractitionerRole.code.",
+}
+INTERACTIONS = [{"code": "read"}, {"code": "vread"}, {"code": "search-type"}]
+VERSIONING = {
+    # meta.versionId and meta.lastUpdated change exactly when the resource's JSON does.
+    "versioning": "versioned",
+    # vread answers the current version only: older ones are not kept.
+    "readHistory": False,
+    "conditionalRead": "full-support",  # If-None-Match (W/"versionId") and If-Modified-Since
 }
 
 
-def capability_statement(base: str) -> dict:
-    """The CapabilityStatement of this server, for clients of this base URL."""
+def capability_statement(base: str, canonical: str | None = None) -> dict:
+    """The CapabilityStatement of this server, for clients of this base URL (sitedir's own
+    definitions under `canonical`, the base by default)."""
+    canonical = canonical or base
     names = {
-        "recruitment": f"{base}/{RECRUITMENT_STATUS_PATH}",
-        "roles": f"{base}/{CONTACT_ROLE_PATH}",
+        "recruitment": f"{canonical}/{RECRUITMENT_STATUS_PATH}",
+        "roles": f"{canonical}/{CONTACT_ROLE_PATH}",
     }
     resources = []
     for kind, specs in PARAMS.items():
@@ -59,7 +72,8 @@ def capability_statement(base: str) -> dict:
         resource = {
             "type": kind,
             "documentation": DOCUMENTATION[kind].format(**names),
-            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "interaction": INTERACTIONS,
+            **VERSIONING,
             "searchParam": search_params,
         }
         if INCLUDES[kind]:
@@ -67,15 +81,17 @@ def capability_statement(base: str) -> dict:
         if REVINCLUDES[kind]:
             resource["searchRevInclude"] = list(REVINCLUDES[kind])
         resources.append(resource)
-    resources.append(
-        {
-            "type": "StructureDefinition",
-            "documentation": DOCUMENTATION["StructureDefinition"],
-            "interaction": [{"code": "read"}],
-        }
-    )
+    for kind in ("StructureDefinition", "CodeSystem"):
+        resources.append(
+            {"type": kind, "documentation": DOCUMENTATION[kind], "interaction": [{"code": "read"}]}
+        )
     return {
         "resourceType": "CapabilityStatement",
+        "text": narrative(
+            "sitedir : serveur FHIR R4 en lecture seule (JSON).",
+            "Location, Organization, PractitionerRole, ResearchStudy : read, vread, "
+            "search-type (GET et POST _search).",
+        ),
         "url": f"{base}/metadata",
         "name": "SitedirFhirServer",
         "title": "sitedir — annuaire des centres de l'essai CAR-T lupus (FHIR, lecture seule)",
@@ -95,15 +111,26 @@ def capability_statement(base: str) -> dict:
             {
                 "mode": "server",
                 "documentation": (
-                    f"Searches answer searchset Bundles with total and self, next and previous "
-                    f"links; _count (default {DEFAULT_COUNT}, at most {MAX_COUNT}; 0 gives the "
-                    "total only) and _offset (matches skipped) page them. Matches have "
-                    "search.mode match, _include and _revinclude resources include, and notes "
-                    "(ignored parameters, the place near-place resolved) come in an "
-                    "OperationOutcome with mode outcome. Unknown parameters are ignored, or "
-                    "refused (400) with Prefer: handling=strict. near matches carry "
-                    f"{LOCATION_DISTANCE_URL} (km) on Bundle.entry.search. Errors are "
-                    "OperationOutcomes. JSON only (application/fhir+json, _format=json)."
+                    "Search by GET [type]?params, GET [type]/_search?params or POST "
+                    "[type]/_search with the parameters form-encoded (the same search, paging "
+                    "and links). Searches answer searchset Bundles with total and self, next "
+                    f"and previous links; _count (default {DEFAULT_COUNT}, at most {MAX_COUNT}; "
+                    "0 gives the total only) and _offset (matches skipped) page them. Matches "
+                    "have search.mode match, _include and _revinclude resources include, and "
+                    "notes (ignored parameters, the place near-place resolved) come in an "
+                    "OperationOutcome with mode outcome. Result parameters: _summary (true, "
+                    "text, data, count, false) and _elements, the resources cut tagged "
+                    "SUBSETTED; _total (accurate and estimate: the exact count; none: no "
+                    "total); _sort=near (with near or near-place) or _id (otherwise), the "
+                    "orders searches have anyway. Unknown parameters and chained parameters "
+                    "(not supported) are ignored and named in that OperationOutcome, or "
+                    "refused (400) with Prefer: handling=strict. near takes one point. near "
+                    f"matches carry {LOCATION_DISTANCE_URL} (km) on Bundle.entry.search. "
+                    'Reads and vreads carry ETag W/"versionId" and Last-Modified and answer '
+                    "If-None-Match and If-Modified-Since with 304; vread serves the current "
+                    "version only; there is no _history. Errors are OperationOutcomes. JSON "
+                    "only: application/fhir+json (fhirVersion=4.0 honoured, another version "
+                    "refused with 406), application/json, _format=json; XML is refused (406)."
                 ),
                 "resource": resources,
             }
@@ -129,6 +156,36 @@ def _slice(name: str, value_type: str, short: str, required: bool = False) -> li
             "type": [{"code": value_type}],
         },
     ]
+
+
+def contact_role_code_system(base: str) -> dict:
+    """The CodeSystem of the contact roles (PractitionerRole.code), from the vocabulary."""
+    concepts = []
+    for code, (fr, en) in ROLE_LABELS.items():
+        concepts.append(
+            {
+                "code": code,
+                "display": fr,
+                "designation": [{"language": "en", "value": en}],
+            }
+        )
+    return {
+        "resourceType": "CodeSystem",
+        "id": "contact-role",
+        "text": narrative("Rôles des contacts d'un centre : " + ", ".join(ROLE_LABELS) + "."),
+        "url": f"{base}/{CONTACT_ROLE_PATH}",
+        "name": "SitedirContactRole",
+        "title": "Rôles des contacts d'un centre (sitedir)",
+        "status": "active",
+        "date": CAPABILITY_DATE,
+        "publisher": "sitedir",
+        "description": "The roles of a trial site's public contacts, as sitedir names them.",
+        "language": "fr",
+        "caseSensitive": True,
+        "content": "complete",
+        "count": len(concepts),
+        "concept": concepts,
+    }
 
 
 def recruitment_status_definition(base: str) -> dict:
@@ -172,6 +229,11 @@ def recruitment_status_definition(base: str) -> dict:
     return {
         "resourceType": "StructureDefinition",
         "id": "recruitment-status",
+        "text": narrative(
+            "Extension de Location : statut de recrutement ClinicalTrials.gov d'un centre "
+            f"({codes}), depuis quand, pourquoi, réouverture prévue, dernière confirmation, "
+            "et s'il est à revérifier (stale)."
+        ),
         "url": url,
         "name": "RecruitmentStatus",
         "title": "Recruitment status (ClinicalTrials.gov)",

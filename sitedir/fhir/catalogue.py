@@ -1,26 +1,24 @@
 """Every FHIR resource the server shows, built once per version of the data and kept.
 
 Built from the same tables as the JSON API, and rebuilt when the snapshot's fingerprint
-changes (any write to a site or a contact changes it), so FHIR answers follow every change
-in every process on the next request. Private contacts are never loaded.
+changes (any write to a site or a contact changes it, and so does a new day in Paris, when
+`stale` may turn true), so FHIR answers follow every change in every process on the next
+request. Private contacts are never loaded.
 
-meta.lastUpdated is the latest moment the data records for a resource: a status change, a
-status confirmation, an admin's verification of the record (or, for a Location, of its
-hospital or public contacts). The directory does not timestamp every edit, so an edit that
-records no moment does not move it, and a resource with no recorded moment has none.
+meta.versionId and meta.lastUpdated come from versions.stamp: a new version exactly when a
+resource's JSON changes, effective when a build first saw it.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
 from sitedir import clock
 from sitedir.directory.snapshot import current_snapshot
 from sitedir.extensions import db
-from sitedir.fhir import resources
+from sitedir.fhir import resources, versions
 from sitedir.fhir.definitions import (
     CONTACT_ROLE_PATH,
     FINESS_SYSTEM,
@@ -28,7 +26,7 @@ from sitedir.fhir.definitions import (
     RESEARCH_STUDY_STATUS_SYSTEM,
 )
 from sitedir.lru import LRU
-from sitedir.models import Contact, Institution, ReferenceCentre, Site, StatusChange, Study
+from sitedir.models import Contact, Institution, ReferenceCentre, Site, Study
 from sitedir.staleness import is_stale
 from sitedir.vocabulary import FHIR_LOCATION_STATUS
 
@@ -40,7 +38,8 @@ class Record:
     type: str
     id: str
     resource: dict
-    last_updated: datetime | None
+    last_updated: datetime | None = None
+    version: int | None = None
     # Search keys: folded strings, tokens, "Type/id" references, and for Locations a point.
     strings: dict[str, tuple[str, ...]] = field(default_factory=dict)
     tokens: dict[str, tuple[tuple[str | None, str], ...]] = field(default_factory=dict)
@@ -62,15 +61,6 @@ class Catalogue:
         return self.records.get(kind, {}).get(resource_id)
 
 
-def _latest_changes() -> dict[int, datetime]:
-    rows = db.session.execute(
-        db.select(StatusChange.site_id, func.max(StatusChange.changed_at)).group_by(
-            StatusChange.site_id
-        )
-    )
-    return dict(rows.all())
-
-
 def _reference_centre_ids(centres, institution_keys) -> dict[int, str]:
     # Reference centres and hospitals share the Organization id space; keys are distinct
     # by convention ("crmr-…"), and a clash is settled with a prefix rather than lost.
@@ -78,7 +68,7 @@ def _reference_centre_ids(centres, institution_keys) -> dict[int, str]:
 
 
 def build(base: str) -> Catalogue:
-    """Read the directory and build every resource, for clients of this base URL."""
+    """Read the directory and build every resource, its canonical URLs under `base`."""
     sites = db.session.scalars(
         db.select(Site)
         .order_by(Site.slug)
@@ -95,7 +85,6 @@ def build(base: str) -> Catalogue:
         .options(selectinload(ReferenceCentre.institution), selectinload(ReferenceCentre.contacts))
     ).all()
     institutions = {i.key: i for i in db.session.scalars(db.select(Institution))}
-    changed = _latest_changes()
     today, stale_days = clock.today_in_paris(), current_app.config["STALE_DAYS"]
     records: dict[str, dict[str, Record]] = {
         "Location": {},
@@ -109,8 +98,7 @@ def build(base: str) -> Catalogue:
         records["Organization"][key] = Record(
             type="Organization",
             id=key,
-            resource=resources.hospital(inst, inst.last_verified_at),
-            last_updated=resources.latest(inst.last_verified_at),
+            resource=resources.hospital(inst),
             **_address_keys(inst, [inst.name, inst.site_name]),
             tokens=_finess(inst),
         )
@@ -120,33 +108,23 @@ def build(base: str) -> Catalogue:
         records["Organization"][org_id] = Record(
             type="Organization",
             id=org_id,
-            resource=resources.reference_centre(centre, org_id, centre.last_verified_at),
-            last_updated=resources.latest(centre.last_verified_at),
+            resource=resources.reference_centre(centre, org_id),
             strings={"name": _folded(centre.name)},
             refs={"partof": (f"Organization/{centre.institution.key}",)},
         )
 
     roles: list[Record] = []
-    site_moments: dict[str, datetime | None] = {}
     for site in sites:
         public = [c for c in site.contacts if c.public]
-        moment = resources.latest(
-            site.status_confirmed_at,
-            site.last_verified_at,
-            changed.get(site.id),
-            site.institution.last_verified_at,
-            *(c.last_verified_at for c in public),
-        )
-        site_moments[site.slug] = moment
         org_ref = f"Organization/{site.institution.key}"
         records["Location"][site.slug] = Record(
             type="Location",
             id=site.slug,
-            # Stale today: the catalogue's key holds the day, so this flips without a write.
+            # Stale today: the snapshot's fingerprint holds the day, so this flips (and
+            # makes a new version) without a write.
             resource=resources.location(
-                site, base, moment, is_stale(site.status_confirmed_at, today, stale_days)
+                site, base, is_stale(site.status_confirmed_at, today, stale_days)
             ),
-            last_updated=moment,
             strings={
                 "name": _folded(site.name),
                 "address-city": _folded(site.institution.city),
@@ -166,19 +144,39 @@ def build(base: str) -> Catalogue:
 
     for study in studies:
         own = [s for s in sites if s.study_id == study.id]
-        moment = resources.latest(study.last_verified_at, *(site_moments[s.slug] for s in own))
-        resource = resources.research_study(study, own, moment)
+        resource = resources.research_study(study, own)
         records["ResearchStudy"][study.slug] = Record(
             type="ResearchStudy",
             id=study.slug,
             resource=resource,
-            last_updated=moment,
             strings={"title": _folded(study.title_fr, study.title_en)},
             tokens={"status": ((RESEARCH_STUDY_STATUS_SYSTEM, resource["status"]),)},
             refs={"site": tuple(f"Location/{s.slug}" for s in own)},
             study=study.slug,
         )
-    return Catalogue(records)
+    return Catalogue(_stamped(records, base))
+
+
+def _stamped(records: dict[str, dict[str, Record]], base: str) -> dict[str, dict[str, Record]]:
+    """The records with their meta.versionId and meta.lastUpdated (versions.stamp)."""
+    digests = {
+        (kind, rid): versions.digest(record.resource, base)
+        for kind, by_id in records.items()
+        for rid, record in by_id.items()
+    }
+    stamps = versions.stamp(digests)
+    out: dict[str, dict[str, Record]] = {}
+    for kind, by_id in records.items():
+        out[kind] = {}
+        for rid, record in by_id.items():
+            version, moment = stamps[(kind, rid)]
+            meta = {"versionId": str(version), "lastUpdated": resources.instant(moment)}
+            head = {"resourceType": kind, "id": rid, "meta": meta}
+            resource = head | {k: v for k, v in record.resource.items() if k not in head}
+            out[kind][rid] = replace(
+                record, resource=resource, last_updated=moment, version=version
+            )
+    return out
 
 
 def _folded(*texts: str | None) -> tuple[str, ...]:
@@ -211,7 +209,6 @@ def _role(contact: Contact, base: str, organization, study: str | None, site=Non
         type="PractitionerRole",
         id=str(contact.id),
         resource=resource,
-        last_updated=resources.latest(contact.last_verified_at),
         tokens={"role": ((f"{base}/{CONTACT_ROLE_PATH}", contact.role),)},
         refs=refs,
         study=study,

@@ -1,5 +1,7 @@
 """The FHIR vocabulary sitedir speaks: media types, code systems, and its own extension."""
 
+from flask import current_app
+
 from sitedir.web.hosts import public_root
 
 FHIR_VERSION = "4.0.1"
@@ -18,9 +20,11 @@ ORPHANET_SYSTEM = "http://www.orpha.net"
 PHASE_SYSTEM = "http://terminology.hl7.org/CodeSystem/research-study-phase"
 ORGANIZATION_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/organization-type"
 # Where each registry identifier of a study lives, when the data holds one.
-REGISTRY_SYSTEMS = {"nct": "http://clinicaltrials.gov", "euct": "https://euclinicaltrials.eu"}
+# ClinicalTrials.gov under its own https address, the system an NCT number is checked
+# against by real clients.
+REGISTRY_SYSTEMS = {"nct": "https://clinicaltrials.gov", "euct": "https://euclinicaltrials.eu"}
 
-# sitedir's own definitions, under the server's base (see base_url()).
+# sitedir's own definitions, under the canonical base (see canonical_base()).
 RECRUITMENT_STATUS_PATH = "StructureDefinition/recruitment-status"
 CONTACT_ROLE_PATH = "CodeSystem/contact-role"
 
@@ -54,3 +58,12 @@ def base_url() -> str:
     Host header a client sends; else as the client reached it (a trusted host).
     """
     return public_root() + "/fhir"
+
+
+def canonical_base() -> str:
+    """Where sitedir's own definitions live (the extension, the contact-role CodeSystem).
+
+    SITEDIR_FHIR_CANONICAL_URL, else SITEDIR_PUBLIC_URL's /fhir: fixed whatever Host a
+    request carries. With neither set, the server's base as the client reached it.
+    """
+    return current_app.config.get("FHIR_CANONICAL_URL") or base_url()

@@ -24,6 +24,7 @@ ISSUE_CODES = {
     406: "not-supported",
     413: "too-long",
     414: "too-long",
+    415: "not-supported",
     429: "throttled",
     503: "transient",
 }

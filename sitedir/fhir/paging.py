@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from sitedir.fhir.definitions import LOCATION_DISTANCE_URL, UCUM
 from sitedir.fhir.errors import issue, outcome
 from sitedir.fhir.search import Result
+from sitedir.fhir.subsetting import subset
 
 
 def _link(base: str, kind: str, applied: list[tuple[str, str]], **paging: int) -> str:
@@ -29,6 +30,8 @@ def _distance(km: float) -> dict:
 def searchset(base: str, kind: str, result: Result) -> dict:
     """The Bundle of one page of a search: matches, then included resources, then notes."""
     count, offset, total = result.count, result.offset, result.total
+    if result.summary == "count":
+        count = 0  # the total only: no page to go on to
     links = [
         {"relation": "self", "url": _link(base, kind, result.applied, _count=count, _offset=offset)}
     ]
@@ -48,16 +51,22 @@ def searchset(base: str, kind: str, result: Result) -> dict:
             }
         )
     entries = []
+
+    def shown(resource: dict) -> dict:
+        return subset(resource, result.summary, result.elements)
+
     for match in result.matches:
         search = {"mode": "match"}
         if match.distance_km is not None:
             search["extension"] = [_distance(match.distance_km)]
-        entries.append(_entry(base, match.record.resource, search))
-    entries += [_entry(base, r.resource, {"mode": "include"}) for r in result.included]
+        entries.append(_entry(base, shown(match.record.resource), search))
+    entries += [_entry(base, shown(r.resource), {"mode": "include"}) for r in result.included]
     if result.notes:
         notes = outcome([issue("information", "informational", n) for n in result.notes])
         entries.append({"resource": notes, "search": {"mode": "outcome"}})
     bundle = {"resourceType": "Bundle", "type": "searchset", "total": total, "link": links}
+    if not result.with_total:
+        del bundle["total"]
     if entries:
         bundle["entry"] = entries
     return bundle

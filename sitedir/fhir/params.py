@@ -24,6 +24,8 @@ DATE = re.compile(
 )
 # Distance units: kilometres by default; UCUM and everyday spellings.
 UNITS_KM = {"km": 1.0, "m": 0.001, "mi": 1.609344, "[mi_i]": 1.609344}
+# Points a near value may hold (FHIR allows a comma-separated list; this server, one).
+MAX_NEAR_POINTS = 1
 # Farther than half the Earth's circumference is everywhere.
 MAX_DISTANCE_KM = 20040.0
 
@@ -92,6 +94,14 @@ def distance(name: str, parts: list[str]) -> float | None:
 
 def near(text: str) -> Near:
     """`latitude|longitude|distance|unit`, the last two optional (FHIR R4's `near`)."""
+    if "," in text:
+        raise bad(
+            "near",
+            f"near : un seul point par recherche (limite : {MAX_NEAR_POINTS}) ; plusieurs points "
+            "séparés par des virgules ne sont pas servis : une recherche par point.",
+            f"near: one point per search (limit: {MAX_NEAR_POINTS}); several comma-separated "
+            "points are not served: one search per point.",
+        )
     parts = text.split("|")
     if len(parts) < 2:
         raise bad(

@@ -6,6 +6,7 @@ field without a value is left out, never guessed.
 """
 
 from datetime import datetime
+from html import escape
 
 from sitedir.clock import as_utc
 from sitedir.fhir.definitions import (
@@ -28,6 +29,7 @@ from sitedir.vocabulary import (
     NOT_YET_RECRUITING,
     RECRUITING,
     ROLE_LABELS,
+    STATUS_LABELS,
     SUSPENDED,
     TERMINATED,
 )
@@ -40,19 +42,15 @@ def instant(moment: datetime | None) -> str | None:
     return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def latest(*moments: datetime | None) -> datetime | None:
-    """The latest of these moments, ignoring the missing ones."""
-    known = [as_utc(m) for m in moments if m is not None]
-    return max(known) if known else None
+def narrative(*lines: str | None) -> dict:
+    """A short generated narrative (`text`, dom-6): the given lines, escaped, in XHTML."""
+    body = "".join(f"<p>{escape(line, quote=False)}</p>" for line in lines if line)
+    return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{body}</div>'}
 
 
 def _compact(resource: dict) -> dict:
     """Drop the empty members: FHIR forbids empty strings, lists and objects."""
     return {k: v for k, v in resource.items() if v not in (None, "", [], {})}
-
-
-def _meta(last_updated: datetime | None) -> dict | None:
-    return {"lastUpdated": instant(last_updated)} if last_updated else None
 
 
 def _translated(english: str | None) -> dict | None:
@@ -111,14 +109,18 @@ def recruitment_extension(site: Site, base: str, stale: bool) -> dict:
     return {"url": f"{base}/{RECRUITMENT_STATUS_PATH}", "extension": parts}
 
 
-def location(site: Site, base: str, last_updated: datetime | None, stale: bool) -> dict:
+def location(site: Site, base: str, stale: bool) -> dict:
     """One site as a Location: where it is, its status, and the hospital that manages it."""
     inst = site.institution
     return _compact(
         {
             "resourceType": "Location",
             "id": site.slug,
-            "meta": _meta(last_updated),
+            "text": narrative(
+                site.name,
+                f"Statut : {STATUS_LABELS[site.status][0]}",
+                ", ".join(p for p in (inst.address, inst.postcode, inst.city) if p),
+            ),
             "extension": [recruitment_extension(site, base, stale)],
             "status": FHIR_LOCATION_STATUS[site.status],
             "name": site.name,
@@ -135,14 +137,14 @@ def location(site: Site, base: str, last_updated: datetime | None, stale: bool) 
     )
 
 
-def hospital(inst: Institution, last_updated: datetime | None) -> dict:
+def hospital(inst: Institution) -> dict:
     """A hospital (the institution hosting sites) as an Organization."""
     name = f"{inst.name} – {inst.site_name}" if inst.site_name else inst.name
     return _compact(
         {
             "resourceType": "Organization",
             "id": inst.key,
-            "meta": _meta(last_updated),
+            "text": narrative(name, ", ".join(p for p in (inst.postcode, inst.city) if p)),
             "identifier": (
                 [{"system": FINESS_SYSTEM, "value": inst.finess}] if inst.finess else None
             ),
@@ -171,16 +173,14 @@ REFERENCE_KINDS = {
 }
 
 
-def reference_centre(
-    centre: ReferenceCentre, organization_id: str, last_updated: datetime | None
-) -> dict:
+def reference_centre(centre: ReferenceCentre, organization_id: str) -> dict:
     """A rare-disease reference centre as an Organization, part of its host hospital."""
     fr, en = REFERENCE_KINDS.get(centre.kind, (centre.kind, centre.kind))
     return _compact(
         {
             "resourceType": "Organization",
             "id": organization_id,
-            "meta": _meta(last_updated),
+            "text": narrative(centre.name, f"{fr} ({centre.network})"),
             "type": [{"text": f"{fr} ({centre.network})", "_text": _translated(en)}],
             "name": centre.name,
             "partOf": {
@@ -219,7 +219,7 @@ def practitioner_role(
         {
             "resourceType": "PractitionerRole",
             "id": str(contact.id),
-            "meta": _meta(contact.last_verified_at),
+            "text": narrative(fr, who if contact.name else None, org_name),
             "practitioner": {"display": who} if contact.name else None,
             "organization": {"reference": f"Organization/{org_id}", "display": org_name},
             "code": [
@@ -264,7 +264,7 @@ def study_status(site_statuses: list[str]) -> str:
     return "withdrawn"
 
 
-def research_study(study: Study, sites: list[Site], last_updated: datetime | None) -> dict:
+def research_study(study: Study, sites: list[Site]) -> dict:
     """A study as a ResearchStudy: its title, phase, condition, sites and derived status."""
     phase = PHASES.get(study.phase)
     condition = {
@@ -278,15 +278,18 @@ def research_study(study: Study, sites: list[Site], last_updated: datetime | Non
         for key, value in sorted((study.registry_ids or {}).items())
         if value and key in REGISTRY_SYSTEMS
     ]
+    status = study_status([s.status for s in sites])
     return _compact(
         {
             "resourceType": "ResearchStudy",
             "id": study.slug,
-            "meta": _meta(last_updated),
+            "text": narrative(
+                study.title_fr, f"Statut (FHIR) : {status}", f"Centres : {len(sites)}"
+            ),
             "identifier": identifiers,
             "title": study.title_fr,
             "_title": _translated(study.title_en),
-            "status": study_status([s.status for s in sites]),
+            "status": status,
             "phase": {"coding": [{"system": PHASE_SYSTEM, "code": phase}]} if phase else None,
             "condition": [condition],
             "description": f"{study.eligibility_fr}\n\n{study.disclaimer_fr}",

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from werkzeug.datastructures import MultiDict
 
-from sitedir.fhir import params
+from sitedir.fhir import params, subsetting
 from sitedir.fhir.catalogue import Catalogue, Record
 from sitedir.fhir.errors import FhirError
 from sitedir.i18n import t
@@ -38,9 +38,9 @@ COMMON = (
         "_lastUpdated",
         "date",
         (
-            "meta.lastUpdated: the latest moment the data records for the resource (a status "
-            "change or confirmation, an admin's verification); eq, ne, gt, ge, lt, le, sa, eb. "
-            "A value without offset is Paris time. Resources with no recorded moment never match."
+            "meta.lastUpdated: when the resource's current version took effect (a new "
+            "version exactly when its JSON changes, first seen by this server); eq, ne, gt, "
+            "ge, lt, le, sa, eb. A value without offset is Paris time."
         ),
         SP + "Resource-lastUpdated",
     ),
@@ -173,7 +173,20 @@ REVINCLUDES = {
     "PractitionerRole": (),
     "ResearchStudy": (),
 }
-RESULT_PARAMS = ("_count", "_offset", "_include", "_revinclude", "_format")
+RESULT_PARAMS = (
+    "_count",
+    "_offset",
+    "_include",
+    "_revinclude",
+    "_format",
+    "_summary",
+    "_elements",
+    "_total",
+    "_sort",
+)
+TOTALS = ("accurate", "estimate", "none")
+# Sort keys served: `near` (distance from the origin of near or near-place, nearest first,
+# the order such a search has anyway) and `_id` (the order of every other search).
 STRING_MODIFIERS = ("exact", "contains")
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
@@ -197,6 +210,9 @@ class Result:
     count: int
     applied: list[tuple[str, str]]  # the parameters used, for the self and next links
     notes: list[str] = field(default_factory=list)  # told to the client in an outcome entry
+    summary: str | None = None  # _summary (true, text, data, count, false)
+    elements: tuple[str, ...] | None = None  # _elements
+    with_total: bool = True  # _total=none leaves Bundle.total out
 
 
 def _param(kind: str, name: str) -> Param | None:
@@ -261,9 +277,10 @@ def _matches(record: Record, spec: Param, modifier: str | None, value: str) -> b
 def parse(kind: str, args: MultiDict, strict: bool):
     """Sort the query into search parameters and result parameters; refuse what is wrong.
 
-    Returns (filters, results, applied, ignored): filters as (Param, modifier, value).
+    Returns (filters, results, applied, ignored, chained): filters as (Param, modifier,
+    value); chained, the notes on chained parameters left out.
     """
-    filters, results, applied, ignored = [], MultiDict(), [], []
+    filters, results, applied, ignored, chained = [], MultiDict(), [], [], []
     for raw, value in args.items(multi=True):
         if value == "":
             continue  # FHIR: an empty value is no parameter
@@ -273,6 +290,20 @@ def parse(kind: str, args: MultiDict, strict: bool):
             applied.append((raw, value))
             continue
         spec = _param(kind, name)
+        if spec is None and ("." in name or name.startswith("_has")):
+            fr = f"Recherche chaînée non prise en charge : {raw!r}"
+            en = f"Chained search is not supported: {raw!r}"
+            if strict:
+                raise FhirError(400, t(fr + ".", en + "."), code="not-supported", expression=raw)
+            chained.append(t(fr + " (ignoré).", en + " (ignored)."))
+            continue
+        if spec is not None and spec.type == "reference" and modifier and "." in modifier:
+            fr = f"Recherche chaînée non prise en charge : {raw!r}"
+            en = f"Chained search is not supported: {raw!r}"
+            if strict:
+                raise FhirError(400, t(fr + ".", en + "."), code="not-supported", expression=raw)
+            chained.append(t(fr + " (ignoré).", en + " (ignored)."))
+            continue
         if spec is None:
             if strict:
                 raise FhirError(
@@ -296,7 +327,7 @@ def parse(kind: str, args: MultiDict, strict: bool):
             )
         filters.append((spec, modifier or None, value))
         applied.append((raw, value))
-    return filters, results, applied, ignored
+    return filters, results, applied, ignored, chained
 
 
 def _origin(filters) -> tuple[params.Near | None, str | None]:
@@ -312,6 +343,17 @@ def _origin(filters) -> tuple[params.Near | None, str | None]:
             "near-place",
             "near et near-place ne vont pas ensemble : choisissez l'un.",
             "near and near-place do not go together: choose one.",
+        )
+    if "near-distance" in given and "near" in given:
+        # STU3 wrote the distance apart; R4 puts it in near itself.
+        r4 = given["near"].split("|")[:2] + given["near-distance"].split("|")[:2]
+        example = "|".join(r4) if len(r4) == 4 else "latitude|longitude|distance|unit"
+        raise params.bad(
+            "near-distance",
+            "near-distance avec near est la forme de FHIR STU3 ; en R4 la distance fait partie "
+            f"de near : near={example}.",
+            "near-distance with near is FHIR STU3's form; in R4 the distance is part of near: "
+            f"near={example}.",
         )
     if "near-distance" in given and "near-place" not in given:
         raise params.bad(
@@ -344,8 +386,11 @@ def _place(text: str, distance_text: str | None) -> tuple[params.Near, str]:
 
 def search(kind: str, catalogue: Catalogue, args: MultiDict, strict: bool) -> Result:
     """Run a search of `kind` over the catalogue and return the page asked for."""
-    filters, results, applied, ignored = parse(kind, args, strict)
+    filters, results, applied, ignored, chained = parse(kind, args, strict)
     near, place = _origin(filters)
+    summary, elements = subsetting.requested(results, searching=True)
+    with_total = _total(results)
+    sort_notes = _sort(results, near, strict)
     records = catalogue.of(kind)
     for spec, modifier, value in filters:
         if spec.type in ("special", "quantity"):
@@ -371,6 +416,7 @@ def search(kind: str, catalogue: Catalogue, args: MultiDict, strict: bool) -> Re
                 f"Origin: {place} ({near.latitude:.4f}, {near.longitude:.4f}).",
             )
         )
+    notes += chained + sort_notes
     if ignored:
         notes.append(
             t(
@@ -384,7 +430,7 @@ def search(kind: str, catalogue: Catalogue, args: MultiDict, strict: bool) -> Re
     offset = params.count(
         "_offset", _one("_offset", results.getlist("_offset") or [""]), 0, MAX_OFFSET
     )
-    page = matches[offset : offset + count]
+    page = [] if summary == "count" else matches[offset : offset + count]
     included, include_notes = _included(
         kind,
         catalogue,
@@ -393,7 +439,48 @@ def search(kind: str, catalogue: Catalogue, args: MultiDict, strict: bool) -> Re
         results.getlist("_revinclude"),
         strict,
     )
-    return Result(page, included, len(matches), offset, count, applied, notes + include_notes)
+    return Result(
+        page,
+        included,
+        len(matches),
+        offset,
+        count,
+        applied,
+        notes + include_notes,
+        summary,
+        elements,
+        with_total,
+    )
+
+
+def _total(results: MultiDict) -> bool:
+    """_total: accurate and estimate are the exact count (always known); none, no total."""
+    value = _one("_total", results.getlist("_total") or ["accurate"])
+    if value not in TOTALS:
+        raise params.bad(
+            "_total",
+            f"_total : {', '.join(TOTALS)} ; reçu {value!r}.",
+            f"_total: {', '.join(TOTALS)}; got {value!r}.",
+        )
+    return value != "none"
+
+
+def _sort(results: MultiDict, near, strict: bool) -> list[str]:
+    """Check _sort: `near` (with a near origin) and `_id` are the orders served."""
+    notes = []
+    for value in results.getlist("_sort"):
+        for key in value.split(","):
+            # With an origin, matches are by distance; without one, by id.
+            if key == ("near" if near is not None else "_id"):
+                continue
+            fr = f"_sort={key} n'est pas servi (servis : near avec near ou near-place, sinon _id)"
+            en = f"_sort={key} is not served (served: near with near or near-place, else _id)"
+            if strict:
+                raise FhirError(
+                    400, t(fr + ".", en + "."), code="not-supported", expression="_sort"
+                )
+            notes.append(t(fr + " : ignoré.", en + ": ignored."))
+    return notes
 
 
 def _included(kind, catalogue, page, includes, revincludes, strict):

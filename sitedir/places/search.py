@@ -43,6 +43,7 @@ CODE_MATCHES = frozenset({"postcode", "insee"})
 # francaises"). The typo and suggestion steps cost grows with the length.
 MAX_QUERY_CHARS = 100
 MAX_QUERY_WORDS = 15
+_WORD = re.compile(r"[^\W_]+")  # a run of letters and digits, as typed
 CACHE_SIZE = 4096  # outcomes kept per process, by normalised query
 SUGGESTION_CANDIDATES = 1500  # names the "did you mean" step compares, at most
 SUGGESTION_SHORTLIST = 30  # of which the closest are scored again, more finely
@@ -96,14 +97,19 @@ def query_key(query: str) -> str:
     """Return the normalised key of a query, checked.
 
     Raises ValueError when nothing searchable is left (only punctuation or spaces), and
-    QueryTooLong (a ValueError) beyond MAX_QUERY_CHARS characters or MAX_QUERY_WORDS words.
+    QueryTooLong (a ValueError) beyond MAX_QUERY_CHARS letters and digits or
+    MAX_QUERY_WORDS words. Both are counted on the query as typed (punctuation and spaces
+    do not count), so that a query of at most MAX_QUERY_CHARS characters, as the API
+    documents it, is never refused for its letters, whatever folding or abbreviations
+    ("St" is "saint") make of it.
     """
     key = normalise(query)
     if not key:
         raise ValueError("nothing searchable in the query")
-    if len(key) > MAX_QUERY_CHARS or key.count(" ") >= MAX_QUERY_WORDS:
+    letters = sum(1 for ch in query if ch.isalnum())
+    if letters > MAX_QUERY_CHARS or len(_WORD.findall(query)) > MAX_QUERY_WORDS:
         raise QueryTooLong(
-            f"at most {MAX_QUERY_CHARS} characters and {MAX_QUERY_WORDS} words, once folded"
+            f"at most {MAX_QUERY_CHARS} letters and digits and {MAX_QUERY_WORDS} words"
         )
     return key
 

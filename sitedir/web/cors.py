@@ -11,6 +11,8 @@ PUBLIC_READS = r"/api/v1/(?!audit).*"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # The one public write (sitedir.contact): protected by its signed form token, not by origin.
 PUBLIC_WRITES = r"/api/v1/sites/[^/]+/contact-requests"
+# A FHIR search sent as a form is a read (fhir/views.py sets its own CORS headers).
+READ_BY_POST = ("fhir.search_post",)
 
 
 def register_cors(app: Flask) -> None:
@@ -20,7 +22,9 @@ def register_cors(app: Flask) -> None:
     # admin-only contacts included), never get cross-origin headers.
     @app.after_request
     def _no_cors_on_writes(response):
-        public_write = request.method == "POST" and re.fullmatch(PUBLIC_WRITES, request.path)
+        public_write = request.method == "POST" and (
+            re.fullmatch(PUBLIC_WRITES, request.path) or request.endpoint in READ_BY_POST
+        )
         if (request.method not in SAFE_METHODS and not public_write) or (
             request.blueprint == "admin_api"
         ):

@@ -17,7 +17,16 @@ log = logging.getLogger(__name__)
 
 PROBLEM_MIMETYPE = "application/problem+json"
 
-# Titles a person can read, in French then English, for the statuses we send.
+# With type about:blank, the title is the status's phrase (RFC 9457 §4.2.1), as RFC 9110
+# names it (Python's table keeps older names for these).
+RFC_9110_PHRASES = {
+    413: "Content Too Large",
+    414: "URI Too Long",
+    416: "Range Not Satisfiable",
+    422: "Unprocessable Content",
+}
+# What a person reads when no sentence of its own says more, French then English: the
+# problem's `detail`.
 TITLES = {
     400: ("Requête invalide", "Bad request"),
     401: ("Authentification requise", "Authentication required"),
@@ -53,9 +62,13 @@ class ProblemSchema(ma.Schema):
     """RFC 9457 problem details, the body of every error."""
 
     type = ma.fields.String(metadata={"description": "A URI naming the problem type"})
-    title = ma.fields.String(metadata={"description": "Short, human-readable summary"})
+    title = ma.fields.String(
+        metadata={"description": "The HTTP status phrase (type about:blank, RFC 9457)"}
+    )
     status = ma.fields.Integer(metadata={"description": "The HTTP status code"})
-    detail = ma.fields.String(metadata={"description": "What went wrong, for a person"})
+    detail = ma.fields.String(
+        metadata={"description": "What went wrong, for a person, in French (or English)"}
+    )
     instance = ma.fields.String(metadata={"description": "The request path"})
     invalid_params = ma.fields.List(
         ma.fields.Nested(InvalidParamSchema),
@@ -92,14 +105,23 @@ def _in_language(message: str) -> str:
     return in_french(message) if current_language() == "fr" else message
 
 
+def status_phrase(status: int) -> str:
+    """The HTTP status phrase (RFC 9110): `title` of an about:blank problem."""
+    if status in RFC_9110_PHRASES:
+        return RFC_9110_PHRASES[status]
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def problem_response(status, detail=None, headers=None, **extra) -> Response:
     """Build a problem+json response for `status`, with optional extension members."""
     from flask import request
 
     fr, en = TITLES.get(status, ("Erreur", "Error"))
-    body = {"type": "about:blank", "title": t(fr, en), "status": status}
-    if detail:
-        body["detail"] = detail
+    body = {"type": "about:blank", "title": status_phrase(status), "status": status}
+    body["detail"] = detail or t(fr, en) + "."
     body["instance"] = request.path
     body.update({k: v for k, v in extra.items() if v is not None})
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)

@@ -20,8 +20,8 @@ from sitedir.extensions import db
 from sitedir.i18n import current_language
 from sitedir.models import Study
 from sitedir.schemas import SEARCHABLE
-from sitedir.vocabulary import INSEE_RE
 from sitedir.staleness import DEFAULT_STALE_DAYS
+from sitedir.vocabulary import INSEE_RE
 from sitedir.widget.answer import format_km
 from sitedir.widget.strings import strings_for
 from sitedir.widget.study_view import study_view
