@@ -27,6 +27,7 @@ from sitedir.fhir.definitions import (
 )
 from sitedir.lru import LRU
 from sitedir.models import Contact, Institution, ReferenceCentre, Site, Study
+from sitedir.places.normalize import fold
 from sitedir.staleness import is_stale
 from sitedir.vocabulary import FHIR_LOCATION_STATUS
 
@@ -40,12 +41,19 @@ class Record:
     resource: dict
     last_updated: datetime | None = None
     version: int | None = None
-    # Search keys: folded strings, tokens, "Type/id" references, and for Locations a point.
+    # Search keys: strings as written (:exact), tokens, "Type/id" references, and for
+    # Locations a point.
     strings: dict[str, tuple[str, ...]] = field(default_factory=dict)
     tokens: dict[str, tuple[tuple[str | None, str], ...]] = field(default_factory=dict)
     refs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     study: str | None = None
     point: tuple[float, float] | None = None
+    # `strings` folded once, when the catalogue is built: a search folds only what it asks.
+    folded: dict[str, tuple[str, ...]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self):
+        keys = {name: tuple(fold(t) for t in texts) for name, texts in self.strings.items()}
+        object.__setattr__(self, "folded", keys)  # frozen: set once, here
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,13 @@ FHIR's rules, as far as they are implemented here: repeated parameters all apply
 comma-separated values are alternatives (OR), empty values are ignored, string searches
 match the start of the text whatever its case and accents (`:exact` and `:contains` also),
 and unknown parameters are ignored unless the client sent `Prefer: handling=strict`.
+
+Every search does bounded work, whoever asks: at most MAX_PARAMETERS parameters and
+MAX_ALTERNATIVES alternatives in one, each value folded once per request, filters run
+cheapest first, and a budget of WORK_BUDGET comparisons (a record against one alternative;
+a geodesic distance counts NEAR_COST) checked before each pass: beyond it, a 400
+`too-costly` OperationOutcome, never a worker held past its timeout (issue 21: 1,340
+alternatives of `name:contains` cost 45 times a normal search).
 """
 
 from dataclasses import dataclass, field
@@ -191,6 +198,12 @@ STRING_MODIFIERS = ("exact", "contains")
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
 MAX_OFFSET = 10**9
+# Bounds on one search's work (see the module's docstring; tests/test_fhir_bounds.py and
+# bench/fhir_worst.py measure them at 10,000 sites).
+MAX_PARAMETERS = 20
+MAX_ALTERNATIVES = 32
+WORK_BUDGET = 200_000
+NEAR_COST = 2  # a geodesic distance: about two comparisons (measured at 10,000 sites)
 
 
 @dataclass(slots=True)
@@ -213,6 +226,50 @@ class Result:
     summary: str | None = None  # _summary (true, text, data, count, false)
     elements: tuple[str, ...] | None = None  # _elements
     with_total: bool = True  # _total=none leaves Bundle.total out
+    work: int = 0  # the comparisons counted against WORK_BUDGET
+
+
+class Budget:
+    """The comparisons a search may still make; a 400 before a pass that would exceed it."""
+
+    def __init__(self, limit: int | None = None):
+        self.limit, self.spent = WORK_BUDGET if limit is None else limit, 0
+
+    def spend(self, units: int) -> None:
+        """Count `units` comparisons, or refuse the search before they are made."""
+        if self.spent + units > self.limit:
+            raise FhirError(
+                400,
+                t(
+                    "Recherche trop coûteuse : moins de valeurs ou de paramètres, ou un "
+                    "critère plus précis (study, status, _id).",
+                    "Search too costly: fewer values or parameters, or a narrower criterion "
+                    "(study, status, _id).",
+                ),
+                code="too-costly",
+            )
+        self.spent += units
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """One search parameter's value, read once: its alternatives, folded when it matters."""
+
+    spec: Param
+    modifier: str | None
+    value: str
+    alternatives: tuple[str, ...]
+    keys: tuple[str, ...] = ()  # the alternatives folded (string search), empty ones dropped
+    lookup: frozenset[str] = frozenset()  # the alternatives, for one set lookup a record
+
+    @property
+    def cost(self) -> int:
+        """Comparisons per record: one per alternative, or one for a set lookup."""
+        if self.spec.type == "string" and self.modifier != "exact":
+            return max(1, len(self.keys))
+        if self.spec.type in ("token", "reference"):
+            return len(self.alternatives)
+        return 1
 
 
 def _param(kind: str, name: str) -> Param | None:
@@ -225,15 +282,15 @@ def _one(name: str, values: list[str]) -> str:
     return values[0]
 
 
-def _string_match(value: str, texts: tuple[str, ...], modifier: str | None) -> bool:
-    if modifier == "exact":
-        return value in texts
-    key = fold(value)
-    if not key:
+def _string_match(f: Filter, record: Record) -> bool:
+    if f.modifier == "exact":
+        return any(text in f.lookup for text in record.strings.get(f.spec.name, ()))
+    if not f.keys:
         return False
-    if modifier == "contains":
-        return any(key in fold(text) for text in texts)
-    return any(fold(text).startswith(key) for text in texts)
+    texts = record.folded.get(f.spec.name, ())
+    if f.modifier == "contains":
+        return any(key in text for text in texts for key in f.keys)
+    return any(text.startswith(f.keys) for text in texts)
 
 
 def _token_match(value: str, tokens) -> bool:
@@ -255,35 +312,61 @@ def _reference(value: str, target: str) -> str:
     return f"{target}/{value}"
 
 
-def _matches(record: Record, spec: Param, modifier: str | None, value: str) -> bool:
+def _matches(record: Record, f: Filter) -> bool:
     """True when the record matches one comma-separated value list of one parameter."""
-    alternatives = value.split(",")
+    spec = f.spec
     if spec.name == "_id":
-        return record.id in alternatives
+        return record.id in f.lookup
     if spec.name == "study":
-        return record.study in alternatives
+        return record.study in f.lookup
     if spec.type == "string":
-        texts = record.strings.get(spec.name, ())
-        return any(_string_match(v, texts, modifier) for v in alternatives)
+        return _string_match(f, record)
     if spec.type == "token":
         tokens = record.tokens.get(spec.name, ())
-        return any(_token_match(v, tokens) for v in alternatives)
+        return any(_token_match(v, tokens) for v in f.alternatives)
     if spec.type == "reference":
         refs = record.refs.get(spec.name, ())
-        return any(_reference(v, spec.target) in refs for v in alternatives)
+        return any(r in refs for r in f.alternatives)
     raise AssertionError(spec.name)  # pragma: no cover - every type is handled above
+
+
+def _too_many(fr: str, en: str, name: str | None = None) -> FhirError:
+    return FhirError(400, t(fr, en), code="too-costly", expression=name)
+
+
+def _filter(spec: Param, modifier: str | None, raw: str, value: str) -> Filter:
+    """Read one value: its alternatives (at most MAX_ALTERNATIVES), each folded once."""
+    alternatives = tuple(value.split(","))
+    if len(alternatives) > MAX_ALTERNATIVES:
+        raise _too_many(
+            f"{raw} : au plus {MAX_ALTERNATIVES} valeurs séparées par des virgules.",
+            f"{raw}: at most {MAX_ALTERNATIVES} comma-separated values.",
+            raw,
+        )
+    if spec.type == "reference":
+        alternatives = tuple(_reference(v, spec.target) for v in alternatives)
+    keys: tuple[str, ...] = ()
+    if spec.type == "string" and modifier != "exact":
+        keys = tuple(dict.fromkeys(k for k in map(fold, alternatives) if k))
+    else:
+        alternatives = tuple(dict.fromkeys(alternatives))
+    return Filter(spec, modifier, value, alternatives, keys, frozenset(alternatives))
 
 
 def parse(kind: str, args: MultiDict, strict: bool):
     """Sort the query into search parameters and result parameters; refuse what is wrong.
 
-    Returns (filters, results, applied, ignored, chained): filters as (Param, modifier,
-    value); chained, the notes on chained parameters left out.
+    Returns (filters, results, applied, ignored, chained): filters as `Filter`s; chained,
+    the notes on chained parameters left out.
     """
     filters, results, applied, ignored, chained = [], MultiDict(), [], [], []
-    for raw, value in args.items(multi=True):
-        if value == "":
-            continue  # FHIR: an empty value is no parameter
+    given = [(raw, value) for raw, value in args.items(multi=True) if value != ""]
+    if len(given) > MAX_PARAMETERS:  # FHIR: an empty value is no parameter
+        raise _too_many(
+            f"Au plus {MAX_PARAMETERS} paramètres par recherche.",
+            f"At most {MAX_PARAMETERS} parameters per search.",
+        )
+    for raw, value in given:
         name, _, modifier = raw.partition(":")
         if raw in RESULT_PARAMS:
             results.add(raw, value)
@@ -325,7 +408,7 @@ def parse(kind: str, args: MultiDict, strict: bool):
                 code="not-supported",
                 expression=raw,
             )
-        filters.append((spec, modifier or None, value))
+        filters.append(_filter(spec, modifier or None, raw, value))
         applied.append((raw, value))
     return filters, results, applied, ignored, chained
 
@@ -333,7 +416,8 @@ def parse(kind: str, args: MultiDict, strict: bool):
 def _origin(filters) -> tuple[params.Near | None, str | None]:
     """The point `near` or `near-place` names (and the place's label), or (None, None)."""
     given: dict[str, str] = {}
-    for spec, _, value in filters:
+    for f in filters:
+        spec, value = f.spec, f.value
         if spec.type in ("special", "quantity"):
             if spec.name in given:  # two origins, or two distances: which one?
                 _one(spec.name, [given[spec.name], value])
@@ -391,18 +475,22 @@ def search(kind: str, catalogue: Catalogue, args: MultiDict, strict: bool) -> Re
     summary, elements = subsetting.requested(results, searching=True)
     with_total = _total(results)
     sort_notes = _sort(results, near, strict)
+    budget = Budget()
     records = catalogue.of(kind)
-    for spec, modifier, value in filters:
-        if spec.type in ("special", "quantity"):
+    # Cheapest first: set lookups narrow the records before string comparisons run.
+    for f in sorted(filters, key=lambda f: f.cost):
+        if f.spec.type in ("special", "quantity"):
             continue
-        if spec.type == "date":
-            wanted = params.date_range(spec.name, value)
+        budget.spend(len(records) * f.cost)
+        if f.spec.type == "date":
+            wanted = params.date_range(f.spec.name, f.value)
             records = [r for r in records if r.last_updated and wanted.admits(r.last_updated)]
         else:
-            records = [r for r in records if _matches(r, spec, modifier, value)]
+            records = [r for r in records if _matches(r, f)]
     matches = [Match(r) for r in records]
     notes = []
     if near is not None:
+        budget.spend(len(matches) * NEAR_COST)
         for m in matches:
             lat, lon = m.record.point
             m.distance_km = distance_km(near.latitude, near.longitude, lat, lon)
@@ -435,9 +523,10 @@ def search(kind: str, catalogue: Catalogue, args: MultiDict, strict: bool) -> Re
         kind,
         catalogue,
         [m.record for m in page],
-        results.getlist("_include"),
-        results.getlist("_revinclude"),
+        list(dict.fromkeys(results.getlist("_include"))),
+        list(dict.fromkeys(results.getlist("_revinclude"))),
         strict,
+        budget,
     )
     return Result(
         page,
@@ -450,6 +539,7 @@ def search(kind: str, catalogue: Catalogue, args: MultiDict, strict: bool) -> Re
         summary,
         elements,
         with_total,
+        budget.spent,
     )
 
 
@@ -483,7 +573,7 @@ def _sort(results: MultiDict, near, strict: bool) -> list[str]:
     return notes
 
 
-def _included(kind, catalogue, page, includes, revincludes, strict):
+def _included(kind, catalogue, page, includes, revincludes, strict, budget):
     """The resources that _include and _revinclude add to a page (never a match twice)."""
     seen = {(r.type, r.id) for r in page}
     found: list[Record] = []
@@ -514,7 +604,9 @@ def _included(kind, catalogue, page, includes, revincludes, strict):
             notes.append(_unsupported("_revinclude", value, strict))
             continue
         wanted = {f"{kind}/{r.id}" for r in page}
-        for record in catalogue.of(source):
+        sources = catalogue.of(source)
+        budget.spend(len(sources))
+        for record in sources:
             if wanted & set(record.refs.get(param, ())):
                 add(record)
     return found, notes
