@@ -136,8 +136,12 @@ def from_environment(instance_path: str) -> dict:
         # Webhooks to loopback, private or link-local addresses: refused unless set (tests,
         # a network inside one hospital).
         "WEBHOOKS_ALLOW_PRIVATE": _bool("SITEDIR_WEBHOOKS_ALLOW_PRIVATE", False),
+        # Seconds one attempt may take in all (connect, send, the answer): a total deadline.
         "WEBHOOKS_TIMEOUT": float(os.environ.get("SITEDIR_WEBHOOKS_TIMEOUT", "10")),
-        # How long a worker holds an endpoint while delivering (longer than the timeout).
+        # Endpoints a worker delivers to side by side (threads).
+        "WEBHOOKS_CONCURRENCY": _int("SITEDIR_WEBHOOKS_CONCURRENCY", 4),
+        # How long a worker holds an endpoint, renewed before each attempt (at least twice
+        # the timeout, whatever is set).
         "WEBHOOKS_LEASE_SECONDS": float(os.environ.get("SITEDIR_WEBHOOKS_LEASE_SECONDS", "60")),
         # flask-smorest: the OpenAPI document and its docs, served by the app itself.
         "API_TITLE": "sitedir",

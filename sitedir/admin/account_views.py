@@ -308,6 +308,24 @@ def webhooks_page(principal):
     return page, status
 
 
+@blp.post("/webhooks/<int:endpoint_id>/resume")
+@login_required
+def resume_webhook(principal, endpoint_id):
+    from sitedir.events import endpoints, pausing
+    from sitedir.events.models import WebhookEndpoint
+
+    network_only(principal)
+    endpoint = db.session.get(WebhookEndpoint, endpoint_id) if 0 < endpoint_id < 2**31 else None
+    if endpoints.is_deleted(endpoint):
+        abort(404)
+    if PostForm().validate_on_submit():
+        if pausing.resume(endpoint, principal):
+            flash("Envois repris, depuis l'événement abandonné.", "ok")
+        else:
+            flash("Ce point de réception n'était pas en pause.", "error")
+    return redirect(url_for("admin.webhooks_page"))
+
+
 @blp.post("/webhooks/<int:endpoint_id>/delete")
 @login_required
 def delete_webhook(principal, endpoint_id):

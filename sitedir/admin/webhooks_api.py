@@ -11,7 +11,7 @@ from flask_smorest import abort
 
 from sitedir.admin.api import NO_STORE, SECURITY, blp, errors
 from sitedir.admin.auth import require_network_admin
-from sitedir.events import addresses, endpoints
+from sitedir.events import addresses, endpoints, pausing
 from sitedir.events.models import WebhookEndpoint
 from sitedir.events.outbox import EVENT_TYPES
 from sitedir.extensions import db
@@ -99,3 +99,24 @@ class WebhookItem(MethodView):
         if not endpoints.remove(_endpoint_or_404(endpoint_id), g.principal):
             _unknown()  # deleted by another request meanwhile: nothing was written
         return "", 204
+
+
+@blp.route("/webhooks/<int:endpoint_id>/resume")
+class WebhookResume(MethodView):
+    @blp.doc(security=SECURITY)
+    @errors(404, 409)
+    @blp.response(200, WebhookOutSchema)
+    def post(self, endpoint_id):
+        """Resume a paused endpoint: the event given up goes out again first, then the
+        later ones, in order."""
+        require_network_admin(g.principal)
+        endpoint = _endpoint_or_404(endpoint_id)
+        if not pausing.resume(endpoint, g.principal):
+            abort(
+                409,
+                message=t(
+                    "Ce point de réception n'est pas en pause.",
+                    "This webhook endpoint is not paused.",
+                ),
+            )
+        return db.session.get(WebhookEndpoint, endpoint_id, populate_existing=True), 200, NO_STORE

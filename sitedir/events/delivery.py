@@ -14,7 +14,6 @@ asks it, and stop three days after the event; a 410 disables the endpoint.
 """
 
 import base64
-import functools
 import hashlib
 import hmac
 import http.client
@@ -22,10 +21,10 @@ import json
 import logging
 import os
 import socket
-import ssl
 import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
 
 from flask import current_app
 from sqlalchemy import or_, update
@@ -34,15 +33,19 @@ from sitedir.clock import as_utc, utc_now
 from sitedir.events import addresses
 from sitedir.events.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from sitedir.events.outbox import iso
+from sitedir.events.sending import MAX_RETRY_AFTER, post, retry_after_seconds
 from sitedir.extensions import db
 
 log = logging.getLogger(__name__)
+
+__all__ = ["deliver_due", "next_delay", "post", "retry_after_seconds", "MAX_RETRY_AFTER"]
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the spec's marker, not a secret
 RETRY_DELAYS = (5, 300, 1800, 7200, 18000, 36000)  # seconds; then daily
 DAILY = 86400
 GIVE_UP_AFTER = timedelta(days=3)
-MAX_RETRY_AFTER = DAILY
+# Attempts one endpoint gets per round before the worker looks at the others again.
+ROUND_ATTEMPTS = 100
 
 
 def new_secret() -> str:
@@ -75,61 +78,6 @@ def next_delay(attempts: int) -> int:
     return RETRY_DELAYS[attempts - 1] if attempts <= len(RETRY_DELAYS) else DAILY
 
 
-def retry_after_seconds(value: str | None, now: datetime) -> int | None:
-    """The receiver's Retry-After (seconds or an HTTP date) in seconds, bounded; or None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(int(value), MAX_RETRY_AFTER)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0, min(int((as_utc(when) - now).total_seconds()), MAX_RETRY_AFTER))
-
-
-@functools.cache
-def _tls() -> ssl.SSLContext:
-    """One TLS context for every delivery: loading the CA store takes tens of ms."""
-    return ssl.create_default_context()
-
-
-def post(url: str, body: str, headers: dict, timeout: float, allow_private: bool):
-    """POST once, without following redirects; (status, Retry-After) or an exception.
-
-    The connection goes to the address that was checked, not to a second resolution.
-    """
-    target = addresses.check_url(url, allow_private)
-    if target.scheme == "https":
-        connection = http.client.HTTPSConnection(
-            target.host, target.port, timeout=timeout, context=_tls()
-        )
-    else:
-        connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
-
-    def connect_checked(address, *args, **kwargs):
-        return socket.create_connection((target.address, target.port), *args, **kwargs)
-
-    connection._create_connection = connect_checked
-    try:
-        connection.request(
-            "POST",
-            target.path,
-            body=body.encode(),
-            headers={
-                **headers,
-                "Content-Type": "application/json",
-                "User-Agent": "sitedir-webhooks/1",
-            },
-        )
-        response = connection.getresponse()
-        response.read(65536)
-        return response.status, response.getheader("Retry-After")
-    finally:
-        connection.close()
-
-
 def _claim(endpoint_id: int, owner: str, now: datetime, lease: float) -> bool:
     """Lease the endpoint for this worker, unless another holds it; committed at once."""
     claimed = db.session.execute(
@@ -153,55 +101,161 @@ def _release(endpoint_id: int, owner: str) -> None:
     db.session.commit()
 
 
-def deliver_due(now: datetime | None = None, owner: str | None = None) -> int:
-    """Deliver every due event, endpoint by endpoint; return the number of attempts made."""
-    now = now or utc_now()
-    owner = owner or f"{socket.gethostname()}:{os.getpid()}"
+def lease_seconds(config) -> float:
+    """How long a claim or a renewal holds an endpoint: always longer than one attempt."""
+    return max(config["WEBHOOKS_LEASE_SECONDS"], 2 * config["WEBHOOKS_TIMEOUT"])
+
+
+def _renew(endpoint_id: int, owner: str, lease: float) -> bool:
+    """Extend this worker's lease before an attempt; False when it was lost (expired, taken)."""
+    now = utc_now()
+    renewed = db.session.execute(
+        update(WebhookEndpoint)
+        .where(
+            WebhookEndpoint.id == endpoint_id,
+            WebhookEndpoint.lease_owner == owner,
+            WebhookEndpoint.lease_until >= now,
+        )
+        .values(lease_until=now + timedelta(seconds=lease))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return renewed == 1
+
+
+def new_owner() -> str:
+    """A worker's name in leases: host, process, and a random part (pids are reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:64]
+
+
+def _concurrency(config) -> int:
+    # An in-memory SQLite database is one connection: threads would share its transaction.
+    if config["SQLALCHEMY_DATABASE_URI"] in ("sqlite://", "sqlite:///:memory:"):
+        return 1
+    return max(1, config["WEBHOOKS_CONCURRENCY"])
+
+
+def deliver_due(now: datetime | None = None, owner: str | None = None, stop=None) -> int:
+    """Deliver every due event, a few endpoints at once; return the number of attempts made.
+
+    `now` fixes the clock (tests); otherwise each attempt takes its own. An error on one
+    endpoint (its receiver's answer, the database) is logged and that endpoint tried again
+    later: it never stops the others. `stop` (a threading.Event) ends the round early.
+    """
+    owner = owner or new_owner()
+    looked = now or utc_now()
     due = db.session.scalars(
         db.select(WebhookDelivery.endpoint_id)
         .join(WebhookEndpoint)
         .where(
             WebhookEndpoint.active,
             WebhookDelivery.state == "pending",
-            WebhookDelivery.next_attempt_at <= now,
+            WebhookDelivery.next_attempt_at <= looked,
         )
         .distinct()
+        .order_by(WebhookDelivery.endpoint_id)
     ).all()
     db.session.rollback()  # end the read: the claims below are their own transactions
-    attempts = 0
-    for endpoint_id in due:
-        if not _claim(endpoint_id, owner, now, current_app.config["WEBHOOKS_LEASE_SECONDS"]):
-            continue  # another worker is on it
+    workers = min(_concurrency(current_app.config), len(due))
+    if workers <= 1:
+        return sum(_round(endpoint_id, owner, now, stop) for endpoint_id in due)
+    app = current_app._get_current_object()
+
+    def in_thread(endpoint_id):
+        with app.app_context():
+            try:
+                return _round(endpoint_id, owner, now, stop)
+            finally:
+                db.session.remove()
+
+    # Endpoints side by side: a slow receiver holds one thread for one deadline at most.
+    with ThreadPoolExecutor(workers, thread_name_prefix="webhooks") as pool:
+        return sum(pool.map(in_thread, due))
+
+
+def _round(endpoint_id: int, owner: str, now: datetime | None, stop) -> int:
+    """Claim one endpoint, deliver what is due, release it; never raises."""
+    config = current_app.config
+    try:
+        if not _claim(endpoint_id, owner, now or utc_now(), lease_seconds(config)):
+            return 0  # another worker is on it
+    except Exception:
+        log.exception("webhook endpoint %s: could not be claimed", endpoint_id)
+        db.session.rollback()
+        return 0
+    try:
+        return _deliver_endpoint(endpoint_id, owner, now, stop)
+    except Exception:
+        # The database, or a bug: logged, and this endpoint's oldest event waits its turn.
+        log.exception("webhook endpoint %s: delivery failed, retried later", endpoint_id)
+        db.session.rollback()
+        _postpone(endpoint_id, now)
+        return 1
+    finally:
         try:
-            attempts += _deliver_endpoint(endpoint_id, owner, now)
-        finally:
             _release(endpoint_id, owner)
-    return attempts
+        except Exception:  # the lease then expires by itself
+            log.exception("webhook endpoint %s: lease not released", endpoint_id)
+            db.session.rollback()
 
 
-def _deliver_endpoint(endpoint_id: int, owner: str, now: datetime) -> int:
+def _postpone(endpoint_id: int, now: datetime | None) -> None:
+    """After an error outside any attempt, move the endpoint's oldest due event on a step."""
+    try:
+        delivery = _oldest(endpoint_id)
+        if delivery is not None:
+            moment = now or utc_now()
+            wait = next_delay(delivery.attempts + 1)
+            db.session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == delivery.id, WebhookDelivery.state == "pending")
+                .values(next_attempt_at=moment + timedelta(seconds=wait))
+                .execution_options(synchronize_session=False)
+            )
+            db.session.commit()
+    except Exception:
+        log.exception("webhook endpoint %s: could not be postponed", endpoint_id)
+        db.session.rollback()
+
+
+def _oldest(endpoint_id: int) -> WebhookDelivery | None:
+    return db.session.scalar(
+        db.select(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.state == "pending")
+        .order_by(WebhookDelivery.event_id)
+        .limit(1)
+    )
+
+
+def _deliver_endpoint(endpoint_id: int, owner: str, fixed_now: datetime | None, stop) -> int:
     """Deliver this endpoint's pending events in order until one fails or is not due."""
     config = current_app.config
     made = 0
-    while True:
+    while made < ROUND_ATTEMPTS and not (stop is not None and stop.is_set()):
         endpoint = db.session.get(WebhookEndpoint, endpoint_id, populate_existing=True)
         if endpoint is None or not endpoint.active or endpoint.lease_owner != owner:
             return made
-        delivery = db.session.scalar(
-            db.select(WebhookDelivery)
-            .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.state == "pending")
-            .order_by(WebhookDelivery.event_id)
-            .limit(1)
-        )
+        delivery = _oldest(endpoint_id)
+        now = fixed_now or utc_now()  # each attempt its own moment
         if delivery is None or as_utc(delivery.next_attempt_at) > now:
             return made  # the oldest waits for its retry: the later ones wait behind it
-        made += 1
-        if not _attempt(endpoint, delivery, now, config):
+        if now - as_utc(delivery.created_at) > GIVE_UP_AFTER:
+            _give_up(endpoint, delivery, now)  # past the window: no attempt at all
             return made
+        # Renewed before each attempt, for longer than the attempt's deadline: while this
+        # worker sends, no other can claim the endpoint and send the same event.
+        if not _renew(endpoint_id, owner, lease_seconds(config)):
+            return made
+        made += 1
+        if not _attempt(endpoint_id, owner, delivery.id, now, config):
+            return made
+    return made
 
 
-def _attempt(endpoint: WebhookEndpoint, delivery: WebhookDelivery, now, config) -> bool:
-    """One HTTP attempt, recorded; True when the receiver accepted the event."""
+def _attempt(endpoint_id: int, owner: str, delivery_id: int, now, config) -> bool:
+    """One HTTP attempt, recorded while the lease is held; True when the receiver accepted."""
+    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
+    delivery = db.session.get(WebhookDelivery, delivery_id)
     body = payload(delivery)
     stamp = int(time.time())
     headers = {
@@ -209,55 +263,97 @@ def _attempt(endpoint: WebhookEndpoint, delivery: WebhookDelivery, now, config) 
         "webhook-timestamp": str(stamp),
         "webhook-signature": sign(endpoint.secret, delivery.event.uid, stamp, body),
     }
+    url, uid = endpoint.url, delivery.event.uid
+    db.session.commit()  # no transaction stays open while the receiver is waited for
     started = time.monotonic()
     status, retry_after, error = None, None, None
     try:
         status, retry_after = post(
-            endpoint.url,
-            body,
-            headers,
-            config["WEBHOOKS_TIMEOUT"],
-            config["WEBHOOKS_ALLOW_PRIVATE"],
+            url, body, headers, config["WEBHOOKS_TIMEOUT"], config["WEBHOOKS_ALLOW_PRIVATE"]
         )
+        asked = retry_after_seconds(retry_after, now)
     except addresses.RefusedAddress as exc:
         error = f"refused: {exc.en}"
     except (OSError, ValueError, http.client.HTTPException) as exc:  # never the worker's end
         error = f"{type(exc).__name__}: {exc}"[:300]
+    except Exception as exc:  # whatever a receiver's answer does: a failed attempt
+        log.exception("webhook %s: the answer could not be read", uid)
+        status, error = None, f"{type(exc).__name__}: {exc}"[:300]
+    if error is not None:
+        asked = None
     duration = (time.monotonic() - started) * 1000
+    accepted = status is not None and 200 <= status < 300
+    # Recorded only while this worker still holds the lease: a worker that lost it (stopped
+    # past its lease) writes nothing; the new holder's attempt counts.
+    if not _renew(endpoint_id, owner, lease_seconds(config)):
+        log.warning("webhook %s: lease lost during the attempt, not recorded", uid)
+        return False
     db.session.add(
         WebhookAttempt(
-            delivery_id=delivery.id,
+            delivery_id=delivery_id,
             at=now,
             status_code=status,
             duration_ms=round(duration, 1),
             error=error,
         )
     )
-    delivery.attempts += 1
-    accepted = status is not None and 200 <= status < 300
+    # attempts + 1 in SQL: two writers never lose an increment.
+    values: dict = {"attempts": WebhookDelivery.attempts + 1}
+    attempts = delivery.attempts + 1
+    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
+    given_up = False
     if accepted:
-        delivery.state = "delivered"
-        delivery.delivered_at = now
+        values.update(state="delivered", delivered_at=now)
     elif status == 410:
-        delivery.state = "failed"
+        values.update(state="failed")
         endpoint.active = False
         endpoint.disabled_reason = "410 Gone"
     else:
-        wait = next_delay(delivery.attempts)
-        asked = retry_after_seconds(retry_after, now)
+        wait = next_delay(attempts)
         if asked is not None:
             wait = max(wait, asked)
         following = now + timedelta(seconds=wait)
         if following - as_utc(delivery.created_at) > GIVE_UP_AFTER:
-            delivery.state = "failed"  # three days of tries: given up
+            given_up = True  # three days of tries
         else:
-            delivery.next_attempt_at = following
-    db.session.commit()
-    log.info(
-        "webhook %s to endpoint %s: %s in %.0f ms",
-        delivery.event.uid,
-        endpoint.id,
-        status or error,
-        duration,
+            values.update(next_attempt_at=following)
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
+    if status == 410:
+        _fail_pending(endpoint_id)  # a receiver that is gone: nothing stays owed to it
+    db.session.commit()
+    if given_up:
+        _give_up(endpoint, db.session.get(WebhookDelivery, delivery_id), now)
+    log.info("webhook %s to endpoint %s: %s in %.0f ms", uid, endpoint_id, status or error, duration)
     return accepted
+
+
+def _fail_pending(endpoint_id: int) -> None:
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.state == "pending")
+        .values(state="failed")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _give_up(endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime) -> None:
+    """Give the event up and pause the endpoint: the later events wait, in order, until the
+    network admin resumes it (then this one is sent again first); they are told."""
+    from sitedir.events.pausing import PAUSED, tell_network_admins
+
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery.id, WebhookDelivery.state == "pending")
+        .values(state="failed")
+        .execution_options(synchronize_session=False)
+    )
+    endpoint.active = False
+    endpoint.disabled_reason = f"{PAUSED}: {delivery.event.uid}"[:200]
+    db.session.commit()
+    log.warning("webhook endpoint %s paused: event %s given up", endpoint.id, delivery.event.uid)
+    tell_network_admins(endpoint, delivery)

@@ -62,7 +62,12 @@ def record(event_type: str, site: Site, data: dict, at: datetime | None = None) 
     )
     session.add(event)
     session.flush()
-    endpoints = session.scalars(db.select(WebhookEndpoint).where(WebhookEndpoint.active)).all()
+    # Paused endpoints too: their events wait, in order, for the network admin to resume.
+    endpoints = session.scalars(
+        db.select(WebhookEndpoint).where(
+            db.or_(WebhookEndpoint.active, WebhookEndpoint.disabled_reason.like("paused:%"))
+        )
+    ).all()
     for endpoint in endpoints:
         if event_type in endpoint.events:
             session.add(
