@@ -242,10 +242,6 @@ def _deliver_endpoint(endpoint_id: int, owner: str, fixed_now: datetime | None, 
         if now - as_utc(delivery.created_at) > GIVE_UP_AFTER:
             _give_up(endpoint, delivery, now)  # past the window: no attempt at all
             return made
-        # Renewed before each attempt, for longer than the attempt's deadline: while this
-        # worker sends, no other can claim the endpoint and send the same event.
-        if not _renew(endpoint_id, owner, lease_seconds(config)):
-            return made
         made += 1
         if not _attempt(endpoint_id, owner, delivery.id, now, config):
             return made
@@ -265,6 +261,10 @@ def _attempt(endpoint_id: int, owner: str, delivery_id: int, now, config) -> boo
     }
     url, uid = endpoint.url, delivery.event.uid
     db.session.commit()  # no transaction stays open while the receiver is waited for
+    # Renewed just before sending, for longer than the attempt's deadline: while this
+    # worker sends, no other can claim the endpoint and send the same event.
+    if not _renew(endpoint_id, owner, lease_seconds(config)):
+        return False
     started = time.monotonic()
     status, retry_after, error = None, None, None
     try:
@@ -286,7 +286,9 @@ def _attempt(endpoint_id: int, owner: str, delivery_id: int, now, config) -> boo
     # Recorded only while this worker still holds the lease: a worker that lost it (stopped
     # past its lease) writes nothing; the new holder's attempt counts.
     if not _renew(endpoint_id, owner, lease_seconds(config)):
-        log.warning("webhook %s: lease lost during the attempt, not recorded", uid)
+        log.warning(
+            "webhook %s: lease lost during the attempt (%.0f ms), not recorded", uid, duration
+        )
         return False
     db.session.add(
         WebhookAttempt(
