@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
 from sitedir.clock import utc_now
@@ -17,15 +18,28 @@ from sitedir.events.models import WebhookDelivery, WebhookEndpoint
 from sitedir.extensions import db
 from tests.helpers import make_tokens
 from tests.smtp_fixtures import smtp_server, text_of  # noqa: F401 - the fixture
-from tests.test_webhooks import (  # noqa: F401 - fixtures
-    private_ok,
-    receiver,
-    register,
-    set_status,
-    verified,
-)
+from tests.test_webhooks import Receiver, register, set_status, verified
 
 THREE_DAYS = timedelta(days=3)
+
+
+@pytest.fixture
+def private_ok(app):
+    app.config["WEBHOOKS_ALLOW_PRIVATE"] = True
+    return app
+
+
+@pytest.fixture
+def receiver():
+    made = []
+
+    def make(**options):
+        made.append(Receiver(**options))
+        return made[-1]
+
+    yield make
+    for one in made:
+        one.stop()
 
 
 def _states(app):
@@ -130,9 +144,7 @@ def test_attempts_are_counted_in_sql(private_ok, client, tokens, receiver):
     real_post = delivery.post
 
     def post_and_count_elsewhere(*args, **kwargs):
-        db.session.execute(
-            update(WebhookDelivery).values(attempts=WebhookDelivery.attempts + 5)
-        )
+        db.session.execute(update(WebhookDelivery).values(attempts=WebhookDelivery.attempts + 5))
         db.session.commit()
         return real_post(*args, **kwargs)
 

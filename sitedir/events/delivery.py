@@ -38,7 +38,7 @@ from sitedir.extensions import db
 
 log = logging.getLogger(__name__)
 
-__all__ = ["deliver_due", "next_delay", "post", "retry_after_seconds", "MAX_RETRY_AFTER"]
+__all__ = ["MAX_RETRY_AFTER", "deliver_due", "next_delay", "post", "retry_after_seconds"]
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the spec's marker, not a secret
 RETRY_DELAYS = (5, 300, 1800, 7200, 18000, 36000)  # seconds; then daily
@@ -330,7 +330,9 @@ def _attempt(endpoint_id: int, owner: str, delivery_id: int, now, config) -> boo
     db.session.commit()
     if given_up:
         _give_up(endpoint, db.session.get(WebhookDelivery, delivery_id), now)
-    log.info("webhook %s to endpoint %s: %s in %.0f ms", uid, endpoint_id, status or error, duration)
+    log.info(
+        "webhook %s to endpoint %s: %s in %.0f ms", uid, endpoint_id, status or error, duration
+    )
     return accepted
 
 
