@@ -67,6 +67,9 @@ def from_environment(instance_path: str) -> dict:
         # Contact requests: per client address (every POST) and per doctor's email.
         "RATELIMIT_CONTACT": os.environ.get("SITEDIR_RATELIMIT_CONTACT", "10 per hour"),
         "RATELIMIT_CONTACT_EMAIL": os.environ.get("SITEDIR_RATELIMIT_CONTACT_EMAIL", "5 per day"),
+        # Seconds to connect to Redis, and to wait for its answer: a hung Redis costs a
+        # request this much, then the limits are counted in memory until it answers.
+        "REDIS_TIMEOUT": float(os.environ.get("SITEDIR_REDIS_TIMEOUT", "0.25")),
         # Where the counters live in Redis: two deployments sharing one Redis (production
         # and staging, or two test runs) must not count each other's requests.
         "RATELIMIT_KEY_PREFIX": os.environ.get("SITEDIR_RATELIMIT_PREFIX", "sitedir"),

@@ -1,6 +1,8 @@
 """Admin: accounts and tokens, scoped writes with history and audit, the /admin page."""
 
-from flask import Flask, current_app, render_template
+import functools
+
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from sitedir.clock import paris_format
@@ -49,7 +51,8 @@ def _limit_guessing(app: Flask, api_blp) -> None:
     # A route limit works through its wrapper, so the wrapped view replaces the registered one.
     per_client = limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
     for endpoint in ("admin.login", "admin.forgot"):
-        app.view_functions[endpoint] = per_client(app.view_functions[endpoint])
+        view = per_client(app.view_functions[endpoint])
+        app.view_functions[endpoint] = _fail_closed(view)
     # One budget for all admin API routes: guessing tokens on one route spends it for all.
     limiter.shared_limit(lambda: current_app.config["RATELIMIT_ADMIN"], scope="admin")(api_blp)
 
@@ -68,6 +71,30 @@ SAME_PAGE = (
 )
 # Forms of the site page posted to a URL of their own.
 ON_SITE_PAGE = ("admin.add_contact", "admin.edit_contact")
+
+
+def _fail_closed(view):
+    """A login or reset request while the shared counters are unreachable: 503, not a
+    count per process that would multiply the limit by the number of processes."""
+    from sitedir.web.ratelimit import RETRY_WHILE_DOWN, counters_shared
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        if request.method == "POST" and not counters_shared():
+            from sitedir.admin.views import current_principal
+
+            page = render_template(
+                "admin/refused.html",
+                reason=(
+                    "Connexion momentanément indisponible : réessayez dans une minute. "
+                    "(Sign-in is briefly unavailable: try again in a minute.)"
+                ),
+                principal=current_principal(),
+            )
+            return page, 503, {"Retry-After": str(RETRY_WHILE_DOWN)}
+        return view(*args, **kwargs)
+
+    return checked
 
 
 def _refused_form(error: CSRFError):

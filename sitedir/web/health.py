@@ -5,6 +5,7 @@ from sqlalchemy import text
 
 from sitedir.extensions import db
 from sitedir.places.gazetteer import get_gazetteer
+from sitedir.web.ratelimit import storage_state
 
 blp = Blueprint("health", __name__)
 
@@ -23,7 +24,9 @@ def healthz():
 
 @blp.get("/readyz")
 def readyz():
-    """Ready when the database answers and the gazetteer is loaded; 503 otherwise."""
+    """Ready when the database answers and the gazetteer is loaded; 503 otherwise.
+
+    "degraded" (still 200) when Redis does not answer: see web/ratelimit.py."""
     checks = {}
     try:
         db.session.execute(text("SELECT 1"))
@@ -37,7 +40,12 @@ def readyz():
     except Exception as exc:
         checks["gazetteer"] = f"error: {type(exc).__name__}"
     ready = all(value.startswith("ok") for value in checks.values())
-    response = jsonify({"status": "ready" if ready else "not ready", "checks": checks})
+    # Redis down is degraded, not down: public reads still answer (counted per process).
+    checks["redis"] = storage_state()
+    status = "not ready" if not ready else "ready"
+    if ready and not checks["redis"].startswith("ok"):
+        status = "degraded"
+    response = jsonify({"status": status, "checks": checks})
     response.status_code = 200 if ready else 503
     response.headers["Cache-Control"] = "no-store"
     return response

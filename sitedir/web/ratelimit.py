@@ -6,11 +6,23 @@ with Retry-After. Each app gets its own Limiter (tests build many apps in one pr
 
 Stricter limits are set by the features that need them, on this limiter
 (`app.extensions["sitedir_limiter"]`): the admin package limits logins and its API.
+
+When Redis is down or hung (issue 21), public reads fail open: Flask-Limiter counts in
+each process's memory (its in-memory fallback, errors swallowed) behind short connect and
+read timeouts, and goes back to Redis by itself when it answers again. Logins and reset
+requests fail closed instead (`require_shared_counters`: 503 and Retry-After), since a
+per-process count would multiply their limits; /readyz says "degraded".
 """
 
-from flask import Flask
+import logging
+
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+
+log = logging.getLogger(__name__)
+# Seconds a client waits before retrying a login while the counters are unreachable.
+RETRY_WHILE_DOWN = 30
 
 
 def register_rate_limits(app: Flask) -> Limiter:
@@ -20,6 +32,16 @@ def register_rate_limits(app: Flask) -> Limiter:
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "sitedir")
     # A moving window: no burst of twice the limit across a window's boundary.
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://", "redis+")):
+        timeout = app.config.get("REDIS_TIMEOUT", 0.25)
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS",
+            {"socket_connect_timeout": timeout, "socket_timeout": timeout},
+        )
+    # Redis down: count per process (fail open) rather than answer 500 to everyone.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK", [app.config["RATELIMIT_PUBLIC"]])
     # Who is counted: the client's address. Behind proxies, SITEDIR_PROXY_HOPS makes
     # ProxyFix put the real client's address there (gunicorn's forwarded_allow_ips
     # does not rewrite REMOTE_ADDR).
@@ -42,4 +64,31 @@ def unshared_counters_problem(app: Flask, workers: int) -> str | None:
         f"multiplying every limit by {workers}. Set REDIS_URL (e.g. redis://127.0.0.1:6379/0) "
         "so that they share one count, or WEB_CONCURRENCY=1, or SITEDIR_RATELIMIT=false if "
         "the proxy in front enforces the limits."
+    )
+
+
+def counters_shared(app: Flask | None = None) -> bool:
+    """True when the counters' storage answers (always, for in-memory counters)."""
+    app = app or current_app
+    limiter = app.extensions.get("sitedir_limiter")
+    if limiter is None or not app.config.get("RATELIMIT_ENABLED"):
+        return True
+    if app.config.get("RATELIMIT_STORAGE_URI", "memory://") == "memory://":
+        return True
+    try:
+        return bool(limiter.storage.check())  # a PING, under the short timeouts
+    except Exception:
+        return False
+
+
+def storage_state(app: Flask | None = None) -> str:
+    """What /readyz says of the counters' storage."""
+    app = app or current_app
+    if app.config.get("RATELIMIT_STORAGE_URI", "memory://") == "memory://":
+        return "ok (in memory)"
+    if counters_shared(app):
+        return "ok"
+    return (
+        "degraded: Redis does not answer; public limits are counted per process, "
+        "logins and reset requests are refused (503) until it answers again"
     )
