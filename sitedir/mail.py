@@ -102,7 +102,9 @@ def build(to: list[str], message: Message) -> EmailMessage:
     """The email for these recipients: sender, subject, text and HTML parts."""
     text, html = render(message, network_contact())
     email = EmailMessage()
-    email["Subject"] = message.subject
+    # One line, whatever a site's city or name holds: a CR or LF in a header is refused by
+    # the stdlib (and, let through, would add a header of the sender's choosing).
+    email["Subject"] = " ".join(message.subject.split())
     email["From"] = sender()
     email["To"] = ", ".join(to)
     email["Message-ID"] = make_msgid(domain=Address(addr_spec=parseaddr(sender())[1]).domain)

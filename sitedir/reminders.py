@@ -16,6 +16,7 @@ others are still reminded, what was sent is never sent again at the next run, an
 command ends with status 1 so that cron tells someone.
 """
 
+import logging
 import smtplib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -34,6 +35,7 @@ from sitedir.models import Site
 from sitedir.staleness import days_since, is_stale
 from sitedir.vocabulary import COMPLETED, STATUS_LABELS, TERMINATED, WITHDRAWN
 
+log = logging.getLogger(__name__)
 FINAL = (COMPLETED, TERMINATED, WITHDRAWN)
 SITE, NETWORK = "site", "network"
 NO_COORDINATOR = "aucun coordinateur : à inviter"
@@ -210,7 +212,13 @@ def send_reminders(days: int, now: datetime, report: Report | None = None) -> Re
         if not is_stale(site.status_confirmed_at, today, days):
             continue
         age = days_since(site.status_confirmed_at, today)
-        _remind_site(site, age, now, today, days, report)
+        try:
+            _remind_site(site, age, now, today, days, report)
+        except Exception as exc:  # one site's data never stops the others, nor the summary
+            db.session.rollback()
+            log.exception("reminder for %s failed", site.slug)
+            report.failed += 1
+            report.lines.append(f"{site.slug}: NOT SENT ({type(exc).__name__}: {exc})")
         if is_stale(site.status_confirmed_at, today, 2 * days):
             overdue_for_network.append(site)
     if overdue_for_network:

@@ -20,7 +20,7 @@ import sitedir.contact.identifying
 import sitedir.contact.schemas
 import sitedir.schemas
 import sitedir.seeding
-from sitedir.admin.schemas import EMAIL_RE, TEXT_RE, WEBSITE_RE
+from sitedir.admin.schemas import EMAIL_RE, LINE_RE, TEXT_RE, WEBSITE_RE
 from sitedir.schemas import SEARCHABLE, Pattern
 from sitedir.vocabulary import (
     DEPARTMENT_RE,
@@ -41,6 +41,7 @@ VALID = {
     PHONE_RE: "04 73 75 07 50",
     SEARCHABLE.regex.pattern: "Vichy",
     TEXT_RE: "Le lundi",  # short: a title takes 16 characters
+    LINE_RE: "Le lundi",
     WEBSITE_RE: "https://www.chu-clermontferrand.fr/recherche?x=1",
     EMAIL_RE: "secretariat.mi@chu-clermontferrand.fr",
     r"^[A-Za-z0-9_-]{1,200}$": "Ym9yZGVhdXg",  # a sites page cursor: "bordeaux", base64url

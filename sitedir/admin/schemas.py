@@ -1,5 +1,6 @@
 """What admin writes accept: every field bounded, typed and free of control characters."""
 
+import re
 from datetime import date
 
 import marshmallow as ma
@@ -19,8 +20,15 @@ from sitedir.vocabulary import (
     STATUSES,
 )
 
-# Free text: anything but control characters (a newline, a carriage return or a tab is fine).
-TEXT_RE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+# Free text: anything XML, a mail and a terminal can hold. Refused: control characters (C0
+# but newline, carriage return and tab; DEL; C1) and U+FFFE, U+FFFF (no XML may hold them:
+# one made the Atom feed a 500). Lone surrogates are refused too (`no_surrogates`, not in
+# the published pattern, which ECMA-side validators cannot read with them).
+TEXT_RE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]*$"
+# One line of text (a name, a city, a unit: mail subjects and headers are built from them):
+# the same, and no newline, carriage return or tab either.
+LINE_RE = r"^[^\x00-\x1f\x7f-\x9f\ufffe\uffff]*$"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # A hospital's web address: http or https, a dotted host name, maybe a port, then printable
 # ASCII. Written as a pattern, not marshmallow's Url, so that the OpenAPI document can say
 # exactly what is accepted (Url's own rules cannot be published).
@@ -42,11 +50,42 @@ class _NoControlCharacters(Pattern):
 no_control_characters = _NoControlCharacters(TEXT_RE)
 
 
+def no_surrogates(value: str) -> str:
+    """Refuse a lone surrogate: JSON can escape one ("\\ud800"), UTF-8 cannot store it."""
+    if _SURROGATE.search(value):
+        raise ma.ValidationError(
+            t("caractère invalide (substitut isolé)", "invalid character (lone surrogate)")
+        )
+    return value
+
+
+class _OneLine(Pattern):
+    """LINE_RE, refused in the asker's language."""
+
+    def _format_error(self, value: str) -> str:
+        return t(
+            "une seule ligne, sans caractères de contrôle",
+            "one line, without control characters",
+        )
+
+
+one_line = _OneLine(LINE_RE)
+
+
 def text(max_length: int, **kwargs):
     """A bounded, nullable free-text field."""
     return ma.fields.String(
         allow_none=True,
-        validate=[validate.Length(max=max_length), no_control_characters],
+        validate=[validate.Length(max=max_length), no_control_characters, no_surrogates],
+        **kwargs,
+    )
+
+
+def line(max_length: int, **kwargs):
+    """A bounded, nullable one-line text field (names, cities, units)."""
+    return ma.fields.String(
+        allow_none=True,
+        validate=[validate.Length(max=max_length), one_line, no_surrogates],
         **kwargs,
     )
 
@@ -80,7 +119,7 @@ class SitePatchSchema(ma.Schema):
     status = ma.fields.String(validate=validate.OneOf(STATUSES))
     status_reason = text(500)
     expected_reopening = ma.fields.Date(allow_none=True, validate=not_in_the_past)
-    lead_department = text(200)
+    lead_department = line(200)
 
     @ma.validates_schema
     def something(self, data, **kwargs):
@@ -93,9 +132,9 @@ class SitePatchSchema(ma.Schema):
 
 class ContactInSchema(ma.Schema):
     role = ma.fields.String(required=True, validate=validate.OneOf(CONTACT_ROLES))
-    title = text(16)
-    name = text(200)
-    unit = text(300)
+    title = line(16)
+    name = line(200)
+    unit = line(300)
     note_fr = text(500)
     note_en = text(500)
     email = ma.fields.String(
@@ -134,13 +173,13 @@ class ContactOutSchema(ma.Schema):
 
 class InstitutionInSchema(ma.Schema):
     name = ma.fields.String(
-        required=True, validate=[validate.Length(1, 200), no_control_characters]
+        required=True, validate=[validate.Length(1, 200), one_line, no_surrogates]
     )
-    site_name = text(200)
+    site_name = line(200)
     address = text(300)
     postcode = ma.fields.String(allow_none=True, validate=Pattern(POSTCODE_RE))
     city = ma.fields.String(
-        required=True, validate=[validate.Length(1, 100), no_control_characters]
+        required=True, validate=[validate.Length(1, 100), one_line, no_surrogates]
     )
     insee = ma.fields.String(required=True, validate=Pattern(INSEE_RE))
     department = ma.fields.String(required=True, validate=Pattern(DEPARTMENT_RE))
@@ -172,12 +211,12 @@ class NewSiteSchema(ma.Schema):
     id = ma.fields.String(required=True, validate=[Pattern(SLUG_RE), validate.Length(max=64)])
     study = ma.fields.String(required=True, validate=Pattern(SLUG_RE))
     city = ma.fields.String(
-        required=True, validate=[validate.Length(1, 100), no_control_characters]
+        required=True, validate=[validate.Length(1, 100), one_line, no_surrogates]
     )
     institution = ma.fields.Nested(InstitutionInSchema, required=True)
     status = ma.fields.String(load_default="not_yet_recruiting", validate=validate.OneOf(STATUSES))
     status_reason = text(500)
-    lead_department = text(200)
+    lead_department = line(200)
 
 
 class AuditQuerySchema(ma.Schema):

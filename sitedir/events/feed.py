@@ -142,6 +142,17 @@ class Changes(MethodView):
         return jsonify({"events": [event_json(e) for e in events], "next": following})
 
 
+# What XML 1.0 cannot hold (C0 controls but tab, newline and return; lone surrogates;
+# U+FFFE, U+FFFF): refused at the door, and dropped here in case older data holds some,
+# since one such character made the whole feed a 500 (issue 21).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """The text without the characters XML 1.0 cannot hold."""
+    return _NOT_XML.sub("", text)
+
+
 def entry_title(event: Event) -> str:
     """A French title: « Clermont-Ferrand : inclusions suspendues »."""
     city = event.data.get("city") or event.data.get("site")
@@ -226,8 +237,8 @@ def changes_atom():
         entry = feed.add_entry()
         entry.id(entry_id(event))
         study = event.data.get("study")
-        entry.title(entry_title(event))
-        entry.summary(entry_summary(event, studies.get(study)))
+        entry.title(xml_safe(entry_title(event)))
+        entry.summary(xml_safe(entry_summary(event, studies.get(study))))
         entry.updated(as_utc(event.at))
         entry.published(as_utc(event.at))
         site = event.data.get("site")
@@ -246,7 +257,8 @@ def changes_atom():
         links[entry_id(event)] = entry_links
         entry.category(term=event.type)
         if study:
-            entry.category(term=study, label=studies.get(study), scheme=f"{base}/api/v1/studies")
+            label = xml_safe(studies.get(study) or "") or None
+            entry.category(term=study, label=label, scheme=f"{base}/api/v1/studies")
     # ETag, Cache-Control and 304 come from sitedir.web.caching, as for every public read.
     body = _with_entry_links(feed.atom_str(pretty=True), links)
     return current_app.response_class(body, mimetype="application/atom+xml")
