@@ -34,9 +34,9 @@ from scale import add_synthetic_sites
 from scale_http import free_port, start, warm
 
 sys.path.insert(0, str(ROOT))
-from sitedir.app import create_app  # noqa: E402
-from sitedir.places.gazetteer import get_gazetteer  # noqa: E402
-from tests.test_fhir_bounds import _worst_queries  # noqa: E402
+from sitedir.app import create_app
+from sitedir.places.gazetteer import get_gazetteer
+from tests.test_fhir_bounds import _worst_queries
 
 WORKERS = 2
 

@@ -36,7 +36,7 @@ def test_what_xml_cannot_hold_is_refused_at_the_door(client, tokens, character):
 
 @pytest.mark.parametrize("field", ["status_reason", "lead_department"])
 def test_a_lone_surrogate_is_a_422_naming_the_field(client, tokens, field):
-    raw = '{"%s": "x\\ud800y"}' % field  # JSON may escape a lone surrogate; UTF-8 cannot
+    raw = f'{{"{field}": "x\\ud800y"}}'  # JSON may escape a lone surrogate; UTF-8 cannot
     response = client.patch(
         "/api/v1/sites/clermont-ferrand",
         data=raw,
@@ -77,7 +77,7 @@ def test_the_atom_feed_drops_what_xml_cannot_hold(app, client, tokens):
     assert "bad  and  here" in text and "Clermont" in text
 
 
-def test_a_city_with_a_line_break_never_stops_the_reminders(reminding_app, smtp, runner):
+def test_a_city_with_a_line_break_never_stops_the_reminders(reminding_app, smtp, runner):  # noqa: F811
     inbox, _ = smtp
     with reminding_app.app_context():
         nantes = db.session.scalar(db.select(Site).where(Site.slug == "nantes"))
@@ -92,7 +92,7 @@ def test_a_city_with_a_line_break_never_stops_the_reminders(reminding_app, smtp,
     assert "3 email(s) sent" in output
 
 
-def test_a_failing_site_is_reported_and_the_others_go_on(reminding_app, smtp, runner, monkeypatch):
+def test_a_failing_site_is_reported_and_the_others_go_on(reminding_app, smtp, runner, monkeypatch):  # noqa: F811
     import sitedir.reminders as reminders
 
     inbox, _ = smtp
