@@ -63,6 +63,8 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_ENABLED": _bool("SITEDIR_RATELIMIT", True),
         "RATELIMIT_PUBLIC": os.environ.get("SITEDIR_RATELIMIT_PUBLIC", "600 per minute"),
         "RATELIMIT_ADMIN": os.environ.get("SITEDIR_RATELIMIT_ADMIN", "60 per minute"),
+        # FHIR searches per client, inside the public budget (they cost more than reads).
+        "RATELIMIT_FHIR_SEARCH": os.environ.get("SITEDIR_RATELIMIT_FHIR_SEARCH", "120 per minute"),
         "RATELIMIT_LOGIN": os.environ.get("SITEDIR_RATELIMIT_LOGIN", "10 per minute"),
         # Contact requests: per client address (every POST) and per doctor's email.
         "RATELIMIT_CONTACT": os.environ.get("SITEDIR_RATELIMIT_CONTACT", "10 per hour"),

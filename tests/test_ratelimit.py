@@ -62,3 +62,31 @@ def test_a_refused_request_still_has_its_request_id():
     assert refused.status_code == 429
     made = refused.headers["X-Request-ID"]
     assert len(made) == 32 and made != "appel-42" and int(made, 16) >= 0
+
+
+def test_one_public_budget_per_client_across_routes():
+    """Issue 21.5: the public limit is one budget per client, not one per route."""
+    client = _app(RATELIMIT_PUBLIC="4 per minute").test_client()
+    codes = [
+        client.get(path).status_code
+        for path in (
+            "/api/v1/sites",
+            "/api/v1/studies",
+            "/fhir/metadata",
+            "/api/v1/changes",
+            "/api/v1/sites",
+        )
+    ]
+    assert codes == [200, 200, 200, 200, 429]
+    # Another client has its own budget.
+    other = client.get("/api/v1/studies", environ_base={"REMOTE_ADDR": "192.0.2.9"})
+    assert other.status_code == 200
+
+
+def test_fhir_search_has_a_stricter_limit_inside_the_public_budget():
+    client = _app(RATELIMIT_FHIR_SEARCH="2 per minute").test_client()
+    codes = [client.get("/fhir/Location?_count=1").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    refused = client.get("/fhir/Location?_count=1")
+    assert refused.get_json()["resourceType"] == "OperationOutcome"
+    assert client.get("/fhir/metadata").status_code == 200  # reads count apart

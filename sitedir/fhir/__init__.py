@@ -14,7 +14,7 @@ errors       OperationOutcome for every error, with its HTTP status
 views        the routes
 """
 
-from flask import Flask
+from flask import Flask, current_app
 
 
 def register_fhir(app: Flask) -> None:
@@ -26,3 +26,7 @@ def register_fhir(app: Flask) -> None:
     app.register_blueprint(blp)
     # Nothing under /fhir writes: a POST gets its 405 OperationOutcome, not a CSRF page.
     csrf.exempt(blp)
+    # Searches cost more than reads: a stricter limit per client, inside the public budget.
+    limiter = app.extensions["sitedir_limiter"]
+    search = limiter.limit(lambda: current_app.config["RATELIMIT_FHIR_SEARCH"])
+    app.view_functions["fhir.search_type"] = search(app.view_functions["fhir.search_type"])

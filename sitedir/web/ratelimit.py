@@ -28,7 +28,11 @@ RETRY_WHILE_DOWN = 30
 def register_rate_limits(app: Flask) -> Limiter:
     """Bind a limiter to the app, the public limit by default, and return it."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
-    app.config.setdefault("RATELIMIT_DEFAULT", app.config["RATELIMIT_PUBLIC"])
+    # One public budget per client across every public route (an application limit): as a
+    # default limit it was counted per route, so "600 a minute" was 600 on each of about 20.
+    # The admin page and API have their own (admin/__init__.py); routes that need a
+    # stricter one add it (FHIR search).
+    app.config.setdefault("RATELIMIT_APPLICATION", app.config["RATELIMIT_PUBLIC"])
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "sitedir")
     # A moving window: no burst of twice the limit across a window's boundary.
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
@@ -45,9 +49,20 @@ def register_rate_limits(app: Flask) -> Limiter:
     # Who is counted: the client's address. Behind proxies, SITEDIR_PROXY_HOPS makes
     # ProxyFix put the real client's address there (gunicorn's forwarded_allow_ips
     # does not rewrite REMOTE_ADDR).
-    limiter = Limiter(get_remote_address, app=app, headers_enabled=True)
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        headers_enabled=True,
+        application_limits_exempt_when=_admin_request,
+    )
     app.extensions["sitedir_limiter"] = limiter
     return limiter
+
+
+def _admin_request() -> bool:
+    from flask import request
+
+    return (request.blueprint or "") in ("admin", "admin_api")
 
 
 def unshared_counters_problem(app: Flask, workers: int) -> str | None:
