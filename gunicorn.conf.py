@@ -25,6 +25,11 @@ max_requests_jitter = max_requests // 10
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("SITEDIR_LOG_LEVEL", "info")
+# No control socket: by default every instance on a host shares $HOME/.gunicorn/gunicorn.ctl,
+# and `gunicornc` could raise the worker count past the in-memory-limits check below.
+# SITEDIR_GUNICORN_CONTROL_SOCKET gives one its own path instead.
+control_socket = os.environ.get("SITEDIR_GUNICORN_CONTROL_SOCKET") or "gunicorn.ctl"
+control_socket_disable = not os.environ.get("SITEDIR_GUNICORN_CONTROL_SOCKET")
 # Load the app (and the gazetteer) once, before forking the workers.
 preload_app = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -48,7 +48,8 @@ def resolve(host: str, port: int) -> list[str]:
 _NOT_PUBLIC_V6 = tuple(
     ipaddress.ip_network(net) for net in ("::/96", "::ffff:0:0:0/96", "64:ff9b:1::/48", "fec0::/10")
 )
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # the last 32 bits are the IPv4 reached
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_IETF_PROTOCOL = ipaddress.ip_network("192.0.0.0/24")  # the last 32 bits are the IPv4 reached
 
 
 def _public(address: str) -> bool:
@@ -63,6 +64,8 @@ def _public(address: str) -> bool:
         )
         if embedded is not None and not _public(str(embedded)):
             return False  # 6to4 or NAT64 to a private IPv4 (a NAT64 gateway would take it there)
+    if ip.version == 4 and ip in _IETF_PROTOCOL:
+        return False  # 192.0.0.0/24: Python 3.11's is_global takes it, RFC 6890 does not
     return ip.is_global and not ip.is_multicast
 
 

@@ -31,6 +31,27 @@ def logged_path() -> str:
     return request.path
 
 
+# A one-time link's path: /admin/invitation/<token>, /admin/password/<token>...
+_LINK = re.compile(r"(/admin/(?:invitation|password|still-right)/)[A-Za-z0-9_-]+")
+
+
+def mask_links(text: str) -> str:
+    """The text with every one-time link's token replaced by <token>."""
+    return _LINK.sub(r"\1<token>", text)
+
+
+class MaskLinks(logging.Filter):
+    """Mask one-time-link tokens in every record of a logger (werkzeug's request log under
+    `./dev run`, Flask's "Exception on /admin/password/... [GET]")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_links(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """Format a record as one JSON object: time, level, logger, message, and extras."""
 
@@ -54,6 +75,10 @@ def register_request_log(app: Flask) -> None:
     client must not be able to choose it (to make two requests look like one, or to put
     words in the log). A client's own X-Request-ID is kept beside it, as client_request_id.
     """
+    for name in ("werkzeug", app.logger.name, "gunicorn.error"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, MaskLinks) for f in logger.filters):
+            logger.addFilter(MaskLinks())
     if not log.handlers:  # a handler set up before (by a test, by the host) is kept
         handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter())
