@@ -49,13 +49,36 @@ def on_starting(server):
         server.log.error(problem)
         sys.exit(1)
     if not wsgi.app.config.get("PUBLIC_URL"):
-        # Not fatal (benchmarks and tests serve on 127.0.0.1), but production should say
-        # where it lives: else each trusted Host and port a client sends gets its own URLs.
+        # Without it each trusted Host and port a client sends gets its own URLs (reset
+        # links, feeds, FHIR) and its own FHIR catalogue. Fatal unless gunicorn listens on
+        # loopback only (development, benchmarks and tests on 127.0.0.1).
+        if not all(_loopback(address) for address in server.cfg.bind):
+            server.log.error(
+                "sitedir: set SITEDIR_PUBLIC_URL (e.g. https://annuaire.example.fr): "
+                "listening on %s, absolute URLs would follow each request's Host",
+                ", ".join(server.cfg.bind),
+            )
+            sys.exit(1)
         server.log.warning(
             "sitedir: SITEDIR_PUBLIC_URL is not set: absolute URLs (feed, FHIR, emails) "
             "follow each request's Host, one of %s",
             ", ".join(wsgi.app.config["TRUSTED_HOSTS"]),
         )
+
+
+def _loopback(address: str) -> bool:
+    """True for a bind address only this machine reaches (127.x, ::1, localhost, a unix path)."""
+    import ipaddress
+
+    if address.startswith("unix:"):
+        return True
+    host = address.rpartition(":")[0].strip("[]") if ":" in address else address
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def post_fork(server, worker):

@@ -49,3 +49,28 @@ def test_gunicorn_has_no_shared_control_socket(monkeypatch):
     settings = runpy.run_path("gunicorn.conf.py")
     assert settings["control_socket_disable"] is False
     assert settings["control_socket"] == "/run/sitedir/a.ctl"
+
+
+def test_gunicorn_refuses_a_public_bind_without_a_public_url(monkeypatch):
+    import sys
+    import types
+
+    settings = runpy.run_path("gunicorn.conf.py")
+    app = types.SimpleNamespace(
+        config={"PUBLIC_URL": None, "TRUSTED_HOSTS": ["localhost"], "RATELIMIT_ENABLED": False}
+    )
+    monkeypatch.setitem(sys.modules, "wsgi", types.SimpleNamespace(app=app))
+    logged = []
+    log = types.SimpleNamespace(
+        error=lambda *a: logged.append(("error", a)), warning=lambda *a: logged.append(a)
+    )
+
+    def server(bind):
+        return types.SimpleNamespace(log=log, cfg=types.SimpleNamespace(bind=bind, workers=1))
+
+    settings["on_starting"](server(["127.0.0.1:8000"]))  # development: a warning
+    with pytest.raises(SystemExit):
+        settings["on_starting"](server(["0.0.0.0:8000"]))
+    assert logged[-1][0] == "error"
+    app.config["PUBLIC_URL"] = "https://annuaire.example.fr"
+    settings["on_starting"](server(["0.0.0.0:8000"]))  # production, configured: starts
