@@ -75,8 +75,12 @@ def from_environment(instance_path: str) -> dict:
         # Where the counters live in Redis: two deployments sharing one Redis (production
         # and staging, or two test runs) must not count each other's requests.
         "RATELIMIT_KEY_PREFIX": os.environ.get("SITEDIR_RATELIMIT_PREFIX", "sitedir"),
-        # Failed logins for one email, whatever the address they come from.
+        # Failed logins for one email from one client address; and for one email from any
+        # address, a ceiling (its owner is mailed when it is reached).
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("SITEDIR_RATELIMIT_LOGIN_ACCOUNT", "10 per hour"),
+        "RATELIMIT_LOGIN_ACCOUNT_CEILING": os.environ.get(
+            "SITEDIR_RATELIMIT_LOGIN_ACCOUNT_CEILING", "100 per hour"
+        ),
         # How many proxies in front of the app append to X-Forwarded-For (0: none, and
         # the header is ignored). Read by werkzeug's ProxyFix: the rate limits then count
         # the real client, not the proxy.

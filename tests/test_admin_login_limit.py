@@ -1,7 +1,9 @@
-"""Failed logins are counted per email too, whatever address they come from.
+"""Failed logins are counted per (email, address), under a ceiling per email from any address.
 
 The per-address limit alone lets a guesser with many addresses try an account's password
-without end. Here the limit is small (3 an hour) and the per-address one out of the way.
+without end; a per-email limit alone let anyone who knows an email lock its owner out. Here
+the limits are small (2 per email and address, 3 per email an hour) and the per-client one
+out of the way.
 """
 
 import pytest
@@ -10,6 +12,7 @@ from sitedir.admin.models import NETWORK_ADMIN, SITE_ADMIN, AuditEvent
 from sitedir.app import create_app
 from sitedir.extensions import db
 from tests.helpers import PASSWORD, make_account, tear_down
+from tests.smtp_fixtures import smtp_server, text_of  # noqa: F401 - the fixture
 
 EMAIL = "clermont@example.org"
 
@@ -26,7 +29,8 @@ def limited_app(database_url):
             "RATELIMIT_ENABLED": True,
             "RATELIMIT_STORAGE_URI": "memory://",
             "RATELIMIT_LOGIN": "1000 per minute",
-            "RATELIMIT_LOGIN_ACCOUNT": "3 per hour",
+            "RATELIMIT_LOGIN_ACCOUNT": "2 per hour",  # per account and address
+            "RATELIMIT_LOGIN_ACCOUNT_CEILING": "3 per hour",  # per account, any address
         }
     )
     with app.app_context():
@@ -92,3 +96,23 @@ def test_no_limit_when_rate_limits_are_off(client, tokens):
     assert all(client.post("/admin/login", data=wrong).status_code == 200 for _ in range(4))
     right = client.post("/admin/login", data={"email": EMAIL, "password": PASSWORD})
     assert right.status_code == 302
+
+
+def test_a_stranger_locks_out_only_their_own_address(limited_app):
+    """Issue 21.9: failures from one address never lock the owner out elsewhere."""
+    limited_app.config["RATELIMIT_LOGIN_ACCOUNT_CEILING"] = "100 per hour"
+    for _ in range(5):
+        _login(limited_app, EMAIL, "mauvais mot de passe", "203.0.113.66")
+    assert _login(limited_app, EMAIL, PASSWORD, "203.0.113.66").status_code == 429
+    owner = _login(limited_app, EMAIL, PASSWORD, "198.51.100.20")
+    assert owner.status_code == 302
+
+
+def test_the_owner_is_mailed_when_the_ceiling_is_reached(limited_app, smtp):
+    inbox, settings = smtp
+    limited_app.config.update(settings)
+    for n in range(5):
+        _login(limited_app, EMAIL, "mauvais mot de passe", f"192.0.2.{n + 1}")
+    [notice] = inbox.to(EMAIL)  # once, when the ceiling was reached
+    assert "tentatives de connexion" in notice["Subject"]
+    assert "mauvais mot de passe" not in text_of(notice).replace("un mauvais mot de passe", "")

@@ -158,47 +158,63 @@ def audit(
 _LOGIN_SCOPE = "login-account"
 
 
-def _login_limit():
-    """(strategy, limit, key) for counting failed logins, or None when limits are off.
+def _login_limits(email: str):
+    """(strategy, prefix, [(limit, key)]) for counting failed logins, or None when off.
 
-    The app's Flask-Limiter strategy is used directly, so the counters share its storage:
-    Redis when REDIS_URL is set, and every process and instance counts together.
+    Two counts: per (email, client address), so that a stranger who knows an email locks
+    only their own address out, not its owner; and per email from any address, a much
+    higher ceiling against a distributed guess. The app's Flask-Limiter strategy is used
+    directly, so the counters share its storage (Redis: every process counts together).
     """
     config = current_app.config
     extension = current_app.extensions.get("sitedir_limiter")
     if not config.get("RATELIMIT_ENABLED") or extension is None:
         return None
+    address = request.remote_addr or "-"
     return (
         extension.limiter,
-        parse(config["RATELIMIT_LOGIN_ACCOUNT"]),
         config.get("RATELIMIT_KEY_PREFIX", "sitedir"),
+        [
+            (parse(config["RATELIMIT_LOGIN_ACCOUNT"]), _login_key(f"{email} {address}")),
+            (parse(config["RATELIMIT_LOGIN_ACCOUNT_CEILING"]), _login_key(email)),
+        ],
     )
 
 
 def _login_key(email: str) -> str:
-    # Hashed: the limiter's storage holds no email address.
+    # Hashed: the limiter's storage holds no email address (nor a client's).
     return hashlib.sha256(email.encode()).hexdigest()
 
 
 def login_retry_after(email: str) -> int | None:
-    """Seconds to wait when this email had too many failed logins lately, else None.
+    """Seconds to wait when this email had too many failed logins lately (from this
+    address, or from everywhere), else None.
 
     Counted by the normalised email typed, whether or not an account has it: the answer
     tells nothing about which accounts exist.
     """
-    found = _login_limit()
+    found = _login_limits(email)
     if found is None:
         return None
-    strategy, limit, prefix = found
-    if strategy.test(limit, prefix, _LOGIN_SCOPE, _login_key(email)):
-        return None
-    reset_at = strategy.get_window_stats(limit, prefix, _LOGIN_SCOPE, _login_key(email))[0]
-    return max(1, int(reset_at - utc_now().timestamp()) + 1)
+    strategy, prefix, limits = found
+    waits = []
+    for limit, key in limits:
+        if not strategy.test(limit, prefix, _LOGIN_SCOPE, key):
+            reset_at = strategy.get_window_stats(limit, prefix, _LOGIN_SCOPE, key)[0]
+            waits.append(max(1, int(reset_at - utc_now().timestamp()) + 1))
+    return max(waits) if waits else None
 
 
-def count_failed_login(email: str) -> None:
-    """Count a failed login for this (normalised) email."""
-    found = _login_limit()
-    if found is not None:
-        strategy, limit, prefix = found
-        strategy.hit(limit, prefix, _LOGIN_SCOPE, _login_key(email))
+def count_failed_login(email: str) -> bool:
+    """Count a failed login for this (normalised) email; True when this one reached the
+    per-account ceiling (the owner is then told, once per window)."""
+    found = _login_limits(email)
+    if found is None:
+        return False
+    strategy, prefix, limits = found
+    for limit, key in limits:
+        strategy.hit(limit, prefix, _LOGIN_SCOPE, key)
+    ceiling, key = limits[-1]
+    stats = strategy.get_window_stats(ceiling, prefix, _LOGIN_SCOPE, key)
+    # Refused logins are not counted, so the last allowed one is seen once per window.
+    return stats[1] == 0

@@ -5,6 +5,7 @@ refused once the account's generation has moved on (logout, new password, disabl
 SESSION_MAX_AGE after the login, however much it was used.
 """
 
+import logging
 import time
 from functools import wraps
 from urllib.parse import urlsplit
@@ -46,6 +47,7 @@ from sitedir.models import Contact, Site
 from sitedir.vocabulary import STATUS_LABELS
 from sitedir.web.sessions import LOGIN_AT
 
+log = logging.getLogger(__name__)
 blp = Blueprint(
     "admin",
     __name__,
@@ -227,12 +229,40 @@ def login():
             audit(Principal(account, "session"), "account.login", f"account:{account.email}")
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
-        count_failed_login(email)
+        if count_failed_login(email) and account is not None:
+            _tell_owner_of_failed_logins(account)
         # The email as typed (bounded by the form), never the password.
         audit(None, "account.login_failed", f"account:{email}", None, {"email": email}, "session")
         db.session.commit()
         flash("Adresse ou mot de passe incorrect.", "error")
     return render_template("admin/login.html", form=form), 200 if not form.errors else 400
+
+
+def _tell_owner_of_failed_logins(account: Account) -> None:
+    """Mail the owner that their account reached its ceiling of failed logins (never
+    raises: the login answer must not depend on the mail server)."""
+    from sitedir import mail
+
+    message = mail.Message(
+        subject="sitedir : tentatives de connexion / failed sign-ins",
+        paragraphs_fr=[
+            "Votre compte a reçu de nombreuses tentatives de connexion avec un mauvais mot "
+            "de passe, depuis plusieurs adresses : les connexions à ce compte sont "
+            "suspendues pour une heure au plus.",
+            "Si ce n'était pas vous, prévenez l'administrateur du réseau ; gardez un mot de "
+            "passe long et unique.",
+        ],
+        paragraphs_en=[
+            "Your account received many sign-in attempts with a wrong password, from "
+            "several addresses: signing in to it is suspended for an hour at most.",
+            "If it was not you, tell the network admin; keep a long, unique password.",
+        ],
+        links=[],
+    )
+    try:
+        mail.send([account.email], message)
+    except Exception:
+        log.exception("failed-login notice not sent")
 
 
 def _too_many_logins(form: LoginForm, email: str, wait: int):
