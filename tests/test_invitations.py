@@ -275,3 +275,27 @@ def test_forgotten_password_requests_are_rate_limited(database_url):
         assert codes == [200, 200, 200, 429]
     finally:
         tear_down(app, database_url)
+
+
+def test_a_new_reset_request_never_revokes_a_pending_link_and_they_are_bounded(
+    app, tokens, monkeypatch
+):
+    """Issue 21.12: an attacker asking again and again cannot invalidate the owner's link;
+    at most RESET_PER_DAY emails a day, the last one saying so."""
+    from sitedir import mail
+    from sitedir.admin import accounts
+    from sitedir.admin.models import OneTimeLink
+
+    sent = []
+    monkeypatch.setattr(mail, "send", lambda to, message: sent.append(message) or True)
+    monkeypatch.setattr(accounts, "RESET_QUIET", timedelta(0))
+    with app.app_context():
+        for _ in range(accounts.RESET_PER_DAY + 2):
+            accounts.request_reset("clermont@example.org")
+        rows = db.session.scalars(db.select(OneTimeLink).where(OneTimeLink.purpose == "reset"))
+        rows = rows.all()
+        assert len(rows) == accounts.RESET_PER_DAY
+        assert all(row.revoked_at is None for row in rows)  # the first is still good
+    assert len(sent) == accounts.RESET_PER_DAY
+    assert "ignorées jusqu'à demain" in " ".join(sent[-1].paragraphs_fr)
+    assert "ignorées" not in " ".join(sent[0].paragraphs_fr)

@@ -36,6 +36,10 @@ MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
 # One reset email per address in this time, whatever the number of requests.
 RESET_QUIET = timedelta(minutes=5)
+# Reset emails per account in a day: a new request never revokes a pending link (an
+# attacker could otherwise keep invalidating the owner's), so their number is bounded,
+# and the last one says so.
+RESET_PER_DAY = 3
 
 
 class AccountError(Exception):
@@ -229,8 +233,8 @@ def _invitation_message(account: Account, url: str, inviter: str) -> mail.Messag
     )
 
 
-def _reset_message(account: Account, url: str) -> mail.Message:
-    return mail.Message(
+def _reset_message(account: Account, url: str, last: bool = False) -> mail.Message:
+    message = mail.Message(
         subject="Mot de passe oublié : annuaire des centres de l'essai / password reset",
         facts=[
             ("Essai / study", study_titles(account.sites)),
@@ -249,6 +253,16 @@ def _reset_message(account: Account, url: str) -> mail.Message:
         ],
         links=[("Choisir un nouveau mot de passe / choose a new password", url)],
     )
+    if last:
+        message.paragraphs_fr.append(
+            f"C'est la {RESET_PER_DAY}e demande en 24 heures : les suivantes sont ignorées "
+            "jusqu'à demain. Si ce n'étaient pas vous, prévenez l'administrateur du réseau."
+        )
+        message.paragraphs_en.append(
+            f"This is the {RESET_PER_DAY}rd request in 24 hours: later ones are ignored until "
+            "tomorrow. If they were not yours, tell the network admin."
+        )
+    return message
 
 
 def inviter_words(principal: Principal | None) -> str:
@@ -371,13 +385,21 @@ def request_reset(email: str) -> None:
             OneTimeLink.created_at > utc_now() - RESET_QUIET,
         )
     )
-    if recent:
+    today = db.session.scalar(
+        db.select(db.func.count(OneTimeLink.id)).where(
+            OneTimeLink.account_id == account.id,
+            OneTimeLink.purpose == LINK_RESET,
+            OneTimeLink.created_at > utc_now() - timedelta(days=1),
+        )
+    )
+    if recent or today >= RESET_PER_DAY:
         db.session.commit()
         return
-    links.revoke_unused(account, (LINK_RESET,))
+    # Earlier links stay valid: the one used first ends the others (set_password).
     _, token = links.issue(LINK_RESET, account)
     db.session.commit()
-    message = _reset_message(account, links.absolute(LINK_RESET, token))
+    last = today + 1 == RESET_PER_DAY
+    message = _reset_message(account, links.absolute(LINK_RESET, token), last=last)
     _after_the_answer(lambda: mail.send([email], message))
 
 
