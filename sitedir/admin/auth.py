@@ -31,8 +31,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(account: Account, days: int = DEFAULT_TOKEN_DAYS, name: str | None = None):
-    """Create a token for `account`; return (the ApiToken row, the token, shown once)."""
+def issue_token(
+    account: Account, days: int = DEFAULT_TOKEN_DAYS, name: str | None = None, scope="full"
+):
+    """Create a token for `account` (scope: full, read or status); return (the ApiToken
+    row, the token, shown once)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     issued = utc_now()
     row = ApiToken(
@@ -41,6 +44,7 @@ def issue_token(account: Account, days: int = DEFAULT_TOKEN_DAYS, name: str | No
         token_hash=hash_token(token),
         created_at=issued,
         expires_at=issued + timedelta(days=days),
+        scope=scope,
     )
     db.session.add(row)
     return row, token
@@ -70,6 +74,7 @@ class Principal:
 
     account: Account
     via: str
+    scope: str = "full"
 
 
 def _unauthorized(detail_fr: str, detail_en: str):
@@ -101,7 +106,35 @@ def bearer_principal() -> Principal:
         _unauthorized("Ce compte est désactivé.", "This account is disabled.")
     row.last_used_at = utc_now()
     db.session.commit()
-    return Principal(row.account, f"token:{row.id}")
+    principal = Principal(row.account, f"token:{row.id}", row.scope or "full")
+    require_scope(principal)
+    return principal
+
+
+# What a status-only token may call: a site's status (PATCH with status fields only) and
+# its confirmation; GETs are open to every scope.
+STATUS_FIELDS = {"status", "status_reason", "expected_reopening"}
+
+
+def require_scope(principal: Principal) -> None:
+    """403 when the token's scope does not cover this request."""
+    if principal.scope == "full" or request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if principal.scope == "status":
+        endpoint = request.endpoint or ""
+        if endpoint.endswith("SiteConfirm") or endpoint.endswith(".confirm"):
+            return
+        if request.method == "PATCH" and (request.view_args or {}).keys() == {"site_id"}:
+            body = request.get_json(silent=True)
+            if isinstance(body, dict) and body and set(body) <= STATUS_FIELDS:
+                return
+    abort(
+        403,
+        message=t(
+            f"Ce jeton ne permet pas cette action (portée : {principal.scope}).",
+            f"This token does not allow this action (scope: {principal.scope}).",
+        ),
+    )
 
 
 def require_network_admin(principal: Principal) -> None:

@@ -13,7 +13,7 @@ from sitedir.admin.auth import (
     issue_token,
     token_expired,
 )
-from sitedir.admin.models import ROLES, SITE_ADMIN, Account, ApiToken
+from sitedir.admin.models import ROLES, SITE_ADMIN, TOKEN_SCOPES, Account, ApiToken
 from sitedir.clock import utc_now
 from sitedir.extensions import changed_one_row, db
 from sitedir.models import Site
@@ -167,17 +167,24 @@ def disable_account(email):
 @click.argument("email")
 @click.option("--days", default=DEFAULT_TOKEN_DAYS, show_default=True, type=click.IntRange(1, 3650))
 @click.option("--name", default=None, help="What the token is for.")
-def create_token(email, days, name):
+@click.option(
+    "--scope",
+    type=click.Choice(TOKEN_SCOPES),
+    default="full",
+    show_default=True,
+    help="full: what the account may do; read: GET only; status: a site's status only.",
+)
+def create_token(email, days, name, scope):
     """Create a token; it is printed once, alone on the last line."""
     account = _account(email)
-    row, token = issue_token(account, days=days, name=name)
+    row, token = issue_token(account, days=days, name=name, scope=scope)
     db.session.flush()
     audit(
         None,
         "token.create",
         f"account:{account.email}",
         None,
-        {"token_id": row.id, "name": name, "days": days},
+        {"token_id": row.id, "name": name, "days": days, "scope": scope},
     )
     db.session.commit()
     click.echo(f"token {row.id} for {account.email}, expires {row.expires_at:%Y-%m-%d}:")

@@ -52,6 +52,9 @@ class Account(db.Model):
         return self.role == NETWORK_ADMIN or any(s.id == site.id for s in self.sites)
 
 
+TOKEN_SCOPES = ("full", "read", "status")
+
+
 class ApiToken(db.Model):
     """A bearer token: only its SHA-256 is kept; it expires and can be revoked."""
 
@@ -65,6 +68,9 @@ class ApiToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What it may do: full (what its account may), read (GET only), status (a site's
+    # status and confirmation only). See TOKEN_SCOPES.
+    scope: Mapped[str] = mapped_column(String(16), nullable=False, server_default="full")
 
     account: Mapped[Account] = relationship(back_populates="tokens")
 
