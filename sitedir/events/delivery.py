@@ -190,7 +190,7 @@ def _round(endpoint_id: int, owner: str, now: datetime | None, stop) -> int:
         log.exception("webhook endpoint %s: delivery failed, retried later", endpoint_id)
         db.session.rollback()
         _postpone(endpoint_id, now)
-        return 1
+        return 0  # counted as nothing done: the worker's loop then waits before looking again
     finally:
         try:
             _release(endpoint_id, owner)
