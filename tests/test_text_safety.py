@@ -85,7 +85,7 @@ def test_a_city_with_a_line_break_never_stops_the_reminders(reminding_app, smtp,
         db.session.commit()
     output = run(runner)
     [nantes_mail] = inbox.to("nantes@example.org")
-    assert nantes_mail["Subject"].startswith("Nantes Bcc: x@evil.example :")
+    assert "Nantes Bcc: x@evil.example" in nantes_mail["Subject"]  # one line
     assert "Bcc" not in nantes_mail.keys()
     assert len(inbox.to("toulouse@example.org")) == 1  # the sites after it
     assert inbox.to("reseau@example.org")  # and the network summary

@@ -83,14 +83,7 @@ def _fail_closed(view):
         if request.method == "POST" and not counters_shared():
             from sitedir.admin.views import current_principal
 
-            page = render_template(
-                "admin/refused.html",
-                reason=(
-                    "Connexion momentanément indisponible : réessayez dans une minute. "
-                    "(Sign-in is briefly unavailable: try again in a minute.)"
-                ),
-                principal=current_principal(),
-            )
+            page = render_template("admin/unavailable.html", principal=current_principal())
             return page, 503, {"Retry-After": str(RETRY_WHILE_DOWN)}
         return view(*args, **kwargs)
 
