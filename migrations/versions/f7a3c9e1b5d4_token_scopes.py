@@ -1,7 +1,7 @@
 """token scopes
 
 Revision ID: f7a3c9e1b5d4
-Revises: f3d8b2a6c4e1
+Revises: f7d2b9c4e1a3
 Create Date: 2026-12-02 03:45:00.000000
 
 `api_token.scope`: what a token may do, `full` (every write its account may make, the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f7a3c9e1b5d4'
-down_revision = 'f3d8b2a6c4e1'
+down_revision = 'f7d2b9c4e1a3'
 branch_labels = None
 depends_on = None
 
