@@ -5,7 +5,7 @@ import os
 
 from flask import Flask
 
-from sitedir import vcards, widget
+from sitedir import engine, vcards, widget
 from sitedir.admin import register_admin
 from sitedir.cli import register_cli
 from sitedir.config import from_environment
@@ -42,8 +42,12 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    """Bind the database, the migrations and, when configured, the online geocoder."""
+    """Bind the database (with its timeouts), the migrations and, when configured, the
+    online geocoder."""
+    engine.configure(app.config)
     db.init_app(app)
+    with app.app_context():
+        engine.install_hooks(db.engine)
     if app.config["GEOCODER"]:
         app.extensions["sitedir_geocoder"] = OnlineGeocoder(
             app.config["GEOCODER"],

@@ -46,6 +46,15 @@ def from_environment(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Database timeouts (sitedir/engine.py turns them into the driver's options): a
+        # database that hangs or vanishes costs a request seconds, never a worker.
+        "DB_CONNECT_TIMEOUT": _int("SITEDIR_DB_CONNECT_TIMEOUT", 5),
+        "DB_STATEMENT_TIMEOUT_MS": _int("SITEDIR_DB_STATEMENT_TIMEOUT_MS", 10000),
+        "DB_KEEPALIVES_IDLE": _int("SITEDIR_DB_KEEPALIVES_IDLE", 30),
+        "DB_POOL_TIMEOUT": _int("SITEDIR_DB_POOL_TIMEOUT", 3),
+        # When the database fails, public reads keep answering from the last good
+        # snapshot for this long (marked with a Warning header); 0: never.
+        "DEGRADED_SECONDS": _int("SITEDIR_DEGRADED_SECONDS", 300),
         "SEEDS_DIR": os.environ.get("SITEDIR_SEEDS_DIR")
         or os.path.join(os.path.dirname(os.path.dirname(__file__)), "seeds"),
         "SEED_ON_START": _bool("SITEDIR_SEED_ON_START", True),

@@ -31,6 +31,7 @@ from sqlalchemy.orm import selectinload
 
 from sitedir import clock
 from sitedir.directory.catalogue import StudyEntry, load_catalogue
+from sitedir.directory.degraded import DATABASE_ERRORS, mark_degraded, serve_last_good
 from sitedir.directory.fingerprint import FINGERPRINT_SQL, FingerprintReader
 from sitedir.directory.paging import RowLists
 from sitedir.directory.postgis import PostgisIndex, postgis_schema
@@ -353,20 +354,35 @@ def _overlay_bound(rows: tuple) -> int:
 
 def current_snapshot() -> Snapshot:
     """Return the sites as the database holds them, at most FRESHNESS_MS old (this
-    process's own writes at once), rebuilt only after a change."""
+    process's own writes at once), rebuilt only after a change.
+
+    When the database fails, the last good snapshot answers for DEGRADED_SECONDS after the
+    last good read (degraded.py), the same Paris day only, so that `stale` is still right.
+    """
     # Kept on the app, so two apps in one process (tests) never share a snapshot.
     store = current_app.extensions.get("sitedir_snapshot")
     if store is None:
         store = current_app.extensions.setdefault("sitedir_snapshot", {"lock": threading.Lock()})
+    try:
+        return _current(store)
+    except DATABASE_ERRORS as error:
+        return serve_last_good(store, error)
+
+
+def _current(store: dict) -> Snapshot:
     interval = current_app.config.get("FRESHNESS_MS", 0) / 1000
     if interval <= 0:  # every request reads the fingerprint, concurrently
         return _refresh(store)
     state = store.get("state")
     if _fresh(state, interval):
+        if store.get("degraded_since") is not None:
+            mark_degraded()
         return state[0]
     with store["lock"]:  # one fingerprint read per interval, whatever the threads
         state = store.get("state")
         if _fresh(state, interval):
+            if store.get("degraded_since") is not None:
+                mark_degraded()
             return state[0]
         return _refresh(store)
 
@@ -412,4 +428,7 @@ def _refresh(store: dict) -> Snapshot:
                 cache = store.setdefault("sites", _SiteCache())
                 cached = _build(fingerprint, cache)
     store["state"] = (cached, checked_at, writes)
+    store["good_at"] = checked_at
+    if store.pop("degraded_since", None) is not None:
+        log.warning("database answers again: public reads are fresh")
     return cached

@@ -10,7 +10,8 @@ ratelimit            Flask-Limiter: the public limit by default, counters in Red
 cors                 cross-origin reads of the public API, never writes or admin answers
 security_headers     nosniff, Referrer-Policy, Content-Security-Policy, HSTS
 caching              ETag, Cache-Control and 304 on public reads
-problems             every error as problem+json, and the flask-smorest Api
+problems             every error as problem+json (a failed database, Redis or mail server:
+                     503 with Retry-After), and the flask-smorest Api
 validation_messages  marshmallow's and webargs' messages in French
 health               /healthz and /readyz
 version              /version: the version and commit an instance runs
@@ -24,7 +25,7 @@ from sitedir.web.caching import register_caching
 from sitedir.web.cors import register_cors
 from sitedir.web.health import register_health
 from sitedir.web.hosts import trust_hosts
-from sitedir.web.problems import ProblemApi
+from sitedir.web.problems import ProblemApi, register_dependency_errors
 from sitedir.web.proxies import trust_proxies
 from sitedir.web.ratelimit import register_rate_limits
 from sitedir.web.request_bodies import register_request_bodies
@@ -54,6 +55,7 @@ def register_web(app: Flask) -> ProblemApi:
     register_security_headers(app)
     register_caching(app)
     api = ProblemApi(app)
+    register_dependency_errors(app)
     register_health(app)
     register_version(app)
     register_api_docs(app)

@@ -9,13 +9,16 @@ vCards and the Atom feed. A view that sets its own ETag keeps it (a site's is it
 which writers send back in If-Match; nearest's is computed once with its cached body).
 """
 
-from flask import Flask, request
+from flask import Flask, g, request
 
 PUBLIC_PREFIXES = ("/api/v1/", "/fhir/")
 CACHEABLE_MIMETYPES = frozenset(
     {"application/json", "application/fhir+json", "text/vcard", "application/atom+xml"}
 )
 CACHE_CONTROL = "public, no-cache"
+# RFC 7234's warn-code 110: the answer comes from the last good snapshot, the database
+# could not be checked (directory/degraded.py).
+STALE_WARNING = '110 - "Response is Stale"'
 
 
 def register_caching(app: Flask) -> None:
@@ -23,6 +26,9 @@ def register_caching(app: Flask) -> None:
 
     @app.after_request
     def _conditional(response):
+        if g.get("sitedir_degraded"):
+            # Answered from memory while the database failed (directory/degraded.py).
+            response.headers["Warning"] = STALE_WARNING
         if (
             request.method in ("GET", "HEAD")
             and request.path.startswith(PUBLIC_PREFIXES)

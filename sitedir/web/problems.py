@@ -2,12 +2,15 @@
 
 import http
 import logging
+import smtplib
 
 import marshmallow as ma
-from flask import Response, json
+import redis.exceptions
+from flask import Flask, Response, current_app, json
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
-from werkzeug.exceptions import HTTPException, SecurityError
+from sqlalchemy import exc as sql
+from werkzeug.exceptions import HTTPException, SecurityError, ServiceUnavailable
 
 from sitedir.i18n import current_language, t
 from sitedir.web.error_pages import error_page, wants_page
@@ -199,3 +202,49 @@ def _default_detail(status: int, error: HTTPException) -> str:
     if status == 405:
         return t("Cette méthode n'est pas acceptée ici.", "This method is not accepted here.")
     return error.description or ""
+
+
+# A dependency that is down, hung or refusing (the database, Redis, the mail server): the
+# request may succeed in a moment, so it is a 503 with Retry-After, never an anonymous 500.
+# A query that is wrong (ProgrammingError, IntegrityError) is not among them.
+DEPENDENCY_ERRORS = (
+    sql.OperationalError,
+    sql.InterfaceError,
+    sql.TimeoutError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    smtplib.SMTPException,
+    ConnectionError,
+    TimeoutError,
+)
+RETRY_AFTER_SECONDS = 10
+
+
+class DependencyUnavailable(ServiceUnavailable):
+    """A 503 for a failed dependency, rendered by whatever renders HTTP errors (the hook:
+    a handler registered for HTTPException, problem+json here, sees this one too)."""
+
+    def __init__(self):
+        super().__init__()
+        self.data = {
+            "message": t(
+                "Un service dont l'annuaire dépend ne répond pas pour le moment ; "
+                "réessayez dans quelques secondes.",
+                "A service this directory depends on is not answering; try again in a few seconds.",
+            ),
+            "headers": {"Retry-After": str(RETRY_AFTER_SECONDS)},
+        }
+
+
+def register_dependency_errors(app: Flask) -> None:
+    """Answer every DEPENDENCY_ERRORS with a 503 (problem+json, Retry-After), logged on one
+    line without its traceback."""
+
+    def _unavailable(error: Exception):
+        log.error(
+            "dependency failed: %s: %s", type(error).__name__, (str(error).splitlines() or [""])[0]
+        )
+        return current_app.handle_http_exception(DependencyUnavailable())
+
+    for kind in DEPENDENCY_ERRORS:
+        app.register_error_handler(kind, _unavailable)

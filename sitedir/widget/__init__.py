@@ -16,6 +16,7 @@ from flask import (
 )
 from werkzeug.datastructures import MultiDict
 
+from sitedir.directory.degraded import DATABASE_ERRORS
 from sitedir.directory.paging import RowLists
 from sitedir.directory.snapshot import current_snapshot
 from sitedir.extensions import db
@@ -132,7 +133,18 @@ MARKER_FIELDS = ("name", "city", "is_open", "status_label", "provenance")
 
 
 def _studies() -> list:
-    return list(db.session.scalars(db.select(Study).order_by(Study.slug)))
+    """The studies, as last read: while the database fails and the snapshot is served
+    degraded (directory/degraded.py), the page is drawn from the list read last."""
+    try:
+        studies = list(db.session.scalars(db.select(Study).order_by(Study.slug)))
+    except DATABASE_ERRORS:
+        last = current_app.extensions.get("sitedir_widget_studies")
+        current_snapshot()  # raises again past the bound; marks the answer stale within it
+        if last is None:
+            raise
+        return last
+    current_app.extensions["sitedir_widget_studies"] = studies
+    return studies
 
 
 def _study_texts(study, lang: str, strings: dict) -> dict:

@@ -1,0 +1,90 @@
+"""How the app reaches its database when it fails: timeouts, keepalives, SQLite's mode and
+journal, and which driver errors retire a connection.
+
+Without these, a PostgreSQL that hangs blocks every worker until gunicorn kills them all,
+and a SQLite file made read-only leaves read-only connections in the pool for good.
+"""
+
+import os
+import sqlite3
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+
+# SQLite errors after which the connection is of no more use: dropped from the pool (as a
+# PostgreSQL connection the server closed is), so the next one sees the file as it is now.
+SQLITE_DEAD = ("readonly database", "disk i/o error", "unable to open database file")
+
+
+def sqlite_file(url: str) -> str | None:
+    """The path of the file a SQLite URL names; None for another database or memory."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = parsed.database
+    return path[len("file:") :] if path.startswith("file:") else path
+
+
+def configure(config: dict) -> None:
+    """Rewrite the database URL and engine options in `config` with the timeouts.
+
+    Explicit SQLALCHEMY_ENGINE_OPTIONS (a test's) win over these defaults.
+    """
+    url = config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    backend = make_url(url).get_backend_name()
+    if backend == "postgresql":
+        connect_args = {"connect_timeout": config["DB_CONNECT_TIMEOUT"]}
+        if config["DB_STATEMENT_TIMEOUT_MS"] > 0:
+            connect_args["options"] = f"-c statement_timeout={config['DB_STATEMENT_TIMEOUT_MS']}"
+        if config["DB_KEEPALIVES_IDLE"] > 0:
+            # A server gone without a word (a failover, a cut cable) is noticed in
+            # idle + interval × count seconds instead of the kernel's two hours.
+            connect_args |= {
+                "keepalives": 1,
+                "keepalives_idle": config["DB_KEEPALIVES_IDLE"],
+                "keepalives_interval": 10,
+                "keepalives_count": 3,
+            }
+        options["connect_args"] = connect_args | options.get("connect_args", {})
+        options.setdefault("pool_timeout", config["DB_POOL_TIMEOUT"])
+    path = sqlite_file(url)
+    if path is not None:
+        # mode=rw asks for a writable file (SQLite still falls back to read-only when the
+        # system refuses: the connect hook checks). The file is made here, as SQLite's
+        # default mode would have, so that `flask db upgrade` works on a first deploy.
+        if not os.path.exists(path) and os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            open(path, "ab").close()
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///file:{path}?mode=rw&uri=true"
+        connect_args = {"timeout": config["DB_CONNECT_TIMEOUT"]}
+        options["connect_args"] = connect_args | options.get("connect_args", {})
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def install_hooks(engine: Engine) -> None:
+    """SQLite files: WAL at connect, refused when read-only, dead connections dropped."""
+    path = sqlite_file(str(engine.url))
+    if path is None:
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # SQLite opens a file it may not write read-only without a word (even with
+        # mode=rw): every write, and any read after a crash left a hot journal, then fails.
+        directory = os.path.dirname(os.path.abspath(path))
+        if not (os.access(path, os.W_OK) and os.access(directory, os.W_OK)):
+            raise sqlite3.OperationalError(
+                f"attempt to write a readonly database: {path} and its directory must be writable"
+            )
+        mode = dbapi_connection.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode.lower() != "wal":
+            # Readers never wait for a writer, and a crash leaves no hot journal behind.
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+    @event.listens_for(engine, "handle_error")
+    def _retire_dead(context):
+        original = context.original_exception
+        if isinstance(original, sqlite3.Error) and any(
+            words in str(original).lower() for words in SQLITE_DEAD
+        ):
+            context.is_disconnect = True
