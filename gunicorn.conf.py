@@ -92,3 +92,22 @@ def post_fork(server, worker):
 
     with wsgi.app.app_context():
         db.engine.dispose(close=False)
+
+
+def when_ready(server):
+    """Metrics under gunicorn (PROMETHEUS_MULTIPROC_DIR): start from an empty directory, so
+    counts from a previous run are not added to this one's."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        import glob
+
+        for path in glob.glob(os.path.join(directory, "*.db")):
+            os.remove(path)
+
+
+def child_exit(server, worker):
+    """A worker gone: its live gauges leave the metrics (prometheus-client multiprocess)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

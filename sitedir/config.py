@@ -1,5 +1,6 @@
 """Settings read from the environment, with safe defaults for a laptop."""
 
+import ipaddress
 import os
 import secrets
 
@@ -185,4 +186,12 @@ def from_environment(instance_path: str) -> dict:
         # Strict-Transport-Security max-age; set it (e.g. 31536000) only behind HTTPS.
         "HSTS_SECONDS": int(os.environ.get("SITEDIR_HSTS_SECONDS", "0")),
         "ACCESS_LOG": _bool("SITEDIR_ACCESS_LOG", True),
+        # /metrics: answered to these addresses or networks (comma-separated), or to a
+        # request bearing this token; to no one when neither is set.
+        "METRICS_ALLOW": [
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in os.environ.get("SITEDIR_METRICS_ALLOW", "").split(",")
+            if part.strip()
+        ],
+        "METRICS_TOKEN": os.environ.get("SITEDIR_METRICS_TOKEN") or None,
     }

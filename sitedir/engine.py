@@ -1,15 +1,26 @@
 """How the app reaches its database when it fails: timeouts, keepalives, SQLite's mode and
 journal, and which driver errors retire a connection.
 
+And the clock: a write is refused when this machine's clock is ahead of the database's by
+more than CLOCK_TOLERANCE, so that no change is ever dated in the future (an instance 400
+days ahead once kept a status "fresh" for 430 days).
+
 Without these, a PostgreSQL that hangs blocks every worker until gunicorn kills them all,
 and a SQLite file made read-only leaves read-only connections in the pool for good.
 """
 
+import logging
 import os
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+
+from sitedir import clock
+from sitedir.extensions import db
+
+log = logging.getLogger(__name__)
 
 # SQLite errors after which the connection is of no more use: dropped from the pool (as a
 # PostgreSQL connection the server closed is), so the next one sees the file as it is now.
@@ -88,3 +99,46 @@ def install_hooks(engine: Engine) -> None:
             words in str(original).lower() for words in SQLITE_DEAD
         ):
             context.is_disconnect = True
+
+
+# How far this machine's clock may run ahead of the database's before writes are refused.
+CLOCK_TOLERANCE = timedelta(minutes=1)
+
+# The database's own clock, as an ISO string in UTC (clock_timestamp(): the moment of the
+# query, not of the transaction's start).
+DATABASE_NOW = {
+    "postgresql": (
+        "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+    ),
+    "sqlite": "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')",
+}
+
+
+class ClockAhead(RuntimeError):
+    """This machine's clock is ahead of the database's: its write times would be in the
+    future. The write is refused (a 503, web/problems.py) until NTP sets it right."""
+
+
+def check_clock(session) -> None:
+    """Refuse the flush when clock.utc_now() is more than CLOCK_TOLERANCE ahead of the
+    database's clock (one query per flush that writes: writes are rare)."""
+    connection = session.connection()
+    sql = DATABASE_NOW.get(connection.dialect.name)
+    if sql is None:
+        return
+    database_now = datetime.fromisoformat(connection.exec_driver_sql(sql).scalar()).replace(
+        tzinfo=UTC
+    )
+    ahead = clock.utc_now() - database_now
+    if ahead > CLOCK_TOLERANCE:
+        log.error(
+            "clock ahead of the database's by %.0f s: write refused (set up NTP)",
+            ahead.total_seconds(),
+        )
+        raise ClockAhead(f"this machine's clock is {ahead} ahead of the database's")
+
+
+@event.listens_for(db.session, "before_flush")
+def _writes_dated_now(session, flush_context, instances) -> None:
+    if session.new or session.dirty or session.deleted:
+        check_clock(session)

@@ -12,6 +12,7 @@ import shutil
 import smtplib
 import sqlite3
 import time
+from datetime import datetime, timedelta
 
 import pytest
 import redis.exceptions
@@ -19,6 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from sitedir import clock
 from sitedir import engine as db_engine
 from sitedir.app import create_app
 from sitedir.extensions import db
@@ -296,3 +298,37 @@ def test_pages_and_place_search_answer_while_the_database_is_gone(live, path):
     if path.startswith("/?") or path == "/":  # drawn from the snapshot: marked stale
         assert during.headers["Warning"] == STALE
         assert during.get_data() == before.get_data()
+
+
+# ---- 24.6 clocks --------------------------------------------------------------------------
+
+
+class _AheadClock(datetime):
+    """datetime, two days ahead: an instance whose clock drifted (further ahead, its
+    tokens would look expired)."""
+
+    @classmethod
+    def now(cls, tz=None):
+        return datetime.now(tz) + timedelta(days=2)
+
+
+def test_a_clock_ahead_of_the_database_writes_nothing(app, client, tokens, monkeypatch):
+    url = "/api/v1/sites/clermont-ferrand"
+    assert client.post(f"{url}/confirm", headers=tokens["own"]).status_code == 200
+    confirmed = client.get(url).get_json()["status_confirmed_at"]
+    monkeypatch.setattr(clock, "datetime", _AheadClock)
+    response = client.post(f"{url}/confirm", headers=tokens["own"])
+    assert_problem(response, 503)
+    monkeypatch.undo()
+    assert client.get(url).get_json()["status_confirmed_at"] == confirmed
+
+
+def test_a_clock_within_the_tolerance_writes(app, client, tokens, monkeypatch):
+    class _Slightly(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime.now(tz) + timedelta(seconds=20)
+
+    monkeypatch.setattr(clock, "datetime", _Slightly)
+    response = client.post("/api/v1/sites/clermont-ferrand/confirm", headers=tokens["own"])
+    assert response.status_code == 200

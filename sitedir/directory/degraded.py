@@ -20,6 +20,7 @@ from sqlalchemy import exc
 from sitedir import clock
 from sitedir.directory.writes import local_writes
 from sitedir.extensions import db
+from sitedir.web.metrics import count_dependency_error
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ def serve_last_good(store: dict, error: Exception):
         raise error
     with contextlib.suppress(Exception):  # the session's connection may be dead too
         db.session.rollback()
+    count_dependency_error(error)
     if store.get("degraded_since") is None:
         # Once per change of state, not once per request.
         store["degraded_since"] = now

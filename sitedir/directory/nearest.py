@@ -17,6 +17,7 @@ from sitedir.lru import LRU
 from sitedir.places.online import GeocoderUnavailable
 from sitedir.places.origin import AddressSearchOff, Origin, OriginNotFound, resolve_origin
 from sitedir.schemas import NearestQuerySchema, NearestSchema
+from sitedir.web.metrics import count_answer_cache
 from sitedir.web.problems import PROBLEM_MIMETYPE, ProblemSchema
 
 blp = Blueprint("nearest", __name__, url_prefix="/api/v1/nearest", description="Nearest site")
@@ -261,6 +262,7 @@ def nearest_answer(query: dict[str, str], snapshot=None) -> dict:
     snapshot = current_snapshot() if snapshot is None else snapshot
     key = _cache_key(snapshot, ((name, (value,)) for name, value in query.items()))
     found = answer_cache().get(key)
+    count_answer_cache(found is not None)
     if found is None:
         found = _computed(key, _QUERY.load(query), snapshot)
     return json.loads(found[0])
@@ -281,6 +283,7 @@ def _answered_before():
         return None
     snapshot = g.nearest_snapshot = current_snapshot()
     found = answer_cache().get(_cache_key(snapshot))
+    count_answer_cache(found is not None)
     return None if found is None else _json_response(*found)
 
 

@@ -42,6 +42,7 @@ from sitedir.ranking import NearestAnswer
 from sitedir.schemas import SiteSchema
 from sitedir.spatial_index import SpatialIndex
 from sitedir.staleness import DEFAULT_STALE_DAYS, is_stale
+from sitedir.web.metrics import snapshot_read
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,6 +430,7 @@ def _refresh(store: dict) -> Snapshot:
                 cached = _build(fingerprint, cache)
     store["state"] = (cached, checked_at, writes)
     store["good_at"] = checked_at
+    snapshot_read()
     if store.pop("degraded_since", None) is not None:
         log.warning("database answers again: public reads are fresh")
     return cached

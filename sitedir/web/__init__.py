@@ -14,6 +14,7 @@ problems             every error as problem+json (a failed database, Redis or ma
                      503 with Retry-After), and the flask-smorest Api
 validation_messages  marshmallow's and webargs' messages in French
 health               /healthz and /readyz
+metrics              /metrics for Prometheus: requests by route, caches, dependencies
 version              /version: the version and commit an instance runs
 api_docs             the interactive docs' assets, served by the app
 """
@@ -25,6 +26,7 @@ from sitedir.web.caching import register_caching
 from sitedir.web.cors import register_cors
 from sitedir.web.health import register_health
 from sitedir.web.hosts import trust_hosts
+from sitedir.web.metrics import register_metrics, serve_metrics
 from sitedir.web.problems import ProblemApi, register_dependency_errors
 from sitedir.web.proxies import trust_proxies
 from sitedir.web.ratelimit import register_rate_limits
@@ -48,6 +50,8 @@ def register_web(app: Flask) -> ProblemApi:
     app.session_interface = CookieOnlySessionInterface()
     # First: every request gets its id and its log line, even one the rate limiter refuses.
     register_request_log(app)
+    # Its after_request runs just before the log line's: every answer is counted.
+    register_metrics(app)
     # Then an oversized body is refused before anything reads it.
     register_request_bodies(app)
     register_rate_limits(app)
@@ -57,6 +61,7 @@ def register_web(app: Flask) -> ProblemApi:
     api = ProblemApi(app)
     register_dependency_errors(app)
     register_health(app)
+    serve_metrics(app)
     register_version(app)
     register_api_docs(app)
     return api

@@ -12,6 +12,7 @@ from flask_smorest.utils import prepare_response
 from sqlalchemy import exc as sql
 from werkzeug.exceptions import HTTPException, SecurityError, ServiceUnavailable
 
+from sitedir.engine import ClockAhead
 from sitedir.i18n import current_language, t
 from sitedir.web.error_pages import error_page, wants_page
 from sitedir.web.validation_messages import in_french
@@ -214,6 +215,7 @@ DEPENDENCY_ERRORS = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
     smtplib.SMTPException,
+    ClockAhead,
     ConnectionError,
     TimeoutError,
 )
@@ -241,6 +243,9 @@ def register_dependency_errors(app: Flask) -> None:
     line without its traceback."""
 
     def _unavailable(error: Exception):
+        from sitedir.web.metrics import count_dependency_error  # metrics imports this module
+
+        count_dependency_error(error)
         log.error(
             "dependency failed: %s: %s", type(error).__name__, (str(error).splitlines() or [""])[0]
         )
