@@ -332,3 +332,42 @@ def test_a_clock_within_the_tolerance_writes(app, client, tokens, monkeypatch):
     monkeypatch.setattr(clock, "datetime", _Slightly)
     response = client.post("/api/v1/sites/clermont-ferrand/confirm", headers=tokens["own"])
     assert response.status_code == 200
+
+
+# ---- 24.13 backup -------------------------------------------------------------------------
+
+
+def test_backup_restores_and_starts(tmp_path):
+    app = _sqlite_app(tmp_path / "live.db")
+    client = app.test_client()
+    headers = make_tokens(app)
+    url = "/api/v1/sites/clermont-ferrand"
+    assert client.post(f"{url}/confirm", headers=headers["own"]).status_code == 200
+    before = client.get(url).get_json()
+    result = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "copy.db")])
+    assert result.exit_code == 0, result.output
+    again = app.test_cli_runner().invoke(args=["backup", str(tmp_path / "copy.db")])
+    assert again.exit_code != 0 and "exists" in again.output
+    _drop_connections(app)
+    # Restored in place of a lost file: the app starts on it with the same data.
+    restored = tmp_path / "restored.db"
+    shutil.copy(tmp_path / "copy.db", restored)
+    other = _sqlite_app(restored, SEED_ON_START=False)
+    other_client = other.test_client()
+    assert other_client.get("/readyz").status_code == 200
+    assert other_client.get(url).get_json() == before
+    audit = other_client.get("/api/v1/audit", headers=headers["network"]).get_json()
+    assert audit[0]["action"] == "site.confirm"  # accounts, tokens and audit came too
+    _drop_connections(other)
+
+
+def test_backup_refuses_postgresql():
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@127.0.0.1:1/none",
+            "SEED_ON_START": False,
+        }
+    )
+    result = app.test_cli_runner().invoke(args=["backup", "/tmp/never.db"])
+    assert result.exit_code != 0 and "pg_dump" in result.output
