@@ -371,3 +371,15 @@ def test_backup_refuses_postgresql():
     )
     result = app.test_cli_runner().invoke(args=["backup", "/tmp/never.db"])
     assert result.exit_code != 0 and "pg_dump" in result.output
+
+
+def test_a_browser_on_a_page_gets_the_503_as_a_page(live):
+    # Nothing in memory yet: the search page itself cannot be drawn.
+    _drop_connections(live)
+    live.extensions.pop("sitedir_snapshot", None)
+    live.extensions.pop("sitedir_widget_studies", None)
+    with database_gone(live):
+        response = live.test_client().get("/", headers={"Accept": "text/html"})
+    assert response.status_code == 503
+    assert response.mimetype == "text/html"
+    assert response.headers["Retry-After"] == "10"
