@@ -81,6 +81,9 @@ class Institution(Provenance, db.Model):
     region: Mapped[str] = mapped_column(String(2), nullable=False)
     latitude: Mapped[float] = mapped_column(Float, nullable=False)
     longitude: Mapped[float] = mapped_column(Float, nullable=False)
+    # "commune" when the point is the commune's, not the building's (an import without a
+    # trustworthy point); null for a point entered as the building's.
+    point_precision: Mapped[str | None] = mapped_column(String(16))
     finess: Mapped[str | None] = mapped_column(String(9))
     website: Mapped[str | None] = mapped_column(Text)
     switchboard: Mapped[str | None] = mapped_column(String(32))
@@ -168,6 +171,7 @@ class Site(Provenance, db.Model):
     # Where the site stands is where its institution stands.
     latitude = property(lambda self: self.institution.latitude)
     longitude = property(lambda self: self.institution.longitude)
+    point_precision = property(lambda self: self.institution.point_precision)
     address = property(lambda self: self.institution.address)
     postcode = property(lambda self: self.institution.postcode)
     insee = property(lambda self: self.institution.insee)

@@ -255,6 +255,15 @@ class SiteSchema(ma.Schema):
     region = ma.fields.String()
     latitude = ma.fields.Float()
     longitude = ma.fields.Float()
+    point_precision = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": (
+                "commune when the point is the commune's, not the building's (distances to "
+                "it are approximate); null for the building's point"
+            )
+        },
+    )
     status = ma.fields.String(validate=validate.OneOf(STATUSES))
     status_label = ma.fields.Function(
         lambda s: dict(zip(("fr", "en"), STATUS_LABELS[s.status], strict=True)),

@@ -8,6 +8,7 @@ import yaml
 from marshmallow import validate
 
 from sitedir import vocabulary
+from sitedir.directory.writes import public_writes
 from sitedir.extensions import db
 from sitedir.models import Contact, Institution, ReferenceCentre, Site, Study
 from sitedir.schemas import Pattern
@@ -227,6 +228,12 @@ def _contact(record: dict) -> Contact:
 def load_seeds(seeds_dir: str) -> dict[str, int]:
     """Insert the validated seeds into the current (empty) database; return counts."""
     data = read_seeds(seeds_dir)
+    # An empty directory's first rows: nothing published before, nothing to announce.
+    with public_writes():
+        return _load(data)
+
+
+def _load(data: dict) -> dict[str, int]:
     studies = {r["slug"]: Study(**r) for r in data["studies.yaml"]}
     institutions = {r["key"]: Institution(**r) for r in data["institutions.yaml"]}
     centres = {}

@@ -75,8 +75,13 @@ RECORD = {
             "officialTitle": "A Fictional Phase 1/2 Study of Exemple-CAR-T",
         },
         "statusModule": {
+            "statusVerifiedDate": "2025-02",
             "overallStatus": "RECRUITING",
+            "startDateStruct": {"date": "2024-06-03", "type": "ACTUAL"},
             "lastUpdatePostDateStruct": {"date": "2025-03-14", "type": "ACTUAL"},
+        },
+        "sponsorCollaboratorsModule": {
+            "leadSponsor": {"name": "Exemple Biotech (fictional)", "class": "INDUSTRY"}
         },
         "conditionsModule": {
             "conditions": ["Systemic Lupus Erythematosus"],
@@ -93,19 +98,43 @@ RECORD = {
             "minimumAge": "18 Years",
             "maximumAge": "70 Years",
         },
-        "contactsLocationsModule": {"locations": LOCATIONS},
+        "contactsLocationsModule": {
+            "centralContacts": [
+                {
+                    "name": "Exemple Trial Desk",
+                    "role": "CONTACT",
+                    "phone": "+33 4 00 00 00 00",
+                    "email": "trial.desk@example.org",
+                }
+            ],
+            "locations": LOCATIONS,
+        },
+    },
+    "derivedSection": {
+        "conditionBrowseModule": {
+            "meshes": [{"id": "D008180", "term": "Lupus Erythematosus, Systemic"}]
+        }
     },
     "hasResults": False,
 }
+SOURCE = f"ClinicalTrials.gov {NCT}, statut vérifié en février 2025"
 
 
 def record(**changes) -> dict:
-    """A deep copy of RECORD; `locations=` replaces the location list."""
+    """A deep copy of RECORD; `locations=` replaces the location list, `status=` updates
+    the status module."""
     data = copy.deepcopy(RECORD)
     if "locations" in changes:
         data["protocolSection"]["contactsLocationsModule"]["locations"] = changes.pop("locations")
+    if "status" in changes:
+        data["protocolSection"]["statusModule"].update(changes.pop("status"))
     assert not changes, changes
     return data
+
+
+def location(facility, city, zip_code, country="France", status="RECRUITING", **extra):
+    """One location of a record, as ClinicalTrials.gov writes it."""
+    return _location(facility, city, zip_code, country, status, **extra)
 
 
 def write(tmp_path, data, name="record.json"):

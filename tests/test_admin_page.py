@@ -229,7 +229,7 @@ def test_logout_ends_the_session(browser, tokens):
 
 def test_a_write_that_loses_a_race_is_a_409_page_not_a_500(app, tokens, browser, monkeypatch):
     """The site changed between reading it and writing (found at flush or commit)."""
-    from sitedir.admin import changes
+    from sitedir.directory import changes
 
     def lost(*args, **kwargs):
         raise changes.StaleWrite
@@ -245,8 +245,9 @@ def test_a_write_that_loses_a_race_is_a_409_page_not_a_500(app, tokens, browser,
 def test_a_still_right_link_that_loses_a_race_answers_409_and_still_works(
     app, tokens, browser, monkeypatch
 ):
-    from sitedir.admin import changes, links
+    from sitedir.admin import links
     from sitedir.admin.models import LINK_CONFIRM, Account
+    from sitedir.directory import changes
     from sitedir.extensions import db
     from sitedir.models import Site
 

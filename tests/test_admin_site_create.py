@@ -7,9 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from sitedir.admin import changes
 from sitedir.admin.auth import Principal, issue_token
 from sitedir.admin.models import NETWORK_ADMIN, Account, AuditEvent
+from sitedir.directory import changes
 from sitedir.extensions import db
 from sitedir.models import Institution, Site
 from sitedir.schemas import SiteDetailSchema

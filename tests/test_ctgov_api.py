@@ -4,7 +4,7 @@ import pytest
 
 from sitedir.extensions import db
 from sitedir.models import Site
-from tests.ctgov_records import NCT, record, write
+from tests.ctgov_records import NCT, SOURCE, record, write
 from tests.helpers import assert_problem
 
 SLUG = NCT.lower()
@@ -78,7 +78,7 @@ def test_one_hospital_in_two_studies_is_two_sites(app, client, two_studies):
     assert mine["insee"] == seeded["insee"] == "63113"
     assert {c["id"] for c in mine["contacts"]}.isdisjoint({c["id"] for c in seeded["contacts"]})
     assert mine["provenance"] == {
-        "source": f"ClinicalTrials.gov {NCT}, record of 2025-03-14",
+        "source": SOURCE,
         "verified": False,
         "last_verified_at": None,
     }

@@ -3,12 +3,19 @@
 import pytest
 
 from sitedir.admin.models import AuditEvent
+from sitedir.directory.writes import public_writes
 from sitedir.extensions import db
 from sitedir.models import Contact, Institution, Site, Study
 from sitedir.places.gazetteer import get_gazetteer
-from tests.ctgov_records import NCT, PHONE, counts, record, write
+from tests.ctgov_records import NCT, PHONE, SOURCE, counts, location, record, write
 
 SLUG = NCT.lower()
+
+
+@pytest.fixture(autouse=True)
+def _guarded(app):
+    """Every import here writes through the write service: the guard would refuse otherwise."""
+    app.config["GUARD_PUBLIC_WRITES"] = True
 
 
 def run(runner, *args):
@@ -44,7 +51,7 @@ def test_creates_the_study_from_the_record_without_translating(app, imported):
         assert "l'investigateur du centre qui décide de l'éligibilité" in study.disclaimer_fr
         assert "investigator decides eligibility" in study.disclaimer_en
         assert study.registry_ids == {"nct": NCT, "euct": None}
-        assert study.source == f"ClinicalTrials.gov {NCT}, record of 2025-03-14"
+        assert study.source == SOURCE
         assert study.verified is False
         assert study.orpha_code is None
 
@@ -97,9 +104,10 @@ def test_maps_every_location_status_and_never_guesses_recruiting(app, imported):
         assert "ne donne pas le statut" in sites[f"{SLUG}-toulouse"].status_reason
         assert sites[f"{SLUG}-clermont-ferrand"].status_reason is None
         for site in sites.values():
-            assert site.source == f"ClinicalTrials.gov {NCT}, record of 2025-03-14"
+            assert site.source == SOURCE
             assert site.verified is False
-            assert site.status_confirmed_at.date().isoformat() == "2025-03-14"
+            # statusVerifiedDate's month, its first day: not the posting date (2025-03-14).
+            assert site.status_confirmed_at.date().isoformat() == "2025-02-01"
 
 
 def test_places_sites_from_the_point_or_the_gazetteer(app, imported):
@@ -179,7 +187,7 @@ def test_dry_run_prints_the_plan_and_writes_nothing(app, runner, tmp_path):
     before = counts(app)
     result = run(runner, write(tmp_path, record()), "--dry-run")
     assert result.exit_code == 0, result.output
-    assert f"study {SLUG} (ClinicalTrials.gov {NCT}, record of 2025-03-14): create" in result.output
+    assert f"study {SLUG} ({SOURCE}): create" in result.output
     assert f"site {SLUG}-saint-denis: create" in result.output
     assert "dry run: nothing written" in result.output
     assert counts(app) == before
@@ -188,6 +196,7 @@ def test_dry_run_prints_the_plan_and_writes_nothing(app, runner, tmp_path):
 def _updated_record():
     data = record()
     data["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2025-04-01"
+    data["protocolSection"]["statusModule"]["statusVerifiedDate"] = "2025-04"
     locations = data["protocolSection"]["contactsLocationsModule"]["locations"]
     locations[0]["status"] = "SUSPENDED"
     locations[0]["contacts"] = [
@@ -205,8 +214,9 @@ def test_a_newer_record_updates_what_it_changed(app, runner, tmp_path, imported)
         version = site.version
         untouched_version = sites_of(app)[f"{SLUG}-bordeaux"].version
         # An admin's contact is not the import's: it stays.
-        site.contacts.append(Contact(role="coordinator", source="network_admin", verified=True))
-        db.session.commit()
+        with public_writes():
+            site.contacts.append(Contact(role="coordinator", source="network_admin", verified=True))
+            db.session.commit()
     result = run(runner, write(tmp_path, _updated_record()), "--dry-run")
     assert f"site {slug}: update: status 'recruiting' -> 'suspended'" in result.output
     assert "contacts: 1 added, 1 removed" in result.output
@@ -219,7 +229,7 @@ def test_a_newer_record_updates_what_it_changed(app, runner, tmp_path, imported)
         assert [(h.from_status, h.to_status) for h in site.history] == [("recruiting", "suspended")]
         assert site.version > version
         people = [(c.role, c.title, c.name, c.source) for c in site.contacts]
-        new_source = f"ClinicalTrials.gov {NCT}, record of 2025-04-01"
+        new_source = f"ClinicalTrials.gov {NCT}, statut vérifié en avril 2025"
         assert people == [
             ("principal_investigator", "Dr", "Exemple", new_source),  # kept, re-sourced
             ("coordinator", None, None, "network_admin"),
@@ -240,8 +250,9 @@ def test_a_status_confirmed_after_the_record_is_kept(app, runner, tmp_path, impo
     slug = f"{SLUG}-clermont-ferrand"
     with app.app_context():
         site = db.session.scalar(db.select(Site).where(Site.slug == slug))
-        site.status_confirmed_at = datetime(2025, 5, 1, tzinfo=UTC)
-        db.session.commit()
+        with public_writes():
+            site.status_confirmed_at = datetime(2025, 5, 1, tzinfo=UTC)
+            db.session.commit()
     result = run(runner, write(tmp_path, _updated_record()))
     assert result.exit_code == 0, result.output
     assert "the record's status 'suspended' not applied: status confirmed on 2025-05-01" in (
@@ -255,17 +266,18 @@ def test_slugs_never_clash_with_other_studies_sites(app, runner, tmp_path):
     with app.app_context():
         seeded = db.session.scalar(db.select(Site).where(Site.slug == "nantes"))
         # Another study's site already holds the slug the import would derive.
-        taken = Site(
-            slug=f"{SLUG}-lyon",
-            study=seeded.study,
-            institution=seeded.institution,
-            city="Lyon",
-            status="recruiting",
-            units=[],
-            source="test",
-        )
-        db.session.add(taken)
-        db.session.commit()
+        with public_writes():
+            taken = Site(
+                slug=f"{SLUG}-lyon",
+                study=seeded.study,
+                institution=seeded.institution,
+                city="Lyon",
+                status="recruiting",
+                units=[],
+                source="test",
+            )
+            db.session.add(taken)
+            db.session.commit()
     result = run(runner, write(tmp_path, record()))
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -377,14 +389,213 @@ def test_a_postcode_in_other_digits_is_not_stored(app, runner, tmp_path):
         assert lyon.institution.postcode is None
 
 
-def test_a_point_far_from_its_town_is_reported_and_used(app, runner, tmp_path):
+def test_a_point_far_from_its_town_is_not_used_and_is_reported(app, runner, tmp_path):
     data = record()
     location = data["protocolSection"]["contactsLocationsModule"]["locations"][1]
-    location["geoPoint"] = {"lat": 48.8566, "lon": 2.3522}  # Paris, for a Lyon facility
+    location["geoPoint"] = {"lat": 50.6329, "lon": 3.0573}  # Lille, for a Lyon facility
     result = run(runner, write(tmp_path, data))
     assert result.exit_code == 0, result.output
-    assert "locations[1]: the record's point is 39" in result.output
-    assert "km from" in result.output and "the record's point is used" in result.output
+    assert (
+        "locations[1]: the record's point is 558 km from Lyon 3e Arrondissement (69)"
+        in result.output
+    )
+    assert "not used: the commune's point is (precision: commune)" in result.output
+    lyon_commune = get_gazetteer().by_insee("69383")
     with app.app_context():
         lyon = sites_of(app)[f"{SLUG}-lyon"]
-        assert (lyon.institution.latitude, lyon.institution.longitude) == (48.8566, 2.3522)
+        assert (lyon.institution.latitude, lyon.institution.longitude) == (
+            lyon_commune.latitude,
+            lyon_commune.longitude,
+        )
+        assert lyon.institution.point_precision == "commune"
+    public = app.test_client().get(f"/api/v1/sites/{SLUG}-lyon").get_json()
+    assert public["point_precision"] == "commune"
+    answer = app.test_client().get("/api/v1/nearest?q=Lille&limit=1").get_json()
+    assert answer["results"][0]["id"] != f"{SLUG}-lyon" or answer["results"][0]["distance_km"] > 500
+
+
+def test_a_point_near_its_town_is_the_sites(app, runner, tmp_path):
+    data = record()
+    location = data["protocolSection"]["contactsLocationsModule"]["locations"][1]
+    location["geoPoint"] = {"lat": 45.7601, "lon": 4.8801}  # 3 km from Lyon's point
+    result = run(runner, write(tmp_path, data))
+    assert result.exit_code == 0, result.output
+    assert "locations[1]: the record's point" not in result.output
+    with app.app_context():
+        lyon = sites_of(app)[f"{SLUG}-lyon"].institution
+        assert (lyon.latitude, lyon.longitude) == (45.7601, 4.8801)
+        assert lyon.point_precision is None  # the building's point
+
+
+# --- issue 20: defects that misplace patients ----------------------------------------------
+
+
+def _only(*locations, **status):
+    return record(locations=list(locations), **({"status": status} if status else {}))
+
+
+def test_saint_denis_france_is_not_la_reunion(app, runner, tmp_path):
+    data = _only(location("Centre hospitalier de Saint-Denis", "Saint-Denis", "", "France"))
+    result = run(runner, write(tmp_path, data))
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        (site,) = sites_of(app).values()
+        assert (site.institution.department, site.institution.insee) == ("93", "93066")
+    assert "also possible: Saint-Denis (11)" in result.output
+
+
+def test_an_ambiguous_town_is_skipped_with_its_candidates(app, runner, tmp_path):
+    data = _only(
+        location("Centre hospitalier", "Marly", "", "France"),
+        location("Hôpital Exemple Nord", "Lyon", "69003"),
+    )
+    result = run(runner, write(tmp_path, data))
+    assert result.exit_code == 0, result.output
+    assert "locations[0] Centre hospitalier (Marly, France): town 'Marly' is ambiguous" in (
+        result.output
+    )
+    assert "Marly (59)" in result.output and "Marly (57)" in result.output
+    with app.app_context():
+        assert set(sites_of(app)) == {f"{SLUG}-lyon"}
+
+
+def test_a_cedex_postcode_and_an_uppercase_town(app, runner, tmp_path):
+    data = _only(location("CHU Exemple Cedex", "CLERMONT-FERRAND CEDEX 1", "63003"))
+    result = run(runner, write(tmp_path, data))
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        (site,) = sites_of(app).values()
+        assert site.city == site.institution.city == "Clermont-Ferrand"
+        assert site.institution.postcode is None  # a CEDEX code is no address's postcode
+        assert site.institution.insee == "63113"
+        assert site.slug == f"{SLUG}-clermont-ferrand"
+
+
+def test_a_facility_listed_twice_has_each_contact_once(app, runner, tmp_path):
+    person = {"name": "Dr Exemple", "role": "PRINCIPAL_INVESTIGATOR", "phone": PHONE}
+    desk = {"role": "CONTACT", "email": "essai.exemple@example.org"}
+    data = _only(
+        location("Hôpital Exemple Nord", "Lyon", "69003", contacts=[person, desk]),
+        location("Hôpital Exemple Nord", "LYON", "69003", contacts=[person, person]),
+    )
+    result = run(runner, write(tmp_path, data))
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        (site,) = sites_of(app).values()
+        assert [(c.role, c.name) for c in site.contacts] == [
+            ("principal_investigator", "Exemple"),
+            ("referral_desk", None),
+        ]
+    again = run(runner, write(tmp_path, data))
+    assert "nothing to change" in again.output
+
+
+def test_an_unknown_status_skips_that_location_only(app, runner, tmp_path):
+    data = _only(
+        location("Hôpital Exemple Nord", "Lyon", "69003", status="PAUSED_FOR_AUDIT"),
+        location("Hôpital Exemple Sud", "Marseille", "13005"),
+    )
+    result = run(runner, write(tmp_path, data))
+    assert result.exit_code == 0, result.output
+    assert "locations[0] Hôpital Exemple Nord (Lyon, France): unknown status" in result.output
+    with app.app_context():
+        assert set(sites_of(app)) == {f"{SLUG}-marseille"}
+
+
+def test_a_record_with_no_french_site_creates_no_study(app, runner, tmp_path):
+    before = counts(app)
+    data = _only(location("Exemple Klinikum", "Berlin", "10117", country="Germany"))
+    result = run(runner, write(tmp_path, data))
+    assert result.exit_code == 0, result.output
+    assert "not imported: no location of the record is a site in France" in result.output
+    assert counts(app) == before
+
+
+def test_status_verified_date_is_the_confirmation_and_the_provenance(app, runner, tmp_path):
+    data = _only(
+        location("Hôpital Exemple Nord", "Lyon", "69003"),
+        statusVerifiedDate="2026-09",
+    )
+    result = run(runner, write(tmp_path, data))
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        (site,) = sites_of(app).values()
+        assert site.status_confirmed_at.date().isoformat() == "2026-09-01"
+        assert site.source == f"ClinicalTrials.gov {NCT}, statut vérifié en septembre 2026"
+        assert site.verified is False
+
+
+def test_without_status_verified_date_nothing_is_confirmed(app, runner, tmp_path):
+    data = _only(location("Hôpital Exemple Nord", "Lyon", "69003"))
+    del data["protocolSection"]["statusModule"]["statusVerifiedDate"]
+    result = run(runner, write(tmp_path, data))
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        (site,) = sites_of(app).values()
+        assert site.status_confirmed_at is None  # the posting date confirms nothing
+        assert "statut non vérifié" in site.source
+
+
+def test_a_persons_later_confirmation_counts_over_the_records(app, runner, tmp_path, imported):
+    from datetime import UTC, datetime
+
+    slug = f"{SLUG}-lyon"
+    with app.app_context():
+        site = db.session.scalar(db.select(Site).where(Site.slug == slug))
+        with public_writes():
+            site.status_confirmed_at = datetime(2025, 3, 10, tzinfo=UTC)  # after 2025-02
+            db.session.commit()
+    data = record()
+    data["protocolSection"]["contactsLocationsModule"]["locations"][1]["status"] = "COMPLETED"
+    result = run(runner, write(tmp_path, data))
+    assert "the record's status 'completed' not applied: status confirmed on 2025-03-10" in (
+        result.output
+    )
+    with app.app_context():
+        site = db.session.scalar(db.select(Site).where(Site.slug == slug))
+        assert site.status == "not_yet_recruiting"
+
+
+def test_a_newer_record_confirms_its_status_change_at_its_verified_month(
+    app, runner, tmp_path, imported
+):
+    data = record(status={"statusVerifiedDate": "2025-06"})
+    data["protocolSection"]["contactsLocationsModule"]["locations"][1]["status"] = "RECRUITING"
+    result = run(runner, write(tmp_path, data))
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        site = sites_of(app)[f"{SLUG}-lyon"]
+        assert site.status == "recruiting"
+        assert site.status_confirmed_at.date().isoformat() == "2025-06-01"
+        assert site.history[-1].to_status == "recruiting"
+
+
+def test_the_records_details_are_kept_and_published(app, client, imported):
+    with app.app_context():
+        study = db.session.scalar(db.select(Study).where(Study.slug == SLUG))
+        assert study.details == {
+            "official_title": "A Fictional Phase 1/2 Study of Exemple-CAR-T",
+            "sponsor": "Exemple Biotech (fictional)",
+            "start_date": "2024-06-03",
+            # The record's words, with the MeSH heading that names the same thing.
+            "conditions": [{"term": "Systemic Lupus Erythematosus", "mesh": "D008180"}],
+            "keywords": ["CAR-T"],
+            "central_contacts": [
+                {
+                    "name": "Exemple Trial Desk",
+                    "role": "contact",
+                    "phone": "+33 4 00 00 00 00",
+                    "email": "trial.desk@example.org",
+                }
+            ],
+            "minimum_age": "18 Years",
+            "maximum_age": "70 Years",
+            "sex": "ALL",
+            "status_verified": "2025-02",
+        }
+        # The central contact is the study's, not a site's.
+        emails = db.session.scalars(db.select(Contact.email)).all()
+        assert "trial.desk@example.org" not in emails
+    public = client.get(f"/api/v1/studies/{SLUG}").get_json()
+    assert public["details"]["sponsor"] == "Exemple Biotech (fictional)"
+    assert public["registry_ids"]["nct"] == NCT

@@ -179,6 +179,8 @@ def _beyond_openapi(case, studies: list[str]) -> bool:
         # A form token this API handed out (and a few seconds ago), a town the gazetteer
         # knows, an RPPS number's check digit, a message's content: not syntax.
         return True
+    if case.method == "PATCH" and "status_reason" in body and "status" not in body:
+        return True  # clearing a reason: refused when the site's status needs one (state)
     return False
 
 

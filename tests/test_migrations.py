@@ -59,6 +59,8 @@ def test_a_database_made_before_migrations_is_adopted(tmp_path):
             connection.execute(text("ALTER TABLE site DROP COLUMN changed_seq"))
             # And the study's registry details with e5c1a7d3b9f2.
             connection.execute(text("ALTER TABLE study DROP COLUMN details"))
+            # And the institution's point precision with f7a3c9e1b5d2.
+            connection.execute(text("ALTER TABLE institution DROP COLUMN point_precision"))
         db.engine.dispose()
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context(), db.engine.connect() as connection:

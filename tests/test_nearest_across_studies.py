@@ -92,6 +92,8 @@ def test_a_reimported_condition_shows_at_once(client, runner, tmp_path, three_st
     assert [s for s, *_ in ranked(across(client, "condition=nephritis&q=Vichy"))] == []
     data = lupus_record()
     data["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2025-04-01"
+    # Newer than the details the fixture wrote (2025-03): an older record changes nothing.
+    data["protocolSection"]["statusModule"]["statusVerifiedDate"] = "2025-04"
     data["protocolSection"]["conditionsModule"]["conditions"] = copy.deepcopy(
         ["Systemic Lupus Erythematosus", "Lupus Nephritis"]
     )

@@ -58,7 +58,7 @@ def test_each_study_page_has_its_own_title_and_facts(client, three_studies, url)
         "Promoteur": "Exemple Biotech (fictional)",
         "Âge": "de 18 ans à 70 ans",
         "Sexe": "tous",
-        "Source": "ClinicalTrials.gov NCT09999901, record of 2025-03-14",
+        "Source": "ClinicalTrials.gov NCT09999901, statut vérifié en février 2025",
         "Registre": "ClinicalTrials.gov NCT09999901",
     }
     assert 'href="https://clinicaltrials.gov/study/NCT09999901"' in html

@@ -18,12 +18,16 @@ def register_admin(app: Flask, api) -> None:
     )
     from sitedir.admin.api import blp as api_blp
     from sitedir.admin.cli import accounts_cli, tokens_cli
-    from sitedir.admin.schemas import SitePatchSchema
+    from sitedir.admin.schemas import REASON_RULE, NewSiteSchema, SitePatchSchema
     from sitedir.admin.views import blp as page_blp
 
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     # A site PATCH needs at least one field: say so in the document, as the schema refuses {}.
-    api.spec.components.schema("SitePatch", {"minProperties": 1}, schema=SitePatchSchema)
+    api.spec.components.schema(
+        "SitePatch", {"minProperties": 1, **REASON_RULE}, schema=SitePatchSchema
+    )
+    # Suspended, terminated or withdrawn: a public reason is required, as the schemas say.
+    api.spec.components.schema("NewSite", REASON_RULE, schema=NewSiteSchema)
     api.register_blueprint(api_blp)
     from sitedir.admin import (  # noqa: F401 - their pages join the admin page
         account_views,

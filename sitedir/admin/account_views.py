@@ -6,8 +6,7 @@ Pages opened from an email show a form; only its POST (with CSRF) spends the lin
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from sitedir.admin import accounts, changes, drafts, links
-from sitedir.admin.auth import Principal
+from sitedir.admin import accounts, drafts, links
 from sitedir.admin.forms import (
     ForgotForm,
     InviteForm,
@@ -24,6 +23,10 @@ from sitedir.admin.models import (
     Reminder,
 )
 from sitedir.admin.views import _start_session, blp, drafted, login_required
+from sitedir.audit import Principal
+from sitedir.directory import changes
+from sitedir.events import addresses, endpoints
+from sitedir.events.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from sitedir.extensions import db
 from sitedir.models import Site
 from sitedir.vocabulary import STATUS_LABELS
@@ -268,9 +271,6 @@ def to_confirm(principal):
 @blp.route("/webhooks", methods=["GET", "POST"])
 @login_required
 def webhooks_page(principal):
-    from sitedir.events import addresses, endpoints
-    from sitedir.events.models import WebhookAttempt, WebhookDelivery
-
     network_only(principal)
     draft = drafted(("admin.webhooks_page",)) if request.method == "GET" else None
     form = WebhookForm(formdata=draft[2]) if draft else WebhookForm()
@@ -329,9 +329,6 @@ def resume_webhook(principal, endpoint_id):
 @blp.post("/webhooks/<int:endpoint_id>/delete")
 @login_required
 def delete_webhook(principal, endpoint_id):
-    from sitedir.events import endpoints
-    from sitedir.events.models import WebhookEndpoint
-
     network_only(principal)
     endpoint = db.session.get(WebhookEndpoint, endpoint_id) if 0 < endpoint_id < 2**31 else None
     # Already deleted is gone: a second click (or a replayed form) is a 404, not a second

@@ -18,7 +18,7 @@ from sqlalchemy import update
 
 from sitedir import mail
 from sitedir.admin import links
-from sitedir.admin.auth import Principal, audit, hash_password
+from sitedir.admin.auth import hash_password
 from sitedir.admin.models import (
     LINK_CONFIRM,
     LINK_INVITE,
@@ -28,6 +28,7 @@ from sitedir.admin.models import (
     Account,
     OneTimeLink,
 )
+from sitedir.audit import Principal, audit
 from sitedir.clock import utc_now
 from sitedir.extensions import changed_one_row, db
 from sitedir.models import Site

@@ -2,7 +2,7 @@
 
 Site and contact changes need If-Match with the record's ETag (428 without, 412 when
 stale); `If-Match: *` would overwrite whatever is there, so it is refused like a missing
-one. Answers are built before the change is committed (see sitedir.admin.changes).
+one. Answers are built before the change is committed (see sitedir.directory.changes).
 """
 
 from http import HTTPStatus
@@ -11,7 +11,6 @@ from flask import g, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from sitedir.admin import changes
 from sitedir.admin.auth import Principal, bearer_principal, require_network_admin, require_site
 from sitedir.admin.models import AuditEvent
 from sitedir.admin.schemas import (
@@ -23,7 +22,7 @@ from sitedir.admin.schemas import (
     NewSiteSchema,
     SitePatchSchema,
 )
-from sitedir.directory import sites
+from sitedir.directory import changes, sites
 from sitedir.extensions import db
 from sitedir.i18n import t
 from sitedir.models import Contact, Institution, Site, Study
@@ -145,6 +144,19 @@ def _stale_write(error):
     """Someone else's write got there first, found at flush or commit: 412, in one place."""
     what = "contact" if "contact_id" in (request.view_args or {}) else "site"
     return problem_response(412, t(*STALE[what]))
+
+
+@blp.errorhandler(changes.ReasonRequired)
+def _reason_required(error):
+    """A suspended, terminated or withdrawn site without a public reason: 422, nothing
+    written, the field named as a refused parameter is."""
+    reason = t(error.fr, error.en)
+    return problem_response(
+        422,
+        t("Certains paramètres sont invalides : ", "Some parameters are invalid: ")
+        + f"{error.field}: {reason}",
+        invalid_params=[{"name": error.field, "in": "json", "reason": reason}],
+    )
 
 
 def _answer(body, status: int, etag: str):

@@ -2,16 +2,16 @@
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_smorest import abort
 from limits import parse
 
-from sitedir.admin.models import NETWORK_ADMIN, Account, ApiToken, AuditEvent
+from sitedir.admin.models import NETWORK_ADMIN, Account, ApiToken
+from sitedir.audit import Principal, audit  # noqa: F401 - shared by every writer
 from sitedir.clock import as_utc, utc_now
 from sitedir.extensions import db
 from sitedir.i18n import t
@@ -66,15 +66,6 @@ def check_password(account: Account | None, password: str) -> bool:
 
 
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The account behind a request, and how it proved it (token:<id> or session)."""
-
-    account: Account
-    via: str
-    scope: str = "full"
 
 
 def _unauthorized(detail_fr: str, detail_en: str):
@@ -153,37 +144,6 @@ def require_site(principal: Principal, site) -> None:
                 "This account may not change this site.",
             ),
         )
-
-
-def audit(
-    principal: Principal | None,
-    action: str,
-    target: str,
-    before=None,
-    after=None,
-    via: str | None = None,
-):
-    """Append an audit event in the current transaction (committed with the change).
-
-    `via` names the channel when nobody is logged in (a failed login: "session");
-    without a principal or `via`, the event comes from the command line.
-    """
-    db.session.add(
-        AuditEvent(
-            at=utc_now(),
-            account_id=principal.account.id if principal else None,
-            account_email=principal.account.email if principal else None,
-            via=principal.via if principal else (via or "cli"),
-            action=action,
-            # Bounded to the column: a target may hold an email someone typed.
-            target=target[:128],
-            before=before,
-            after=after,
-            # The server's id, never the client's (which is kept apart, as given).
-            request_id=g.get("request_id"),
-            client_request_id=g.get("client_request_id"),
-        )
-    )
 
 
 # --- failed logins per account ---------------------------------------------------------

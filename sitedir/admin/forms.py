@@ -53,7 +53,12 @@ class StatusForm(AdminForm):
         choices=[SelectChoice(s, STATUS_LABELS[s][0]) for s in STATUSES],
         validators=[DataRequired()],
     )
-    status_reason = TextAreaField("Motif", validators=[Optional(), Length(max=500)])
+    # The reason is shown to doctors: the label says so, and when it is required.
+    status_reason = TextAreaField(
+        "Motif, public : affiché aux médecins (obligatoire pour un centre suspendu, arrêté "
+        "ou retiré)",
+        validators=[Optional(), Length(max=500)],
+    )
     expected_reopening = DateField("Réouverture prévue", validators=[Optional()])
 
 

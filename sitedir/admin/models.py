@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from sitedir.audit import AuditEvent  # noqa: F401 - the table moved; this name stays
 from sitedir.extensions import db
 from sitedir.models import Site
 
@@ -73,26 +74,6 @@ class ApiToken(db.Model):
     scope: Mapped[str] = mapped_column(String(16), nullable=False, server_default="full")
 
     account: Mapped[Account] = relationship(back_populates="tokens")
-
-
-class AuditEvent(db.Model):
-    """Who changed what, when, from which token or session: before and after."""
-
-    __tablename__ = "audit_event"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False, index=True)
-    account_id: Mapped[int | None] = mapped_column(ForeignKey("account.id"))
-    account_email: Mapped[str | None] = mapped_column(String(254))
-    via: Mapped[str] = mapped_column(String(32), nullable=False)  # token:<id> | session | cli
-    action: Mapped[str] = mapped_column(String(64), nullable=False)
-    target: Mapped[str] = mapped_column(String(128), nullable=False)  # site:clermont-ferrand
-    before: Mapped[dict | None] = mapped_column(JSON)
-    after: Mapped[dict | None] = mapped_column(JSON)
-    # Made by the server for each request (the access log's id too).
-    request_id: Mapped[str | None] = mapped_column(String(64))
-    # The client's own X-Request-ID, when it looked like one: kept, never trusted as ours.
-    client_request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 # What a one-time link lets its holder do.

@@ -7,6 +7,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from sitedir.clock import today_in_paris
+from sitedir.directory.changes import BLANK_REASON, REASON_REQUIRED, ReasonRequired, lacks_reason
 from sitedir.i18n import t
 from sitedir.schemas import Pattern, UtcDateTime
 from sitedir.vocabulary import (
@@ -113,6 +114,28 @@ PHONE_PATTERN = PHONE_RE  # the admin page's form checks the same
 PHONE = Pattern(PHONE_PATTERN, error="not a phone number")
 
 
+def _reason_given(data: dict, status: str | None) -> None:
+    """A suspended, terminated or withdrawn site needs a public reason: say so on the field."""
+    if status is not None and lacks_reason(status, data.get("status_reason")):
+        raise ma.ValidationError(t(ReasonRequired.fr, ReasonRequired.en), "status_reason")
+
+
+# The same rule in the OpenAPI document (3.0 has anyOf, not if/then): either the status
+# is one that needs no reason (or is not given), or a reason that is not blank is given.
+REASON_RULE = {
+    "anyOf": [
+        {"properties": {"status": {"enum": [s for s in STATUSES if s not in REASON_REQUIRED]}}},
+        {
+            "required": ["status_reason"],
+            # Neither null nor blank (the field's own schema says what text it takes).
+            "properties": {
+                "status_reason": {"not": {"anyOf": [{"enum": [None]}, {"pattern": BLANK_REASON}]}}
+            },
+        },
+    ]
+}
+
+
 class SitePatchSchema(ma.Schema):
     """Any of a site's editable fields; at least one."""
 
@@ -128,6 +151,12 @@ class SitePatchSchema(ma.Schema):
                 t("indiquez au moins un champ à modifier", "give at least one field to change"),
                 "_schema",
             )
+
+    @ma.validates_schema
+    def reason(self, data, **kwargs):
+        # A reason cleared on a site that stays suspended is the write service's to refuse:
+        # it depends on the site's status, not on the request.
+        _reason_given(data, data.get("status"))
 
 
 class ContactInSchema(ma.Schema):
@@ -217,6 +246,10 @@ class NewSiteSchema(ma.Schema):
     status = ma.fields.String(load_default="not_yet_recruiting", validate=validate.OneOf(STATUSES))
     status_reason = text(500)
     lead_department = line(200)
+
+    @ma.validates_schema
+    def reason(self, data, **kwargs):
+        _reason_given(data, data.get("status"))
 
 
 class AuditQuerySchema(ma.Schema):

@@ -1,18 +1,18 @@
 """The network admin's pages to add a site (with its hospital, placed through the place
 search and shown on the map) and to correct a hospital's address, website and switchboard.
 
-Both write through sitedir.admin.changes, as the admin API does (POST /api/v1/sites calls
+Both write through sitedir.directory.changes, as the admin API does (POST /api/v1/sites calls
 the same `create_site`): one transaction with the audit entry and the feed's event.
 """
 
 import marshmallow as ma
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from sitedir.admin import changes
 from sitedir.admin.account_views import network_only
 from sitedir.admin.forms import InstitutionForm, NewSiteForm
 from sitedir.admin.schemas import InstitutionPatchSchema, NewSiteSchema
 from sitedir.admin.views import blp, drafted, login_required
+from sitedir.directory import changes
 from sitedir.extensions import db
 from sitedir.models import Institution, Site, Study
 from sitedir.places.gazetteer import get_gazetteer

@@ -24,7 +24,7 @@ from flask import (
 )
 from sqlalchemy.orm import selectinload
 
-from sitedir.admin import changes, drafts
+from sitedir.admin import drafts
 from sitedir.admin.auth import (
     Principal,
     audit,
@@ -42,6 +42,7 @@ from sitedir.admin.forms import (
 )
 from sitedir.admin.models import NETWORK_ADMIN, Account
 from sitedir.admin.schemas import ContactInSchema, SitePatchSchema
+from sitedir.directory import changes
 from sitedir.extensions import db
 from sitedir.models import Contact, Site
 from sitedir.vocabulary import STATUS_LABELS
@@ -334,6 +335,12 @@ def site(principal, site_id):
         "status_reason": form.status_reason.data or None,
         "expected_reopening": form.expected_reopening.data,
     }
+    if typed["status"] != site.status:
+        # The form comes filled with the current status's reason and reopening date: sent
+        # back unchanged with a new status, they are the old status's, which it clears.
+        for name in ("status_reason", "expected_reopening"):
+            if typed[name] is not None and typed[name] == getattr(site, name):
+                typed[name] = None
     try:
         if form.version.data != str(site.version):
             raise changes.StaleWrite
@@ -343,6 +350,9 @@ def site(principal, site_id):
         changes.change_site(site, data, principal)
     except ma.ValidationError as exc:
         _attach_errors(form, exc)
+        return _site_page(principal, site, 422, form=form)
+    except changes.ReasonRequired as exc:
+        form.status_reason.errors = [exc.fr]
         return _site_page(principal, site, 422, form=form)
     except changes.StaleWrite:
         # Show the site as it is now, and what this admin had typed, to decide again.

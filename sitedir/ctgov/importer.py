@@ -2,10 +2,10 @@
 
 plan_import() reads the database and works out every change without writing anything: the
 dry run prints that plan, and a plan with no change means the directory already holds the
-record. apply() writes the plan in one transaction, with an audit event per record it
-creates or changes, and bumps the version of every site whose public answer changes (its
-own fields, its contacts, its institution, or its study), so every process's snapshot and
-every ETag sees the change.
+record. apply() writes the plan in one transaction through the directory's write service
+(sitedir.directory.changes): the status rules and history, the audit entries, the outbox
+events and the version of every site whose public answer changes (its own fields, its
+contacts, its institution, or its study) are the service's, as for an admin's change.
 
 Rules that keep data other people entered:
 - A study is the import of one NCT number: a slug taken by another study (the seeded one
@@ -15,25 +15,30 @@ Rules that keep data other people entered:
   else a new one. An existing institution is updated from the record only when an earlier
   import of this same study created it and no admin has verified it since.
 - A study's sites are its own: each location becomes this study's site at its institution.
-  One facility listed twice in a record is one site (the most open status, all contacts).
-- A site's status comes from the record unless the site's status was confirmed after the
-  record's date (an admin's newer word wins). The import replaces only the contacts it
-  wrote itself; contacts an admin added or edited stay.
+  One facility listed twice in a record is one site (the most open status, each contact
+  once).
+- A site's status comes from the record, confirmed on the first day of the month the
+  record says it was verified (statusVerifiedDate), unless the site's status was
+  confirmed after that (a person's newer word wins).
+- Where a location stands is placing.py's (country, postcode, town, facility; never a
+  guess). A record point farther than FAR_KM from its commune is not used: the commune's
+  point is, and the output says so. The town is stored as the gazetteer spells it.
+- The import replaces only the contacts it wrote itself; contacts an admin added or
+  edited stay.
 - Sites of the study that the record no longer lists are left as they are and reported.
 """
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy.orm.attributes import flag_modified
-
-from sitedir.admin.auth import audit
-from sitedir.clock import as_utc, today_in_paris, utc_now
+from sitedir.clock import as_utc
 from sitedir.ctgov.mapping import (
     FAR_KM,
     OPENNESS,
     ContactValues,
     RecordFacts,
+    UnknownStatus,
+    central_contacts,
     contact_values,
     is_french,
     record_facts,
@@ -41,15 +46,15 @@ from sitedir.ctgov.mapping import (
     slug_words,
     study_values,
 )
-from sitedir.ctgov.placing import POSTCODE, NotPlaced, locate
-from sitedir.events import outbox
+from sitedir.ctgov.placing import NotPlaced, locate
+from sitedir.directory import changes
 from sitedir.extensions import db
-from sitedir.models import Contact, Institution, Site, StatusChange, Study
+from sitedir.models import Contact, Institution, Site, Study
 from sitedir.places.normalize import fold
 from sitedir.ranking import sphere_km
+from sitedir.vocabulary import WITHDRAWN
 
 SLUG_LIMIT = 64  # the slug and key columns' length
-INSTITUTION_FIELDS = ("postcode", "insee", "department", "region", "latitude", "longitude")
 STUDY_FIELDS = (
     "title_fr",
     "title_en",
@@ -67,8 +72,10 @@ STUDY_FIELDS = (
     "disclaimer_en",
     "registry_ids",
     "pathway_steps",
+    "details",
     "source",
 )
+ACTION = "study.import"  # every audit entry an import writes
 
 
 class ImportRefused(Exception):
@@ -84,6 +91,7 @@ class Skipped:
     city: str | None
     country: str | None
     reason: str
+    candidates: list[str] = field(default_factory=list)
 
     def describe(self) -> str:
         where = ", ".join(filter(None, (self.city, self.country))) or "no place given"
@@ -168,20 +176,47 @@ class Plan:
     notes: list[str]
     absent: list[Site]
     status_confirmed_at: datetime | None
+    # Set when the directory holds a newer record of this study: nothing changes.
+    older: str | None = None
+    # Sites the record no longer lists, to be marked withdrawn (--apply-removals).
+    removals: list[Site] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        """A new study with no site the directory can hold: nothing is created."""
+        return self.study is None and not self.sites
 
     @property
     def changed(self) -> bool:
         return (
-            self.study is None
-            or bool(self.study_changes)
-            or any(s.action != "unchanged" for s in self.sites)
+            not self.empty
+            and not self.older
+            and (
+                self.study is None
+                or bool(self.study_changes)
+                or any(s.action != "unchanged" for s in self.sites)
+                or bool(self.removals)
+            )
         )
+
+    def counts(self) -> dict[str, int]:
+        """How many sites the plan creates, updates and withdraws, and locations it skips."""
+        return {
+            "created": sum(1 for s in self.sites if s.action == "create"),
+            "updated": sum(1 for s in self.sites if s.action == "update"),
+            "withdrawn": len(self.removals),
+            "skipped": len(self.skipped),
+        }
 
     def describe(self) -> list[str]:
         """The plan, one line per fact, as the command prints it."""
         action = (
             "create" if self.study is None else ("update" if self.study_changes else "unchanged")
         )
+        if self.empty:
+            action = "not created: no location in France that the directory can hold"
+        if self.older:
+            return [f"study {self.slug} ({self.facts.source}): unchanged, {self.older}"]
         lines = [f"study {self.slug} ({self.facts.source}): {action}"]
         if self.study is not None and self.study_changes:
             lines.append("  fields changed: " + ", ".join(self.study_changes))
@@ -189,9 +224,13 @@ class Plan:
         if self.skipped:
             lines.append(f"skipped {len(self.skipped)} location(s):")
             lines += [f"  {s.describe()}" for s in self.skipped]
-        if self.absent:
+        kept = [site for site in self.absent if site not in self.removals]
+        if kept:
             lines.append("sites no longer in the record (left as they are):")
-            lines += [f"  {site.slug}" for site in self.absent]
+            lines += [f"  {site.slug}" for site in kept]
+        if self.removals:
+            lines.append("sites no longer in the record, marked withdrawn:")
+            lines += [f"  {site.slug}: {site.status} -> withdrawn" for site in self.removals]
         if self.notes:
             lines.append("notes:")
             lines += [f"  {note}" for note in self.notes]
@@ -199,10 +238,12 @@ class Plan:
 
 
 def _record_moment(facts: RecordFacts) -> datetime | None:
-    """The record's date as a moment (midnight UTC; a month-only date, its first day)."""
-    if not facts.date:
+    """When the registry last verified the statuses: the first day of statusVerifiedDate's
+    month, midnight UTC; None when the record does not say (its posting date is not a
+    confirmation)."""
+    if not facts.verified:
         return None
-    day = date.fromisoformat(facts.date if len(facts.date) == 10 else f"{facts.date}-01")
+    day = date.fromisoformat(f"{facts.verified}-01")
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
@@ -251,8 +292,12 @@ class _Keys:
         return candidate
 
 
-def plan_import(record: dict, slug: str | None = None) -> Plan:
-    """Work out every change importing this (validated) record would make; write nothing."""
+def plan_import(record: dict, slug: str | None = None, apply_removals: bool = False) -> Plan:
+    """Work out every change importing this (validated) record would make; write nothing.
+
+    With `apply_removals`, the study's sites the record no longer lists are to be marked
+    withdrawn; otherwise they are only reported.
+    """
     facts = record_facts(record)
     slug = slug or facts.nct.lower()
     study = _find_study(slug, facts.nct)
@@ -273,13 +318,16 @@ def plan_import(record: dict, slug: str | None = None) -> Plan:
 
     sites: dict[tuple, SitePlan] = {}
     skipped, notes = [], []
+    notes += central_contacts(record)[1]
     for index, location in enumerate(locations):
         facility = (location.get("facility") or "").strip()
         city = (location.get("city") or "").strip()
         country = location.get("country")
 
-        def skip(reason, index=index, facility=facility, city=city, country=country):
-            skipped.append(Skipped(index, facility or None, city or None, country, reason))
+        def skip(reason, candidates=(), index=index, facility=facility, city=city, country=country):
+            skipped.append(
+                Skipped(index, facility or None, city or None, country, reason, list(candidates))
+            )
 
         if not is_french(country):
             skip("outside France" if country else "no country given")
@@ -288,27 +336,31 @@ def plan_import(record: dict, slug: str | None = None) -> Plan:
             skip("no facility name")
             continue
         try:
-            located = locate(city, location.get("zip"))
-        except NotPlaced as exc:
+            status, reason = site_status(location.get("status"), facts.overall_status)
+        except UnknownStatus as exc:
             skip(str(exc))
+            continue
+        try:
+            located = locate(city, location.get("zip"), country, facility)
+        except NotPlaced as exc:
+            skip(str(exc), exc.candidates)
             continue
         if located.note:
             notes.append(f"locations[{index}]: {located.note}")
-        place = located.place
+        place, town = located.place, located.town
         point = location.get("geoPoint")
+        latitude, longitude, precision = place.latitude, place.longitude, "commune"
         if point is not None:
             # The haversine is enough to notice a point in the wrong town.
             far = sphere_km(point["lat"], point["lon"], place.latitude, place.longitude)
             if far > FAR_KM:
                 notes.append(
                     f"locations[{index}]: the record's point is {far:.0f} km from "
-                    f"{place.label}; the record's point is used"
+                    f"{place.label}; not used: the commune's point is (precision: commune)"
                 )
-            latitude, longitude = point["lat"], point["lon"]
-        else:
-            latitude, longitude = place.latitude, place.longitude
+            else:
+                latitude, longitude, precision = point["lat"], point["lon"], None
 
-        status, reason = site_status(location.get("status"), facts.overall_status)
         contacts = []
         for number, raw in enumerate(location.get("contacts", [])):
             found = contact_values(raw, facts.source)
@@ -319,22 +371,26 @@ def plan_import(record: dict, slug: str | None = None) -> Plan:
             contacts.append(found)
 
         # Which institution: an existing one by name and town, else one made here.
-        name_key, town_key = fold(facility), fold(city)
+        name_key, town_key = fold(facility), fold(town)
         matches = [
             inst
             for inst in institutions
             if name_key in _institution_names(inst)
-            and (fold(inst.city) == town_key or inst.insee == place.insee)
+            and (fold(inst.city) in (town_key, fold(city)) or inst.insee == place.insee)
         ]
         if len(matches) > 1:
             keys = ", ".join(inst.key for inst in matches)
             skip(f"the facility matches several institutions ({keys}): link it by hand")
             continue
         identity = ("existing", matches[0].id) if matches else ("new", name_key, place.insee)
-        if identity in sites:  # the same facility again: one site
+        if identity in sites:  # the same facility again: one site, each contact once
             plan = sites[identity]
             plan.indices.append(index)
-            plan.contacts.extend(contacts)
+            known = {c.key() for c in plan.contacts}
+            for contact in contacts:
+                if contact.key() not in known:
+                    known.add(contact.key())
+                    plan.contacts.append(contact)
             if OPENNESS[status] < OPENNESS[plan.status]:
                 plan.status, plan.status_reason = status, reason
             notes.append(
@@ -342,16 +398,21 @@ def plan_import(record: dict, slug: str | None = None) -> Plan:
                 "one site, with both locations' contacts and the more open status"
             )
             continue
-        plan = SitePlan([index], facility, city, "", status, reason, contacts)
-        postcode = location.get("zip", "").strip()
+        unique, known = [], set()
+        for contact in contacts:  # one location may list a person twice, too
+            if contact.key() not in known:
+                known.add(contact.key())
+                unique.append(contact)
+        plan = SitePlan([index], facility, town, "", status, reason, unique)
         institution_values = {
-            # ASCII digits only, as placing reads it (str.isdigit() takes "６９００３").
-            "postcode": postcode if POSTCODE.fullmatch(postcode) else None,
+            # Five ASCII digits that serve a commune: never a CEDEX code.
+            "postcode": located.postcode,
             "insee": place.insee,
             "department": place.department,
             "region": place.region,
             "latitude": latitude,
             "longitude": longitude,
+            "point_precision": precision,
         }
         if matches:
             inst = plan.institution = matches[0]
@@ -359,20 +420,24 @@ def plan_import(record: dict, slug: str | None = None) -> Plan:
             if own:  # created by an earlier import of this study: the record still speaks
                 plan.institution_changes = {
                     name: (getattr(inst, name), value)
-                    for name, value in {**institution_values, "source": facts.source}.items()
+                    for name, value in {
+                        **institution_values,
+                        "city": town,
+                        "source": facts.source,
+                    }.items()
                     if getattr(inst, name) != value
                 }
         else:
-            town = slug_words(city, 24)
+            town_words = slug_words(town, 24)
             base = slug_words(facility, 40)
-            if town and town not in base:
-                base = f"{base}-{town}"
+            if town_words and town_words not in base:
+                base = f"{base}-{town_words}"
             plan.new_institution = {
                 "key": institution_keys.claim(base),
                 "name": facility,
                 "site_name": None,
                 "address": None,
-                "city": city,
+                "city": town,
                 **institution_values,
                 "source": facts.source,
                 "verified": False,
@@ -382,7 +447,7 @@ def plan_import(record: dict, slug: str | None = None) -> Plan:
         plan.slug = (
             plan.site.slug
             if plan.site
-            else site_slugs.claim(f"{slug}-{slug_words(city, 30) or 'site'}")
+            else site_slugs.claim(f"{slug}-{slug_words(town, 30) or 'site'}")
         )
         sites[identity] = plan
 
@@ -391,7 +456,13 @@ def plan_import(record: dict, slug: str | None = None) -> Plan:
             _plan_site_update(plan, facts, moment)
     listed = {plan.site.id for plan in sites.values() if plan.site is not None}
     absent = [s for s in (study.sites if study else []) if s.id not in listed]
+    held = (study.details or {}).get("status_verified") if study is not None else None
+    older = None
+    if held and facts.verified and facts.verified < held:
+        older = f"an older record (verified {facts.verified}; the directory holds {held})"
     return Plan(
+        older=older,
+        removals=[s for s in absent if s.status != WITHDRAWN] if apply_removals else [],
         facts=facts,
         slug=slug,
         study=study,
@@ -455,98 +526,56 @@ def _contact_key(contact: Contact) -> tuple:
     )
 
 
-# --- writing ---------------------------------------------------------------------------
+# --- writing: every change through the write service -------------------------------------
 
 
-def _plain(value):
-    return value.isoformat() if isinstance(value, date | datetime) else value
-
-
-def _state(changes: dict, side: int) -> dict:
-    return {name: _plain(pair[side]) for name, pair in changes.items()}
-
-
-def _touch(site: Site) -> None:
-    # Its public answer changed: bump its version (ETag, and every process's snapshot).
-    flag_modified(site, "units")
-
-
-def apply(plan: Plan) -> Study:
-    """Write the plan in one transaction, audited; roll everything back on any failure."""
-    try:
+def apply(plan: Plan) -> Study | None:
+    """Write the plan in one transaction; roll everything back on any failure."""
+    if plan.empty or plan.older:
+        return None
+    with changes.batch():
         study = _apply(plan)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return study
 
 
 def _apply(plan: Plan) -> Study:
-    facts, target = plan.facts, f"study:{plan.slug}"
+    facts = plan.facts
     study = plan.study
-    touched: set[int] = set()
     if study is None:
-        study = Study(**plan.values)
-        db.session.add(study)
-        db.session.flush()
-        audit(None, "study.import", target, None, {"nct": facts.nct, "source": facts.source})
+        study = changes.create_study(plan.values, None, ACTION)
     elif plan.study_changes:
-        for name, (_, new) in plan.study_changes.items():
-            setattr(study, name, new)
-        audit(
-            None,
-            "study.import",
-            target,
-            _state(plan.study_changes, 0),
-            _state(plan.study_changes, 1),
-        )
-        touched |= {s.id for s in study.sites}  # their study changed
+        new = {name: pair[1] for name, pair in plan.study_changes.items()}
+        changes.update_study(study, new, None, ACTION)
 
-    created = set()
     for site_plan in plan.sites:
-        new = site_plan.site is None
-        touched |= _apply_site(site_plan, plan, study)
-        if new:
-            created.add(site_plan.site.id)
-
-    for site_id in touched - created:
-        _touch(db.session.get(Site, site_id))
-    db.session.flush()
+        institution = site_plan.institution
+        if site_plan.new_institution is not None:
+            institution = changes.create_institution(site_plan.new_institution, None, ACTION)
+        elif site_plan.institution_changes:
+            new = {name: pair[1] for name, pair in site_plan.institution_changes.items()}
+            changes.update_institution(institution, new, None, ACTION)
+        if site_plan.site is None:
+            _create_site(site_plan, plan, study, institution)
+        elif site_plan.action != "unchanged":
+            _update_site(site_plan, facts, plan.status_confirmed_at)
+    for site in plan.removals:
+        reason = (
+            "Ce centre ne figure plus dans la fiche ClinicalTrials.gov "
+            f"{facts.nct} ({facts.source.split(', ', 1)[1]})."
+        )
+        changes.change_site(
+            site,
+            {"status": WITHDRAWN, "status_reason": reason, "source": facts.source},
+            None,
+            confirmed_at=plan.status_confirmed_at or changes.UNCONFIRMED,
+            action=ACTION,
+        )
     return study
 
 
-def _apply_site(site_plan: SitePlan, plan: Plan, study: Study) -> set[int]:
-    """Write one site's changes; return the ids of existing sites whose answer changed."""
-    facts, touched = plan.facts, set()
-    institution = site_plan.institution
-    if site_plan.new_institution is not None:
-        institution = Institution(**site_plan.new_institution)
-        db.session.add(institution)
-        db.session.flush()
-        audit(
-            None,
-            "study.import",
-            f"institution:{institution.key}",
-            None,
-            {k: _plain(v) for k, v in site_plan.new_institution.items()},
-        )
-    elif site_plan.institution_changes:
-        for name, (_, new) in site_plan.institution_changes.items():
-            setattr(institution, name, new)
-        audit(
-            None,
-            "study.import",
-            f"institution:{institution.key}",
-            _state(site_plan.institution_changes, 0),
-            _state(site_plan.institution_changes, 1),
-        )
-        # Every site there changed, in every study.
-        touched |= set(
-            db.session.scalars(db.select(Site.id).where(Site.institution == institution))
-        )
-
-    if site_plan.site is None:
+def _create_site(site_plan: SitePlan, plan: Plan, study: Study, institution) -> None:
+    facts = plan.facts
+    with changes.public_writes():
         site = Site(
             slug=site_plan.slug,
             study=study,
@@ -560,72 +589,35 @@ def _apply_site(site_plan: SitePlan, plan: Plan, study: Study) -> set[int]:
             verified=False,
             contacts=[Contact(**c.values) for c in site_plan.contacts],
         )
-        db.session.add(site)
-        db.session.flush()
-        site_plan.site = site
-        outbox.created(site)  # announced with the change, in its transaction
-        audit(
-            None,
-            "study.import",
-            f"site:{site.slug}",
-            None,
-            {
-                "study": study.slug,
-                "institution": institution.key,
-                "city": site.city,
-                "status": site.status,
-                "status_reason": site.status_reason,
-                "contacts": [c.values["role"] for c in site_plan.contacts],
-                "source": facts.source,
-            },
-        )
-        return touched
-
-    site = site_plan.site
-    if site_plan.action == "unchanged":
-        return touched
-    changes = site_plan.site_changes
-    from_status, public_before = site.status, outbox.public_contacts(site)
-    if "status" in changes:
-        site.history.append(
-            StatusChange(
-                from_status=site.status,
-                to_status=site_plan.status,
-                reason=site_plan.status_reason,
-                changed_at=utc_now(),
-            )
-        )
-        site.status_since = today_in_paris()
-    for name, (_, new) in changes.items():
-        setattr(site, name, new)
-    before = _state(changes, 0)
-    after = _state(changes, 1)
-    if site_plan.contacts_removed:
-        before["contacts_removed"] = [_contact_state(c) for c in site_plan.contacts_removed]
-        for contact in site_plan.contacts_removed:
-            site.contacts.remove(contact)
-            db.session.delete(contact)
-    if site_plan.contacts_added:
-        after["contacts_added"] = [
-            {k: c.values[k] for k in ("role", "title", "name", "email", "phone")}
-            for c in site_plan.contacts_added
-        ]
-        site.contacts.extend(Contact(**c.values) for c in site_plan.contacts_added)
-    for contact in site_plan.contacts_resourced:
-        contact.source = facts.source
-    if site_plan.contacts_resourced:
-        after["contacts_resourced"] = len(site_plan.contacts_resourced)
-    if "status" in changes:
-        outbox.status_changed(site, from_status, site.history[-1].changed_at)
-    if site_plan.contacts_removed or site_plan.contacts_added:
-        outbox.contacts_changed(site, public_before)
-    audit(None, "study.import", f"site:{site.slug}", before, after)
-    touched.add(site.id)
-    return touched
-
-
-def _contact_state(contact: Contact) -> dict:
-    return {
-        "id": contact.id,
-        **{k: getattr(contact, k) for k in ("role", "title", "name", "email", "phone")},
+    after = {
+        "study": study.slug,
+        "institution": institution.key,
+        "city": site.city,
+        "status": site.status,
+        "status_reason": site.status_reason,
+        "contacts": [c.values["role"] for c in site_plan.contacts],
+        "source": facts.source,
     }
+    site_plan.site = changes.add_site(site, None, ACTION, after)
+
+
+def _update_site(site_plan: SitePlan, facts: RecordFacts, moment: datetime | None) -> None:
+    site = site_plan.site
+    if site_plan.contacts_added or site_plan.contacts_removed or site_plan.contacts_resourced:
+        changes.replace_contacts(
+            site,
+            [c.values for c in site_plan.contacts_added],
+            site_plan.contacts_removed,
+            {contact: facts.source for contact in site_plan.contacts_resourced},
+            None,
+            ACTION,
+        )
+    if site_plan.site_changes:
+        new = {name: pair[1] for name, pair in site_plan.site_changes.items()}
+        changes.change_site(
+            site,
+            new,
+            None,
+            confirmed_at=moment if moment is not None else changes.UNCONFIRMED,
+            action=ACTION,
+        )

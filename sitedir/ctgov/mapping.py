@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from marshmallow import ValidationError, validate
 
+from sitedir.ctgov.record import RECRUITMENT_STATUSES
 from sitedir.places.normalize import fold
 from sitedir.vocabulary import (
     ACTIVE_NOT_RECRUITING,
@@ -34,6 +35,14 @@ from sitedir.vocabulary import (
     TERMINATED,
     WITHDRAWN,
 )
+
+KNOWN_STATUSES = frozenset(RECRUITMENT_STATUSES)
+# The record gives no reason for these; the directory never shows them without one.
+UNEXPLAINED = {
+    SUSPENDED: "suspendu",
+    TERMINATED: "arrêté",
+    WITHDRAWN: "retiré",
+}
 
 # The country names ClinicalTrials.gov uses for France and the overseas territories it
 # lists apart (folded: case, accents and punctuation do not matter).
@@ -111,8 +120,25 @@ AGE_UNITS_FR = {
 }
 PHONE = re.compile(PHONE_RE[1:-1], re.ASCII)
 EMAIL = validate.Email()
-# A record point this far from its town's is reported (the record's point is still used).
-FAR_KM = 50
+# A record point farther than this from its commune's is not trusted: the commune's point
+# is used instead (the gazetteer knows no commune's extent; the largest are ~20 km across).
+FAR_KM = 25
+
+
+MONTHS_FR = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 
 
 @dataclass
@@ -122,11 +148,22 @@ class RecordFacts:
     nct: str
     date: str | None  # the record's last update, YYYY-MM-DD or YYYY-MM
     overall_status: str | None
+    verified: str | None = None  # statusVerifiedDate's month, YYYY-MM
 
     @property
     def source(self) -> str:
-        """The public provenance of everything taken from this record."""
-        when = f"record of {self.date}" if self.date else "record with no update date"
+        """The public provenance of everything taken from this record.
+
+        The month the registry's status was verified when the record gives it (what a
+        doctor needs to weigh the status), else the record's last update.
+        """
+        if self.verified:
+            year, month = self.verified.split("-")
+            when = f"statut vérifié en {MONTHS_FR[int(month) - 1]} {year}"
+        elif self.date:
+            when = f"fiche du {self.date}, statut non vérifié"
+        else:
+            when = "fiche sans date"
         return f"ClinicalTrials.gov {self.nct}, {when}"
 
     @property
@@ -136,18 +173,19 @@ class RecordFacts:
 
 
 def record_facts(record: dict) -> RecordFacts:
-    """The record's NCT number, date and overall status."""
+    """The record's NCT number, last update, overall status and verified month."""
     section = record["protocolSection"]
     status = section.get("statusModule", {})
-    date = (
-        status.get("lastUpdatePostDateStruct", {}).get("date")
-        or status.get("lastUpdateSubmitDate")
-        or status.get("statusVerifiedDate")
+    date = status.get("lastUpdatePostDateStruct", {}).get("date") or status.get(
+        "lastUpdateSubmitDate"
     )
+    verified = status.get("statusVerifiedDate")
+    overall = status.get("overallStatus")
     return RecordFacts(
         nct=section["identificationModule"]["nctId"],
-        date=date,
-        overall_status=status.get("overallStatus"),
+        date=date or verified,
+        overall_status=overall if overall in KNOWN_STATUSES else None,
+        verified=verified[:7] if verified else None,
     )
 
 
@@ -156,14 +194,22 @@ def is_french(country: str | None) -> bool:
     return bool(country) and fold(country) in FRENCH_COUNTRIES
 
 
+class UnknownStatus(ValueError):
+    """A location status ClinicalTrials.gov does not define: that location is skipped."""
+
+
 def site_status(location_status: str | None, overall_status: str | None) -> tuple[str, str | None]:
     """The site's status and, where the record leaves room for doubt, the reason shown.
 
     With no status for the location (or one that is not a site's), the study's overall
     status decides when it rules out recruiting (not yet, suspended, closed); otherwise
     the site is `not_yet_recruiting`, not open, and the reason says the record does not
-    say: a referral is never sent on a guess.
+    say: a referral is never sent on a guess. A suspended, terminated or withdrawn site
+    says that the record gives no reason (the directory never shows one without).
+    A value ClinicalTrials.gov does not define raises UnknownStatus.
     """
+    if location_status is not None and location_status not in KNOWN_STATUSES:
+        raise UnknownStatus(f"unknown status {location_status!r}: the location is left out")
     if location_status in SITE_STATUS:
         status = SITE_STATUS[location_status]
         if location_status == "ENROLLING_BY_INVITATION":
@@ -171,7 +217,7 @@ def site_status(location_status: str | None, overall_status: str | None) -> tupl
                 "ClinicalTrials.gov : inclusions sur invitation (enrolling by invitation), "
                 "dans une population définie à l'avance ; le centre ne reçoit pas d'adressages."
             )
-        return status, None
+        return status, _unexplained(status)
     given = f" (« {location_status} »)" if location_status else ""
     if overall_status in CLOSED_OVERALL:
         status = CLOSED_OVERALL[overall_status]
@@ -182,6 +228,15 @@ def site_status(location_status: str | None, overall_status: str | None) -> tupl
     return NOT_YET_RECRUITING, (
         f"La fiche ClinicalTrials.gov ne donne pas le statut de ce centre{given} : "
         "renseignez-vous auprès du centre avant d'adresser un patient."
+    )
+
+
+def _unexplained(status: str) -> str | None:
+    if status not in UNEXPLAINED:
+        return None
+    return (
+        f"Centre {UNEXPLAINED[status]} d'après la fiche ClinicalTrials.gov, qui n'en donne "
+        "pas le motif : renseignez-vous auprès du centre."
     )
 
 
@@ -279,6 +334,7 @@ def study_values(record: dict, facts: RecordFacts, slug: str) -> dict:
             "are in the protocol, and the site's investigator decides eligibility."
         ),
         "registry_ids": {"nct": facts.nct, "euct": None},
+        "details": study_details(record, facts)[0],
         "pathway_steps": [],  # a record describes no referral pathway
         "source": facts.source,
         "verified": False,
@@ -352,3 +408,81 @@ def slug_words(text: str, limit: int) -> str:
             break
         out = candidate
     return out or (words[0][:limit] if words else "")
+
+
+def _words(term: str) -> str:
+    """A term's words, folded and sorted: MeSH writes "Lupus Erythematosus, Systemic"."""
+    return " ".join(sorted(fold(term).split()))
+
+
+def _mesh_codes(record: dict) -> dict[str, tuple[str, str]]:
+    """The record's MeSH condition terms, by their words: (term, code)."""
+    meshes = record.get("derivedSection", {}).get("conditionBrowseModule", {}).get("meshes", [])
+    found = {}
+    for mesh in meshes:
+        term, code = (mesh.get("term") or "").strip(), (mesh.get("id") or "").strip()
+        if term and code:
+            found.setdefault(_words(term), (term, code))
+    return found
+
+
+def central_contacts(record: dict) -> tuple[list[dict], list[str]]:
+    """The study's central contacts ({name, role, phone, email}) and what was left out."""
+    module = record["protocolSection"].get("contactsLocationsModule", {})
+    contacts, dropped = [], []
+    for number, raw in enumerate(module.get("centralContacts", [])):
+        found = contact_values(raw, "")
+        if found is None:
+            continue
+        dropped += [f"centralContacts[{number}]: {d}; left out" for d in found.dropped]
+        v = found.values
+        name = " ".join(filter(None, (v["title"], v["name"]))) or None
+        contacts.append(
+            {
+                "name": name,
+                "role": (raw.get("role") or "CONTACT").lower(),
+                "phone": v["phone"],
+                "email": v["email"],
+            }
+        )
+    return contacts, dropped
+
+
+def study_details(record: dict, facts: RecordFacts) -> tuple[dict, list[str]]:
+    """What the record says of the study beyond the Study columns (see Study.details).
+
+    Only what the record gives: a key the record leaves out is left out. Returns the
+    details and the notes of what was left out of them.
+    """
+    section = record["protocolSection"]
+    ident = section["identificationModule"]
+    status = section.get("statusModule", {})
+    eligibility = section.get("eligibilityModule", {})
+    conditions_module = section.get("conditionsModule", {})
+    meshes = _mesh_codes(record)
+    conditions, seen = [], set()
+    for term in conditions_module.get("conditions", []):
+        term = term.strip()
+        if term and _words(term) not in seen:
+            seen.add(_words(term))
+            mesh = meshes.get(_words(term))
+            conditions.append({"term": term, "mesh": mesh[1] if mesh else None})
+    for key, (term, code) in meshes.items():
+        if key not in seen:  # a MeSH heading the record's own words do not name
+            seen.add(key)
+            conditions.append({"term": term, "mesh": code})
+    contacts, dropped = central_contacts(record)
+    sponsor = section.get("sponsorCollaboratorsModule", {}).get("leadSponsor", {}).get("name")
+    details = {
+        "official_title": (ident.get("officialTitle") or "").strip() or None,
+        "sponsor": (sponsor or "").strip() or None,
+        "start_date": status.get("startDateStruct", {}).get("date"),
+        "conditions": conditions,
+        "keywords": [k.strip() for k in conditions_module.get("keywords", []) if k.strip()],
+        "central_contacts": contacts,
+        "minimum_age": (eligibility.get("minimumAge") or "").strip() or None,
+        "maximum_age": (eligibility.get("maximumAge") or "").strip() or None,
+        "sex": eligibility.get("sex"),
+        "status_verified": facts.verified,
+    }
+    return {k: v for k, v in details.items() if v not in (None, [])}, dropped

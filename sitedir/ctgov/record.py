@@ -9,6 +9,7 @@ JSON itself: `protocolSection.contactsLocationsModule.locations[3].geoPoint.lat`
 
 import json
 import math
+import re
 
 import marshmallow as ma
 from marshmallow import validate
@@ -47,8 +48,19 @@ CONTACT_ROLES = (
 )
 SEXES = ("ALL", "FEMALE", "MALE")
 
-# The largest record accepted (a real one with hundreds of locations is about 1 MB).
+# The largest record accepted (a real one with hundreds of locations is about 1 MB), and
+# the most locations: the largest real records list a few thousand.
 MAX_RECORD_BYTES = 10 * 1024 * 1024
+MAX_LOCATIONS = 5000
+MAX_LIST = 200  # conditions, keywords, interventions, a location's contacts, MeSH terms
+
+# The admin API's character rules, and what XML, a mail header or a terminal cannot take:
+# no NUL or other C0 control but a newline, carriage return or tab; no DEL or C1 control
+# (U+0080-U+009F, where ESC-like CSI lives); no U+FFFE/U+FFFF; no lone surrogate.
+MULTI_LINE_RE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]*$"
+# One-line fields (a name, a town, a phone) take no newline, carriage return or tab either:
+# a carriage return rewrites the operator's terminal line, a newline breaks a mail header.
+ONE_LINE_RE = r"^[^\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]*$"
 
 
 class RecordError(Exception):
@@ -69,20 +81,39 @@ def _expected(what: str, key: str = "invalid") -> dict:
 
 
 class Text(ma.fields.String):
-    """A JSON string, said in plain words when it is something else."""
+    """A JSON string of one line, bounded, free of control characters.
+
+    `lines=True` lets newlines, carriage returns and tabs through (eligibility criteria);
+    `max` bounds the length, in characters.
+    """
 
     default_error_messages = {  # noqa: RUF012 (marshmallow merges it)
         **_expected("a string"),
         "surrogate": "expected text (a lone surrogate escape is no character)",
+        "control": "expected text without control characters",
+        "control_line": "expected one line of text without control characters",
+        "long": "longer than {max} characters",
     }
+
+    def __init__(self, *args, lines: bool = False, max: int = 500, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        self.max = max
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            text.encode("utf-8")  # json.loads lets "\ud800" through; no database takes it
-        except UnicodeEncodeError:
-            raise self.make_error("surrogate") from None
+        if len(text) > self.max:
+            raise self.make_error("long", max=self.max)
+        if _SURROGATE.search(text):  # json.loads lets "\ud800" through; no database takes it
+            raise self.make_error("surrogate")
+        if not (_MULTI_LINE if self.lines else _ONE_LINE).fullmatch(text):
+            raise self.make_error("control" if self.lines else "control_line")
         return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_MULTI_LINE = re.compile(MULTI_LINE_RE[1:-1])
+_ONE_LINE = re.compile(ONE_LINE_RE[1:-1])
 
 
 class Number(ma.fields.Float):
@@ -117,9 +148,22 @@ class Flag(ma.fields.Boolean):
 
 
 class Items(ma.fields.List):
-    """A JSON array."""
+    """A JSON array, of at most `max` items."""
 
-    default_error_messages = _expected("a list")
+    default_error_messages = {  # noqa: RUF012 (marshmallow merges it)
+        **_expected("a list"),
+        "long": "more than {max} items",
+    }
+
+    def __init__(self, *args, max: int = MAX_LIST, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max = max
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        # Counted before any item is read: a list too long costs nothing to refuse.
+        if isinstance(value, list) and len(value) > self.max:
+            raise self.make_error("long", max=self.max)
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class Part(ma.fields.Nested):
@@ -138,36 +182,48 @@ class _Object(ma.Schema):
 
 
 class DateStruct(_Object):
-    date = Text(required=True, validate=Pattern(DATE_RE, error="expected a date (YYYY-MM-DD)"))
+    date = Text(
+        required=True, max=10, validate=Pattern(DATE_RE, error="expected a date (YYYY-MM-DD)")
+    )
 
 
 class IdentificationModule(_Object):
-    nctId = Text(required=True, validate=Pattern(NCT_RE, error="expected an NCT number"))
-    briefTitle = Text(required=True, validate=validate.Length(min=1, error="empty"))
-    officialTitle = Text()
-    acronym = Text()
+    nctId = Text(required=True, max=11, validate=Pattern(NCT_RE, error="expected an NCT number"))
+    briefTitle = Text(required=True, max=500, validate=validate.Length(min=1, error="empty"))
+    officialTitle = Text(max=1000)
+    acronym = Text(max=100)
 
 
 class StatusModule(_Object):
-    overallStatus = Text(validate=_one_of(RECRUITMENT_STATUSES))
-    statusVerifiedDate = Text(validate=Pattern(DATE_RE, error="expected a date"))
-    lastUpdateSubmitDate = Text(validate=Pattern(DATE_RE, error="expected a date"))
+    # Not checked against the list: an unknown value is set aside, not a refused record.
+    overallStatus = Text(max=40)
+    statusVerifiedDate = Text(max=10, validate=Pattern(DATE_RE, error="expected a date"))
+    lastUpdateSubmitDate = Text(max=10, validate=Pattern(DATE_RE, error="expected a date"))
     lastUpdatePostDateStruct = Part(DateStruct)
+    startDateStruct = Part(DateStruct)
+
+
+class Sponsor(_Object):
+    name = Text(max=300)
+
+
+class SponsorCollaboratorsModule(_Object):
+    leadSponsor = Part(Sponsor)
 
 
 class ConditionsModule(_Object):
-    conditions = Items(Text(), load_default=list)
-    keywords = Items(Text(), load_default=list)
+    conditions = Items(Text(max=300), load_default=list)
+    keywords = Items(Text(max=200), load_default=list)
 
 
 class DesignModule(_Object):
-    phases = Items(Text(validate=_one_of(PHASES)), load_default=list)
+    phases = Items(Text(max=20, validate=_one_of(PHASES)), load_default=list, max=10)
 
 
 class Intervention(_Object):
-    type = Text()
-    name = Text()
-    description = Text()
+    type = Text(max=40)
+    name = Text(max=300)
+    description = Text(max=5000, lines=True)
 
 
 class ArmsInterventionsModule(_Object):
@@ -175,12 +231,12 @@ class ArmsInterventionsModule(_Object):
 
 
 class EligibilityModule(_Object):
-    eligibilityCriteria = Text()
+    eligibilityCriteria = Text(max=20000, lines=True)
     healthyVolunteers = Flag()
-    sex = Text(validate=_one_of(SEXES))
-    minimumAge = Text()
-    maximumAge = Text()
-    stdAges = Items(Text(), load_default=list)
+    sex = Text(max=10, validate=_one_of(SEXES))
+    minimumAge = Text(max=40)
+    maximumAge = Text(max=40)
+    stdAges = Items(Text(max=40), load_default=list, max=10)
 
 
 class GeoPoint(_Object):
@@ -189,31 +245,34 @@ class GeoPoint(_Object):
 
 
 class LocationContact(_Object):
-    name = Text()
-    role = Text(validate=_one_of(CONTACT_ROLES))
-    phone = Text()
-    phoneExt = Text()
-    email = Text()
+    name = Text(max=200)
+    role = Text(max=40, validate=_one_of(CONTACT_ROLES))
+    phone = Text(max=40)
+    phoneExt = Text(max=20)
+    email = Text(max=254)
 
 
 class Location(_Object):
-    facility = Text()
-    status = Text(validate=_one_of(RECRUITMENT_STATUSES))
-    city = Text()
-    state = Text()
-    zip = Text()
-    country = Text()
+    facility = Text(max=300)
+    # Not checked against the list: an unknown value skips this location, with its reason.
+    status = Text(max=40)
+    city = Text(max=100)
+    state = Text(max=100)
+    zip = Text(max=20)
+    country = Text(max=60)
     geoPoint = Part(GeoPoint)
-    contacts = Items(Part(LocationContact), load_default=list)
+    contacts = Items(Part(LocationContact), load_default=list, max=50)
 
 
 class ContactsLocationsModule(_Object):
-    locations = Items(Part(Location), load_default=list)
+    centralContacts = Items(Part(LocationContact), load_default=list, max=20)
+    locations = Items(Part(Location), load_default=list, max=MAX_LOCATIONS)
 
 
 class ProtocolSection(_Object):
     identificationModule = Part(IdentificationModule, required=True)
     statusModule = Part(StatusModule, load_default=dict)
+    sponsorCollaboratorsModule = Part(SponsorCollaboratorsModule, load_default=dict)
     conditionsModule = Part(ConditionsModule, load_default=dict)
     designModule = Part(DesignModule, load_default=dict)
     armsInterventionsModule = Part(ArmsInterventionsModule, load_default=dict)
@@ -221,8 +280,22 @@ class ProtocolSection(_Object):
     contactsLocationsModule = Part(ContactsLocationsModule, load_default=dict)
 
 
+class Mesh(_Object):
+    id = Text(max=20)
+    term = Text(max=300)
+
+
+class ConditionBrowseModule(_Object):
+    meshes = Items(Part(Mesh), load_default=list)
+
+
+class DerivedSection(_Object):
+    conditionBrowseModule = Part(ConditionBrowseModule, load_default=dict)
+
+
 class RecordSchema(_Object):
     protocolSection = Part(ProtocolSection, required=True)
+    derivedSection = Part(DerivedSection, load_default=dict)
 
 
 def _paths(messages, prefix: str = "") -> list[str]:
@@ -262,3 +335,48 @@ def parse_json(text: str | bytes) -> dict:
     except RecursionError as exc:
         raise RecordError(["(record): nested too deeply"]) from exc
     return parse_record(raw)
+
+
+# A search result page (`GET /api/v2/studies?...`, up to 1,000 records a page).
+MAX_PAGE_BYTES = 64 * 1024 * 1024
+MAX_PAGE_RECORDS = 1000
+
+
+def _load(text: str | bytes, limit: int):
+    if len(text) > limit:
+        raise RecordError([f"(record): larger than {limit // (1024 * 1024)} MB"])
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise RecordError([f"(record): not JSON ({exc})"]) from exc
+    except RecursionError as exc:
+        raise RecordError(["(record): nested too deeply"]) from exc
+
+
+def read_records(text: str | bytes) -> tuple[list, str | None]:
+    """The records of a file: one record, or a search result's `studies`, each validated
+    or a RecordError; and the search result's nextPageToken (None for a lone record).
+
+    Raises RecordError when the file itself is unreadable (not JSON, too large, a search
+    result that is not one).
+    """
+    raw = _load(text, MAX_PAGE_BYTES)
+    if not (isinstance(raw, dict) and "studies" in raw and "protocolSection" not in raw):
+        if len(text) > MAX_RECORD_BYTES:
+            raise RecordError([f"(record): larger than {MAX_RECORD_BYTES // (1024 * 1024)} MB"])
+        return [_checked(raw)], None
+    studies, token = raw["studies"], raw.get("nextPageToken")
+    if not isinstance(studies, list):
+        raise RecordError(["studies: expected a list"])
+    if len(studies) > MAX_PAGE_RECORDS:
+        raise RecordError([f"studies: more than {MAX_PAGE_RECORDS} records"])
+    if token is not None and not (isinstance(token, str) and len(token) <= 200):
+        raise RecordError(["nextPageToken: expected a string"])
+    return [_checked(study, f"studies[{n}].") for n, study in enumerate(studies)], token
+
+
+def _checked(raw, prefix: str = ""):
+    try:
+        return parse_record(raw)
+    except RecordError as exc:
+        return RecordError([f"{prefix}{problem}" for problem in exc.problems])

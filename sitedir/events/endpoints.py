@@ -3,7 +3,7 @@
 from flask import current_app
 from sqlalchemy import update
 
-from sitedir.admin.auth import Principal, audit
+from sitedir.audit import Principal, audit
 from sitedir.clock import utc_now
 from sitedir.events import addresses
 from sitedir.events.delivery import new_secret
