@@ -15,6 +15,7 @@ from sitedir.directory import register_directory
 from sitedir.events import register_events
 from sitedir.extensions import db, migrate
 from sitedir.fhir import register_fhir
+from sitedir.legal import register_legal
 from sitedir.places.online import OnlineGeocoder
 from sitedir.web import register_web
 from sitedir.web.problems import ProblemApi
@@ -60,7 +61,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_features(app: Flask, api: ProblemApi) -> None:
     """Each feature owns its blueprints: the public API, contact requests, admin, the widget,
-    FHIR, vCards."""
+    FHIR, vCards, the legal pages."""
     register_directory(api)
     # Before admin: its admin read joins the admin API's blueprint.
     register_contact(app, api)
@@ -69,3 +70,4 @@ def register_features(app: Flask, api: ProblemApi) -> None:
     app.register_blueprint(widget.blp)
     register_fhir(app)
     api.register_blueprint(vcards.blp)  # in the OpenAPI document
+    register_legal(app)

@@ -162,6 +162,17 @@ def from_environment(instance_path: str) -> dict:
         # How long a worker holds an endpoint, renewed before each attempt (at least twice
         # the timeout, whatever is set).
         "WEBHOOKS_LEASE_SECONDS": float(os.environ.get("SITEDIR_WEBHOOKS_LEASE_SECONDS", "60")),
+        # The publisher's details for the legal pages (sitedir/legal/): the operator's to
+        # set; until then each page shows a placeholder naming the variable, never a guess.
+        "PUBLISHER_NAME": os.environ.get("SITEDIR_PUBLISHER_NAME", ""),
+        "PUBLISHER_ADDRESS": os.environ.get("SITEDIR_PUBLISHER_ADDRESS", ""),
+        "PUBLISHER_CONTACT": os.environ.get("SITEDIR_PUBLISHER_CONTACT", ""),
+        "PUBLICATION_DIRECTOR": os.environ.get("SITEDIR_PUBLICATION_DIRECTOR", ""),
+        "HOSTING_PROVIDER": os.environ.get("SITEDIR_HOSTING_PROVIDER", ""),
+        "DPO_CONTACT": os.environ.get("SITEDIR_DPO_CONTACT", ""),
+        "ACCESSIBILITY_CONTACT": os.environ.get("SITEDIR_ACCESSIBILITY_CONTACT", ""),
+        "PRIVACY_LEGAL_BASIS": os.environ.get("SITEDIR_PRIVACY_LEGAL_BASIS", ""),
+        "LOG_RETENTION": os.environ.get("SITEDIR_LOG_RETENTION", ""),
         # flask-smorest: the OpenAPI document and its docs, served by the app itself.
         "API_TITLE": "sitedir",
         "API_VERSION": "v1",
