@@ -10,7 +10,7 @@ from sitedir.legal import accessibility
 from sitedir.legal.publisher import FIELDS
 
 PAGES = ("/accessibilite", "/mentions-legales", "/donnees-personnelles")
-PUBLIC = ("/", "/widget", "/contact/clermont-ferrand")
+PUBLIC = ("/", "/widget", "/contact/clermont-ferrand", "/etudes")
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -99,3 +99,13 @@ def test_the_privacy_page_says_what_the_configuration_does(app, client):
     assert "8 heures" in html and "30 jours" in html
     app.config.update(ACCESS_LOG=False)
     assert "n'écrit aucun" in unescape(client.get("/donnees-personnelles").get_data(as_text=True))
+
+
+def test_a_public_error_page_links_to_them_too(client):
+    response = client.get("/nowhere", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert 'href="/mentions-legales?lang=fr"' in html[html.index('class="legal-footer"') :]
+    # The admin layout is not a public page: no public footer there.
+    admin = client.get("/admin/nowhere", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "legal-footer" not in admin

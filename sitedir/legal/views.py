@@ -13,11 +13,12 @@ blp = Blueprint("legal", __name__, template_folder="templates")
 
 THEME_NAMES = ("auto", "light", "dark")
 
-# The pages, in the footer's order: endpoint and string key of the link's words.
+# The pages, in the footer's order: path and string key of the link's words. Paths, not
+# url_for: an error page (an untrusted Host among them) builds no URL from the request.
 PAGES = (
-    ("legal.accessibility_statement", "accessibility"),
-    ("legal.notice", "notice"),
-    ("legal.privacy", "privacy"),
+    ("/accessibilite", "accessibility"),
+    ("/mentions-legales", "notice"),
+    ("/donnees-personnelles", "privacy"),
 )
 
 
@@ -28,7 +29,7 @@ def legal_links(lang: str | None = None) -> list[tuple[str, str]]:
     # The RGAA wants the footer's link to state the level: "Accessibilité : non conforme".
     level = accessibility.LEVELS[accessibility.LEVEL][1 if lang == "en" else 0]
     words["accessibility"] = words["accessibility"].format(level=level)
-    return [(url_for(endpoint, lang=lang), words[key]) for endpoint, key in PAGES]
+    return [(f"{path}?lang={lang}", words[key]) for path, key in PAGES]
 
 
 def _render(template: str, title_key: str, **context):
