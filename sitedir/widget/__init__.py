@@ -24,9 +24,10 @@ from sitedir.i18n import current_language
 from sitedir.models import Study
 from sitedir.vocabulary import SLUG_RE
 from sitedir.web.hosts import public_root
-from sitedir.widget import colors
+from sitedir.widget import colors, settings
 from sitedir.widget.answer import compute
 from sitedir.widget.projection import project
+from sitedir.widget.settings import FONT_STACK
 from sitedir.widget.strings import script_strings, strings_for
 from sitedir.widget.study_list import list_page
 from sitedir.widget.study_view import all_trials_href, related_condition, study_view
@@ -64,7 +65,11 @@ PATTERNS = {
     "accent": ACCENT,
     "theme": THEME,
     "bg": ACCENT,
+    # The host's font stack, sent by embed.js for data-font="inherit".
+    "host_font": FONT_STACK,
 }
+# The frame's looks: carried along inside the frame only.
+LOOKS = ("accent", "theme", "bg", "host_font")
 
 
 def _valid(args, name: str, pattern: re.Pattern, default: str) -> str:
@@ -85,6 +90,9 @@ def _options(args=None) -> dict:
         "accent": _valid(args, "accent", ACCENT, ""),
         "theme": _valid(args, "theme", THEME, "auto"),
         "bg": _valid(args, "bg", ACCENT, ""),
+        "host_font": _valid(args, "host_font", FONT_STACK, "")
+        if args.get("font") == "inherit"
+        else "",
     }
 
 
@@ -94,10 +102,12 @@ def _keep(args, embedded: bool) -> dict:
     if LANG.fullmatch(args.get("lang", "")):
         keep["lang"] = args["lang"]
     for name, pattern in PATTERNS.items():
-        if name in ("accent", "theme", "bg") and not embedded:
+        if name in LOOKS and not embedded:
             continue
         if pattern.fullmatch(args.get(name, "")):
             keep[name] = args[name]
+    if embedded and "host_font" in keep:
+        keep["font"] = "inherit"
     return keep
 
 
@@ -178,7 +188,17 @@ def _search_answer(args, options: dict, lang: str, strings: dict, embedded: bool
 
 def _theme_href(options: dict) -> str | None:
     looks = {k: options[k] for k in ("accent", "bg") if options[k]}
+    if options.get("host_font"):
+        looks.update(font="inherit", host_font=options["host_font"])
     return url_for("widget.theme_css", **looks) if looks else None
+
+
+def _frame_title(study, strings: dict, lang: str, region: str) -> str:
+    """The iframe's title embed.js sets (RGAA 2.2): the study's condition and the région,
+    so that two widgets of one page differ unless they are the same search."""
+    what = (study.condition_en if lang == "en" else study.condition_fr) if study else ""
+    title = strings["frame_title"].format(study=what) if what else strings["title"]
+    return f"{title} — {REGION_NAMES[region]}" if region in REGION_NAMES else title
 
 
 def _page(embedded: bool, slug: str | None = None):
@@ -223,6 +243,7 @@ def _page(embedded: bool, slug: str | None = None):
         studies=studies if len(studies) > 1 and slug is None else [],
         markers=_markers(options),
         region_name=REGION_NAMES.get(options["region"]),
+        frame_title=_frame_title(study, strings, lang, options["region"]),
         map=MAP,
         answer=found,
         typed=typed,
@@ -262,8 +283,31 @@ def study_page(slug: str):
 
 @blp.get("/widget/frame")
 def frame():
-    """The same search, compact, for the iframe that embed.js inserts."""
+    """The same search, compact, for the iframe that embed.js inserts; a notice naming
+    each wrong setting instead, when the host's tag has one (embed.js warns in its console)."""
+    known = [st.slug for st in _studies()]
+    wrong = settings.problems(request.args, known, sorted(REGION_NAMES))
+    if wrong:
+        return _invalid_frame(wrong)
     return _page(embedded=True)
+
+
+def _invalid_frame(wrong: list) -> "current_app.response_class":
+    lang = current_language()
+    html = render_template(
+        "widget/invalid.html",
+        lang=lang,
+        s=strings_for(lang),
+        problems=wrong,
+        problems_json=[p.as_dict() for p in wrong],
+        full_page_href=url_for("widget.home", lang=lang),
+    )
+    response = current_app.response_class(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = FRAME_CSP
+    response.headers["Content-Language"] = lang
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Accept-Language")
+    return response
 
 
 @blp.get("/widget/answer")
@@ -298,7 +342,7 @@ def answer():
 def theme_css():
     """The accent and the host's background, made readable in the light and dark themes."""
     options = _options()
-    css = colors.theme_css(options["accent"], options["bg"])
+    css = colors.theme_css(options["accent"], options["bg"], options["host_font"])
     response = current_app.response_class(css, mimetype="text/css")
     response.cache_control.public = True
     response.cache_control.max_age = 86400
@@ -316,6 +360,12 @@ def configure():
     options = _options()
     limit = options["limit"]
     origin = public_root()
+    # Only what the frame accepts (widget/settings.py): the tag is never a wrong one.
+    known = [st.slug for st in studies]
+    if options["study"] not in known and known:
+        options["study"] = known[0]
+    if options["region"] not in REGION_NAMES:
+        options["region"] = ""
     data = {"study": options["study"], "lang": wlang}
     if options["region"]:
         data["region"] = options["region"]

@@ -74,8 +74,9 @@ def paper_for(background: str, theme: str) -> str | None:
     return None
 
 
-def theme_css(accent: str, background: str) -> str:
-    """A small stylesheet: the accent and the host's background, for each theme."""
+def theme_css(accent: str, background: str, font: str = "") -> str:
+    """A small stylesheet: the accent and the host's background, for each theme, and the
+    host's font stack when given (already checked against settings.FONT_STACK)."""
     blocks = {}
     for theme in ("light", "dark"):
         rules = []
@@ -99,4 +100,6 @@ def theme_css(accent: str, background: str) -> str:
             "@media (prefers-color-scheme: dark) {\n"
             f'  :root[data-theme="auto"] {{ {blocks["dark"]} }}\n}}'
         )
+    if font:
+        css.append(f":root, button, input, select {{ font-family: {font}; }}")
     return "\n".join(css) + "\n"

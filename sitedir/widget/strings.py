@@ -338,6 +338,24 @@ STRINGS = {
         "towns: INSEE (via @etalab/decoupage-administratif) and GeoNames (CC BY 4.0); "
         "map: Natural Earth.",
     ),
+    "invalid_setting": (
+        "Réglage du widget invalide : {attribute}={value}",
+        "Invalid widget setting: {attribute}={value}",
+    ),
+    "invalid_accepted": ("Valeurs acceptées : {accepted}", "Accepted values: {accepted}"),
+    "invalid_help": (
+        "Ce widget est mal réglé sur cette page : la recherche ne peut pas y répondre "
+        "correctement. Le webmestre du site trouvera le détail dans la console du navigateur "
+        "et un tag correct dans le configurateur.",
+        "This widget is set up wrongly on this page: its search cannot answer correctly. The "
+        "site's webmaster will find the details in the browser's console, and a correct tag in "
+        "the configurator.",
+    ),
+    "invalid_meanwhile": (
+        "En attendant, ouvrez l'annuaire complet (nouvelle fenêtre)",
+        "Meanwhile, open the full directory (new window)",
+    ),
+    "frame_title": ("Trouver un centre : {study}", "Find a site: {study}"),
     "full_page": ("Ouvrir l'annuaire complet", "Open the full directory"),
     **{f"roles.{role}": labels for role, labels in ROLE_LABELS.items()},
 }

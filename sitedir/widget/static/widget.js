@@ -287,5 +287,7 @@
     if (window.ResizeObserver) new ResizeObserver(report).observe(document.body);
     window.addEventListener("load", report);
     report();
+    // The frame's title, for embed.js to set unless the host chose one (data-title).
+    window.parent.postMessage({ type: "sitedir:ready", title: root.dataset.frameTitle }, "*");
   }
 })();
