@@ -23,6 +23,7 @@
   var params = new URLSearchParams();
   // Sent as written, even when wrong: the frame names what is wrong instead of guessing.
   SENT.forEach(function (k) { if (k in d) params.set(k, d[k]); });
+  if (!("lang" in d)) params.set("lang", "fr");  // the default, whatever the visitor's browser
   // The first opaque background behind the tag: the frame uses it when it can (no seam).
   var bg = null;
   for (var node = script.parentNode; node && node.nodeType === 1; node = node.parentNode) {

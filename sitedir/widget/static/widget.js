@@ -281,7 +281,9 @@
     var lastHeight = 0;
     var report = function () {
       // The content's own height (the document's would never shrink below the frame's).
-      var h = Math.ceil(root.getBoundingClientRect().bottom + window.scrollY + 8);
+      // The legal footer ("À propos") comes after the main area.
+      var end = document.querySelector(".legal-footer") || root;
+      var h = Math.ceil(end.getBoundingClientRect().bottom + window.scrollY + 8);
       if (h !== lastHeight) { lastHeight = h; window.parent.postMessage({ type: "sitedir:resize", height: h }, "*"); }
     };
     if (window.ResizeObserver) new ResizeObserver(report).observe(document.body);
