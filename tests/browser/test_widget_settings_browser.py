@@ -73,7 +73,8 @@ def test_frame_titles_differ_and_say_their_language(live, page_factory, serve_ho
     for i in range(4):
         page.frame_locator(f"iframe >> nth={i}").locator("#place").wait_for()
     page.wait_for_function(
-        "() => [...document.querySelectorAll('iframe')].slice(0, 3).every(f => f.title.includes(':'))"
+        "() => [...document.querySelectorAll('iframe')].slice(0, 3)"
+        ".every(f => f.title.includes(':'))"
     )
     titles = page.locator("iframe").evaluate_all("fs => fs.map(f => [f.title, f.lang])")
     assert titles[0] == [
