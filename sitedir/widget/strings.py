@@ -218,7 +218,10 @@ STRINGS = {
     "print_sheet": ("Imprimer la fiche", "Print the referral sheet"),
     "printed_on": ("Fiche imprimée le {date}", "Sheet printed on {date}"),
     "sheet_url": ("Cette réponse en ligne", "This answer online"),
-    "open_in_directory": ("Ouvrir dans l'annuaire", "Open in the directory"),
+    "open_in_directory": (
+        "Ouvrir dans l'annuaire (nouvelle fenêtre)",
+        "Open in the directory (new window)",
+    ),
     "my_position": ("Ma position", "My position"),
     "locating": ("Recherche de votre position…", "Finding your position…"),
     "geo_denied": (

@@ -98,7 +98,7 @@ def test_the_widget_opens_the_same_answer_in_the_directory(live, host_page, page
     french.locator("#place").wait_for()
     search_with_keyboard(french, page, "Vichy")
     link = french.locator("a.open-page")
-    assert link.inner_text() == "Ouvrir dans l'annuaire"
+    assert link.inner_text() == "Ouvrir dans l'annuaire (nouvelle fenêtre)"  # RGAA 13.2
     frame_url = page.frames[1].url
     href = urljoin(frame_url, link.get_attribute("href"))
     assert href.startswith(live.url + "/?insee=03310")
