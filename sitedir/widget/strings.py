@@ -253,7 +253,10 @@ STRINGS = {
     "limit_label": ("Nombre de centres ouverts listés (1 à 10)", "Open sites listed (1 to 10)"),
     "accent_label": ("Couleur d'accent", "Accent colour"),
     "theme_label": ("Thème", "Theme"),
-    "theme_auto": ("Automatique (suit le réglage du visiteur)", "Automatic (follows the visitor)"),
+    "theme_auto": (
+        "Automatique (suit le fond de votre page, sinon le réglage du visiteur)",
+        "Automatic (follows your page's background, else the visitor's setting)",
+    ),
     "theme_light": ("Clair", "Light"),
     "theme_dark": ("Sombre", "Dark"),
     "update_preview": ("Mettre à jour l'aperçu", "Update the preview"),

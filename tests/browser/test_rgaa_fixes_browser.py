@@ -1,11 +1,11 @@
 """Issue 23's small RGAA fixes on the search page, measured in Chromium: the placeholder's
 contrast in both themes (3.2), the button's outline in forced-colours mode, and the link
-that opens a new window saying so (13.2)."""
+that opens a new window saying so (13.2); the configurator's reflow (10.11, 10.4)."""
 
 import pytest
 
-from tests.browser.conftest import search_with_keyboard
-from tests.browser.rgaa import contrast
+from tests.browser.conftest import screenshot, search_with_keyboard
+from tests.browser.rgaa import contrast, keep_in_docs, scroll_width, text_at_200
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -34,3 +34,19 @@ def test_the_frames_link_to_the_directory_says_it_opens_a_window(live, host_page
     link = english.locator("a.open-page")
     assert link.get_attribute("target") == "_blank"
     assert link.inner_text().endswith("(new window)")
+
+
+def test_the_configurator_reflows_at_320_px_and_200_percent_text(live, page_factory):
+    page = page_factory(viewport={"width": 320, "height": 800})
+    page.goto(live.url + "/widget")
+    page.frame_locator("#preview iframe").locator("#place").wait_for()
+    assert scroll_width(page) <= 320  # 943 px before (RGAA 10.11)
+    # The tag's box is named by its heading through a role that allows it.
+    assert page.locator("pre[aria-labelledby=tag-title]").get_attribute("role") == "region"
+    page.set_viewport_size({"width": 375, "height": 800})
+    shot = screenshot(page, "configurator-375.png")
+    keep_in_docs(shot, "configurator-375.png")
+    wide = page_factory(viewport={"width": 1280, "height": 800})
+    wide.goto(live.url + "/widget")
+    text_at_200(wide)
+    assert scroll_width(wide) <= 1280  # 1,862 px before (RGAA 10.4)
