@@ -107,3 +107,12 @@ def test_the_map_markers_are_made_once_per_snapshot(app, client, monkeypatch):
     assert 'data-study="no-such-study"' in client.get("/?study=no-such-study").get_data(
         as_text=True
     )
+
+
+def test_an_empty_search_without_javascript_is_told_at_the_field(client):
+    html = client.get("/?q=+").get_data(as_text=True)
+    assert 'aria-describedby="place-error place-hint" aria-invalid="true"' in html
+    assert '<p id="place-error" class="field-error">Saisissez' in html
+    assert '<p id="place-error" class="field-error" hidden>' in client.get("/").get_data(
+        as_text=True
+    )

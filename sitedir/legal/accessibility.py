@@ -71,14 +71,6 @@ NOT_MET = (
         "at 200 % text size the search field shrinks (to about 110 px).",
     ),
     NotMet(
-        "11.10",
-        "3.3.1",
-        "recherche",
-        "search",
-        "une recherche vide ne donne aucun message.",
-        "an empty search gives no message.",
-    ),
-    NotMet(
         "12.6",
         "1.3.1",
         "recherche, widget, configurateur",

@@ -244,6 +244,8 @@ def _page(embedded: bool, slug: str | None = None):
         markers=_markers(options),
         region_name=REGION_NAMES.get(options["region"]),
         frame_title=_frame_title(study, strings, lang, options["region"]),
+        # A search asked with an empty field: said, and tied to the field (RGAA 11.10).
+        empty_query="q" in request.args and not found and not request.args["q"].strip(),
         map=MAP,
         answer=found,
         typed=typed,

@@ -344,6 +344,10 @@ STRINGS = {
         "towns: INSEE (via @etalab/decoupage-administratif) and GeoNames (CC BY 4.0); "
         "map: Natural Earth.",
     ),
+    "empty_query": (
+        "Saisissez la commune ou le code postal du patient, par exemple Vichy ou 63000.",
+        "Type the patient's town or postcode, for example Vichy or 63000.",
+    ),
     "invalid_setting": (
         "Réglage du widget invalide : {attribute}={value}",
         "Invalid widget setting: {attribute}={value}",

@@ -50,3 +50,27 @@ def test_the_configurator_reflows_at_320_px_and_200_percent_text(live, page_fact
     wide.goto(live.url + "/widget")
     text_at_200(wide)
     assert scroll_width(wide) <= 1280  # 1,862 px before (RGAA 10.4)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_an_empty_search_is_told_next_to_the_field(live, page_factory, axe_source, scheme):
+    page = page_factory(bypass_csp=True, color_scheme=scheme, locale="fr-FR")
+    page.goto(live.url + "/")
+    assert not page.locator("#place-error").is_visible()
+    page.locator("#place").focus()
+    page.keyboard.press("Enter")
+    error = page.locator("#place-error")
+    assert error.is_visible() and "Saisissez la commune" in error.inner_text()
+    box = page.locator("#place")
+    assert box.get_attribute("aria-invalid") == "true"
+    assert box.get_attribute("aria-describedby").split() == ["place-error", "place-hint"]
+    assert page.evaluate("document.activeElement.id") == "place"
+    assert contrast(page, "#place-error") >= 4.5
+    page.evaluate(axe_source)
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in results["violations"]] == []
+    # Typing a town and searching takes the message away.
+    box.fill("Vichy")
+    page.keyboard.press("Enter")
+    page.locator("#results .site").first.wait_for()
+    assert not error.is_visible() and box.get_attribute("aria-invalid") is None

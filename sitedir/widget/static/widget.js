@@ -225,7 +225,14 @@
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var q = input.value.trim();
-    if (!q) return;
+    var empty = document.getElementById("place-error");
+    if (empty) {
+      // An empty search is told, next to the field and tied to it (RGAA 11.10).
+      empty.hidden = !!q;
+      if (q) input.removeAttribute("aria-invalid"); else input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", (q ? "" : "place-error ") + "place-hint");
+    }
+    if (!q) { input.focus(); return; }
     // A search was asked for: no suggestion list opens on top of its answer.
     clearTimeout(timer);
     suggestTicket++;
