@@ -74,7 +74,7 @@ def test_the_footer_and_the_widgets_about(live, page_factory, host_page):
     page.go_back()
     page.wait_for_url("**/")
     page.evaluate("scrollTo(0, 0)")  # bounding boxes are then page coordinates
-    box = page.locator("footer.sources").bounding_box()
+    box = page.locator(".sources").bounding_box()
     end = page.locator("footer.legal-footer").bounding_box()
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "legal-footer.png"

@@ -5,7 +5,7 @@ that opens a new window saying so (13.2); the configurator's reflow (10.11, 10.4
 import pytest
 
 from tests.browser.conftest import screenshot, search_with_keyboard
-from tests.browser.rgaa import contrast, keep_in_docs, scroll_width, text_at_200
+from tests.browser.rgaa import contrast, keep_in_docs, landmarks, scroll_width, text_at_200
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -74,3 +74,11 @@ def test_an_empty_search_is_told_next_to_the_field(live, page_factory, axe_sourc
     page.keyboard.press("Enter")
     page.locator("#results .site").first.wait_for()
     assert not error.is_visible() and box.get_attribute("aria-invalid") is None
+
+
+@pytest.mark.parametrize("path", ["/", "/widget", "/widget/frame"])
+def test_banner_and_contentinfo_sit_outside_main(live, page_factory, path):
+    page = page_factory()
+    page.goto(live.url + path)
+    expected = {"banner": 0 if path == "/widget/frame" else 1, "main": 1, "contentinfo": 1}
+    assert landmarks(page) == expected  # banner 0 and no contentinfo before (RGAA 12.6)
