@@ -1,8 +1,12 @@
 """Fixtures: a real, seeded database per test.
 
 SQLite in memory by default; set SITEDIR_TEST_DATABASE_URL (e.g.
-postgresql://postgres@127.0.0.1:5432/test) to run the same suite on PostgreSQL.
-A PostgreSQL that does not answer fails the run in CI (CI=true) and skips it elsewhere.
+postgresql://postgres@127.0.0.1:5432/test) to run the same suite on PostgreSQL, on a
+database per worker made next to it (`test_gw0`...). A PostgreSQL that does not answer
+fails the run in CI (CI=true) and skips it elsewhere.
+
+Each test's database is a copy of a seeded template built once per session by the app's
+own start-up (every migration, then the seeds): see tests/seeded_db.py.
 """
 
 import os
@@ -10,7 +14,8 @@ import os
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.helpers import ON_POSTGRES, TEST_DATABASE_URL, drop_everything, seeded_app, tear_down
+from tests.helpers import ON_POSTGRES, TEST_DATABASE_URL
+from tests.seeded_db import PostgresTemplate, SqliteTemplate, close_app
 
 # Accounts and tokens for the admin tests (the `tokens` fixture); three studies for the
 # study tests (`three_studies`).
@@ -21,43 +26,71 @@ def pytest_report_header(config):
     return f"sitedir test database: {TEST_DATABASE_URL}"
 
 
+def _check_reachable(url):
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure means "not reachable"
+        message = f"PostgreSQL is not reachable at {url}: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def database_url():
-    """The test database URL, after checking that the server answers."""
+def seeded_template():
+    """The seeded database every test copies: built on first use, once per worker."""
     if ON_POSTGRES:
-        engine = create_engine(TEST_DATABASE_URL)
-        try:
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except Exception as exc:  # any failure means "not reachable"
-            message = f"PostgreSQL is not reachable at {TEST_DATABASE_URL}: {exc}"
-            if os.environ.get("CI"):
-                pytest.fail(message)
-            pytest.skip(message)
-        finally:
-            engine.dispose()
-        drop_everything(TEST_DATABASE_URL)
-    return TEST_DATABASE_URL
+        _check_reachable(TEST_DATABASE_URL)
+        template = PostgresTemplate(TEST_DATABASE_URL)
+    else:
+        template = SqliteTemplate()
+    yield template
+    template.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(seeded_template):
+    """The test database URL: in-memory SQLite, or this worker's PostgreSQL database."""
+    return seeded_template.url if ON_POSTGRES else TEST_DATABASE_URL
+
+
+@pytest.fixture(autouse=True)
+def _empty_postgres_for_own_apps(request):
+    """On PostgreSQL, a test that builds its own app on `database_url` finds it empty.
+
+    An `app` leaves its copy behind (the next `app` replaces it): emptied only for the
+    tests that need it, as every test found it before the template.
+    """
+    names = request.fixturenames
+    if ON_POSTGRES and "database_url" in names and not {"app", "shared_app"} & set(names):
+        request.getfixturevalue("seeded_template").ensure_empty()
 
 
 @pytest.fixture
-def app(database_url):
+def app(seeded_template, request):
     """A seeded app on a fresh database."""
-    app = seeded_app(database_url)
+    app = seeded_template.app(request.node.nodeid) if ON_POSTGRES else seeded_template.app()
     yield app
-    tear_down(app, database_url)
+    close_app(app)
 
 
 @pytest.fixture
-def shared_app(database_url, tmp_path):
+def shared_app(seeded_template, tmp_path, request):
     """A seeded app on a database that other connections and threads reach too.
 
     The in-memory SQLite of the other tests is one connection shared by every thread (one
     writer's rollback would undo another's work); here it is a SQLite file, or PostgreSQL.
     """
-    app = seeded_app(database_url if ON_POSTGRES else f"sqlite:///{tmp_path / 'shared.db'}")
+    if ON_POSTGRES:
+        app = seeded_template.app(request.node.nodeid)
+    else:
+        app = seeded_template.app(f"sqlite:///{tmp_path / 'shared.db'}")
     yield app
-    tear_down(app, database_url)
+    close_app(app)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import re
 from datetime import timedelta
 
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
 
 from sitedir.admin.accounts import new_account
 from sitedir.admin.auth import issue_token
@@ -20,6 +19,7 @@ from sitedir.config import normalise_database_url
 from sitedir.extensions import db
 from sitedir.models import Site
 from sitedir.web.problems import status_phrase
+from tests.seeded_db import app_config, close_app, drop_everything
 
 # ---- the test database --------------------------------------------------------------------
 
@@ -27,35 +27,17 @@ TEST_DATABASE_URL = normalise_database_url(os.environ.get("SITEDIR_TEST_DATABASE
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 
 
-def drop_everything(url):
-    """Empty a PostgreSQL test database: a fresh schema for the next test."""
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
 def seeded_app(url: str):
-    """A seeded app on this database, rate limits off."""
-    return create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "SECRET_KEY": "test",
-            "RATELIMIT_ENABLED": False,  # tests/test_ratelimit.py turns them on
-        }
-    )
+    """A seeded app on this database, rate limits off: migrated and seeded at its start.
+
+    The `app` fixture copies a seeded template instead (tests/seeded_db.py): faster, same data.
+    """
+    return create_app(app_config(url))
 
 
 def tear_down(app, database_url):
     """Close every connection the app holds, then empty PostgreSQL for the next test."""
-    reader = app.extensions.get("sitedir_fingerprint")
-    if reader:
-        reader.close()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    close_app(app)
     if ON_POSTGRES:
         drop_everything(database_url)
 
