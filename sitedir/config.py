@@ -68,6 +68,12 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Strict",
         "SESSION_COOKIE_NAME": "sitedir_admin",
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        # The cost of argon2id password hashes: argon2-cffi's defaults (RFC 9106's
+        # low-memory profile, about 0.1 s and 64 MiB per hash). The tests use the cheapest.
+        # Stored hashes carry their own cost: changing it never locks anyone out.
+        "ARGON2_TIME_COST": _int("SITEDIR_ARGON2_TIME_COST", 3),
+        "ARGON2_MEMORY_KIB": _int("SITEDIR_ARGON2_MEMORY_KIB", 65536),
+        "ARGON2_PARALLELISM": _int("SITEDIR_ARGON2_PARALLELISM", 4),
         # Sessions end this long after login, however much they are used (no sliding).
         "SESSION_MAX_AGE": 8 * 3600,
         "RATELIMIT_ENABLED": _bool("SITEDIR_RATELIMIT", True),

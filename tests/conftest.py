@@ -17,6 +17,12 @@ from sqlalchemy import create_engine, text
 from tests.helpers import ON_POSTGRES, TEST_DATABASE_URL
 from tests.seeded_db import PostgresTemplate, SqliteTemplate, close_app
 
+# For every app the tests make, in this process or in the servers and workers they start:
+# argon2's cheapest cost (a hash in microseconds, not 0.1 s).
+os.environ.update(
+    SITEDIR_ARGON2_TIME_COST="1", SITEDIR_ARGON2_MEMORY_KIB="8", SITEDIR_ARGON2_PARALLELISM="1"
+)
+
 # Accounts and tokens for the admin tests (the `tokens` fixture); three studies for the
 # study tests (`three_studies`).
 pytest_plugins = ["tests.admin_fixtures", "tests.study_fixtures"]

@@ -17,10 +17,12 @@ def register_admin(app: Flask, api) -> None:
         webhooks_api,  # noqa: F401 - its routes join the admin API
     )
     from sitedir.admin.api import blp as api_blp
+    from sitedir.admin.auth import password_hasher
     from sitedir.admin.cli import accounts_cli, tokens_cli
     from sitedir.admin.schemas import REASON_RULE, NewSiteSchema, SitePatchSchema
     from sitedir.admin.views import blp as page_blp
 
+    password_hasher(app.config)  # a cost argon2 would refuse stops the start, not a login
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     # A site PATCH needs at least one field: say so in the document, as the schema refuses {}.
     api.spec.components.schema(

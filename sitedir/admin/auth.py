@@ -1,5 +1,6 @@
 """Who is asking: bearer tokens (hashed), argon2 passwords, and the audit trail."""
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -18,7 +19,8 @@ from sitedir.i18n import t
 
 TOKEN_PREFIX = "sd_"  # noqa: S105 - a marker for scanners, not a secret
 DEFAULT_TOKEN_DAYS = 90
-_hasher = PasswordHasher()
+# argon2's smallest memory per lane (KiB): below it the library refuses to hash.
+_MIN_KIB_PER_LANE = 8
 
 
 def token_expired(row: ApiToken) -> bool:
@@ -50,22 +52,47 @@ def issue_token(
     return row, token
 
 
+def password_hasher(config=None) -> PasswordHasher:
+    """The app's argon2 hasher, at the cost its settings give (SITEDIR_ARGON2_*)."""
+    config = current_app.config if config is None else config
+    return _hasher(
+        config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_KIB"], config["ARGON2_PARALLELISM"]
+    )
+
+
+@functools.cache
+def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    if time_cost < 1 or parallelism < 1 or memory_kib < _MIN_KIB_PER_LANE * parallelism:
+        raise ValueError(
+            "SITEDIR_ARGON2_TIME_COST and SITEDIR_ARGON2_PARALLELISM must be at least 1, and "
+            f"SITEDIR_ARGON2_MEMORY_KIB at least {_MIN_KIB_PER_LANE} x the parallelism "
+            f"(got {time_cost}, {parallelism}, {memory_kib})"
+        )
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    # Made on the first login for an unknown email, not at import: every process (CLI,
+    # workers, tests) would pay for one hash it may never use.
+    return hasher.hash(secrets.token_hex(16))
+
+
 def hash_password(password: str) -> str:
     """Return the argon2 hash of a password."""
-    return _hasher.hash(password)
+    return password_hasher().hash(password)
 
 
 def check_password(account: Account | None, password: str) -> bool:
     """True when the password is the account's; constant work whether or not it exists."""
+    hasher = password_hasher()
     stored = account.password_hash if account is not None else None
     try:
-        _hasher.verify(stored or _DUMMY_HASH, password)
+        # An unknown email costs one hash too, at the same cost: no timing tells it apart.
+        hasher.verify(stored or _dummy_hash(hasher), password)
     except (VerificationError, InvalidHashError):
         return False
     return stored is not None and account.active
-
-
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 
 
 def _unauthorized(detail_fr: str, detail_en: str):
