@@ -14,13 +14,18 @@ import os
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.helpers import ON_POSTGRES, TEST_DATABASE_URL
+from tests.helpers import ON_POSTGRES, TEST_DATABASE_URL, TEST_SEEDS
 from tests.seeded_db import PostgresTemplate, SqliteTemplate, close_app
 
 # For every app the tests make, in this process or in the servers and workers they start:
-# argon2's cheapest cost (a hash in microseconds, not 0.1 s).
+# the tests' own frozen copy of the seeds (a correction to seeds/ breaks no test; the tests
+# of the shipped seeds themselves read seeds/), and argon2's cheapest cost (a hash in
+# microseconds, not 0.1 s).
 os.environ.update(
-    SITEDIR_ARGON2_TIME_COST="1", SITEDIR_ARGON2_MEMORY_KIB="8", SITEDIR_ARGON2_PARALLELISM="1"
+    SITEDIR_SEEDS_DIR=str(TEST_SEEDS),
+    SITEDIR_ARGON2_TIME_COST="1",
+    SITEDIR_ARGON2_MEMORY_KIB="8",
+    SITEDIR_ARGON2_PARALLELISM="1",
 )
 
 # Accounts and tokens for the admin tests (the `tokens` fixture); three studies for the

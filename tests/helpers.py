@@ -7,6 +7,7 @@ conftest.py (and admin_fixtures.py, a plugin it loads).
 import os
 import re
 from datetime import timedelta
+from pathlib import Path
 
 from flask.testing import FlaskClient
 
@@ -25,6 +26,12 @@ from tests.seeded_db import app_config, close_app, drop_everything
 
 TEST_DATABASE_URL = normalise_database_url(os.environ.get("SITEDIR_TEST_DATABASE_URL", "sqlite://"))
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+
+# The seeds the tests load: a frozen copy of seeds/ as it was when the tests were written.
+# seeds/ itself is the product's data, corrected as centres confirm theirs.
+REPO = Path(__file__).resolve().parent.parent
+TEST_SEEDS = REPO / "tests" / "data" / "seeds"
+SHIPPED_SEEDS = REPO / "seeds"
 
 
 def seeded_app(url: str):

@@ -3,6 +3,7 @@
 import yaml
 
 from sitedir.seeding import read_seeds
+from tests.helpers import TEST_SEEDS
 
 
 def test_seed_check(runner):
@@ -22,7 +23,7 @@ def test_seed_export_round_trips(runner, tmp_path):
     assert result.exit_code == 0, result.output
     sites = yaml.safe_load((tmp_path / "sites.yaml").read_text(encoding="utf-8"))
     assert len(sites) == 9
-    assert read_seeds(str(tmp_path)) == read_seeds("seeds")
+    assert read_seeds(str(tmp_path)) == read_seeds(str(TEST_SEEDS))
 
 
 def test_stale_lists_sites_never_confirmed(runner):
