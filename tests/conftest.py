@@ -37,6 +37,29 @@ def pytest_report_header(config):
     return f"sitedir test database: {TEST_DATABASE_URL}"
 
 
+# The fixtures through which a test reaches the suite's database, SQLite or PostgreSQL
+# (`app`, `client`, `runner`, `tokens`, `shared_app`... all depend on the first).
+DATABASE_FIXTURES = {"seeded_template", "database_url"}
+# Tests that make their own apps on SQLite, whatever the suite's database.
+ON_SQLITE_ANYWAY = ("tests/browser/", "tests/test_fuzz.py")
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects
+def pytest_collection_modifyitems(config, items):
+    """Mark `sqlite_only` what PostgreSQL cannot change: CI's PostgreSQL pass skips it.
+
+    That is every test that reaches no database through the fixtures above, unless marked
+    `database` (a test that reaches it another way), and the fuzz and browser tests.
+    """
+    for item in items:
+        path = item.path.relative_to(config.rootpath).as_posix()
+        reaches = DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if path.startswith(ON_SQLITE_ANYWAY) or not (
+            reaches or item.get_closest_marker("database")
+        ):
+            item.add_marker(pytest.mark.sqlite_only)
+
+
 def _check_reachable(url):
     engine = create_engine(url)
     try:
