@@ -1,12 +1,23 @@
-"""WSGI entry point: `flask --app wsgi run`, or `gunicorn wsgi:app` (see gunicorn.conf.py)."""
+"""WSGI entry point for servers: `gunicorn wsgi:app` (see gunicorn.conf.py), `./dev run`.
+
+It warms the process up for serving (the gazetteer's index, the sites' snapshot), which
+the command line does not need: `flask --app sitedir.app ...` builds the app alone.
+"""
 
 import gc
+import sys
 
 from sitedir.app import create_app
+from sitedir.database import schema_problem
 from sitedir.directory.snapshot import build_before_fork
 from sitedir.places.search import get_index
 
 app = create_app()
+# Nothing to serve from a database without the code's schema (SITEDIR_SEED_ON_START=false
+# and `db upgrade` not run yet): one line that says what to run, then exit with status 1.
+problem = schema_problem(app)
+if problem:
+    sys.exit(problem)
 # Build the gazetteer's search index now: with gunicorn's preload_app the master builds
 # it once and every forked worker shares it, instead of each paying for it on a request.
 index = get_index()

@@ -8,6 +8,7 @@ to create its tables again ("table account already exists").
 import os
 
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask_migrate import stamp, upgrade
 from sqlalchemy import inspect
@@ -51,3 +52,26 @@ def prepare_database(app: Flask) -> None:
         counts = seed_empty_database()
         if counts:
             app.logger.info("seeded an empty database: %s", counts)
+
+
+UPGRADE_COMMAND = "flask --app sitedir.app db upgrade"
+
+
+def schema_problem(app: Flask) -> str | None:
+    """Why a server cannot start on this app's database yet, in one line; None when it can.
+
+    A database with no schema, or one older than the code's migrations, is what a deploy
+    that runs `db upgrade` before the instances start (SITEDIR_SEED_ON_START=false) sees
+    when that step was skipped: say which command to run, not a traceback from the snapshot.
+    """
+    with app.app_context(), db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    heads = set(ScriptDirectory(MIGRATIONS_DIR).get_heads())
+    if current == heads:
+        return None
+    if not current:
+        state = "has no schema"
+    else:
+        found, needed = ", ".join(sorted(current)), ", ".join(sorted(heads))
+        state = f"is at revision {found}, the code needs {needed}"
+    return f"sitedir: the database {state}: run `{UPGRADE_COMMAND}` before starting the server"

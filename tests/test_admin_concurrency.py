@@ -181,7 +181,7 @@ def _wait_ready(url: str, process: subprocess.Popen, log: Path) -> None:
 
 def _flask(env: dict, *args: str, stdin: str | None = None) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        [sys.executable, "-m", "flask", "--app", "sitedir.app", *args],
         cwd=ROOT,
         env=env,
         input=stdin,
