@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
@@ -178,6 +179,7 @@ def test_several_workers_with_counters_in_memory_are_refused():
     assert unshared_counters_problem(unlimited, workers=5) is None
 
 
+@pytest.mark.slow
 def test_gunicorn_refuses_to_start_several_workers_without_redis(tmp_path):
     env = {
         key: value

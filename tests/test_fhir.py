@@ -580,6 +580,7 @@ def test_public_url_names_the_canonical_urls_whatever_the_host(data, app, client
         assert fhir(client, "/fhir/metadata", headers={"Host": host})["url"] == f"{base}/metadata"
 
 
+@pytest.mark.slow
 def test_no_parameter_value_makes_a_500(data, client):
     """A quick fuzz: whatever a parameter holds, the answer is 200 or a 4xx outcome."""
     hypothesis = pytest.importorskip("hypothesis")

@@ -38,6 +38,10 @@ from sitedir.places.search import query_key
 from sitedir.vocabulary import SLUG_RE
 from tests.helpers import make_account
 
+# Minutes in all: started first (tests/conftest.py). On one pytest-xdist worker, in order:
+# test_enough_cases_were_tried counts the calls the others made in its process.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("fuzz")]
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
 SCENARIOS = EXAMPLES  # stateful sequences per run, each of up to STEPS calls
 STEPS = 10

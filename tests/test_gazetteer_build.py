@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "sitedir" / "places" / "data" / "gazetteer.json.gz"
 
 
+@pytest.mark.slow
 def test_rebuild_is_byte_identical(tmp_path):
     have_sources = (ROOT / "tools" / "gazetteer" / "node_modules").exists()
     if not have_sources and not shutil.which("npm"):

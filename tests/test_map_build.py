@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "sitedir" / "widget" / "data" / "france.json"
 
 
+@pytest.mark.slow
 def test_rebuild_is_byte_identical(tmp_path):
     if not (ROOT / "tools" / "map" / "node_modules").exists() and not shutil.which("npm"):
         if os.environ.get("CI"):

@@ -268,6 +268,7 @@ def test_repeated_queries_are_answered_from_the_process_cache(monkeypatch):
     assert suggest("xqzwvbkz typed twice!") == suggest("Xqzwvbkz typed twice")
 
 
+@pytest.mark.slow
 def test_warming_the_trigram_groups_changes_no_answer():
     from sitedir.places.search import PlaceIndex, collect, get_index
 

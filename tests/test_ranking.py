@@ -80,6 +80,7 @@ def test_nothing_open_within_radius_lists_closed_ones_within_it():
     assert [r.item.name for r in answer.nearer_not_open] == ["clermont"]
 
 
+@pytest.mark.slow
 def test_ranking_is_the_same_as_measuring_every_candidate():
     """The spherical pre-selection never changes the answer (random points, seeded)."""
     import random

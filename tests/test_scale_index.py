@@ -107,6 +107,7 @@ def test_index_answers_as_a_pass_over_every_site():
         )
 
 
+@pytest.mark.slow
 def test_index_with_changes_overlaid_answers_as_a_pass_over_every_site():
     rng = random.Random(16)
     points = synthetic_points(2000, rng, open_share=0.1)

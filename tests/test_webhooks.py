@@ -246,6 +246,7 @@ def test_retry_after_is_honoured_and_410_disables(private_ok, client, tokens, re
     assert retry_after_seconds("nonsense", now) is None
 
 
+@pytest.mark.slow
 def test_a_hundred_changes_arrive_in_order(private_ok, client, tokens, receiver):
     app = private_ok
     hook = receiver()
@@ -259,6 +260,7 @@ def test_a_hundred_changes_arrive_in_order(private_ok, client, tokens, receiver)
     assert reasons == [f"change {n}" for n in range(100)]
 
 
+@pytest.mark.slow
 def test_a_worker_killed_mid_delivery_loses_nothing(shared_app, tokens_shared, receiver, tmp_path):
     """`flask webhooks deliver` in a subprocess, SIGKILLed while the receiver holds the
     request; a new worker sends the same event again (same id) once the lease expires."""
