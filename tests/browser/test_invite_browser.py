@@ -85,7 +85,9 @@ def test_an_invited_coordinator_confirms_and_doctors_see_it(invite_live, smtp, n
     doctor.goto(live.url + "/")
     search_with_keyboard(doctor, doctor, "Vichy")
     clermont = doctor.locator("#results .site", has_text="Clermont-Ferrand").first
-    expect(clermont).to_contain_text(f"statut confirmé le {long_date(today_in_paris(), 'fr')}")
+    expect(clermont).to_contain_text(
+        f"Statut confirmé par le centre le {long_date(today_in_paris(), 'fr')}"
+    )
     assert_all_local(doctor)
 
     # The invitation is spent: opened again, it leads to the login page, which says why.
