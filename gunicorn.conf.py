@@ -72,6 +72,23 @@ def _loopback(address: str) -> bool:
 
     if address.startswith("unix:"):
         return True
+    if address.startswith("fd://"):
+        # A socket handed over by a supervisor (systemd, a test): ask it where it listens.
+        import os
+        import socket
+
+        try:
+            # A duplicate, its family read from the descriptor: closing it leaves the
+            # listener open.
+            inherited = socket.socket(fileno=os.dup(int(address[5:])))
+        except (ValueError, OSError):
+            return False
+        with inherited:
+            try:
+                host = inherited.getsockname()[0]
+            except OSError:
+                return False
+        address = host if ":" not in host else f"[{host}]:0"
     host = address.rpartition(":")[0].strip("[]") if ":" in address else address
     if host == "localhost":
         return True

@@ -74,3 +74,17 @@ def test_gunicorn_refuses_a_public_bind_without_a_public_url(monkeypatch):
     assert logged[-1][0] == "error"
     app.config["PUBLIC_URL"] = "https://annuaire.example.fr"
     settings["on_starting"](server(["0.0.0.0:8000"]))  # production, configured: starts
+
+
+def test_a_socket_handed_over_is_judged_by_where_it_listens():
+    """gunicorn --bind fd://N (systemd, tests): loopback if the inherited socket is."""
+    import socket
+
+    loopback = runpy.run_path("gunicorn.conf.py")["_loopback"]
+    with socket.socket() as local, socket.socket() as public:
+        local.bind(("127.0.0.1", 0))
+        public.bind(("0.0.0.0", 0))
+        assert loopback(f"fd://{local.fileno()}")
+        assert not loopback(f"fd://{public.fileno()}")
+        local.listen()  # still open after the check: it only looked at a duplicate
+    assert not loopback("fd://not-a-number")
