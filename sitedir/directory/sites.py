@@ -7,7 +7,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy.orm import selectinload
 
-from sitedir.directory.paging import BadCursor, RowLists, decode_cursor, encode_cursor
+from sitedir.directory.cursors import page_cursor
+from sitedir.directory.paging import RowLists, encode_cursor
 from sitedir.directory.snapshot import current_snapshot
 from sitedir.directory.studies import get_study_or_404
 from sitedir.extensions import db
@@ -62,19 +63,7 @@ class Sites(MethodView):
         # The snapshot knows the studies: a known one needs no database read (degraded.py).
         if "study" in args and args["study"] not in snapshot.studies:
             get_study_or_404(args["study"])
-        after = None
-        if "cursor" in args:
-            try:
-                after = decode_cursor(args["cursor"])
-            except BadCursor:
-                abort(
-                    400,
-                    message=t(
-                        "Curseur de page invalide : suivez le lien « next ».",
-                        "Invalid page cursor: follow the next link.",
-                    ),
-                    errors={"query": {"cursor": ["not a cursor from this API"]}},
-                )
+        after = page_cursor(args)
         lists = snapshot.lists or RowLists(snapshot.rows)
         filters = {name: args.get(name) for name in ("study", "status", "open", "region")}
         filters["department"] = args.get("department")

@@ -7,7 +7,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from sitedir.directory.catalogue import find, public_form, recruiting_counts
-from sitedir.directory.paging import BadCursor, decode_cursor, encode_cursor
+from sitedir.directory.cursors import page_cursor
+from sitedir.directory.paging import encode_cursor
 from sitedir.directory.snapshot import current_snapshot, encode_json
 from sitedir.extensions import db
 from sitedir.i18n import t
@@ -46,19 +47,7 @@ class Studies(MethodView):
         ignored), or a MeSH code (D008180). A page holds `limit` studies; the next page's
         URL is in the `Link` header (`rel="next"`).
         """
-        after = None
-        if "cursor" in args:
-            try:
-                after = decode_cursor(args["cursor"])
-            except BadCursor:
-                abort(
-                    400,
-                    message=t(
-                        "Curseur de page invalide : suivez le lien « next ».",
-                        "Invalid page cursor: follow the next link.",
-                    ),
-                    errors={"query": {"cursor": ["not a cursor from this API"]}},
-                )
+        after = page_cursor(args)
         snapshot = current_snapshot()
         found = find(snapshot, args.get("condition"), args.get("q"), args.get("open"))
         if after is not None:
