@@ -3,6 +3,8 @@
 from sitedir.contact.identifying import PHONE_EXAMPLE, PHONE_EXAMPLE_EN
 
 STRINGS = {
+    # French puts a space before the colon, English does not.
+    "colon": (" : ", ": "),
     "ask_contact": ("Demander à être recontacté", "Ask to be contacted"),
     "ask_contact_label": (
         "Demander à être recontacté par {site}",
