@@ -169,13 +169,9 @@ class StudySummarySchema(ma.Schema):
     registry_url = _registry_url()
 
 
-class StudySchema(ma.Schema):
-    slug = ma.fields.String()
-    title = _localised("title")
-    phase = ma.fields.String()
-    condition = _localised("condition")
-    sponsor = _sponsor()
-    registry_url = _registry_url()
+class StudySchema(StudySummarySchema):
+    """A study whole: its summary, then what the directory and its record say of it."""
+
     recruiting_sites = ma.fields.Function(
         _recruiting_sites,
         metadata={"type": "integer", "description": "How many of its sites recruit now"},
