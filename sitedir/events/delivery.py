@@ -32,8 +32,8 @@ from sqlalchemy import or_, update
 from sitedir.clock import as_utc, utc_now
 from sitedir.events import addresses
 from sitedir.events.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from sitedir.events.outbox import iso
 from sitedir.events.sending import MAX_RETRY_AFTER, post, retry_after_seconds
+from sitedir.events.types import event_type
 from sitedir.extensions import db
 
 log = logging.getLogger(__name__)
@@ -61,16 +61,10 @@ def sign(secret: str, msg_id: str, timestamp: int, body: str) -> str:
 
 
 def payload(delivery: WebhookDelivery) -> str:
+    """The delivery's body: its event as the type's row gives it (sitedir.events.types)."""
     event = delivery.event
-    return json.dumps(
-        {
-            "type": event.type,
-            "timestamp": iso(event.at),
-            "data": {"id": event.uid, **event.data},
-        },
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    body = event_type(event.type).payload(event)
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
 def next_delay(attempts: int) -> int:

@@ -18,19 +18,22 @@ from lxml import etree
 from sqlalchemy.orm import selectinload
 
 from sitedir.clock import as_utc
-from sitedir.events.outbox import (
-    CONFIRMED,
-    CONTACTS_CHANGED,
-    CREATED,
+from sitedir.events.types import (
+    EN,
     EVENT_TYPES,
-    STATUS_CHANGED,
+    FR,
+    data_description,
+    entry_summary,
+    entry_title,
+    feed_subtitle,
     iso,
 )
 from sitedir.extensions import db
 from sitedir.models import Event, Site, Study
 from sitedir.schemas import Pattern
-from sitedir.vocabulary import STATUS_LABELS
 from sitedir.web.hosts import public_root
+
+__all__ = ["entry_summary", "entry_title"]
 
 blp = Blueprint(
     "changes",
@@ -92,19 +95,8 @@ class ChangeEventSchema(ma.Schema):
     type = ma.fields.String(validate=ma.validate.OneOf(EVENT_TYPES))
     at = ma.fields.String(metadata={"format": "date-time"})
     site = ma.fields.String(metadata={"description": "The site's id"})
-    data = ma.fields.Dict(
-        metadata={
-            "description": (
-                "site.status_changed: from, to, reason, expected_reopening, at; "
-                "site.confirmed: status, at; site.created: status, reason, at; "
-                "site.contacts_changed: contacts (public ones only; a contact no longer "
-                "public leaves past events, a replaced name, title, email or phone is "
-                "null there), at; site.hospital_changed: hospital (address, postcode, "
-                "city, website, switchboard), at. Each also has "
-                "site, study and city."
-            )
-        }
-    )
+    # Each type's row says what its data holds (sitedir.events.types).
+    data = ma.fields.Dict(metadata={"description": data_description()})
 
 
 class ChangesSchema(ma.Schema):
@@ -153,21 +145,6 @@ def xml_safe(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def entry_title(event: Event) -> str:
-    """A French title: « Clermont-Ferrand : inclusions suspendues »."""
-    city = event.data.get("city") or event.data.get("site")
-    if event.type == STATUS_CHANGED:
-        label = STATUS_LABELS.get(event.data.get("to"), (event.data.get("to"),))[0] or ""
-        return f"{city} : {label[:1].lower()}{label[1:]}"
-    if event.type == CONFIRMED:
-        return f"{city} : statut confirmé"
-    if event.type == CREATED:
-        return f"{city} : nouveau centre"
-    if event.type == CONTACTS_CHANGED:
-        return f"{city} : contacts mis à jour"
-    return f"{city} : {event.type}"
-
-
 def tag_authority() -> str:
     """The tag: URIs' authority: a name this deployment is configured with."""
     public = current_app.config.get("PUBLIC_URL")
@@ -187,49 +164,41 @@ def entry_id(event: Event) -> str:
     return f"tag:{tag_authority()},{TAG_DATE}:sitedir/event/{event.uid}"
 
 
-def entry_summary(event: Event, study_title: str | None = None) -> str:
-    """What changed, in French, after the study it is about."""
-    about = f"Étude : {study_title}. " if study_title else ""
-    return about + _what_changed(event)
-
-
-def _what_changed(event: Event) -> str:
-    data = event.data
-    if event.type == STATUS_CHANGED:
-        before = STATUS_LABELS.get(data.get("from"), ("—",))[0]
-        after = STATUS_LABELS.get(data.get("to"), ("",))[0]
-        parts = [f"{before} → {after}"]
-        if data.get("reason"):
-            parts.append(f"Motif : {data['reason']}")
-        if data.get("expected_reopening"):
-            parts.append(f"Réouverture prévue : {data['expected_reopening']}")
-        return ". ".join(parts) + "."
-    if event.type == CONFIRMED:
-        return f"Statut toujours exact : {STATUS_LABELS.get(data.get('status'), ('',))[0]}."
-    if event.type == CREATED:
-        return f"Le centre rejoint l'étude : {STATUS_LABELS.get(data.get('status'), ('',))[0]}."
-    return f"{len(data.get('contacts', []))} contact(s) public(s)."
+class AtomQuerySchema(ma.Schema):
+    lang = ma.fields.String(
+        load_default=FR,
+        validate=ma.validate.OneOf([FR, EN]),
+        metadata={"description": "The entries' language: fr (default) or en"},
+    )
 
 
 @blp.route("/changes.atom")
+@blp.arguments(AtomQuerySchema(), location="query")
 @blp.doc(
-    summary="The latest public changes as an Atom 1.0 feed (French titles)",
+    summary="The latest public changes as an Atom 1.0 feed (French; English with ?lang=en)",
     responses={"200": {"description": "Atom feed", "content": {"application/atom+xml": {}}}},
 )
-def changes_atom():
+def changes_atom(args):
+    # The language comes from the URL only, never Accept-Language: a feed is one address
+    # a reader subscribes to, and caches key on it.
+    lang = args["lang"]
     events = db.session.scalars(
         db.select(Event).order_by(Event.id.desc()).limit(ATOM_ENTRIES)
     ).all()
     base = public_root()  # SITEDIR_PUBLIC_URL, else a trusted Host: never a client's choice
     sites = _sites(events)
-    studies = {s.slug: s.title_fr for s in db.session.scalars(db.select(Study))}
+    studies = {
+        s.slug: s.title_fr if lang == FR else s.title_en
+        for s in db.session.scalars(db.select(Study))
+    }
     links: dict[str, list[tuple[str, str, str]]] = {}
     feed = FeedGenerator()
     feed.id(feed_id())
-    feed.title("Annuaire des centres : changements")
-    feed.subtitle("Statuts, confirmations, nouveaux centres et contacts publics")
-    feed.language("fr")
-    feed.link(href=base + url_for("changes.changes_atom"), rel="self")
+    feed.title("Annuaire des centres : changements" if lang == FR else "Site directory: changes")
+    feed.subtitle(feed_subtitle(lang))
+    feed.language(lang)
+    self_url = base + url_for("changes.changes_atom", **({"lang": EN} if lang == EN else {}))
+    feed.link(href=self_url, rel="self")
     feed.link(href=base + "/", rel="alternate", type="text/html")
     feed.author({"name": "sitedir"})
     feed.updated(as_utc(events[0].at) if events else _EPOCH)
@@ -237,8 +206,8 @@ def changes_atom():
         entry = feed.add_entry()
         entry.id(entry_id(event))
         study = event.data.get("study")
-        entry.title(xml_safe(entry_title(event)))
-        entry.summary(xml_safe(entry_summary(event, studies.get(study))))
+        entry.title(xml_safe(entry_title(event, lang)))
+        entry.summary(xml_safe(entry_summary(event, studies.get(study), lang)))
         entry.updated(as_utc(event.at))
         entry.published(as_utc(event.at))
         site = event.data.get("site")
@@ -247,7 +216,9 @@ def changes_atom():
         if page is not None:
             # The directory's page for the site's town: the site is listed there, with
             # its status (open, or nearer and not open); its JSON is related.
-            query = urlencode({"insee": page[0], "study": page[1]})
+            query = urlencode(
+                {"insee": page[0], "study": page[1], **({"lang": EN} if lang == EN else {})}
+            )
             entry_links = [("alternate", "text/html", f"{base}/?{query}")]
             entry_links.append(("related", "application/json", json_url))
         else:  # a site since removed: its JSON (a 404 now) is all there is to point at

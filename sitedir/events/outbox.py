@@ -16,18 +16,23 @@ from datetime import datetime
 
 from sqlalchemy import text
 
-from sitedir.clock import as_utc, utc_now
+from sitedir.events.types import (
+    EVENT_TYPES,
+    HOSPITAL_FIELDS,
+    TYPES,
+    UnknownEventType,
+    iso,
+)
 from sitedir.extensions import db
 from sitedir.models import Event, Site
+
+__all__ = ["EVENT_TYPES", "HOSPITAL_FIELDS", "UnknownEventType", "iso", "record"]
 
 STATUS_CHANGED = "site.status_changed"
 CONFIRMED = "site.confirmed"
 CREATED = "site.created"
 CONTACTS_CHANGED = "site.contacts_changed"
 HOSPITAL_CHANGED = "site.hospital_changed"
-EVENT_TYPES = (STATUS_CHANGED, CONFIRMED, CREATED, CONTACTS_CHANGED, HOSPITAL_CHANGED)
-# What site.hospital_changed tells of the site's hospital (all public on the site's page).
-HOSPITAL_FIELDS = ("address", "postcode", "city", "website", "switchboard")
 
 # Any constant: it names "the event writers' turn" among advisory locks.
 _ADVISORY_KEY = 7_316_011
@@ -36,23 +41,21 @@ PUBLIC_CONTACT_FIELDS = ("role", "title", "name", "unit", "email", "phone")
 PERSONAL_FIELDS = ("title", "name", "email", "phone")
 
 
-def iso(value) -> str | None:
-    """A moment in UTC with a Z (a date as it is), as every event publishes them."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return as_utc(value).isoformat().replace("+00:00", "Z")
-    return value.isoformat()
+def record(event_type: str, site: Site, *args) -> Event:
+    """Add one event about `site` to the current transaction, and queue its deliveries.
 
-
-def record(event_type: str, site: Site, data: dict, at: datetime | None = None) -> Event:
-    """Add one event about `site` to the current transaction, and queue its deliveries."""
+    Its data come from the type's builder (sitedir.events.types) with `args`; a type with
+    no row there is refused (UnknownEventType) before anything is written.
+    """
     from sitedir.events.models import WebhookDelivery, WebhookEndpoint
 
+    row = TYPES.get(event_type)
+    if row is None:
+        raise UnknownEventType(event_type)
+    data, at = row.build(site, *args)
     session = db.session
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_KEY})
-    at = at or utc_now()
     event = Event(
         uid="evt_" + secrets.token_hex(12),
         type=event_type,
@@ -84,42 +87,20 @@ def record(event_type: str, site: Site, data: dict, at: datetime | None = None) 
 
 
 def status_changed(site: Site, from_status: str | None, at: datetime | None = None) -> Event:
-    at = at or utc_now()
-    return record(
-        STATUS_CHANGED,
-        site,
-        {
-            "from": from_status,
-            "to": site.status,
-            "reason": site.status_reason,
-            "expected_reopening": iso(site.expected_reopening),
-            "at": iso(at),
-        },
-        at,
-    )
+    return record(STATUS_CHANGED, site, from_status, at)
 
 
 def confirmed(site: Site) -> Event:
-    at = as_utc(site.status_confirmed_at) or utc_now()
-    return record(CONFIRMED, site, {"status": site.status, "at": iso(at)}, at)
+    return record(CONFIRMED, site)
 
 
 def created(site: Site) -> Event:
-    at = utc_now()
-    return record(
-        CREATED,
-        site,
-        {"status": site.status, "reason": site.status_reason, "at": iso(at)},
-        at,
-    )
+    return record(CREATED, site)
 
 
 def hospital_changed(site: Site) -> Event:
     """The site's hospital changed what doctors read of it (address, website, switchboard)."""
-    at = utc_now()
-    institution = site.institution
-    data = {field: getattr(institution, field) for field in HOSPITAL_FIELDS}
-    return record(HOSPITAL_CHANGED, site, {"hospital": data, "at": iso(at)}, at)
+    return record(HOSPITAL_CHANGED, site)
 
 
 def public_contacts(site: Site) -> list[dict]:
@@ -138,8 +119,7 @@ def contacts_changed(site: Site, before: list[dict]) -> Event | None:
     if after == before:
         return None  # only an admin-only contact changed: nothing public to tell
     redact_past_contacts(site, after)
-    at = utc_now()
-    return record(CONTACTS_CHANGED, site, {"contacts": after, "at": iso(at)}, at)
+    return record(CONTACTS_CHANGED, site, after)
 
 
 def redact_past_contacts(site: Site, public_now: list[dict]) -> None:
