@@ -2,6 +2,7 @@
 it reads a site, searches `near` and follows the `next` links the server gives."""
 
 import threading
+from datetime import UTC, datetime
 
 import pytest
 import requests
@@ -11,14 +12,16 @@ from werkzeug.serving import make_server
 
 
 class Recorded:
-    """A WSGI app that remembers the query string of every request it serves."""
+    """A WSGI app that remembers the query string and Accept header of every request."""
 
     def __init__(self, app):
         self.app = app
         self.queries: list[str] = []
+        self.accepts: list[str | None] = []
 
     def __call__(self, environ, start_response):
         self.queries.append(environ.get("QUERY_STRING", ""))
+        self.accepts.append(environ.get("HTTP_ACCEPT"))
         return self.app(environ, start_response)
 
 
@@ -44,6 +47,43 @@ def test_a_fhir_client_reads_a_site(server):
     assert organization["id"] == "chu-clermont-gabriel-montpied"
     with pytest.raises(ResourceNotFound):
         client.reference("Location", "nowhere").to_resource()
+    # fhirpy's own Accept, untouched by the test: what its users send.
+    assert set(server.accepts) == {"application/fhir+json"}
+
+
+def test_vread_and_conditional_reads_through_both_clients(server):
+    """fhirpy and fhirclient, each with its default headers: a vread of the version a read
+    gave, and conditional reads (If-None-Match, If-Modified-Since) answered 304."""
+    from email.utils import format_datetime
+
+    from fhirclient import server as fhir_server
+    from fhirclient.models.location import Location
+
+    client = SyncFHIRClient(server.url, requests_config={"timeout": 10})
+    read = client.reference("Location", "nantes").to_resource()
+    version = read["meta"]["versionId"]
+    vread = client.execute(f"Location/nantes/_history/{version}", method="get")
+    assert vread == read.serialize()
+    with pytest.raises(ResourceNotFound):  # older versions are not kept: a 404 outcome
+        client.execute(f"Location/nantes/_history/{int(version) + 1}", method="get")
+    updated = datetime.strptime(read["meta"]["lastUpdated"], "%Y-%m-%dT%H:%M:%SZ")
+    for condition in (
+        {"If-None-Match": f'W/"{version}"'},
+        {"If-Modified-Since": format_datetime(updated.replace(tzinfo=UTC), usegmt=True)},
+    ):
+        conditional = SyncFHIRClient(
+            server.url, requests_config={"timeout": 10}, extra_headers=condition
+        )
+        # fhirpy returns None for a 304: nothing to send again.
+        assert conditional.execute("Location/nantes", method="get") is None, condition
+    stale = SyncFHIRClient(
+        server.url, requests_config={"timeout": 10}, extra_headers={"If-None-Match": 'W/"0"'}
+    )
+    assert stale.execute("Location/nantes", method="get")["id"] == "nantes"
+    smart = fhir_server.FHIRServer(None, base_uri=server.url + "/")
+    model = Location.read_from(f"Location/nantes/_history/{version}", smart)
+    assert model.meta.versionId == version and model.as_json() == Location(vread).as_json()
+    assert set(server.accepts) == {"application/fhir+json"}
 
 
 def test_a_fhir_client_searches_near_and_follows_next_links(server):
@@ -84,6 +124,7 @@ def test_fhirclient_reads_searches_and_posts_a_search(server):
     assert location.text.status == "generated"
     bundle = Bundle(smart.request_json("Location?status=active&_count=3"))
     assert bundle.total == 9 and len(bundle.entry) == 3  # every seeded site recruits
+    assert set(server.accepts) == {"application/fhir+json"}  # fhirclient's own
     posted = smart.post_as_form(
         server.url + "/Location/_search", {"status": "active", "_count": "3"}
     )
