@@ -94,13 +94,15 @@ def capability_statement(base: str, canonical: str | None = None) -> dict:
         ),
         "url": f"{base}/metadata",
         "name": "SitedirFhirServer",
-        "title": "sitedir — annuaire des centres de l'essai CAR-T lupus (FHIR, lecture seule)",
+        # Every study the directory lists (ResearchStudy), not the first one alone.
+        "title": "sitedir — annuaire des centres des études cliniques (FHIR, lecture seule)",
         "status": "active",
         "date": CAPABILITY_DATE,
         "publisher": "sitedir",
         "description": (
-            "Read-only FHIR R4 view of the directory of the French sites of a CAR-T lupus "
-            "trial: the same data as the JSON API under /api/v1."
+            "Read-only FHIR R4 view of the directory of the French sites of the clinical "
+            "studies it lists (one ResearchStudy each): the same data as the JSON API under "
+            "/api/v1."
         ),
         "kind": "instance",
         "software": {"name": "sitedir"},
