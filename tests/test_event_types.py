@@ -2,8 +2,6 @@
 webhooks and the document: an unknown type is refused at write time, and an event stored
 under a type since removed is a plain change, never another type's words (issue 26 §3)."""
 
-import json
-
 import feedparser
 import pytest
 
@@ -93,19 +91,27 @@ def test_the_english_feed_is_english_throughout(client, tokens):
     assert refused.status_code == 422
 
 
-def test_every_type_reaches_a_receiver_as_its_row_builds_it(app, client, tokens):
-    """The webhook body of each registered type: its row's payload, valid JSON, the
-    event's public id, and the fields its row documents."""
-    from sitedir.events.delivery import payload
-    from sitedir.events.models import WebhookDelivery
+def test_every_type_reaches_a_receiver_signed_as_its_row_builds_it(app, client, tokens):
+    """One endpoint subscribed to every registered type: each write delivered, verified by
+    the standardwebhooks library, its body the row's payload with the fields it documents."""
+    from sitedir.events.delivery import deliver_due
+    from tests.test_webhooks import Receiver, register, verified
 
-    for write in WRITES.values():
-        write(app, client, tokens)
-    with app.app_context():
-        events = db.session.scalars(db.select(Event).order_by(Event.id)).all()
-        assert {e.type for e in events} == set(EVENT_TYPES)
-        for event in events:
-            body = json.loads(payload(WebhookDelivery(event=event)))
-            assert body["type"] == event.type and body["data"]["id"] == event.uid
-            for field in ("site", "study", "city", *TYPES[event.type].fields):
-                assert field in body["data"], (event.type, field)
+    app.config["WEBHOOKS_ALLOW_PRIVATE"] = True
+    hook = Receiver()
+    try:
+        secret = register(client, tokens, hook.url, list(EVENT_TYPES)).get_json()["secret"]
+        for write in WRITES.values():
+            write(app, client, tokens)
+        with app.app_context():
+            assert deliver_due() == len(EVENT_TYPES)
+            events = {e.uid: e for e in db.session.scalars(db.select(Event))}
+            rows = {uid: TYPES[e.type].payload(e) for uid, e in events.items()}
+        bodies = [verified(secret, headers, body) for headers, body in hook.received]
+    finally:
+        hook.stop()
+    assert [b["type"] for b in bodies] == list(EVENT_TYPES)  # in the order of the writes
+    for body in bodies:
+        assert body == rows[body["data"]["id"]]
+        for field in ("site", "study", "city", *TYPES[body["type"]].fields):
+            assert field in body["data"], (body["type"], field)
