@@ -115,3 +115,13 @@ def test_every_type_reaches_a_receiver_signed_as_its_row_builds_it(app, client, 
         assert body == rows[body["data"]["id"]]
         for field in ("site", "study", "city", *TYPES[body["type"]].fields):
             assert field in body["data"], (body["type"], field)
+
+
+def test_the_admin_webhook_form_offers_every_registered_type(app):
+    from sitedir.admin.forms import WebhookForm
+
+    with app.test_request_context():
+        form = WebhookForm(meta={"csrf": False})
+        choices = list(form.events.choices)
+    assert [choice.value for choice in choices] == list(EVENT_TYPES)
+    assert [choice.label for choice in choices] == [row.label[0] for row in TYPES.values()]

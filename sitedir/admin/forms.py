@@ -17,6 +17,7 @@ from wtforms.i18n import get_translations
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from sitedir.admin.schemas import PHONE_PATTERN
+from sitedir.events.types import TYPES as EVENT_TYPE_ROWS
 from sitedir.vocabulary import CONTACT_ROLES, ROLE_LABELS, STATUS_LABELS, STATUSES
 
 # A contact's role in words, the same as on the public page.
@@ -113,15 +114,8 @@ class WebhookForm(AdminForm):
     url = StringField("Adresse (https://…)", validators=[DataRequired(), Length(max=2000)])
     events = SelectMultipleField(
         "Événements",
-        choices=[
-            SelectChoice("site.status_changed", "Changement de statut"),
-            SelectChoice("site.confirmed", "Statut confirmé"),
-            SelectChoice("site.created", "Nouveau centre"),
-            SelectChoice("site.contacts_changed", "Contacts publics modifiés"),
-            SelectChoice(
-                "site.hospital_changed", "Établissement modifié (adresse, site, standard)"
-            ),
-        ],
+        # Every registered event type (sitedir.events.types), in its French name.
+        choices=[SelectChoice(row.name, row.label[0]) for row in EVENT_TYPE_ROWS.values()],
         validators=[DataRequired()],
     )
 

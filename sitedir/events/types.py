@@ -9,8 +9,8 @@ A row names the type and gives:
 The outbox refuses to write a type without a row (UnknownEventType), so a new type cannot
 reach the feed or a receiver half described. An event stored under a type since removed
 is shown as a plain change, named as such, never in another type's words (issue 26).
-A new type: one row in TYPES, one writer in outbox.py, and its line in
-tests/test_atom_grammar.py's WRITES.
+It also names the type on the admin page's webhook form. A new type: one row in TYPES,
+one writer in outbox.py, and its line in tests/test_atom_grammar.py's WRITES.
 """
 
 from collections.abc import Callable
@@ -55,6 +55,8 @@ class EventType:
     fields: tuple[str, ...]
     # The feed's subtitle's word for these changes (French, English)
     topic: tuple[str, str]
+    # Its name where a network admin picks the types a webhook receives (French, English)
+    label: tuple[str, str]
     note: str = ""
     payload: Callable[[Event], dict] = webhook_payload
 
@@ -171,6 +173,7 @@ TYPES: dict[str, EventType] = {
             summary=_status_summary,
             fields=("from", "to", "reason", "expected_reopening", "at"),
             topic=("statuts", "statuses"),
+            label=("Changement de statut", "Status change"),
         ),
         EventType(
             name="site.confirmed",
@@ -184,6 +187,7 @@ TYPES: dict[str, EventType] = {
             ),
             fields=("status", "at"),
             topic=("confirmations", "confirmations"),
+            label=("Statut confirmé", "Status confirmed"),
         ),
         EventType(
             name="site.created",
@@ -197,6 +201,7 @@ TYPES: dict[str, EventType] = {
             ),
             fields=("status", "reason", "at"),
             topic=("nouveaux centres", "new sites"),
+            label=("Nouveau centre", "New site"),
         ),
         EventType(
             name="site.contacts_changed",
@@ -209,6 +214,7 @@ TYPES: dict[str, EventType] = {
                 "a replaced name, title, email or phone is null there"
             ),
             topic=("contacts publics", "public contacts"),
+            label=("Contacts publics modifiés", "Public contacts changed"),
         ),
         EventType(
             name="site.hospital_changed",
@@ -218,6 +224,10 @@ TYPES: dict[str, EventType] = {
             fields=("hospital", "at"),
             note="hospital: " + ", ".join(HOSPITAL_FIELDS),
             topic=("établissements", "hospitals"),
+            label=(
+                "Établissement modifié (adresse, site, standard)",
+                "Hospital changed (address, website, switchboard)",
+            ),
         ),
     )
 }
@@ -249,6 +259,7 @@ def event_type(name: str) -> EventType:
         ),
         fields=(),
         topic=("changements", "changes"),
+        label=(name, name),
     )
 
 
