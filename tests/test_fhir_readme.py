@@ -50,6 +50,18 @@ def test_the_interactions_are_the_ones_the_readme_lists(statement):
     assert "there is no `_history`" in _section()
 
 
+@pytest.mark.parametrize(
+    "url", ["/fhir/_history", "/fhir/Location/_history", "/fhir/Location/nantes/_history"]
+)
+def test_no_history_interaction_is_said_as_such(client, url):
+    """Not a Location whose id would be `_history`: history is named as not served."""
+    response = client.get(url, headers={"Accept-Language": "en"})
+    assert response.status_code == 404
+    [issue] = response.get_json()["issue"]
+    assert issue["code"] == "not-supported"
+    assert issue["diagnostics"].startswith("History (_history) is not served")
+
+
 def test_the_search_parameters_are_the_ones_the_readme_lists(statement):
     listed = {
         name

@@ -175,6 +175,26 @@ def search_post(kind: str):
     return _search(kind)
 
 
+@blp.route("/_history", methods=METHODS, endpoint="history_system")
+@blp.route("/<kind>/_history", methods=METHODS, endpoint="history_type")
+@blp.route("/<kind>/<resource_id>/_history", methods=METHODS, endpoint="history_instance")
+def history(kind: str | None = None, resource_id: str | None = None):
+    """No history interaction (the CapabilityStatement lists none): said as such, rather
+    than as a resource whose id would be `_history`."""
+    if kind is not None:
+        _known(kind)
+    raise FhirError(
+        404,
+        t(
+            "L'historique (_history) n'est pas servi : seule la version courante de chaque "
+            "ressource l'est, aussi par vread (/[type]/[id]/_history/[version]).",
+            "History (_history) is not served: only each resource's current version is, "
+            "also by vread (/[type]/[id]/_history/[version]).",
+        ),
+        code="not-supported",
+    )
+
+
 @blp.route("/<kind>/<resource_id>", methods=METHODS)
 def read(kind: str, resource_id: str):
     """Read one resource by its id (conditional: If-None-Match, If-Modified-Since)."""
