@@ -1,8 +1,9 @@
 """The change feed: GET /api/v1/changes (JSON, resumable cursor) and /api/v1/changes.atom.
 
-Both read the outbox (the `event` table), oldest first. The cursor is opaque to clients:
-today the last event id they saw, encoded; `next` is where to resume (the same cursor when
-nothing newer is there yet, so a poller keeps sending it).
+Both read the outbox (the `event` table), oldest first; what each type's entry says, and
+what its data holds in the document, come from its row in sitedir.events.types. The
+cursor is opaque to clients: today the last event id they saw, encoded; `next` is where
+to resume (the same cursor when nothing newer is there yet, so a poller keeps sending it).
 """
 
 import re
@@ -32,8 +33,6 @@ from sitedir.extensions import db
 from sitedir.models import Event, Site, Study
 from sitedir.schemas import Pattern
 from sitedir.web.hosts import public_root
-
-__all__ = ["entry_summary", "entry_title"]
 
 blp = Blueprint(
     "changes",
