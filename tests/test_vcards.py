@@ -206,22 +206,29 @@ def _ical_js() -> Path:
     first), or a skip (a failure under CI)."""
     _need(
         shutil.which("node") is not None and shutil.which("npm") is not None,
-        "node and npm are needed to read the cards with ical.js",
+        "node and npm are needed to read the cards with ical.js and vcf",
     )
-    if not (VCARD_JS / "node_modules" / "ical.js").is_dir():
+    if not all((VCARD_JS / "node_modules" / name).is_dir() for name in ("ical.js", "vcf")):
         installed = subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund"], cwd=VCARD_JS, capture_output=True, timeout=120
         )
-        _need(installed.returncode == 0, "ical.js could not be installed (no npm registry?)")
+        _need(installed.returncode == 0, "ical.js and vcf could not be installed (no registry?)")
     return VCARD_JS
 
 
-def test_ical_js_reads_the_cards_back(app, client):
+@pytest.mark.parametrize(
+    "reader",
+    [
+        "read.mjs",  # ical.js, Thunderbird's address book parser
+        "read-vcf.mjs",  # the npm package vcf, a second independent parser
+    ],
+)
+def test_javascript_parsers_read_the_cards_back(app, client, reader):
     folder = _ical_js()
     _desk(app)
     text = client.get("/api/v1/sites/clermont-ferrand/contacts.vcf").get_data(as_text=True)
     read = subprocess.run(
-        ["node", "read.mjs"], cwd=folder, input=text, capture_output=True, text=True, timeout=60
+        ["node", reader], cwd=folder, input=text, capture_output=True, text=True, timeout=60
     )
     assert read.returncode == 0, read.stderr
     parsed = json.loads(read.stdout)
