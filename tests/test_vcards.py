@@ -1,6 +1,6 @@
-"""A site's public contacts as vCard 4.0: they parse back with vobject (and ical.js, the
-parser of Thunderbird's address book, through node), one card per public contact, and
-nothing the data does not hold."""
+"""A site's public contacts as vCard 4.0: they parse back with vobject (and, through node,
+ical.js, the parser of Thunderbird's address book, and the npm package vcf), one card per
+public contact, and nothing the data does not hold."""
 
 import json
 import os
