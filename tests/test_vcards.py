@@ -216,6 +216,8 @@ def _ical_js() -> Path:
     return VCARD_JS
 
 
+# One worker for both readers: the first may run npm ci in their shared folder.
+@pytest.mark.xdist_group("vcard_js")
 @pytest.mark.parametrize(
     "reader",
     [
