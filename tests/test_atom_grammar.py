@@ -188,6 +188,19 @@ def test_characters_xml_cannot_hold_in_older_data_are_dropped(app, client, token
     assert "Motif : motif" in entry.findtext(f"{ATOM}summary")
 
 
+def test_an_event_whose_site_is_gone_is_still_a_valid_entry(app, client, tokens):
+    """Its JSON (a 404 now) is all it can point to: the alternate link, typed."""
+    _status(client, tokens, "Pause")
+    with app.app_context():
+        event = db.session.scalar(db.select(Event))
+        event.site_id = None
+        db.session.commit()
+    [entry] = _valid(client).findall(f"{ATOM}entry")
+    [link] = entry.findall(f"{ATOM}link")
+    assert (link.get("rel"), link.get("type")) == ("alternate", "application/json")
+    assert link.get("href").endswith("/api/v1/sites/clermont-ferrand")
+
+
 def test_any_trusted_host_makes_a_valid_feed_with_the_same_ids(client, tokens):
     _status(client, tokens, "Pause")
     feeds = [_valid(client, headers={"Host": host}) for host in ("localhost", "127.0.0.1:8000")]
