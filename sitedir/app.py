@@ -48,7 +48,7 @@ def register_extensions(app: Flask) -> None:
     engine.configure(app.config)
     db.init_app(app)
     with app.app_context():
-        engine.install_hooks(db.engine)
+        engine.install_hooks(db.engine, app.config)
     if app.config["GEOCODER"]:
         app.extensions["sitedir_geocoder"] = OnlineGeocoder(
             app.config["GEOCODER"],

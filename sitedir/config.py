@@ -53,6 +53,12 @@ def from_environment(instance_path: str) -> dict:
         "DB_STATEMENT_TIMEOUT_MS": _int("SITEDIR_DB_STATEMENT_TIMEOUT_MS", 10000),
         "DB_KEEPALIVES_IDLE": _int("SITEDIR_DB_KEEPALIVES_IDLE", 30),
         "DB_POOL_TIMEOUT": _int("SITEDIR_DB_POOL_TIMEOUT", 3),
+        # Seconds a PostgreSQL connection waits for an answer (a hung server); 0: the
+        # statement timeout plus one second.
+        "DB_ANSWER_TIMEOUT": _int("SITEDIR_DB_ANSWER_TIMEOUT", 0),
+        # While this file exists, /readyz answers 503 "draining" (flask drain on|off).
+        "DRAIN_FILE": os.environ.get("SITEDIR_DRAIN_FILE")
+        or os.path.join(instance_path, "draining"),
         # When the database fails, public reads keep answering from the last good
         # snapshot for this long (marked with a Warning header); 0: never.
         "DEGRADED_SECONDS": _int("SITEDIR_DEGRADED_SECONDS", 300),

@@ -50,12 +50,14 @@ def configure(config: dict) -> None:
             connect_args["options"] = f"-c statement_timeout={config['DB_STATEMENT_TIMEOUT_MS']}"
         if config["DB_KEEPALIVES_IDLE"] > 0:
             # A server gone without a word (a failover, a cut cable) is noticed in
-            # idle + interval × count seconds instead of the kernel's two hours.
+            # idle + interval × count seconds instead of the kernel's two hours; data
+            # sent and never acknowledged gives up in as long (tcp_user_timeout).
             connect_args |= {
                 "keepalives": 1,
                 "keepalives_idle": config["DB_KEEPALIVES_IDLE"],
                 "keepalives_interval": 10,
                 "keepalives_count": 3,
+                "tcp_user_timeout": (config["DB_KEEPALIVES_IDLE"] + 30) * 1000,
             }
         options["connect_args"] = connect_args | options.get("connect_args", {})
         options.setdefault("pool_timeout", config["DB_POOL_TIMEOUT"])
@@ -72,8 +74,65 @@ def configure(config: dict) -> None:
     config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
-def install_hooks(engine: Engine) -> None:
-    """SQLite files: WAL at connect, refused when read-only, dead connections dropped."""
+def answer_timeout(config) -> float | None:
+    """How long a PostgreSQL connection waits for any answer before it is closed: the
+    statement timeout and one second (the server's own error comes first), or
+    SITEDIR_DB_ANSWER_TIMEOUT; None for no bound."""
+    explicit = config.get("DB_ANSWER_TIMEOUT") or 0
+    if explicit > 0:
+        return float(explicit)
+    statement = config.get("DB_STATEMENT_TIMEOUT_MS") or 0
+    return statement / 1000 + 1 if statement > 0 else None
+
+
+# The pool's liveness check and the fingerprint read are trivial queries: a server that
+# does not answer them within this long is taken as hung.
+QUICK_ANSWER_SECONDS = 2.0
+
+
+def _bounded_connection_class():
+    import psycopg
+    from psycopg import errors
+
+    class BoundedConnection(psycopg.Connection):
+        """A psycopg connection that gives up on a server that does not answer.
+
+        Keepalives and tcp_user_timeout catch a server that is gone, not one that is
+        hung: a stopped (SIGSTOP) or frozen PostgreSQL still has its kernel acknowledge
+        every packet, and statement_timeout is enforced by the server itself. Without a
+        bound on the client's side, a query sent on an open connection waits until
+        gunicorn kills the worker. Past `answer_timeout` seconds the connection is
+        closed (its state is unknown) and OperationalError raised: the pool drops it.
+        """
+
+        answer_timeout: float | None = None
+
+        def wait(self, gen, interval=0.1, timeout=None):
+            limit = timeout if timeout is not None else self.answer_timeout
+            try:
+                return super().wait(gen, interval=interval, timeout=limit)
+            except errors._WaitTimeout:
+                self.pgconn.finish()
+                raise psycopg.OperationalError(
+                    f"the database did not answer within {limit:g} s: connection closed"
+                ) from None
+
+        def rollback(self):
+            # Closed above: the server drops the transaction with the socket, and the
+            # pool's reset must not fail (and log a traceback) on it.
+            if self.closed:
+                return
+            super().rollback()
+
+    return BoundedConnection
+
+
+def install_hooks(engine: Engine, config: dict | None = None) -> None:
+    """PostgreSQL: connections bounded on the client's side (a hung server), the pool's
+    liveness check bounded to QUICK_ANSWER_SECONDS. SQLite files: WAL at connect, refused
+    when read-only, dead connections dropped."""
+    if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+        _bound_postgresql(engine, answer_timeout(config or {}))
     path = sqlite_file(str(engine.url))
     if path is None:
         return
@@ -99,6 +158,29 @@ def install_hooks(engine: Engine) -> None:
             words in str(original).lower() for words in SQLITE_DEAD
         ):
             context.is_disconnect = True
+
+
+def _bound_postgresql(engine: Engine, limit: float | None) -> None:
+    bounded = _bounded_connection_class()
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect, record, cargs, cparams):
+        connection = bounded.connect(*cargs, **cparams)
+        connection.answer_timeout = limit
+        return connection
+
+    ping = engine.dialect.do_ping
+
+    def quick_ping(dbapi_connection):
+        before = getattr(dbapi_connection, "answer_timeout", None)
+        if before is None or before > QUICK_ANSWER_SECONDS:
+            dbapi_connection.answer_timeout = QUICK_ANSWER_SECONDS
+        try:
+            return ping(dbapi_connection)
+        finally:
+            dbapi_connection.answer_timeout = before
+
+    engine.dialect.do_ping = quick_ping
 
 
 # How far this machine's clock may run ahead of the database's before writes are refused.

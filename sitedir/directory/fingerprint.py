@@ -88,6 +88,12 @@ class FingerprintReader:
             driver.isolation_level = None  # autocommit: each read sees the last commit
         else:
             driver.autocommit = True
+            if hasattr(driver, "answer_timeout"):
+                # A one-row read: a server that does not answer it soon is hung, and the
+                # snapshot answers meanwhile (degraded.py) instead of a worker waiting.
+                from sitedir.engine import QUICK_ANSWER_SECONDS
+
+                driver.answer_timeout = QUICK_ANSWER_SECONDS
         return connection
 
 
