@@ -17,6 +17,7 @@ from sitedir.models import Site
 from sitedir.reminders import reminders_cli, staleness_options
 from sitedir.seeding import SeedError, export_seeds, read_seeds, seed_if_empty
 from sitedir.staleness import is_stale
+from sitedir.web.drain import drain_command
 
 seed_cli = AppGroup("seed", help="Load, check and export the directory's seeds.")
 
@@ -124,6 +125,7 @@ def register_cli(app: Flask) -> None:
     """Attach the sitedir commands to `flask`."""
     app.cli.add_command(init_db_command)
     app.cli.add_command(backup_command)
+    app.cli.add_command(drain_command)
     app.cli.add_command(seed_cli)
     app.cli.add_command(stale_command)
     app.cli.add_command(studies_cli)

@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, current_app, jsonify
 
 from sitedir.extensions import db
 from sitedir.places.gazetteer import get_gazetteer
+from sitedir.web.drain import is_draining
 from sitedir.web.ratelimit import storage_state
 
 blp = Blueprint("health", __name__)
@@ -30,7 +31,13 @@ def readyz():
     """Ready when the database answers (a real table, within 1 s) and the gazetteer is
     loaded; 503 otherwise.
 
-    "degraded" (still 200) when Redis does not answer: see web/ratelimit.py."""
+    "degraded" (still 200) when Redis does not answer: see web/ratelimit.py. "draining"
+    (503) while the drain switch is on (web/drain.py): a deploy under way."""
+    if is_draining():
+        response = jsonify({"status": "draining", "checks": {"drain": "on"}})
+        response.status_code = 503
+        response.headers["Cache-Control"] = "no-store"
+        return response
     checks = {"database": database_check(current_app._get_current_object())}
     try:
         count = sum(1 for _ in get_gazetteer().places())
