@@ -25,6 +25,25 @@ max_requests_jitter = max_requests // 10
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("SITEDIR_LOG_LEVEL", "info")
+# gunicorn's own log (boot, worker timeouts and exits) as the app's: one JSON object per
+# line (sitedir/logs.py), on stderr, through the root logger the app logs to as well.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "sitedir.logs.JsonFormatter"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "root": {"level": loglevel.upper(), "handlers": ["stderr"]},
+    "loggers": {
+        "gunicorn.error": {"level": loglevel.upper(), "handlers": [], "propagate": True},
+        "gunicorn.access": {"level": loglevel.upper(), "handlers": [], "propagate": True},
+    },
+}
 # No control socket: by default every instance on a host shares $HOME/.gunicorn/gunicorn.ctl,
 # and `gunicornc` could raise the worker count past the in-memory-limits check below.
 # SITEDIR_GUNICORN_CONTROL_SOCKET gives one its own path instead.

@@ -12,7 +12,11 @@ config = context.config
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
 # Keep the app's own loggers (the JSON access log) alive when Alembic configures logging.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Run from the app (flask db upgrade, a first start), its JSON logs are kept as they are.
+from sitedir import logs as _sitedir_logs  # noqa: E402
+
+if not _sitedir_logs.is_configured():
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

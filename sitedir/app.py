@@ -5,7 +5,7 @@ import os
 
 from flask import Flask
 
-from sitedir import engine, vcards, widget
+from sitedir import engine, logs, vcards, widget
 from sitedir.admin import register_admin
 from sitedir.cli import register_cli
 from sitedir.config import from_environment
@@ -23,6 +23,7 @@ from sitedir.web.problems import ProblemApi
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: settings, web plumbing, extensions, features, CLI, first-run seed."""
+    logs.configure()  # JSON lines on every logger: the server, the commands, the worker
     # Named for the package: its templates, instance folder and logger, as before app.py.
     app = Flask(__package__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)

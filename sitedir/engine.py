@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from sitedir import clock
 from sitedir.extensions import db
+from sitedir.logs import dependencies
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,14 @@ def install_hooks(engine: Engine, config: dict | None = None) -> None:
     when read-only, dead connections dropped."""
     if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
         _bound_postgresql(engine, answer_timeout(config or {}))
+
+    @event.listens_for(engine, "checkout")
+    def _answers(dbapi_connection, record, proxy):
+        # A connection checked out has answered (pre-ping or connect): an outage logged
+        # by sitedir.logs ends here, in one line.
+        if dependencies.is_down("database"):
+            dependencies.up("database")
+
     path = sqlite_file(str(engine.url))
     if path is None:
         return

@@ -26,6 +26,8 @@ from email.utils import formataddr, make_msgid, parseaddr
 from flask import current_app
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from sitedir.logs import dependencies
+
 SMTP_TIMEOUT = 10  # seconds per socket operation; the message as a whole: SMTP_DEADLINE
 DEFAULT_SENDER_NAME = "Annuaire des centres de l'essai"
 
@@ -158,13 +160,17 @@ def send(to: list[str], message: Message) -> bool:
             pass  # the message was accepted: a failed goodbye loses nothing
     except (smtplib.SMTPException, OSError) as exc:
         if expired.is_set():
-            raise DeadlineExceeded(
+            late = DeadlineExceeded(
                 f"the SMTP server took more than {deadline:g} s for one message"
-            ) from exc
+            )
+            dependencies.down("smtp", late)
+            raise late from exc
+        dependencies.down("smtp", exc)  # logged once per outage (sitedir.logs)
         raise
     finally:
         timer.cancel()
         smtp.close()
+    dependencies.up("smtp")
     if refused:
         raise Refused(refused)
     return True

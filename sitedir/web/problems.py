@@ -3,6 +3,7 @@
 import http
 import logging
 import smtplib
+import time
 
 import marshmallow as ma
 import redis.exceptions
@@ -14,6 +15,7 @@ from werkzeug.exceptions import HTTPException, SecurityError, ServiceUnavailable
 
 from sitedir.engine import ClockAhead
 from sitedir.i18n import current_language, t
+from sitedir.logs import dependencies, dependency_of
 from sitedir.web.error_pages import error_page, wants_page
 from sitedir.web.validation_messages import in_french
 
@@ -171,9 +173,8 @@ class ProblemApi(Api):
                 )
         if status >= 500 and not (detail and data):
             # Not a deliberate abort(…, message=…): never leak internals to the client.
-            original = getattr(error, "original_exception", None)
-            if original is not None:
-                log.exception("unhandled error", exc_info=original)
+            # Logged already, once, by Flask ("Exception on <path> [GET]", with the
+            # request id and the traceback folded: sitedir.logs).
             detail = t(
                 "Une erreur inattendue s'est produite ; elle a été enregistrée.",
                 "An unexpected error occurred; it has been logged.",
@@ -246,10 +247,24 @@ def register_dependency_errors(app: Flask) -> None:
         from sitedir.web.metrics import count_dependency_error  # metrics imports this module
 
         count_dependency_error(error)
-        log.error(
-            "dependency failed: %s: %s", type(error).__name__, (str(error).splitlines() or [""])[0]
-        )
+        # One line when the dependency starts failing, one when it answers again
+        # (sitedir.logs): not a line per request.
+        dependencies.down(dependency_of(error), error)
         return current_app.handle_http_exception(DependencyUnavailable())
 
     for kind in DEPENDENCY_ERRORS:
         app.register_error_handler(kind, _unavailable)
+
+    checked = {"at": 0.0}
+
+    @app.after_request
+    def _redis_back(response):
+        # The database says it is back at its next checkout (sitedir.engine), the mail
+        # server at its next message; Redis is asked (a PING) at most every 5 s.
+        if dependencies.is_down("redis") and time.monotonic() - checked["at"] > 5:
+            from sitedir.web.ratelimit import counters_shared
+
+            checked["at"] = time.monotonic()
+            if counters_shared(app):
+                dependencies.up("redis")
+        return response
