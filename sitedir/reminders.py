@@ -25,7 +25,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from sitedir import mail
+from sitedir import jobs, mail
 from sitedir.admin import links
 from sitedir.admin.accounts import study_titles
 from sitedir.admin.models import LINK_CONFIRM, NETWORK_ADMIN, SITE_ADMIN, Account, Reminder
@@ -318,6 +318,7 @@ reminders_cli = AppGroup("reminders", help="Email reminders about unconfirmed st
 
 @reminders_cli.command("send")
 @staleness_options
+@jobs.tracked(jobs.REMINDERS)
 def send_command(days, moment):
     """Remind site admins of stale statuses (DAYS days); network admins after twice as long."""
     problem = links.public_url_problem()
@@ -329,6 +330,7 @@ def send_command(days, moment):
     for line in report.lines:
         click.echo(line)
     click.echo(f"{report.emails} email(s) sent")
+    jobs.count(sent=report.emails, failed=report.failed)
     if report.failed:
         click.echo(f"{report.failed} email(s) NOT sent: see above", err=True)
         raise SystemExit(1)

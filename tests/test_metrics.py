@@ -98,3 +98,27 @@ def test_dependency_errors_are_counted(scraped, app):
     before = scrape().get(key, 0)
     assert client.get("/test-redis-fails").status_code == 503
     assert scrape()[key] == before + 1
+
+
+def test_last_runs_of_the_worker_and_timers(app, scraped, tokens):
+    _client, scrape = scraped
+    before = scrape()
+    assert not any(name.startswith("sitedir_job_") for name, _ in before)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["contact-requests", "purge"]).exit_code == 0
+    assert runner.invoke(args=["webhooks", "deliver", "--once"]).exit_code == 0
+    app.config["PUBLIC_URL"] = "https://annuaire.example.fr"
+    app.config["SMTP_HOST"] = "127.0.0.1"
+    app.config["SMTP_PORT"] = 1  # nobody there: every reminder fails, the run exits 1
+    sent = runner.invoke(args=["reminders", "send", "--now", "2031-01-01T09:00:00+01:00"])
+    samples = scrape()
+    for job in ("contact_purge", "webhooks"):
+        assert samples[("sitedir_job_last_success_timestamp_seconds", (("job", job),))] > 0
+        assert samples[("sitedir_job_last_run_failed", (("job", job),))] == 0
+    run = ("sitedir_job_last_run_timestamp_seconds", (("job", "reminders"),))
+    assert samples[run] > 0
+    failed = samples[("sitedir_reminders_last_run_emails", (("result", "failed"),))]
+    assert sent.exit_code == 1 and failed > 0, sent.output
+    assert samples[("sitedir_reminders_last_run_emails", (("result", "sent"),))] == 0
+    assert samples[("sitedir_job_last_run_failed", (("job", "reminders"),))] == 1
+    assert ("sitedir_job_last_success_timestamp_seconds", (("job", "reminders"),)) not in samples

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from sitedir import jobs
 from sitedir.ctgov.fetch import PUBLIC_API, FetchError, fetch_record
 from sitedir.ctgov.importer import ImportRefused, apply, plan_import
 from sitedir.ctgov.record import MAX_PAGE_BYTES, NCT_RE, RecordError, read_records
@@ -240,6 +241,7 @@ def _summary(rows: list[Row], dry_run: bool) -> None:
     is_flag=True,
     help="Mark withdrawn the sites a record no longer lists (default: report them only).",
 )
+@jobs.tracked(jobs.STUDIES_REFRESH)
 def refresh(online, api_url, dry_run, apply_removals):
     """Fetch every imported study's record again and apply what changed.
 

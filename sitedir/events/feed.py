@@ -2,8 +2,9 @@
 
 Both read the outbox (the `event` table), oldest first; what each type's entry says, and
 what its data holds in the document, come from its row in sitedir.events.types. The
-cursor is opaque to clients: today the last event id they saw, encoded; `next` is where
-to resume (the same cursor when nothing newer is there yet, so a poller keeps sending it).
+cursor is opaque to clients: the last event id they saw and the epoch it was handed out in
+(events/epochs.py: cursors survive a restore of older data), encoded; `next` is where to
+resume (the same cursor when nothing newer is there yet, so a poller keeps sending it).
 """
 
 import re
@@ -19,6 +20,7 @@ from lxml import etree
 from sqlalchemy.orm import selectinload
 
 from sitedir.clock import as_utc
+from sitedir.events import epochs
 from sitedir.events.types import (
     EN,
     EVENT_TYPES,
@@ -121,14 +123,20 @@ class Changes(MethodView):
     def get(self, args):
         """Public changes after a cursor, oldest first (status, confirmation, new site,
         public contacts); resume from `next`."""
-        after = decode_cursor(args["since"]) if args["since"] else 0
-        # Ids are 32-bit integers in PostgreSQL: a position past them finds nothing.
-        after = min(after, LARGEST_ID)
+        # A cursor carries its epoch (events/epochs.py): one handed out before a restore of
+        # older data resumes after what the restored outbox holds, never past new events.
+        epoch, seen = epochs.split(decode_cursor(args["since"]) if args["since"] else 0)
+        after = epochs.resume_after(epoch, seen)
+        now_epoch = epochs.current_epoch()
         events = db.session.scalars(
             db.select(Event).where(Event.id > after).order_by(Event.id).limit(args["limit"])
         ).all()
-        # Nothing newer: the same cursor back, to send again later.
-        following = encode_cursor(events[-1].id) if events else (args["since"] or "0")
+        if events:
+            following = encode_cursor(epochs.join(now_epoch, events[-1].id))
+        elif epoch >= now_epoch and args["since"]:
+            following = args["since"]  # nothing newer: the same cursor, to send again later
+        else:
+            following = encode_cursor(epochs.join(now_epoch, after))
         # ETag (a hash of the body) and Cache-Control come from sitedir.web.caching.
         return jsonify({"events": [event_json(e) for e in events], "next": following})
 

@@ -79,3 +79,15 @@ class WebhookAttempt(db.Model):
     status_code: Mapped[int | None] = mapped_column(Integer)
     duration_ms: Mapped[float] = mapped_column(Float, nullable=False)
     error: Mapped[str | None] = mapped_column(String(300))
+
+
+class FeedEpoch(db.Model):
+    """A restore of older data: cursors of earlier epochs resume at most after
+    `starts_after`, the restored outbox's last id (see sitedir.events.epochs)."""
+
+    __tablename__ = "feed_epoch"
+
+    # Minutes since 2026-12-02 when it was opened: unique across timelines.
+    epoch: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    starts_after: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

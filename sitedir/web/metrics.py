@@ -136,6 +136,7 @@ class _DatabaseCollector:
     def collect(self):
         from sitedir.events.models import WebhookDelivery, WebhookEndpoint
         from sitedir.extensions import db
+        from sitedir.jobs import JobRun
 
         try:
             pending, oldest = db.session.execute(
@@ -148,6 +149,7 @@ class _DatabaseCollector:
                 .select_from(WebhookEndpoint)
                 .where(WebhookEndpoint.active.is_(False))
             )
+            runs = db.session.scalars(db.select(JobRun)).all()
         except Exception:  # the database is down: the other metrics still answer
             db.session.rollback()
             return
@@ -163,3 +165,40 @@ class _DatabaseCollector:
         yield GaugeMetricFamily(
             "sitedir_webhook_endpoints_disabled", "Webhook endpoints disabled", value=disabled
         )
+        yield from _job_metrics(runs)
+
+
+def _job_metrics(runs):
+    """The worker's and the timers' last run and last success (sitedir/jobs.py), and what
+    the last reminders run sent and failed."""
+    success = GaugeMetricFamily(
+        "sitedir_job_last_success_timestamp_seconds",
+        "When the job (webhooks worker, reminders, contact_purge, studies_refresh) last "
+        "succeeded (Unix time)",
+        labels=("job",),
+    )
+    run = GaugeMetricFamily(
+        "sitedir_job_last_run_timestamp_seconds",
+        "When the job last ran, successfully or not (Unix time)",
+        labels=("job",),
+    )
+    failed = GaugeMetricFamily(
+        "sitedir_job_last_run_failed", "1 when the job's last run failed", labels=("job",)
+    )
+    reminders = GaugeMetricFamily(
+        "sitedir_reminders_last_run_emails",
+        "Reminder emails of the last `flask reminders send`, by result",
+        labels=("result",),
+    )
+    for row in runs:
+        run.add_metric((row.name,), as_utc(row.last_run_at).timestamp())
+        if row.last_success_at is not None:
+            success.add_metric((row.name,), as_utc(row.last_success_at).timestamp())
+        latest_failed = row.last_failure_at is not None and (
+            row.last_success_at is None or as_utc(row.last_failure_at) > as_utc(row.last_success_at)
+        )
+        failed.add_metric((row.name,), 1.0 if latest_failed else 0.0)
+        if row.name == "reminders" and row.last_counts:
+            reminders.add_metric(("sent",), row.last_counts.get("sent", 0))
+            reminders.add_metric(("failed",), row.last_counts.get("failed", 0))
+    yield from (success, run, failed, reminders)
