@@ -12,6 +12,8 @@ and a SQLite file made read-only leaves read-only connections in the pool for go
 import logging
 import os
 import sqlite3
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event
@@ -89,6 +91,60 @@ def answer_timeout(config) -> float | None:
 # The pool's liveness check and the fingerprint read are trivial queries: a server that
 # does not answer them within this long is taken as hung.
 QUICK_ANSWER_SECONDS = 2.0
+# How often, while the breaker is open, a thread of its own asks the server again.
+PROBE_SECONDS = 0.5
+
+
+class Breaker:
+    """Opened by a server that did not answer (a query or a connection timed out).
+
+    While open, no query nor connection is tried: OperationalError at once, so that a
+    hung server costs one request its timeout, not every request (a read checks the
+    data's fingerprint every second, and would wait 2 s each time). A thread probes the
+    server (connect, SELECT 1, under the same timeouts) every PROBE_SECONDS and closes
+    the breaker as soon as it answers: no request waits on the probe.
+    """
+
+    def __init__(self):
+        self.open = False
+        # (connection class, cargs, cparams) of the engine's last connect: the probe's.
+        self.connect_args: tuple | None = None
+        self._lock = threading.Lock()
+        self._probe: threading.Thread | None = None
+
+    def trip(self) -> None:
+        """The server did not answer: fail fast until the probe hears from it."""
+        with self._lock:
+            self.open = True
+            if self.connect_args is None or (self._probe and self._probe.is_alive()):
+                return
+            self._probe = threading.Thread(
+                target=self._probe_until_answered, name="sitedir-db-probe", daemon=True
+            )
+            self._probe.start()
+
+    def check(self) -> None:
+        """Raise when open (the caller fails fast, as if it had timed out)."""
+        if self.open:
+            import psycopg
+
+            raise psycopg.OperationalError(
+                "the database did not answer lately: not tried until it answers a probe"
+            )
+
+    def _probe_until_answered(self) -> None:
+        factory, cargs, cparams = self.connect_args
+        while self.open:
+            time.sleep(PROBE_SECONDS)
+            try:
+                with factory.connect(*cargs, **cparams) as probe:
+                    probe.probing, probe.answer_timeout = True, QUICK_ANSWER_SECONDS
+                    probe.execute("SELECT 1")
+            except Exception as exc:  # still hung or down: ask again
+                log.debug("database probe: %s", type(exc).__name__)
+                continue
+            self.open = False
+            log.warning("database answers again: connections are tried again")
 
 
 def _bounded_connection_class():
@@ -107,12 +163,22 @@ def _bounded_connection_class():
         """
 
         answer_timeout: float | None = None
+        breaker = Breaker()  # one per engine: this class is made per engine
+        probing = False  # the breaker's own probe goes through
 
         def wait(self, gen, interval=0.1, timeout=None):
             limit = timeout if timeout is not None else self.answer_timeout
+            if not self.probing:
+                try:
+                    self.breaker.check()
+                except psycopg.OperationalError:
+                    self.pgconn.finish()  # to a server that hangs: of no more use
+                    raise
             try:
                 return super().wait(gen, interval=interval, timeout=limit)
             except errors._WaitTimeout:
+                if not self.probing:
+                    self.breaker.trip()
                 self.pgconn.finish()
                 raise psycopg.OperationalError(
                     f"the database did not answer within {limit:g} s: connection closed"
@@ -172,9 +238,17 @@ def install_hooks(engine: Engine, config: dict | None = None) -> None:
 def _bound_postgresql(engine: Engine, limit: float | None) -> None:
     bounded = _bounded_connection_class()
 
+    from psycopg import errors
+
     @event.listens_for(engine, "do_connect")
     def _connect(dialect, record, cargs, cparams):
-        connection = bounded.connect(*cargs, **cparams)
+        bounded.breaker.check()
+        bounded.breaker.connect_args = (bounded, cargs, cparams)
+        try:
+            connection = bounded.connect(*cargs, **cparams)
+        except errors.ConnectionTimeout:
+            bounded.breaker.trip()  # accepted by the kernel, never answered: hung
+            raise
         connection.answer_timeout = limit
         return connection
 

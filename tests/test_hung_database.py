@@ -67,8 +67,22 @@ def test_a_query_without_an_answer_closes_its_connection():
             with pytest.raises(OperationalError, match="did not answer within 1 s"):
                 connection.execute(text("SELECT pg_sleep(3)"))
             assert connection.invalidated  # dropped from the pool, never reused
-        with engine.connect() as connection:  # a new one works
-            assert connection.execute(text("SELECT 1")).scalar() == 1
+        # The breaker is open: the next attempt fails at once instead of waiting again...
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="not tried until it answers a probe"):
+            engine.connect()
+        assert time.monotonic() - started < 0.5
+        # ...until its probe finds the server answering (this one always did).
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with engine.connect() as connection:
+                    assert connection.execute(text("SELECT 1")).scalar() == 1
+                break
+            except OperationalError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the breaker never closed")
     finally:
         engine.dispose()
 
