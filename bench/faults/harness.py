@@ -245,9 +245,8 @@ class Run:
         if recovered is None:
             print("recovery: not within the run")
         else:
-            print(
-                f"recovery: {max(recovered - fault_to, 0):.0f} s after the fault ended (to the second)"
-            )
+            late = max(recovered - fault_to, 0)
+            print(f"recovery: {late:.0f} s after the fault ended (to the second)")
         stored_set, acked = set(stored), set(self.acknowledged)
         lost = acked - stored_set
         phantom = stored_set - set(self.tried)
