@@ -91,7 +91,11 @@ def configure(level: str | None = None) -> None:
     """
     root = logging.getLogger()
     level = (level or os.environ.get("SITEDIR_LOG_LEVEL") or "info").upper()
-    if any(isinstance(h.formatter, JsonFormatter) or isinstance(h, _Ours) for h in root.handlers):
+    limiter = logging.getLogger("flask-limiter")
+    if not any(isinstance(f, OncePerOutage) for f in limiter.filters):
+        limiter.addFilter(OncePerOutage())
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # 7 lines a start
+    if is_configured():
         return
     handler = _Ours(sys.stderr)
     if os.environ.get(ENV_FORMAT, "json") == "text":
@@ -105,10 +109,6 @@ def configure(level: str | None = None) -> None:
     root.addHandler(handler)
     root.setLevel(getattr(logging, level, logging.INFO))
     logging.captureWarnings(True)
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # 7 lines a start
-    limiter = logging.getLogger("flask-limiter")
-    if not any(isinstance(f, OncePerOutage) for f in limiter.filters):
-        limiter.addFilter(OncePerOutage())
 
 
 def is_configured() -> bool:
@@ -216,7 +216,21 @@ class OncePerOutage(logging.Filter):
     others are counted."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and record.exc_info[1] is not None:
-            dependencies.down("redis", record.exc_info[1])
+        error = record.exc_info[1] if record.exc_info else None
+        storage = _storage_error(error)
+        if storage is not None:
+            dependencies.down("redis", storage)
             return False
         return True
+
+
+def _storage_error(error: BaseException | None) -> BaseException | None:
+    """The failure of the counters' storage (Redis) in an error or its causes, if any."""
+    seen = 0
+    while error is not None and seen < 5:
+        if type(error).__module__.split(".")[0] in ("redis", "limits") or isinstance(
+            error, (ConnectionError, TimeoutError)
+        ):
+            return error
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return None

@@ -257,3 +257,18 @@ class Run:
             f"lost {len(lost)}, phantom {len(phantom)}, stored without an acknowledgement "
             f"{len(unacked_stored)} (an answer lost on the way)"
         )
+
+
+def log_summary(path: Path) -> str:
+    """How many lines gunicorn's stderr holds, how many are not JSON, and the errors."""
+    lines = [line for line in Path(path).read_text().splitlines() if line.strip()]
+    levels: Counter = Counter()
+    not_json = 0
+    for line in lines:
+        try:
+            levels[json.loads(line).get("level")] += 1
+        except ValueError:
+            not_json += 1
+    return f"log: {len(lines)} lines ({not_json} not JSON), " + ", ".join(
+        f"{level} {n}" for level, n in sorted(levels.items(), key=str)
+    )

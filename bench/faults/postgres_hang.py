@@ -27,7 +27,8 @@ def main() -> None:
         url = cluster.createdb("sitedir")
         env = harness.app_env(url, args.http_port)
         token = harness.python(harness.TOKEN_SCRIPT, env)
-        server = harness.Gunicorn(env, Path(tempfile.mkdtemp()) / "gunicorn.log")
+        log_path = Path(tempfile.mkdtemp()) / "gunicorn.log"
+        server = harness.Gunicorn(env, log_path)
         server.start()
         try:
             run = harness.Run(args.http_port, token)
@@ -41,6 +42,7 @@ def main() -> None:
         stored = json.loads(harness.python(harness.COUNT_SCRIPT, env))
         print(f"PostgreSQL hung (SIGSTOP) from 5 s to {5 + args.down:.0f} s")
         run.report(5, 5 + args.down, stored)
+        print(harness.log_summary(log_path))
 
 
 if __name__ == "__main__":
