@@ -208,6 +208,13 @@ def install_hooks(engine: Engine, config: dict | None = None) -> None:
         if dependencies.is_down("database"):
             dependencies.up("database")
 
+    @event.listens_for(engine, "commit")
+    def _wrote(connection):
+        # A full disk or a read-only file refuses writes, not connections: the outage
+        # ends at the first write committed.
+        if dependencies.is_down("database writes"):
+            dependencies.up("database writes")
+
     path = sqlite_file(str(engine.url))
     if path is None:
         return

@@ -202,12 +202,20 @@ class DependencyStates:
 dependencies = DependencyStates()
 
 
+# A database that answers reads but refuses writes (a full disk, a read-only file): its
+# outage ends at the next write committed, not at the next connection.
+_WRITES_REFUSED = ("disk is full", "no space left", "readonly database", "read-only", "disk i/o")
+
+
 def dependency_of(error: BaseException) -> str:
-    """database, redis, smtp or other, by the module the exception comes from."""
+    """database, database writes, redis, smtp or other, by the exception's module."""
     module = type(error).__module__.split(".")[0]
-    return {"sqlalchemy": "database", "psycopg": "database", "sqlite3": "database"}.get(
+    name = {"sqlalchemy": "database", "psycopg": "database", "sqlite3": "database"}.get(
         module, {"redis": "redis", "smtplib": "smtp", "limits": "redis"}.get(module, "other")
     )
+    if name == "database" and any(words in str(error).lower() for words in _WRITES_REFUSED):
+        return "database writes"
+    return name
 
 
 class OncePerOutage(logging.Filter):

@@ -144,3 +144,26 @@ def test_text_format_is_one_line_too():
         )
     line = formatter.format(record)
     assert "\n" not in line and "ValueError: boom" in line and "abc" not in line
+
+
+def test_a_full_disk_is_one_outage_until_a_write_commits(app, tokens, lines):
+    full = {"on": True}
+
+    @app.get("/test-disk-full")
+    def _full():
+        if full["on"]:
+            raise OperationalError("INSERT", {}, Exception("database or disk is full"))
+        return "ok"
+
+    client = app.test_client()
+    for _ in range(5):  # each request checks a connection out: the disk is still full
+        assert client.get("/test-disk-full").status_code == 503
+        assert client.get("/api/v1/sites").status_code == 200
+    full["on"] = False
+    confirm = client.post("/api/v1/sites/clermont-ferrand/confirm", headers=tokens["own"])
+    assert confirm.status_code == 200
+    outage = [json.loads(x) for x in lines() if '"sitedir.dependencies"' in x]
+    assert [(e["state"], e["dependency"]) for e in outage] == [
+        ("down", "database writes"),
+        ("up", "database writes"),
+    ]
