@@ -45,6 +45,11 @@ def from_environment(instance_path: str) -> dict:
         # A random key is safe for a laptop (sessions die with the process);
         # production sets SECRET_KEY so that every instance shares it.
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+        # Keys retired by a rotation, still accepted (not used to sign): sessions and
+        # contact-form tokens signed with them stay valid (docs/OPERATIONS.md).
+        "SECRET_KEY_FALLBACKS": [
+            key for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key
+        ],
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Database timeouts (sitedir/engine.py turns them into the driver's options): a

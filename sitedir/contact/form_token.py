@@ -40,7 +40,10 @@ def now() -> float:
 
 
 def _serializer() -> _Serializer:
-    return _Serializer(current_app.config["SECRET_KEY"], salt=SALT)
+    # itsdangerous signs with the last key and checks against each: a key rotated out
+    # (SECRET_KEY_FALLBACKS) still opens the forms served before the rotation.
+    fallbacks = current_app.config.get("SECRET_KEY_FALLBACKS") or []
+    return _Serializer([*fallbacks, current_app.config["SECRET_KEY"]], salt=SALT)
 
 
 def issue(site_slug: str) -> str:
