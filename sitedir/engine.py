@@ -208,13 +208,6 @@ def install_hooks(engine: Engine, config: dict | None = None) -> None:
         if dependencies.is_down("database"):
             dependencies.up("database")
 
-    @event.listens_for(engine, "commit")
-    def _wrote(connection):
-        # A full disk or a read-only file refuses writes, not connections: the outage
-        # ends at the first write committed.
-        if dependencies.is_down("database writes"):
-            dependencies.up("database writes")
-
     path = sqlite_file(str(engine.url))
     if path is None:
         return
@@ -314,3 +307,21 @@ def check_clock(session) -> None:
 def _writes_dated_now(session, flush_context, instances) -> None:
     if session.new or session.dirty or session.deleted:
         check_clock(session)
+
+
+@event.listens_for(db.session, "after_flush")
+def _flushed(session, flush_context) -> None:
+    session.info["sitedir_wrote"] = True
+
+
+@event.listens_for(db.session, "after_commit")
+def _wrote(session) -> None:
+    # A full disk or a read-only file refuses writes, not connections: the outage logged
+    # by sitedir.logs ends at the first write committed (rows flushed, then committed).
+    if session.info.pop("sitedir_wrote", False) and dependencies.is_down("database writes"):
+        dependencies.up("database writes")
+
+
+@event.listens_for(db.session, "after_rollback")
+def _not_written(session) -> None:
+    session.info.pop("sitedir_wrote", None)

@@ -33,6 +33,19 @@ def main() -> None:
         try:
             run = harness.Run(args.http_port, token)
             run.until(5)
+            # For sizing max_connections: what 2 loaded workers hold (and the probe-free
+            # steady state: no breaker open yet).
+            held = cluster.run(
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                args.port,
+                "-U",
+                "postgres",
+                "-Atc",
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = 'sitedir'",
+            ).stdout.strip()
             cluster.hang()
             run.until(5 + args.down)
             cluster.resume()
@@ -41,6 +54,7 @@ def main() -> None:
             server.stop()
         stored = json.loads(harness.python(harness.COUNT_SCRIPT, env))
         print(f"PostgreSQL hung (SIGSTOP) from 5 s to {5 + args.down:.0f} s")
+        print(f"connections to the database at 5 s, 2 workers under load: {held}")
         run.report(5, 5 + args.down, stored)
         print(harness.log_summary(log_path))
 

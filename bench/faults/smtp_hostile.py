@@ -35,7 +35,7 @@ from sitedir.extensions import db
 from sitedir.models import Site
 app = create_app()
 with app.app_context():
-    for slug in ("bordeaux", "nantes", "lyon", "nancy"):
+    for slug in ("bordeaux", "nantes", "marseille", "nancy"):
         site = db.session.scalar(db.select(Site).where(Site.slug == slug))
         account = new_account(f"{slug}@example.org", SITE_ADMIN, [site], "a long passphrase 2031")
         account.active = True
