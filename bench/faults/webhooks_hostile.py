@@ -35,7 +35,9 @@ def main() -> None:
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="sitedir-faults-webhooks-"))
     url = f"sqlite:///{folder}/sitedir.sqlite3"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WEBHOOKS_ALLOW_PRIVATE": True})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "WEBHOOKS_ALLOW_PRIVATE": True, "ACCESS_LOG": False}
+    )
     client = app.test_client()
     tokens = make_tokens(app)
     healthy = Hostile(answer(200))
