@@ -42,6 +42,8 @@ logconfig_dict = {
     "loggers": {
         "gunicorn.error": {"level": loglevel.upper(), "handlers": [], "propagate": True},
         "gunicorn.access": {"level": loglevel.upper(), "handlers": [], "propagate": True},
+        # Alembic's INFO lines at import and at each schema check (sitedir/logs.py).
+        "alembic": {"level": "WARNING"},
     },
 }
 # No control socket: by default every instance on a host shares $HOME/.gunicorn/gunicorn.ctl,

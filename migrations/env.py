@@ -17,6 +17,9 @@ from sitedir import logs as _sitedir_logs  # noqa: E402
 
 if not _sitedir_logs.is_configured():
     fileConfig(config.config_file_name, disable_existing_loggers=False)
+else:  # a migration command: its "Running upgrade ..." lines are wanted
+    logging.getLogger('alembic').setLevel(logging.INFO)
+    logging.getLogger('alembic.runtime.plugins').setLevel(logging.WARNING)
 logger = logging.getLogger('alembic.env')
 
 

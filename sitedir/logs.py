@@ -94,7 +94,9 @@ def configure(level: str | None = None) -> None:
     limiter = logging.getLogger("flask-limiter")
     if not any(isinstance(f, OncePerOutage) for f in limiter.filters):
         limiter.addFilter(OncePerOutage())
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # 7 lines a start
+    # Alembic's INFO lines ("Context impl", its plugins) on every schema check at start-up:
+    # quiet unless a migration command runs (migrations/env.py says INFO again then).
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     if is_configured():
         return
     handler = _Ours(sys.stderr)
