@@ -14,6 +14,7 @@ not sent; after the good server, the mails it received against the reminders rec
 
 import argparse
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -147,6 +148,7 @@ def main() -> None:
         good.stop()
     addresses = sorted(good_inbox.received)
     print(f"received by the good server: {len(addresses)} ({len(set(addresses))} distinct)")
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

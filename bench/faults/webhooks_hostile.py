@@ -14,6 +14,7 @@ stop on SIGTERM.
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -81,6 +82,7 @@ def main() -> None:
     for name, receiver in hostile.items():
         print(f"| {name} | {len(receiver.received)} | {receiver.most_at_once} |")
     print(f"worker stopped {stopped:.1f} s after SIGTERM (exit {worker.returncode})")
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
