@@ -41,6 +41,7 @@ def register_admin(app: Flask, api) -> None:
     # A form may stay open as long as the session lasts (8 hours), not one hour.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
+    _csrf_only_where_a_form_can_come(app)
     # The API authenticates with a bearer header, which a browser never sends by itself:
     # no CSRF token there. Every form of the admin page needs one.
     csrf.exempt(api_blp)
@@ -48,6 +49,24 @@ def register_admin(app: Flask, api) -> None:
     app.add_template_filter(paris_format, "paris")
     app.cli.add_command(accounts_cli)
     app.cli.add_command(tokens_cli)
+
+
+def _csrf_only_where_a_form_can_come(app: Flask) -> None:
+    """Flask-WTF checks every request for its exemptions before looking at its method: a
+    GET, HEAD, OPTIONS or TRACE cannot carry a form, so it is not looked at at all."""
+    funcs = app.before_request_funcs.setdefault(None, [])
+    index = [getattr(f, "__name__", None) for f in funcs].index("csrf_protect")
+    check = funcs[index]
+    bodiless = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"}) - set(
+        app.config.get("WTF_CSRF_METHODS") or ()
+    )
+
+    def csrf_protect():
+        if request.method in bodiless:
+            return None
+        return check()
+
+    funcs[index] = csrf_protect
 
 
 def _limit_guessing(app: Flask, api_blp) -> None:

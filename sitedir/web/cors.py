@@ -39,3 +39,46 @@ def register_cors(app: Flask) -> None:
         },
         send_wildcard=True,
     )
+    _remember_answers_without_origin(app)
+
+
+# Request headers flask-cors reads besides the method: with none of them, its headers
+# depend on the route and the method only.
+_CORS_REQUEST_HEADERS = ("HTTP_ORIGIN", "HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK")
+
+
+def _remember_answers_without_origin(app: Flask) -> None:
+    """Work out flask-cors's headers once per route and method for requests that send no
+    Origin (servers, wrk, the proxy's revalidations), instead of matching its patterns
+    and building its headers on every request; requests with an Origin go through it."""
+    funcs = app.after_request_funcs.setdefault(None, [])
+    names = [getattr(f, "__name__", None) for f in funcs]
+    index = names.index("cors_after_request")
+    evaluate = funcs[index]
+    remembered: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {}
+
+    def cors_after_request(response):
+        rule = request.url_rule
+        environ = request.environ
+        if (
+            rule is None
+            or request.method == "OPTIONS"
+            or any(name in environ for name in _CORS_REQUEST_HEADERS)
+            or "Access-Control-Allow-Origin" in response.headers
+        ):
+            return evaluate(response)
+        key = (rule.rule, request.method)
+        added = remembered.get(key)
+        if added is None:
+            before = list(response.headers.items())
+            response = evaluate(response)
+            after = list(response.headers.items())
+            if after[: len(before)] != before:  # it changed a header: never remembered
+                return response
+            added = remembered[key] = tuple(after[len(before) :])
+            return response
+        for name, value in added:
+            response.headers.add(name, value)
+        return response
+
+    funcs[index] = cors_after_request

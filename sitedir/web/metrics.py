@@ -76,15 +76,26 @@ def snapshot_read() -> None:
 
 def register_metrics(app: Flask) -> None:
     """Count every request as it ends (installed early: its hook runs late)."""
+    # The labelled series, looked up once each: `labels()` takes a lock and builds a
+    # tuple on every call. Bounded like the series themselves (routes x methods x statuses).
+    counters: dict[tuple[str, str, int], object] = {}
+    histograms: dict[str, object] = {}
 
     @app.after_request
     def _count(response):
         rule = request.url_rule
         route = rule.rule if rule is not None else "unmatched"
-        REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+        key = (route, request.method, response.status_code)
+        counter = counters.get(key)
+        if counter is None:
+            counter = counters[key] = REQUESTS.labels(route, key[1], str(key[2]))
+        counter.inc()
         started = g.get("request_started")
         if started is not None:
-            LATENCY.labels(route).observe(time.perf_counter() - started)
+            histogram = histograms.get(route)
+            if histogram is None:
+                histogram = histograms[route] = LATENCY.labels(route)
+            histogram.observe(time.perf_counter() - started)
         return response
 
 

@@ -20,6 +20,8 @@ from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from sitedir.web import ratelimit_strategy
+
 log = logging.getLogger(__name__)
 # Seconds a client waits before retrying a login while the counters are unreachable.
 RETRY_WHILE_DOWN = 30
@@ -34,8 +36,10 @@ def register_rate_limits(app: Flask) -> Limiter:
     # stricter one add it (FHIR search).
     app.config.setdefault("RATELIMIT_APPLICATION", app.config["RATELIMIT_PUBLIC"])
     app.config.setdefault("RATELIMIT_KEY_PREFIX", "sitedir")
-    # A moving window: no burst of twice the limit across a window's boundary.
-    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    # A sliding window counter, read back in the same Redis call that counts
+    # (ratelimit_strategy.py): no burst of twice the limit across a window's boundary, and
+    # one round trip per counted request.
+    app.config.setdefault("RATELIMIT_STRATEGY", ratelimit_strategy.NAME)
     if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://", "redis+")):
         timeout = app.config.get("REDIS_TIMEOUT", 0.25)
         app.config.setdefault(
@@ -56,6 +60,17 @@ def register_rate_limits(app: Flask) -> Limiter:
         application_limits_exempt_when=_admin_request,
     )
     app.extensions["sitedir_limiter"] = limiter
+
+    # Static assets (content-hashed, served by the proxy in production) are not limited:
+    # not counted, no Redis round trip. A page's stylesheet and scripts no longer spend
+    # the client's public budget.
+    @limiter.request_filter
+    def _static_asset() -> bool:
+        from flask import request
+
+        endpoint = request.endpoint or ""
+        return endpoint == "static" or endpoint.endswith(".static")
+
     return limiter
 
 

@@ -19,12 +19,22 @@ def register_security_headers(app: Flask) -> None:
     hsts = app.config.get("HSTS_SECONDS", 0)
     # Where flask-smorest serves Swagger UI's page.
     docs_path = app.config["OPENAPI_URL_PREFIX"] + app.config["OPENAPI_SWAGGER_UI_PATH"]
+    # Built once: the headers every answer gets unless a view set its own.
+    always = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ]
+    if hsts:
+        always.append(("Strict-Transport-Security", f"max-age={int(hsts)}"))
+    always = tuple(always)
 
     @app.after_request
     def _security_headers(response):
         headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        present = {name.lower() for name, _ in headers.items()} if headers else ()
+        for name, value in always:
+            if name.lower() not in present:
+                headers.add(name, value)
         if response.mimetype == "text/html":
             docs = request.path == docs_path
             headers.setdefault("Content-Security-Policy", DOCS_CSP if docs else DEFAULT_CSP)
@@ -35,6 +45,4 @@ def register_security_headers(app: Flask) -> None:
                 headers["Content-Security-Policy"] = headers["Content-Security-Policy"].replace(
                     "frame-ancestors 'self'", "frame-ancestors 'none'"
                 )
-        if hsts:
-            headers.setdefault("Strict-Transport-Security", f"max-age={int(hsts)}")
         return response

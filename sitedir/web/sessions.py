@@ -25,6 +25,9 @@ class CookieOnlySessionInterface(SecureCookieSessionInterface):
     """Flask's session interface, skipping the signer when there is no cookie to read."""
 
     def open_session(self, app, request):
+        # No Cookie header at all (API calls, widget reads): not even parsed.
+        if app.secret_key and "HTTP_COOKIE" not in request.environ:
+            return self.session_class()
         if app.secret_key and self.get_cookie_name(app) not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)
