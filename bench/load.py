@@ -47,6 +47,7 @@ local fresh = {%(fresh)s}
 local misses = {%(misses)s}
 local threads = {}
 local next_id = 0
+%(clients_lua)s
 
 function setup(thread)
   thread:set("id", next_id)
@@ -71,7 +72,7 @@ function request()
   else
     path = repeated[counter %% #repeated + 1]
   end
-  return wrk.format("GET", path)
+  return wrk.format("GET", path, client_headers(counter))
 end
 
 function response(status, headers, body)
@@ -95,6 +96,29 @@ end
 """
 MIXES = {"realistic": (2, 30), "repeat": (0, 0)}  # (misses, first-time towns) per 100
 
+# --limits: requests come from CLIENTS addresses (X-Forwarded-For, read by sitedir with
+# SITEDIR_PROXY_HOPS=1), each far under the public limit, as many real clients would.
+CLIENTS_LUA = """
+local clients = %(clients)d
+function client_headers(n)
+  if clients == 0 then return nil end
+  local c = n %% clients
+  return {["X-Forwarded-For"] = "10." .. math.floor(c / 250) .. "." .. (c %% 250) .. ".7"}
+end
+"""
+PLUMBING_LUA = """
+local path = "%(path)s"
+local counter = 0
+function request()
+  counter = counter + 1
+  return wrk.format("GET", path, client_headers(counter))
+end
+"""
+
+
+def clients_lua(clients: int) -> str:
+    return CLIENTS_LUA % {"clients": clients}
+
 
 def _lua_list(paths: list[str]) -> str:
     return ", ".join(f'"{path}"' for path in paths)
@@ -104,7 +128,9 @@ def _nearest(query: str) -> str:
     return f"/api/v1/nearest?q={urllib.parse.quote(query)}"
 
 
-def scripts(work: Path, connections: list[int], mix: str) -> list[tuple[Path, int]]:
+def scripts(
+    work: Path, connections: list[int], mix: str, clients: int = 0
+) -> list[tuple[Path, int]]:
     """One wrk script per run: the same repeated towns, disjoint first-time queries and
     made-up words."""
     from inprocess import made_up_words  # beside this script
@@ -132,6 +158,7 @@ def scripts(work: Path, connections: list[int], mix: str) -> list[tuple[Path, in
                 "misses_per_100": misses_per_100,
                 "fresh_per_100": fresh_per_100,
                 "threads": wrk_threads(connections[run]),
+                "clients_lua": clients_lua(clients),
             },
             encoding="utf-8",
         )
@@ -172,7 +199,9 @@ def wrk_threads(connections: int) -> int:
     return min(connections, 2)
 
 
-def wrk(url: str, connections: int, duration: int, script: str | None) -> dict:
+def wrk(
+    url: str, connections: int, duration: int, script: str | None, count_non2xx: bool = False
+) -> dict:
     """Run wrk and return requests/s, p50 and p99 latency (ms), errors, and the 404s and
     first-time queries the script counted."""
     command = [
@@ -197,7 +226,7 @@ def wrk(url: str, connections: int, duration: int, script: str | None) -> dict:
             ("fresh", "fresh sent"),
         )
     }
-    scripted = script is not None
+    scripted = script is not None and not count_non2xx
     return {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
         "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),
@@ -241,14 +270,33 @@ def main() -> int:
         action="store_true",
         help="also measure a hello route through sitedir's hooks (bench/plumbing_wsgi.py)",
     )
+    parser.add_argument(
+        "--limits",
+        action="store_true",
+        help="production limits: counted in Redis (REDIS_URL, default DB 11), requests from"
+        " 2,000 client addresses through X-Forwarded-For (SITEDIR_PROXY_HOPS=1)",
+    )
+    parser.add_argument(
+        "--ports", type=int, nargs=2, default=[8101, 8102], help="sitedir's and hello's"
+    )
+    parser.add_argument(
+        "--plumbing-only", action="store_true", help="with --plumbing: skip nearest's runs"
+    )
     args = parser.parse_args()
+    if args.plumbing_only:
+        args.plumbing = True
     if args.warm and args.plumbing:
         sys.exit("--warm and --plumbing serve different modules: choose one")
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
 
     work = Path(tempfile.mkdtemp(prefix="sitedir-load-"))
-    run_scripts = scripts(work, args.connections, args.mix)
+    clients = 2000 if args.limits else 0
+    run_scripts = scripts(work, args.connections, args.mix, clients)
+    plumbing_script = work / "plumbing.lua"
+    plumbing_script.write_text(
+        clients_lua(clients) + PLUMBING_LUA % {"path": PLUMBING_PATH}, encoding="utf-8"
+    )
     env = {
         **os.environ,
         "DATABASE_URL": (
@@ -262,25 +310,39 @@ def main() -> int:
         # 429 to nearly everything. Set SITEDIR_RATELIMIT=true to measure the limiter.
         "SITEDIR_RATELIMIT": os.environ.get("SITEDIR_RATELIMIT", "false"),
     }
+    if args.limits:
+        env.update(
+            {
+                "SITEDIR_RATELIMIT": "true",
+                "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/11"),
+                "SITEDIR_RATELIMIT_PREFIX": f"sitedir-load-{os.getpid()}",
+                "SITEDIR_PROXY_HOPS": "1",
+            }
+        )
     with open(work / "servers.log", "w") as log:
         module = "wsgi:app"
         if args.warm:
             module = "bench.warm_wsgi:app"
         elif args.plumbing:
             module = "bench.plumbing_wsgi:app"
-        sitedir = start(module, 8101, env, log)
-        hello = start("bench.hello_app:app", 8102, env, log)
+        port, hello_port = args.ports
+        sitedir = start(module, port, env, log)
+        hello = start("bench.hello_app:app", hello_port, env, log)
         rows = []
         try:
             for connections, (script, fresh_available) in zip(
                 args.connections, run_scripts, strict=True
             ):
-                near = wrk("http://127.0.0.1:8101", connections, args.duration, str(script))
-                base = wrk("http://127.0.0.1:8102/", connections, args.duration, None)
+                near = None
+                if not args.plumbing_only:
+                    near = wrk(f"http://127.0.0.1:{port}", connections, args.duration, str(script))
+                base = wrk(f"http://127.0.0.1:{hello_port}/", connections, args.duration, None)
                 plumbing = None
                 if args.plumbing:
-                    url = "http://127.0.0.1:8101" + PLUMBING_PATH
-                    plumbing = wrk(url, connections, args.duration, None)
+                    url = f"http://127.0.0.1:{port}" + PLUMBING_PATH
+                    plumbing = wrk(
+                        url, connections, args.duration, str(plumbing_script), count_non2xx=True
+                    )
                 rows.append((connections, near, base, fresh_available, plumbing))
         finally:
             stop(sitedir)
@@ -298,7 +360,9 @@ def main() -> int:
         f" gunicorn {kind}; {args.duration} s per run;"
         f" sitedir on {'PostgreSQL' if args.postgres else 'SQLite'}; mix: {args.mix};"
         f" trigram groups {'built before the fork' if args.warm else 'built on first need'};"
-        f" FRESHNESS_MS {os.environ.get('SITEDIR_FRESHNESS_MS', '1000')}"
+        f" FRESHNESS_MS {os.environ.get('SITEDIR_FRESHNESS_MS', '1000')};"
+        f" limits {'on, in Redis, 2,000 clients' if args.limits else env['SITEDIR_RATELIMIT']};"
+        f" access log {env['SITEDIR_ACCESS_LOG']}; load {os.getloadavg()[0]:.1f} at the end"
     )
     print()
     print(
@@ -307,6 +371,8 @@ def main() -> int:
     )
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for connections, near, base, fresh_available, _ in rows:
+        if near is None:
+            continue
         # More first-time queries sent than the run's slice holds: some came round again.
         fresh = f"{near['fresh']}" + (" (wrapped)" if near["fresh"] > fresh_available else "")
         print(

@@ -19,6 +19,7 @@ from sitedir.legal import register_legal
 from sitedir.places.online import OnlineGeocoder
 from sitedir.web import register_web
 from sitedir.web.problems import ProblemApi
+from sitedir.web.static_assets import register_static_assets
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -37,6 +38,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_features(app, api)
     register_cli(app)
+    # Once every blueprint is known: their static files' URLs carry a content hash.
+    register_static_assets(app)
     # Last: a first run on an empty database creates the tables and loads the seeds.
     if app.config["SEED_ON_START"]:
         prepare_database(app)
