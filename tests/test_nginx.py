@@ -88,6 +88,9 @@ def stack():
         pytest.skip("nginx is not installed (apt-get install nginx)")
     work = Path(tempfile.mkdtemp(prefix="sitedir-nginx-"))
     app_port, https, plain = _ports()
+    for port in (app_port, https, plain):
+        with socket.socket() as probe:  # a server left from another run would answer
+            assert probe.connect_ex(("127.0.0.1", port)) != 0, f"port {port} is taken"
     subprocess.run(
         [
             "openssl",
