@@ -28,20 +28,12 @@ from load import MIXES, ROOT, scripts, start, stop, wrk  # beside this script
 sys.path.insert(0, str(ROOT))
 from tests.test_nginx import render  # the tests' rendering of the shipped file
 
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=int, default=15)
-    parser.add_argument("--connections", type=int, nargs="+", default=[8, 32])
-    parser.add_argument("--port", type=int, default=8444, help="the first of four ports")
-    parser.add_argument("--mix", choices=sorted(MIXES), default="realistic")
-    args = parser.parse_args()
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    if not shutil.which("wrk") or not os.path.exists(nginx):
-        sys.exit("wrk and nginx are needed: apt-get install wrk nginx")
-    app_port, https, plain, hello_port = range(args.port, args.port + 4)
-    work = Path(tempfile.mkdtemp(prefix="sitedir-nginx-load-"))
-    run_scripts = scripts(work, args.connections, args.mix)
+
+def start_nginx(work: Path, app_port: int, https: int, plain: int, log) -> subprocess.Popen:
+    """nginx with deploy/nginx/sitedir.conf as the tests render it, a self-signed
+    certificate for localhost, everything in `work`; in front of 127.0.0.1:app_port."""
     subprocess.run(
         [
             *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
@@ -63,6 +55,28 @@ def main() -> int:
         f" uwsgi_temp_path {work}/uwsgi;\n scgi_temp_path {work}/scgi;\n"
         f" include {work}/sitedir.conf;\n}}\n"
     )
+    proxy = subprocess.Popen(
+        [NGINX, "-p", str(work), "-c", str(work / "nginx.conf"), "-g", "daemon off;"],
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+    time.sleep(1)
+    return proxy
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=15)
+    parser.add_argument("--connections", type=int, nargs="+", default=[8, 32])
+    parser.add_argument("--port", type=int, default=8444, help="the first of four ports")
+    parser.add_argument("--mix", choices=sorted(MIXES), default="realistic")
+    args = parser.parse_args()
+    if not shutil.which("wrk") or not os.path.exists(NGINX):
+        sys.exit("wrk and nginx are needed: apt-get install wrk nginx")
+    app_port, https, plain, hello_port = range(args.port, args.port + 4)
+    work = Path(tempfile.mkdtemp(prefix="sitedir-nginx-load-"))
+    run_scripts = scripts(work, args.connections, args.mix)
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{work / 'sitedir.sqlite3'}",
@@ -77,13 +91,7 @@ def main() -> int:
     with open(work / "servers.log", "w") as log:
         sitedir = start("wsgi:app", app_port, env, log)
         hello = start("bench.hello_app:app", hello_port, env, log)
-        proxy = subprocess.Popen(
-            [nginx, "-p", str(work), "-c", str(work / "nginx.conf"), "-g", "daemon off;"],
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
-        time.sleep(1)
+        proxy = start_nginx(work, app_port, https, plain, log)
         rows = []
         try:
             for connections, (script, _) in zip(args.connections, run_scripts, strict=True):
