@@ -56,7 +56,7 @@ function setup(thread)
 end
 
 function init(args)
-  counter, taken_fresh, taken_miss, unexpected, not_found = 0, 0, 0, 0, 0
+  counter, taken_fresh, taken_miss, unexpected, not_found, hits = 0, 0, 0, 0, 0, 0
 end
 
 function request()
@@ -76,6 +76,7 @@ function request()
 end
 
 function response(status, headers, body)
+  if headers["X-Cache-Status"] == "HIT" then hits = hits + 1 end
   if status == 404 then
     not_found = not_found + 1
   elseif status ~= 200 then
@@ -84,14 +85,16 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local u, nf, f = 0, 0, 0
+  local u, nf, f, h = 0, 0, 0, 0
   for _, thread in ipairs(threads) do
+    h = h + thread:get("hits")
     u = u + thread:get("unexpected")
     nf = nf + thread:get("not_found")
     f = f + thread:get("taken_fresh")
   end
   io.write(string.format("unexpected statuses: %%d\\n", u))
   io.write(string.format("not found: %%d\\nfresh sent: %%d\\n", nf, f))
+  io.write(string.format("proxy cache hits: %%d\\n", h))
 end
 """
 MIXES = {"realistic": (2, 30), "repeat": (0, 0)}  # (misses, first-time towns) per 100
@@ -247,6 +250,7 @@ def wrk(
             ("unexpected", "unexpected statuses"),
             ("not_found", "not found"),
             ("fresh", "fresh sent"),
+            ("hits", "proxy cache hits"),
         )
     }
     scripted = script is not None and not count_non2xx

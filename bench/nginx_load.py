@@ -113,14 +113,15 @@ def main() -> int:
     print()
     print(
         "| connections | nginx+gunicorn req/s | hello req/s | ratio | p50 ms | p99 ms"
-        " | hello p99 ms | errors (proxied/hello) | 404s (made-up words) |"
+        " | hello p99 ms | errors (proxied/hello) | 404s (made-up words) | answered by nginx |"
     )
-    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for connections, proxied, base in rows:
         print(
             f"| {connections} | {proxied['rps']:.0f} | {base['rps']:.0f} |"
             f" {proxied['rps'] / base['rps']:.2f} | {proxied['p50']:.2f} | {proxied['p99']:.2f} |"
             f" {base['p99']:.2f} | {proxied['errors']}/{base['errors']} | {proxied['not_found']} |"
+            f" {proxied['hits'] / proxied['requests']:.0%} |"
         )
     shutil.rmtree(work, ignore_errors=True)
     return 0
