@@ -7,9 +7,11 @@ sessions             the signed-cookie session, opened only when sent, never sli
 request_log          a request id and one JSON log line per request
 request_bodies       bodies too large (413) or nested too deep (400)
 ratelimit            Flask-Limiter: the public limit by default, counters in Redis if set
+ratelimit_strategy   its Redis counter: one round trip per counted request
 cors                 cross-origin reads of the public API, never writes or admin answers
 security_headers     nosniff, Referrer-Policy, Content-Security-Policy, HSTS
 caching              ETag, Cache-Control and 304 on public reads
+static_assets        static files under content-hashed URLs, kept for a year
 problems             every error as problem+json (a failed database, Redis or mail server:
                      503 with Retry-After), and the flask-smorest Api
 validation_messages  marshmallow's and webargs' messages in French

@@ -3,7 +3,7 @@
 limits' own strategies take two: the hit (a Lua script), then, for the X-RateLimit-*
 headers Flask-Limiter adds to the answer, a second script or GET/TTL pair to read the
 window back. Here the hit's script returns the window it has just counted, and the
-headers are made from that answer (kept on `flask.g`, so for this request only).
+headers are made from that answer (kept in the request's environ, for it alone).
 
 On Redis the counter is limits' sliding window counter, in limits' own keys (a current
 and a previous window's count), so `clear` and `test` are limits' own; the weighted count
@@ -17,7 +17,7 @@ the part of it still inside the sliding window.
 import time
 from math import floor, inf
 
-from flask import g, has_app_context
+from flask import has_request_context, request
 from limits.storage import RedisStorage
 from limits.strategies import (
     STRATEGIES,
@@ -27,6 +27,8 @@ from limits.strategies import (
 )
 
 NAME = "sitedir-sliding-window"
+# Where a request keeps the windows its hits counted: its own environ, for it alone.
+WINDOWS = "sitedir.rate_windows"
 
 # KEYS: the previous window's key, the current window's key (limits' names for them).
 # ARGV: the limit, the window in seconds, the cost. Times in milliseconds.
@@ -102,8 +104,8 @@ class OneTripSlidingWindow(SlidingWindowCounterRateLimiter):
         acquired, previous, previous_ttl, current, current_ttl = self._script(
             keys, [item.amount, item.get_expiry(), cost]
         )
-        if has_app_context():
-            windows = g.setdefault("sitedir_rate_windows", {})
+        if has_request_context():
+            windows = request.environ.setdefault(WINDOWS, {})
             windows[key] = self._stats(
                 item, int(previous), previous_ttl / 1000, int(current), current_ttl / 1000
             )
@@ -113,8 +115,8 @@ class OneTripSlidingWindow(SlidingWindowCounterRateLimiter):
         """The window this request's hit left, else read from the storage."""
         if self._exact is not None:
             return self._exact.get_window_stats(item, *identifiers)
-        if has_app_context():
-            found = g.get("sitedir_rate_windows", {}).get(item.key_for(*identifiers))
+        if has_request_context():
+            found = request.environ.get(WINDOWS, {}).get(item.key_for(*identifiers))
             if found is not None:
                 return found
         return super().get_window_stats(item, *identifiers)
