@@ -95,9 +95,10 @@ class Proxy:
                     pass
 
 
-def _app(redis_url):
+def _app(redis_url, **settings):
     return create_app(
         {
+            **settings,
             "SQLALCHEMY_DATABASE_URI": "sqlite://",
             "RATELIMIT_ENABLED": True,
             "REDIS_URL": redis_url,
@@ -183,3 +184,12 @@ def test_recovery_needs_no_restart():
         assert time.monotonic() < deadline, "the public limits never went back to Redis"
         time.sleep(0.5)
     proxy.off()
+
+
+def test_while_redis_is_down_each_process_still_counts_the_public_limit():
+    # The fallback is the public limit itself, counted in this process: fail open to a
+    # per-process count, not to no limit at all (a list here counted nothing).
+    app = _app(f"redis://127.0.0.1:{_closed_port()}/15", RATELIMIT_PUBLIC="3 per minute")
+    client = app.test_client()
+    codes = [client.get("/api/v1/sites").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]

@@ -49,7 +49,7 @@ def register_rate_limits(app: Flask) -> Limiter:
     # Redis down: count per process (fail open) rather than answer 500 to everyone.
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
-    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK", [app.config["RATELIMIT_PUBLIC"]])
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK", app.config["RATELIMIT_PUBLIC"])
     # Who is counted: the client's address. Behind proxies, SITEDIR_PROXY_HOPS makes
     # ProxyFix put the real client's address there (gunicorn's forwarded_allow_ips
     # does not rewrite REMOTE_ADDR).
