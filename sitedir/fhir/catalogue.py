@@ -16,7 +16,6 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from sitedir import clock
-from sitedir.directory.snapshot import current_snapshot
 from sitedir.extensions import db
 from sitedir.fhir import resources, versions
 from sitedir.fhir.definitions import (
@@ -28,6 +27,7 @@ from sitedir.fhir.definitions import (
 from sitedir.lru import LRU
 from sitedir.models import Contact, Institution, ReferenceCentre, Site, Study
 from sitedir.places.normalize import fold
+from sitedir.readmodel.snapshot import current_snapshot
 from sitedir.staleness import is_stale
 from sitedir.vocabulary import FHIR_LOCATION_STATUS
 

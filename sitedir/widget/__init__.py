@@ -16,12 +16,12 @@ from flask import (
 )
 from werkzeug.datastructures import MultiDict
 
-from sitedir.directory.degraded import DATABASE_ERRORS
 from sitedir.directory.paging import RowLists
-from sitedir.directory.snapshot import current_snapshot
 from sitedir.extensions import db
 from sitedir.i18n import current_language
 from sitedir.models import Study
+from sitedir.readmodel.degraded import DATABASE_ERRORS
+from sitedir.readmodel.snapshot import current_snapshot
 from sitedir.vocabulary import SLUG_RE
 from sitedir.web.hosts import public_root
 from sitedir.widget import colors, settings
@@ -144,7 +144,7 @@ MARKER_FIELDS = ("name", "city", "is_open", "status_label", "provenance")
 
 def _studies() -> list:
     """The studies, as last read: while the database fails and the snapshot is served
-    degraded (directory/degraded.py), the page is drawn from the list read last."""
+    degraded (readmodel/degraded.py), the page is drawn from the list read last."""
     try:
         studies = list(db.session.scalars(db.select(Study).order_by(Study.slug)))
     except DATABASE_ERRORS:
