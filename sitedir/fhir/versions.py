@@ -1,6 +1,6 @@
 """meta.versionId and meta.lastUpdated: a new version exactly when a resource's JSON changes.
 
-Each build of the catalogue digests every resource (its JSON without `meta`, with this
+Each build of a catalogue entry digests its resources (their JSON without `meta`, with this
 server's base written as a placeholder, so the Host a client used changes nothing) and
 compares it with the digest stored for that resource in `fhir_version`. Same digest: the
 same version. Another digest: version + 1, effective now. A resource never seen: version 1,
@@ -44,7 +44,8 @@ class Stored(NamedTuple):
 
 
 def digest(resource: dict, base: str) -> str:
-    """The SHA-256 of the resource's JSON (meta left out), the base replaced."""
+    """The SHA-256 of the resource's JSON (meta left out), the base replaced (the
+    catalogue's resources hold catalogue.BASE, which is written the same way)."""
     body = {k: v for k, v in resource.items() if k != "meta"}
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.replace(base, BASE_PLACEHOLDER).encode()).hexdigest()
@@ -79,9 +80,12 @@ def _insert(rows: list[dict]) -> None:
         db.session.execute(statement.on_conflict_do_nothing())
 
 
-def stamp(digests: dict[Key, str]) -> dict[Key, tuple[int, datetime]]:
-    """Each resource's (version, last updated), after recording the ones that changed."""
-    stored = _read()
+def stamp(digests: dict[Key, str], every: bool = True) -> dict[Key, tuple[int, datetime]]:
+    """Each resource's (version, last updated), after recording the ones that changed.
+
+    `every`: read every stored row in one query (a first build); otherwise only the rows of
+    these resources (the few entries a change rebuilt)."""
+    stored = _read() if every else _read(list(digests))
     now = clock.utc_now().replace(microsecond=0)
     new = [k for k in digests if k not in stored]
     changed = [k for k in digests if k in stored and stored[k].digest != digests[k]]
