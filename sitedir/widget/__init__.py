@@ -126,8 +126,19 @@ def _markers(options: dict) -> list[dict]:
         lists = snapshot.lists or RowLists(snapshot.rows)
         filters = {"study": options["study"], "region": options["region"] or None}
         rows, _ = lists.page(filters, None, len(snapshot.rows))
-        markers = memo[1][key] = [_marker(row) for row in rows]
+        markers = memo[1][key] = [_marker_of(row) for row in rows]
     return markers
+
+
+def _marker_of(row) -> dict:
+    """The row's map marker, made again only when its row was (the read model's entry)."""
+    made = current_app.extensions.setdefault("sitedir_marker_entries", {})
+    found = made.get(row.id)
+    if found is None or found[0] is not row:
+        found = made[row.id] = (row, _marker(row))
+        counts = current_app.extensions.setdefault("sitedir_marker_rebuilt", [0])
+        counts[0] += 1
+    return found[1]
 
 
 def _marker(row) -> dict:
