@@ -21,9 +21,10 @@ resource's JSON changes, effective when a build first saw it.
 
 import threading
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
+from types import SimpleNamespace
 from typing import NamedTuple
 
 from flask import current_app
@@ -38,7 +39,7 @@ from sitedir.fhir.definitions import (
     LOCATION_STATUS_SYSTEM,
     RESEARCH_STUDY_STATUS_SYSTEM,
 )
-from sitedir.models import Contact, Institution, ReferenceCentre, Site, Study
+from sitedir.models import Contact, Institution, ReferenceCentre, Study
 from sitedir.places.normalize import fold
 from sitedir.readmodel.snapshot import Snapshot, current_snapshot
 from sitedir.spatial_index import SpatialIndex
@@ -53,6 +54,10 @@ BASE = "\ufffe"
 def render(text: str, base: str) -> str:
     """A rendered answer's JSON text, with the canonical base where the resources say BASE."""
     return text.replace(BASE, base)
+
+
+# Towns, postcodes and hospital names repeat across sites: each folded once.
+_fold = lru_cache(maxsize=1 << 16)(fold)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +80,7 @@ class Record:
     folded: dict[str, tuple[str, ...]] = field(init=False, default_factory=dict)
 
     def __post_init__(self):
-        keys = {name: tuple(fold(t) for t in texts) for name, texts in self.strings.items()}
+        keys = {name: tuple(_fold(t) for t in texts) for name, texts in self.strings.items()}
         object.__setattr__(self, "folded", keys)  # frozen: set once, here
 
     # What the spatial index reads of a Location.
@@ -208,9 +213,47 @@ class SiteEntry:
     ref: SiteRef
     confirmed_at: datetime | None
     stale: bool  # as the Location says it
+    has_centre: bool = False  # a reference centre (read again when such a site changes)
 
 
-def _site_entry(site: Site, today, stale_days: int) -> SiteEntry:
+def _public_site(row) -> SimpleNamespace:
+    """A site as the read model's stored public form says it, with the attributes the
+    resource builders read: FHIR is made from the same bytes as the JSON API, no ORM."""
+    data = row.data
+    inst = data["institution"]
+    return SimpleNamespace(
+        slug=row.id,
+        name=data["name"],
+        status=data["status"],
+        status_since=_date(data["status_since"]),
+        status_reason=data["status_reason"],
+        expected_reopening=_date(data["expected_reopening"]),
+        status_confirmed_at=row.confirmed_at,
+        lead_department=data["lead_department"],
+        study=row.study,
+        has_centre=data["reference_centre"] is not None,
+        institution=SimpleNamespace(
+            key=row.institution,
+            latitude=row.latitude,
+            longitude=row.longitude,
+            **{k: inst[k] for k in INSTITUTION_FIELDS},
+        ),
+        contacts=[SimpleNamespace(**{k: c[k] for k in CONTACT_FIELDS}) for c in data["contacts"]],
+    )
+
+
+INSTITUTION_FIELDS = ("name", "site_name", "address", "postcode", "city", "finess")
+INSTITUTION_FIELDS += ("website", "switchboard")
+CONTACT_FIELDS = ("id", "role", "title", "name", "unit", "phone", "email")
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _site_entry(row, today, stale_days: int) -> SiteEntry:
+    """One site's FHIR entry, from its read-model row (whose contacts are the public ones)."""
+    site = _public_site(row)
     stale = is_stale(site.status_confirmed_at, today, stale_days)
     inst = site.institution
     location = Record(
@@ -224,35 +267,21 @@ def _site_entry(site: Site, today, stale_days: int) -> SiteEntry:
         },
         tokens={"status": ((LOCATION_STATUS_SYSTEM, FHIR_LOCATION_STATUS[site.status]),)},
         refs={"organization": (f"Organization/{inst.key}",)},
-        study=site.study.slug,
-        point=(site.latitude, site.longitude),
+        study=site.study,
+        point=(inst.latitude, inst.longitude),
     )
     organization = (inst.key, site.name)
-    roles = tuple(_role(c, organization, site.study.slug, site) for c in site.contacts if c.public)
+    roles = tuple(_role(c, organization, site.study, site) for c in site.contacts)
     return SiteEntry(
-        site.version,
+        row.version,
         location,
         roles,
         _hospital(inst),
         SiteRef(site.slug, site.name, site.status),
         site.status_confirmed_at,
         stale,
+        site.has_centre,
     )
-
-
-# SQLite allows 999 bound parameters per statement (older versions): load in chunks.
-CHUNK = 900
-
-
-def _load_sites(slugs: list[str] | None) -> Iterable[Site]:
-    query = db.select(Site).options(
-        selectinload(Site.study), selectinload(Site.institution), selectinload(Site.contacts)
-    )
-    if slugs is None:
-        yield from db.session.scalars(query).all()
-        return
-    for start in range(0, len(slugs), CHUNK):
-        yield from db.session.scalars(query.where(Site.slug.in_(slugs[start : start + CHUNK])))
 
 
 def _load_centres():
@@ -299,16 +328,16 @@ class FhirModel:
                 self._update(snapshot, today)
             return self.catalogue
 
-    def _changes(self, snapshot: Snapshot) -> tuple[list[str] | None, list[str]]:
-        """The slugs to make again (None: every site) and the slugs gone."""
+    def _changes(self, snapshot: Snapshot) -> tuple[list | None, list[str]]:
+        """The rows to make again (None: every row) and the ids gone."""
         if self.catalogue is None:
             return None, []
         if snapshot.parent == self.fingerprint:  # one build on: the snapshot says what moved
-            return [row.id for row in snapshot.changed], list(snapshot.gone)
+            return list(snapshot.changed), list(snapshot.gone)
         # Several builds on (no FHIR request in between): compare versions, no rebuild.
         present = {row.id for row in snapshot.rows}
         changed = [
-            row.id
+            row
             for row in snapshot.rows
             if (entry := self.sites.get(row.id)) is None or entry.version != row.version
         ]
@@ -319,22 +348,22 @@ class FhirModel:
         changed, gone = self._changes(snapshot)
         if changed is not None and self.day != today.toordinal():
             # A new day: the Locations whose `stale` flips are made again (a new version).
-            seen = set(changed)
-            changed += [
+            seen = {row.id for row in changed}
+            flipped = {
                 slug
                 for slug, entry in self.sites.items()
                 if slug not in seen
                 and is_stale(entry.confirmed_at, today, stale_days) != entry.stale
-            ]
+            }
+            changed += [row for row in snapshot.rows if row.id in flipped]
         first = changed is None
-        made = {site.slug: _site_entry(site, today, stale_days) for site in _load_sites(changed)}
+        rows = snapshot.rows if first else changed
+        made = {row.id: _site_entry(row, today, stale_days) for row in rows}
         self.rebuilt["site"] += len(made)
-        sites = {} if first else dict(self.sites)
+        sites = {} if first else self.sites  # changed in place, under the lock
+        old = {slug: sites[slug] for slug in [*made, *gone] if slug in sites}
         for slug in gone:
-            sites.pop(slug, None)
-        old = {slug: self.sites[slug] for slug in [*made, *gone] if slug in self.sites}
-        centres = _load_centres()  # a few rows: read at each change, made again only here
-        self.rebuilt["centres"] += 1
+            del sites[slug]
         # Every resource made now, stamped; the others keep their version.
         fresh: dict[str, dict[str, Record]] = {
             "Location": {},
@@ -345,12 +374,15 @@ class FhirModel:
             fresh["Location"][entry.location.id] = entry.location
             fresh["Organization"][entry.hospital.id] = entry.hospital
             fresh["PractitionerRole"].update((r.id, r) for r in entry.roles)
-        hospital_keys = {e.hospital.id for e in made.values()} | {
-            e.hospital.id for e in sites.values()
-        }
-        centre_records = self._centres(centres, hospital_keys)
-        for record in centre_records:
-            fresh[record.type][record.id] = record
+        # The reference centres (a few rows): read again on a first build, and when a site
+        # that names one changed (a centre's change moves its sites' versions).
+        centre_records = None
+        if first or any(e.has_centre for e in (*made.values(), *old.values())):
+            hospital_keys = {e.hospital.id for e in (*sites.values(), *made.values())}
+            centre_records = self._centres(_load_centres(), hospital_keys)
+            self.rebuilt["centres"] += 1
+            for record in centre_records:
+                fresh[record.type][record.id] = record
         stamped = _stamped(fresh, every=first)
         for slug, entry in made.items():
             sites[slug] = replace(
@@ -359,7 +391,8 @@ class FhirModel:
                 hospital=stamped["Organization"][entry.hospital.id],
                 roles=tuple(stamped["PractitionerRole"][r.id] for r in entry.roles),
             )
-        centre_records = [stamped[r.type][r.id] for r in centre_records]
+        if centre_records is not None:
+            centre_records = [stamped[r.type][r.id] for r in centre_records]
         self.catalogue = self._catalogue(sites, made, old, gone, centre_records, first)
         # The studies of the sites that moved, and every study when the studies did.
         if first or self.dirty_studies is None or _studies_moved(self.fingerprint, snapshot):
@@ -391,8 +424,10 @@ class FhirModel:
     def _catalogue(self, sites, made, old, gone, centre_records, first: bool) -> Catalogue:
         """The catalogue with the entries made now in place of the old ones."""
         kinds = ("Location", "Organization", "PractitionerRole")
+        # Changed in place (under the lock): a search running meanwhile reads each record
+        # whole, the old one or the new one; a change of ids makes new dicts.
         previous = {} if first else self.catalogue.records
-        records = {kind: dict(previous.get(kind, {})) for kind in kinds}
+        records = {kind: previous.get(kind, {}) for kind in kinds}
         # What this change puts in, by kind and id: everything else of the old entries (and
         # of the last build's centres) goes out. A key put again keeps its place.
         put: dict[str, dict[str, Record]] = {kind: {} for kind in kinds}
@@ -401,18 +436,20 @@ class FhirModel:
             put["Location"][slug] = entry.location
             put["PractitionerRole"].update((r.id, r) for r in entry.roles)
             put["Organization"][entry.hospital.id] = entry.hospital
-        for record in centre_records:
+        for record in centre_records or ():
             put[record.type][record.id] = record
-        kept_hospitals = {e.hospital.id for e in sites.values()}
         out: dict[str, set[str]] = {kind: set() for kind in kinds}
+        left = [e.hospital.id for e in old.values() if e.hospital.id not in put["Organization"]]
+        if left:  # a hospital none of the sites made now names: kept if another site does
+            kept = {e.hospital.id for e in sites.values()}
+            out["Organization"].update(key for key in left if key not in kept)
         for entry in old.values():
             out["Location"].add(entry.location.id)
             out["PractitionerRole"].update(r.id for r in entry.roles)
-            if entry.hospital.id not in kept_hospitals:
-                out["Organization"].add(entry.hospital.id)
-        for record in self.centre_records:
-            out[record.type].add(record.id)
-        self.centre_records = centre_records
+        if centre_records is not None:  # read again: the last ones go out
+            for record in self.centre_records:
+                out[record.type].add(record.id)
+            self.centre_records = centre_records
         order = {"PractitionerRole": int}
         for kind in kinds:
             by_id = records[kind]

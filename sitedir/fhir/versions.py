@@ -18,11 +18,10 @@ change makes one version; the loser reads the winner's row.
 
 import hashlib
 import json
-from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -51,11 +50,6 @@ def digest(resource: dict, base: str) -> str:
     return hashlib.sha256(text.replace(base, BASE_PLACEHOLDER).encode()).hexdigest()
 
 
-def _chunks(keys: list[Key]) -> Iterable[list[Key]]:
-    for start in range(0, len(keys), CHUNK):
-        yield keys[start : start + CHUNK]
-
-
 def _read(keys: list[Key] | None = None) -> dict[Key, Stored]:
     # Plain rows, not ORM objects: nothing for a commit to expire.
     t = FhirVersion.__table__.c
@@ -63,10 +57,16 @@ def _read(keys: list[Key] | None = None) -> dict[Key, Stored]:
     if keys is None:
         rows = db.session.execute(query).all()
     else:
+        # By type, then ids: the primary key's order (a row-value IN scanned the table).
         rows = []
-        for part in _chunks(keys):
-            pairs = tuple_(t.resource_type, t.resource_id).in_(part)
-            rows += db.session.execute(query.where(pairs)).all()
+        by_type: dict[str, list[str]] = {}
+        for kind, rid in keys:
+            by_type.setdefault(kind, []).append(rid)
+        for kind, ids in by_type.items():
+            for start in range(0, len(ids), CHUNK):
+                part = ids[start : start + CHUNK]
+                where = (t.resource_type == kind) & t.resource_id.in_(part)
+                rows += db.session.execute(query.where(where)).all()
     return {(r[0], r[1]): Stored(r[2], r[3], r[4]) for r in rows}
 
 
@@ -75,9 +75,11 @@ def _insert(rows: list[dict]) -> None:
         return
     dialect = db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    for start in range(0, len(rows), CHUNK):
-        statement = insert(FhirVersion).values(rows[start : start + CHUNK])
-        db.session.execute(statement.on_conflict_do_nothing())
+    # One statement, many parameter sets (executemany): compiled once, not per chunk of
+    # values (which cost most of a first build's stamping).
+    statement = insert(FhirVersion.__table__).on_conflict_do_nothing()
+    for start in range(0, len(rows), CHUNK * 20):
+        db.session.execute(statement, rows[start : start + CHUNK * 20])
 
 
 def stamp(digests: dict[Key, str], every: bool = True) -> dict[Key, tuple[int, datetime]]:
