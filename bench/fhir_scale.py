@@ -56,7 +56,7 @@ def run(size: int, queries: int, changes: int, work: Path) -> dict:
     every = [timed(client, near(distance=False)) for _ in range(queries // 3)]
     row["all_p50"], row["all_p99"] = statistics.median(every), percentile(every, 0.99)
     json_after, fhir_after = [], []
-    for i, _ in enumerate(status_changes(app, rng, 2 * changes)):
+    for i, _ in enumerate(status_changes(app, rng, min(2 * changes, size))):
         if i % 2 == 0:
             json_after.append(timed(client, f"/api/v1/nearest?insee={next(points).insee}"))
         else:

@@ -9,6 +9,12 @@ last build (changed_seq past the last one seen, an index range) are loaded and d
 spatial index that nearest queries read (spatial_index.py) takes the changed sites
 as an overlay instead of being rebuilt.
 
+What a row stores depends on the site's version only: its public form is kept without
+`stale`'s value (which depends on the day), and each answer puts it back for its own day
+(SiteRow.body_for); `distance_km` is the answer's too. A new day re-encodes nothing.
+Each snapshot names the rows made again since the one it was built from (`changed`,
+`gone`, `parent`): the projections that keep entries of their own (FHIR's) follow them.
+
 How fresh: the fingerprint is read at most once per FRESHNESS_MS per process (one
 database round trip saved on nearly every request), so a change made by another process
 shows within that interval; a change made through this process's session shows on its
