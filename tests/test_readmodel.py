@@ -95,3 +95,25 @@ def test_stale_is_added_at_answer_time_and_a_new_day_rebuilds_no_json(
     assert dumped == []  # a new day re-encodes nothing
     with app.app_context():
         assert snapshot_module.current_snapshot() is built  # the day is not in its key
+
+
+def test_near_searches_from_the_index_answer_as_a_pass_over_every_site(client):
+    """`near` reads the Locations' spatial index (the page and a count), and gives what a
+    pass over every record gives: the same matches, order, distances and total."""
+    scan = "&_lastUpdated=gt2000-01-01"  # a filter the index does not hold: every record
+    for origin in ("45.77|3.08", "48.85|2.35", "43.6|1.44", "-21.1|55.5"):
+        for reach in ("", "|50|km", "|300|km", "|800000|m"):
+            for extra in ("", "&status=active", "&study=" + STUDY, "&_count=2&_offset=1"):
+                query = f"/fhir/Location?near={origin}{reach}{extra}"
+                indexed, scanned = client.get(query).get_json(), client.get(query + scan).get_json()
+                assert indexed["total"] == scanned["total"], query
+                assert _hits(indexed) == _hits(scanned), query
+    assert client.get("/fhir/Location?near=45.77|3.08|800|km").get_json()["total"] > 0
+
+
+def _hits(bundle) -> list:
+    return [
+        (e["resource"]["id"], e["search"]["extension"][0]["valueDistance"]["value"])
+        for e in bundle.get("entry", [])
+        if e["search"]["mode"] == "match"
+    ]

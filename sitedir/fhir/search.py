@@ -25,7 +25,7 @@ from sitedir.fhir.errors import FhirError
 from sitedir.i18n import t
 from sitedir.places.normalize import fold
 from sitedir.ranking import SPHERE_MARGIN, distance_km
-from sitedir.spatial_index import ALL, chord_for_km, unit_vector
+from sitedir.spatial_index import ALL, chord_for_km, chord_inside_km, count_within, unit_vector
 
 SP = "http://hl7.org/fhir/SearchParameter/"
 
@@ -500,19 +500,28 @@ def _near_candidates(kind, catalogue, near, filters, want: int):
     if group is None:
         return [], None
     u = unit_vector(near.latitude, near.longitude)
-    if near.distance_km is not None:
-        return group.within(u, chord_for_km(near.distance_km * SPHERE_MARGIN)), None
+    distance = near.distance_km
+    reach = ALL if distance is None else chord_for_km(distance * SPHERE_MARGIN)
     indexed = {"study", "status", "near", "near-place", "near-distance"}
     if any(f.spec.name not in indexed for f in filters):
-        return None
-    # Every site, nearest first: only the page's are found and measured. The geodesics of
-    # the `want` nearest by chord bound the page's last one; every site within that bound
-    # (times the sphere's margin) is a candidate, so the order is exact.
-    first = group.nearest_items(u, min(want, len(group)), ALL)
-    if first and len(first) < len(group):
+        # Other filters: every site within the distance is a candidate (or every one).
+        return (group.within(u, reach), None) if distance is not None else None
+    # Only the page is found and measured. The geodesics of the `want` nearest by chord
+    # bound the page's last one; every site within that bound (times the sphere's margin)
+    # is a candidate, so the order is exact. The total is counted by the tree, the sites
+    # on the edge of the distance measured exactly.
+    first = group.nearest_items(u, min(want, len(group)), reach)
+    if len(first) == want:
         farthest = max(distance_km(near.latitude, near.longitude, *r.point) for r in first)
-        first = group.within(u, chord_for_km(farthest * SPHERE_MARGIN))
-    return first, len(group)
+        first = group.within(u, min(chord_for_km(farthest * SPHERE_MARGIN), reach))
+    if distance is None:
+        return first, len(group)
+
+    def inside(record) -> bool:
+        return distance_km(near.latitude, near.longitude, *record.point) <= distance
+
+    inner = chord_inside_km(distance / SPHERE_MARGIN)
+    return first, count_within(group, u, inner, reach, inside)
 
 
 def search(

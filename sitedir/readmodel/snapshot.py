@@ -366,7 +366,8 @@ def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
         elif new:
             index = index.replace(old, new)
     parent = previous.fingerprint if previous is not None else None
-    gone = tuple(row.id for row in old if row.id not in {r.id for r in new})
+    made = {row.id for row in new}
+    gone = tuple(row.id for row in old if row.id not in made)
     snapshot = Snapshot(
         fingerprint, rows, studies, index, lists, catalogue, parent, tuple(new), gone
     )
