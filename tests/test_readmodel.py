@@ -117,3 +117,27 @@ def _hits(bundle) -> list:
         for e in bundle.get("entry", [])
         if e["search"]["mode"] == "match"
     ]
+
+
+def test_fhir_catches_up_from_the_snapshots_log_after_several_builds(app, client):
+    """Two changes, each seen by a JSON read first: FHIR's next request makes the two
+    entries again (from the snapshot's log), not a comparison of every site."""
+    client.get("/fhir/Location?_count=1")
+    with app.app_context():
+        before = fhir_model().rebuilt["site"]
+    for slug in ("nantes", "toulouse"):
+        with app.app_context():
+            site = db.session.scalar(db.select(Site).where(Site.slug == slug))
+            new = (
+                "active_not_recruiting" if site.status != "active_not_recruiting" else "recruiting"
+            )
+            changes.change_site(site, {"status": new}, None)
+        assert client.get("/api/v1/sites").status_code == 200  # the read model moves on
+    body = client.get("/fhir/Location?_count=100").get_json()
+    with app.app_context():
+        assert fhir_model().rebuilt["site"] - before == 2
+    statuses = {e["resource"]["id"]: e["resource"]["status"] for e in body["entry"]}
+    with app.app_context():
+        for slug in ("nantes", "toulouse"):
+            site = db.session.scalar(db.select(Site).where(Site.slug == slug))
+            assert statuses[slug] == FHIR_LOCATION_STATUS[site.status]

@@ -20,6 +20,7 @@ resource's JSON changes, effective when a build first saw it.
 """
 
 import threading
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -31,6 +32,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from sitedir import clock
+from sitedir.directory.paging import RowLists
 from sitedir.extensions import db
 from sitedir.fhir import resources, versions
 from sitedir.fhir.definitions import (
@@ -334,7 +336,23 @@ class FhirModel:
             return None, []
         if snapshot.parent == self.fingerprint:  # one build on: the snapshot says what moved
             return list(snapshot.changed), list(snapshot.gone)
-        # Several builds on (no FHIR request in between): compare versions, no rebuild.
+        # A few builds on: the snapshot's log says what moved in each.
+        parents = [entry[0] for entry in snapshot.log]
+        if self.fingerprint in parents:
+            moved: set[str] = set()
+            gone: set[str] = set()
+            for _, made, left in snapshot.log[parents.index(self.fingerprint) :]:
+                moved |= set(made)
+                gone |= set(left)
+            ids = (snapshot.lists or RowLists(snapshot.rows)).ids
+            rows = []
+            for slug in sorted(moved):
+                at = bisect_left(ids, slug)
+                if at < len(ids) and ids[at] == slug:
+                    rows.append(snapshot.rows[at])
+                    gone.discard(slug)
+            return rows, sorted(gone)
+        # Further behind: compare versions, no rebuild.
         present = {row.id for row in snapshot.rows}
         changed = [
             row
@@ -363,7 +381,7 @@ class FhirModel:
         sites = {} if first else self.sites  # changed in place, under the lock
         old = {slug: sites[slug] for slug in [*made, *gone] if slug in sites}
         for slug in gone:
-            del sites[slug]
+            sites.pop(slug, None)
         # Every resource made now, stamped; the others keep their version.
         fresh: dict[str, dict[str, Record]] = {
             "Location": {},

@@ -160,6 +160,9 @@ class Snapshot:
     parent: tuple | None = None
     changed: tuple[SiteRow, ...] = ()
     gone: tuple[str, ...] = ()
+    # The last LOG builds' (parent fingerprint, ids made again, ids gone), oldest first: a
+    # projection a few builds behind catches up from them, without comparing every row.
+    log: tuple = ()
 
     def nearest(
         self,
@@ -368,12 +371,17 @@ def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
     parent = previous.fingerprint if previous is not None else None
     made = {row.id for row in new}
     gone = tuple(row.id for row in old if row.id not in made)
+    log = (*(previous.log[-(LOG - 1) :] if previous is not None else ()),)
+    log += ((parent, tuple(made), gone),)
     snapshot = Snapshot(
-        fingerprint, rows, studies, index, lists, catalogue, parent, tuple(new), gone
+        fingerprint, rows, studies, index, lists, catalogue, parent, tuple(new), gone, log
     )
     # Only now: a build that failed half-way reads the same changes again next time.
     cache.snapshot, cache.seq = snapshot, seq
     return snapshot
+
+
+LOG = 64  # builds remembered by Snapshot.log
 
 
 def _overlay_bound(rows: tuple) -> int:
