@@ -89,7 +89,8 @@ def main() -> int:
         r = run(size, args.queries, args.changes, work)
         print(
             f"| {size:,} | {r['json_cold_s']:.2f} / {r['fhir_cold_s']:.2f} "
-            f"| {r['near_p50']:.2f} / {r['near_p99']:.2f} | {r['all_p50']:.2f} / {r['all_p99']:.2f} "
+            f"| {r['near_p50']:.2f} / {r['near_p99']:.2f} "
+            f"| {r['all_p50']:.2f} / {r['all_p99']:.2f} "
             f"| {r['json_change'][0]:.1f} / {r['json_change'][1]:.1f} "
             f"| {r['fhir_change'][0]:.1f} / {r['fhir_change'][1]:.1f} | {r['rss']:.0f} |",
             flush=True,
