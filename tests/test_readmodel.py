@@ -141,3 +141,10 @@ def test_fhir_catches_up_from_the_snapshots_log_after_several_builds(app, client
         for slug in ("nantes", "toulouse"):
             site = db.session.scalar(db.select(Site).where(Site.slug == slug))
             assert statuses[slug] == FHIR_LOCATION_STATUS[site.status]
+
+
+def test_a_near_search_for_no_page_still_counts(client):
+    """_count=0 (or _summary=count): no page to find, the total still counted."""
+    for query in ("&_count=0", "&_summary=count"):
+        bundle = client.get(f"/fhir/Location?near=45.77|3.08|800|km{query}").get_json()
+        assert bundle["total"] > 0 and "entry" not in bundle

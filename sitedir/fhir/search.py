@@ -511,7 +511,7 @@ def _near_candidates(kind, catalogue, near, filters, want: int):
     # is a candidate, so the order is exact. The total is counted by the tree, the sites
     # on the edge of the distance measured exactly.
     first = group.nearest_items(u, min(want, len(group)), reach)
-    if len(first) == want:
+    if first and len(first) == want:  # more may tie or follow: everything up to its bound
         farthest = max(distance_km(near.latitude, near.longitude, *r.point) for r in first)
         first = group.within(u, min(chord_for_km(farthest * SPHERE_MARGIN), reach))
     if distance is None:
