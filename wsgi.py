@@ -9,8 +9,8 @@ import sys
 
 from sitedir.app import create_app
 from sitedir.database import schema_problem
-from sitedir.directory.snapshot import build_before_fork
 from sitedir.places.search import get_index
+from sitedir.readmodel.snapshot import build_before_fork
 
 app = create_app()
 # Nothing to serve from a database without the code's schema (SITEDIR_SEED_ON_START=false

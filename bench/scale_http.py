@@ -28,9 +28,9 @@ from pathlib import Path
 from load import ROOT, stop, wrk, wrk_threads  # beside this script
 
 from sitedir.directory.paging import encode_cursor
-from sitedir.directory.snapshot import current_snapshot
 from sitedir.extensions import db
 from sitedir.models import Site
+from sitedir.readmodel.snapshot import current_snapshot
 
 CONNECTIONS = 8
 

@@ -79,10 +79,10 @@ def run(count: int, requests: int) -> dict:
         SITEDIR_ACCESS_LOG="false",
     )
     from sitedir.app import create_app
-    from sitedir.directory.snapshot import current_snapshot
     from sitedir.extensions import db
     from sitedir.models import Site
     from sitedir.places.gazetteer import get_gazetteer
+    from sitedir.readmodel.snapshot import current_snapshot
 
     app = create_app()
     with app.app_context():

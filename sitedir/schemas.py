@@ -140,7 +140,7 @@ class StudyDetailsSchema(ma.Schema):
 
 def _recruiting_sites(study) -> int:
     from sitedir.directory.catalogue import recruiting_counts  # reads the app's snapshot
-    from sitedir.directory.snapshot import current_snapshot
+    from sitedir.readmodel.snapshot import current_snapshot
 
     return recruiting_counts(current_snapshot())[study.slug]
 

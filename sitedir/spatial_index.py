@@ -121,6 +121,39 @@ class _Group:
         return found
 
 
+def chord_inside_km(km: float) -> float:
+    """The chord of `km` along the sphere, narrowed by a hair: every point within it is
+    surely within `km` (the inner bound of count_within)."""
+    angle = km / EARTH_RADIUS_KM
+    if angle >= math.pi:
+        return ALL
+    return 2 * math.sin(angle / 2) * (1 - 1e-9)
+
+
+def count_within(group: "_Group", u, inner: float, outer: float, exact: Callable) -> int:
+    """How many of the group's items are within a distance, without a Python object per
+    item: those within the `inner` chord are counted by the tree, those between `inner`
+    and `outer` (a thin ring, where the spherical and exact distances can disagree) are
+    measured by `exact(item)`."""
+    tree, items = group.base.tree, group.base.items
+    count = sum(1 for item in group.added if _chord(u, item) <= outer and exact(item))
+    if tree is None:
+        return count
+    near = tree.query_ball_point(u, outer)
+    if not near:
+        return count
+    positions = np.asarray(near)
+    inside = np.linalg.norm(tree.data[positions] - np.asarray(u), axis=1) <= inner
+    count += int(inside.sum())
+    for position in group.removed:  # taken out since the trees were built
+        if math.dist(tree.data[position], u) <= inner:
+            count -= 1
+    for position in positions[~inside].tolist():
+        if position not in group.removed and exact(items[position]):
+            count += 1
+    return count
+
+
 @dataclass(frozen=True, slots=True)
 class SpatialIndex:
     """Items grouped by key, each group a k-d tree with an overlay of changes.

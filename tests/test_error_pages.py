@@ -53,7 +53,7 @@ def test_an_unknown_admin_page_is_a_404_page_in_the_admin_layout(browser, tokens
 
 
 def test_an_unexpected_error_is_a_page_without_internals(app, client, monkeypatch):
-    from sitedir.directory.snapshot import Snapshot
+    from sitedir.readmodel.snapshot import Snapshot
 
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals")

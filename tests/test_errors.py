@@ -96,7 +96,7 @@ def test_an_about_blank_title_is_the_status_phrase_and_the_sentence_is_the_detai
 
 
 def test_an_unexpected_error_is_a_500_problem_without_internals(app, client, monkeypatch):
-    from sitedir.directory.snapshot import Snapshot
+    from sitedir.readmodel.snapshot import Snapshot
 
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals")

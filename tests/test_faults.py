@@ -109,6 +109,38 @@ def test_public_reads_answer_from_the_last_snapshot_while_the_database_is_gone(l
     assert "Warning" not in back.headers
 
 
+def test_fhir_reads_answer_from_the_last_read_model_while_the_database_is_gone(live):
+    """FHIR is a projection of the read model: served from it as the JSON API is, marked
+    stale; what it cannot answer from memory is a 503 OperationOutcome, never a 500."""
+    client = live.test_client()
+    paths = (
+        "/fhir/Location/nantes",
+        "/fhir/Location?near=45.77|3.08|300|km&status=active",
+        "/fhir/PractitionerRole?_count=5",
+        "/fhir/ResearchStudy/cart-lupus",
+    )
+    before = {path: client.get(path) for path in paths}
+    assert all(r.status_code == 200 and "Warning" not in r.headers for r in before.values())
+    with database_gone(live):
+        for path in paths:
+            down = client.get(path)
+            assert down.status_code == 200, (path, down.get_data(as_text=True))
+            assert down.headers["Warning"] == STALE
+            body, was = down.get_json(), before[path].get_json()
+            if body["resourceType"] == "Bundle":
+                body.pop("meta", None), was.pop("meta", None)
+            assert body == was
+        # Nothing read yet, nothing to serve: a 503 OperationOutcome with Retry-After.
+        live.extensions.pop("sitedir_fhir", None)
+        live.extensions.pop("sitedir_snapshot", None)
+        _drop_connections(live)
+        gone = client.get("/fhir/Location/nantes")
+        assert gone.status_code == 503, gone.get_data(as_text=True)
+        assert gone.get_json()["resourceType"] == "OperationOutcome"
+        assert gone.headers["Retry-After"]
+    assert client.get("/fhir/Location/nantes").status_code == 200
+
+
 def test_writes_answer_503_with_retry_after_while_the_database_is_gone(live):
     client = live.test_client()
     headers = make_tokens(live)

@@ -640,19 +640,29 @@ def test_rate_limited_reads_are_throttled_outcomes():
         db.engine.dispose()
 
 
-def test_catalogues_are_built_once_per_base_and_at_most_keep_bases_are_kept(
-    app, client, monkeypatch
-):
-    """A server reached under many names (ports, subdomains) keeps a few catalogues, not
-    one per name a client tries; a name asked again reuses its own."""
-    from sitedir.fhir import catalogue
+def test_a_second_base_url_costs_no_rebuild(app, client):
+    """The catalogue is keyed on the data alone (issue 21.11): a server reached under many
+    names (ports, subdomains) builds it once, and each answer carries its own base."""
+    from sitedir.fhir.catalogue import fhir_model
 
-    built = []
-    real_build = catalogue.build
-    monkeypatch.setattr(catalogue, "build", lambda base: built.append(base) or real_build(base))
-    hosts = [f"localhost:{port}" for port in range(5001, 5001 + catalogue.KEEP_BASES + 2)]
+    hosts = [f"localhost:{port}" for port in range(5001, 5007)]
+    client.get("/fhir/Location?_count=1", headers={"Host": hosts[0]})
+    with app.app_context():
+        model = fhir_model()
+    built = dict(model.rebuilt)
+    assert built["site"] > 0  # the first request made every entry
     for host in hosts:
-        assert client.get("/fhir/Location?_count=1", headers={"Host": host}).status_code == 200
-    assert len(app.extensions["sitedir_fhir"]) == catalogue.KEEP_BASES
-    client.get("/fhir/Location?_count=1", headers={"Host": hosts[-1]})
-    assert built == [f"http://{host}/fhir" for host in hosts]  # the last one: reused
+        response = client.get("/fhir/PractitionerRole?_count=1", headers={"Host": host})
+        assert response.status_code == 200
+        body = response.get_json()
+        assert body["entry"][0]["fullUrl"].startswith(f"http://{host}/fhir/")
+        system = body["entry"][0]["resource"]["code"][0]["coding"][0]["system"]
+        assert system == f"http://{host}/fhir/CodeSystem/contact-role"
+        # A token search under this host's canonical base finds the roles.
+        found = client.get(
+            f"/fhir/PractitionerRole?role=http://{host}/fhir/CodeSystem/contact-role|head",
+            headers={"Host": host},
+        ).get_json()
+        assert found["total"] > 0
+        assert found["total"] == client.get("/fhir/PractitionerRole?role=head").get_json()["total"]
+    assert dict(model.rebuilt) == built  # no entry made again for any of them

@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import create_engine, text
 
-from sitedir.directory.fingerprint import FingerprintReader
 from sitedir.extensions import db
+from sitedir.readmodel.fingerprint import FingerprintReader
 from tests.helpers import ON_POSTGRES
 
 

@@ -2,7 +2,7 @@
 
 "Another process" is played by a second engine on the same database (a SQLite file, or
 PostgreSQL), writing raw SQL the app's session never sees. The snapshot's clock is a
-controllable one (time.monotonic in sitedir.directory.snapshot).
+controllable one (time.monotonic in sitedir.readmodel.snapshot).
 """
 
 import threading
@@ -11,9 +11,9 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import create_engine, text
 
-from sitedir.directory import snapshot as snapshot_module
 from sitedir.extensions import db
 from sitedir.models import Site
+from sitedir.readmodel import snapshot as snapshot_module
 
 VICHY = "/api/v1/nearest?q=Vichy&limit=1"
 

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from sitedir.directory import snapshot as snapshot_module
 from sitedir.directory.sites import filter_rows
-from sitedir.directory.snapshot import current_snapshot
 from sitedir.extensions import db
 from sitedir.models import Institution, Site, Study
 from sitedir.ranking import rank_nearest
+from sitedir.readmodel import snapshot as snapshot_module
+from sitedir.readmodel.snapshot import current_snapshot
 from sitedir.spatial_index import SpatialIndex
 
 # Where synthetic sites cluster: a few cities, and overseas (Guadeloupe, La Réunion).

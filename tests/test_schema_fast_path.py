@@ -13,9 +13,9 @@ import marshmallow as ma
 import pytest
 
 from sitedir.directory.nearest import ANSWER_FIELDS, RESULT_EXTRAS, SITE_LISTS
-from sitedir.directory.snapshot import current_snapshot
 from sitedir.extensions import db
 from sitedir.models import Site
+from sitedir.readmodel.snapshot import current_snapshot
 from sitedir.schemas import NearestSchema, NearestSiteSchema, SiteSchema
 
 

@@ -102,9 +102,9 @@ def test_todays_study_urls_answer_as_before(client):
 
 
 def test_an_unchanged_study_is_not_read_again_by_a_new_snapshot(app, three_studies):
-    from sitedir.directory.snapshot import current_snapshot
     from sitedir.extensions import db
     from sitedir.models import Site, Study
+    from sitedir.readmodel.snapshot import current_snapshot
 
     with app.app_context():
         before = current_snapshot()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import vobject
 
+from sitedir.directory import changes
 from sitedir.extensions import db
 from sitedir.models import Contact, Site
 from sitedir.vcards import tel_uri
@@ -72,8 +73,11 @@ def test_the_switchboard_only_when_no_channel_is_public_and_the_hospital_has_one
     [card] = cards(client, "bordeaux")
     assert "tel" not in card.contents  # no channel, no switchboard: nothing made up
     with app.app_context():
-        _site("bordeaux").institution.switchboard = "+33 5 00 00 00 00"
-        db.session.commit()
+        # Through the write service, the only way to move the site's version (the cards
+        # are a projection of the read model's entry, made again when it moves).
+        changes.update_institution(
+            _site("bordeaux").institution, {"switchboard": "+33 5 00 00 00 00"}, None
+        )
     [card] = cards(client, "bordeaux")
     assert card.tel.value == "tel:+33-5-00-00-00-00"
     assert "standard" in card.note.value

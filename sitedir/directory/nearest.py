@@ -8,14 +8,15 @@ from flask_smorest import Blueprint, abort
 from werkzeug.exceptions import NotFound
 from werkzeug.http import generate_etag
 
+from sitedir import clock
 from sitedir.directory.catalogue import nearest_per_study, of_condition
 from sitedir.directory.places import origin_dict, place_dict, refuse_query
-from sitedir.directory.snapshot import current_snapshot, encode_json
 from sitedir.directory.studies import get_study_or_404
 from sitedir.i18n import t
 from sitedir.lru import LRU
 from sitedir.places.online import GeocoderUnavailable
 from sitedir.places.origin import AddressSearchOff, Origin, OriginNotFound, resolve_origin
+from sitedir.readmodel.snapshot import answer_day, current_snapshot, encode_json
 from sitedir.schemas import NearestQuerySchema, NearestSchema
 from sitedir.web.metrics import count_answer_cache
 from sitedir.web.problems import PROBLEM_MIMETYPE, ProblemSchema
@@ -136,19 +137,22 @@ SITE_LISTS = ("results", "nearer_not_open")
 ANSWER_FIELDS = tuple(NearestSchema._declared_fields)
 
 
-def _site_bytes(ranked) -> bytes:
+def _site_bytes(ranked, day: tuple) -> bytes:
     extras = encode_json({name: make(ranked) for name, make in RESULT_EXTRAS.items()})
-    # {"id":..., ...} + {"distance_km": ...}: one object, the extras last.
-    return ranked.item.body[:-1] + b"," + extras[1:]
+    # {"id":..., "stale": <today's>, ...} + {"distance_km": ...}: one object, the extras
+    # last. Both depend on the answer (its day, its origin), never on the stored row.
+    row = ranked.item
+    return row.body_for(row.stale_on(*day))[:-1] + b"," + extras[1:]
 
 
 def answer_body(parts: dict) -> bytes:
     """The answer's JSON, fields in NearestSchema's order: sites spliced from their stored
     bytes, the rest encoded here."""
     pieces = []
+    day = answer_day()
     for name in ANSWER_FIELDS:
         if name in SITE_LISTS:
-            value = b"[" + b",".join(_site_bytes(r) for r in parts[name]) + b"]"
+            value = b"[" + b",".join(_site_bytes(r, day) for r in parts[name]) + b"]"
         else:
             value = encode_json(parts[name])
         pieces.append(encode_json(name) + b":" + value)
@@ -167,8 +171,9 @@ def _across_studies(args: dict, snapshot) -> bytes:
         args.get("region"),
         args.get("radius_km"),
     )
+    day = answer_day()
     studies = b",".join(
-        b'{"study":' + encode_json(entry.summary) + b',"site":' + _site_bytes(ranked) + b"}"
+        b'{"study":' + encode_json(entry.summary) + b',"site":' + _site_bytes(ranked, day) + b"}"
         for ranked, entry in found
     )
     return (
@@ -235,7 +240,8 @@ def _cache_key(snapshot, lists=None) -> tuple:
     # on the same data, pass or fail validation alike and get the same answer.
     lists = request.args.lists() if lists is None else lists
     return (
-        snapshot.fingerprint,
+        # The day too: answers carry each site's `stale` for it (the snapshot does not).
+        (*snapshot.fingerprint, clock.today_in_paris().toordinal()),
         tuple(sorted((name, tuple(values)) for name, values in lists if name in KNOWN)),
     )
 

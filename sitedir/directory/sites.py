@@ -9,11 +9,11 @@ from sqlalchemy.orm import selectinload
 
 from sitedir.directory.cursors import page_cursor
 from sitedir.directory.paging import RowLists, encode_cursor
-from sitedir.directory.snapshot import current_snapshot
 from sitedir.directory.studies import get_study_or_404
 from sitedir.extensions import db
 from sitedir.i18n import t
 from sitedir.models import Site
+from sitedir.readmodel.snapshot import bodies, current_snapshot
 from sitedir.schemas import SiteDetailSchema, SiteSchema, SitesQuerySchema
 from sitedir.web.hosts import public_root
 from sitedir.web.problems import PROBLEM_MIMETYPE, ProblemSchema
@@ -70,7 +70,7 @@ class Sites(MethodView):
         rows, more = lists.page(filters, after, args["limit"])
         # Already serialised by the snapshot (SiteSchema's dump, as JSON): joined, not
         # dumped again.
-        body = b"[" + b",".join(r.body for r in rows) + b"]"
+        body = b"[" + b",".join(bodies(rows)) + b"]"
         response = current_app.response_class(body, mimetype="application/json")
         if more:
             query = [(k, v) for k, v in request.args.items(multi=True) if k != "cursor"]

@@ -9,10 +9,10 @@ from flask_smorest import Blueprint, abort
 from sitedir.directory.catalogue import find, public_form, recruiting_counts
 from sitedir.directory.cursors import page_cursor
 from sitedir.directory.paging import encode_cursor
-from sitedir.directory.snapshot import current_snapshot, encode_json
 from sitedir.extensions import db
 from sitedir.i18n import t
 from sitedir.models import Study
+from sitedir.readmodel.snapshot import current_snapshot, encode_json
 from sitedir.schemas import StudiesQuerySchema, StudySchema
 from sitedir.web.hosts import public_root
 

@@ -1,22 +1,38 @@
-"""Every FHIR resource the server shows, built once per version of the data and kept.
+"""FHIR's projection of the read model: every resource the server shows, kept per site.
 
-Built from the same tables as the JSON API, and rebuilt when the snapshot's fingerprint
-changes (any write to a site or a contact changes it, and so does a new day in Paris, when
-`stale` may turn true), so FHIR answers follow every change in every process on the next
-request. Private contacts are never loaded.
+Each site's entry (its Location, the PractitionerRoles of its public contacts, and its
+hospital's Organization) is made again only when the read model says that site changed
+(sitedir/readmodel/snapshot.py: the rows made again since the snapshot the projection
+last followed), from the same tables as the JSON API, private contacts never loaded. The
+reference centres (a few rows) are read again at each change; a ResearchStudy, which
+lists every site of its study, is made again only when it is asked for after one of its
+sites changed. A first build makes every entry.
+
+The resources hold no base URL: sitedir's own canonical URLs are written with BASE, which
+views replace with the canonical base when they render (so a second Host or port costs no
+rebuild). `stale` (in each Location's recruitment extension) is part of the resource's
+version, as FHIR asks of any change to its content: on the first FHIR request of a Paris
+day, the Locations whose `stale` flips that day are made again (a comparison of dates,
+not a rebuild), each with a new version.
 
 meta.versionId and meta.lastUpdated come from versions.stamp: a new version exactly when a
 resource's JSON changes, effective when a build first saw it.
 """
 
+import threading
+from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from sitedir import clock
-from sitedir.directory.snapshot import current_snapshot
+from sitedir.directory.paging import RowLists
 from sitedir.extensions import db
 from sitedir.fhir import resources, versions
 from sitedir.fhir.definitions import (
@@ -25,11 +41,25 @@ from sitedir.fhir.definitions import (
     LOCATION_STATUS_SYSTEM,
     RESEARCH_STUDY_STATUS_SYSTEM,
 )
-from sitedir.lru import LRU
-from sitedir.models import Contact, Institution, ReferenceCentre, Site, Study
+from sitedir.models import Contact, Institution, ReferenceCentre, Study
 from sitedir.places.normalize import fold
+from sitedir.readmodel.snapshot import Snapshot, current_snapshot
+from sitedir.spatial_index import SpatialIndex
 from sitedir.staleness import is_stale
 from sitedir.vocabulary import FHIR_LOCATION_STATUS
+
+# Where the canonical base goes in a stored resource. U+FFFE is refused in every text the
+# directory takes (issue 21.6), so no data can hold it: a rendered answer replaces each one.
+BASE = "\ufffe"
+
+
+def render(text: str, base: str) -> str:
+    """A rendered answer's JSON text, with the canonical base where the resources say BASE."""
+    return text.replace(BASE, base)
+
+
+# Towns, postcodes and hospital names repeat across sites: each folded once.
+_fold = lru_cache(maxsize=1 << 16)(fold)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,143 +78,76 @@ class Record:
     refs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     study: str | None = None
     point: tuple[float, float] | None = None
-    # `strings` folded once, when the catalogue is built: a search folds only what it asks.
+    # `strings` folded once, when the entry is built: a search folds only what it asks.
     folded: dict[str, tuple[str, ...]] = field(init=False, default_factory=dict)
 
     def __post_init__(self):
-        keys = {name: tuple(fold(t) for t in texts) for name, texts in self.strings.items()}
+        keys = {name: tuple(_fold(t) for t in texts) for name, texts in self.strings.items()}
         object.__setattr__(self, "folded", keys)  # frozen: set once, here
 
+    # What the spatial index reads of a Location.
+    @property
+    def latitude(self) -> float:
+        return self.point[0]
 
-@dataclass(frozen=True, slots=True)
+    @property
+    def longitude(self) -> float:
+        return self.point[1]
+
+
+def _location_keys(record: Record) -> tuple:
+    # Groups of the Locations' spatial index: every study or one, every status or one.
+    # Each key ends with a flag, as SpatialIndex asks (here always True).
+    status = record.tokens["status"][0][1]
+    return (
+        (None, None, True),
+        (None, status, True),
+        (record.study, None, True),
+        (record.study, status, True),
+    )
+
+
+def _record_id(record: Record) -> str:
+    return record.id
+
+
 class Catalogue:
-    """The resources by type, each type in id order."""
+    """The resources by type, each type in id order, as of one version of the read model.
 
-    records: dict[str, dict[str, Record]]
+    `index` finds Locations near a point (near searches); ResearchStudies are made when
+    first asked for (`studies`, a callable), since each lists every site of its study.
+    """
+
+    __slots__ = ("_studies", "index", "records")
+
+    def __init__(self, records: dict[str, dict[str, Record]], index=None, studies=None):
+        self.records = records
+        self.index = index
+        self._studies = studies
+
+    def _of_kind(self, kind: str) -> dict[str, Record]:
+        if kind == "ResearchStudy" and self._studies is not None:
+            self.records = {**self.records, kind: self._studies()}
+            self._studies = None
+        return self.records.get(kind, {})
 
     def of(self, kind: str) -> list[Record]:
-        return list(self.records.get(kind, {}).values())
+        return list(self._of_kind(kind).values())
 
     def get(self, kind: str, resource_id: str) -> Record | None:
-        return self.records.get(kind, {}).get(resource_id)
+        return self._of_kind(kind).get(resource_id)
+
+    def locations_index(self) -> SpatialIndex:
+        """The Locations' spatial index (built here for a catalogue made without one)."""
+        if self.index is None:
+            self.index = SpatialIndex.build(self.of("Location"), _location_keys, _record_id)
+        return self.index
 
 
 def _reference_centre_ids(centres, institution_keys) -> dict[int, str]:
     # Reference centres and hospitals share the Organization id space; keys are distinct
     # by convention ("crmr-…"), and a clash is settled with a prefix rather than lost.
     return {c.id: f"rc-{c.key}" if c.key in institution_keys else c.key for c in centres}
-
-
-def build(base: str) -> Catalogue:
-    """Read the directory and build every resource, its canonical URLs under `base`."""
-    sites = db.session.scalars(
-        db.select(Site)
-        .order_by(Site.slug)
-        .options(
-            selectinload(Site.study),
-            selectinload(Site.institution),
-            selectinload(Site.contacts),
-        )
-    ).all()
-    studies = db.session.scalars(db.select(Study).order_by(Study.slug)).all()
-    centres = db.session.scalars(
-        db.select(ReferenceCentre)
-        .order_by(ReferenceCentre.key)
-        .options(selectinload(ReferenceCentre.institution), selectinload(ReferenceCentre.contacts))
-    ).all()
-    institutions = {i.key: i for i in db.session.scalars(db.select(Institution))}
-    today, stale_days = clock.today_in_paris(), current_app.config["STALE_DAYS"]
-    records: dict[str, dict[str, Record]] = {
-        "Location": {},
-        "Organization": {},
-        "PractitionerRole": {},
-        "ResearchStudy": {},
-    }
-
-    for key in sorted(institutions):
-        inst = institutions[key]
-        records["Organization"][key] = Record(
-            type="Organization",
-            id=key,
-            resource=resources.hospital(inst),
-            **_address_keys(inst, [inst.name, inst.site_name]),
-            tokens=_finess(inst),
-        )
-    centre_ids = _reference_centre_ids(centres, set(institutions))
-    for centre in centres:
-        org_id = centre_ids[centre.id]
-        records["Organization"][org_id] = Record(
-            type="Organization",
-            id=org_id,
-            resource=resources.reference_centre(centre, org_id),
-            strings={"name": _folded(centre.name)},
-            refs={"partof": (f"Organization/{centre.institution.key}",)},
-        )
-
-    roles: list[Record] = []
-    for site in sites:
-        public = [c for c in site.contacts if c.public]
-        org_ref = f"Organization/{site.institution.key}"
-        records["Location"][site.slug] = Record(
-            type="Location",
-            id=site.slug,
-            # Stale today: the snapshot's fingerprint holds the day, so this flips (and
-            # makes a new version) without a write.
-            resource=resources.location(
-                site, base, is_stale(site.status_confirmed_at, today, stale_days)
-            ),
-            strings={
-                "name": _folded(site.name),
-                "address-city": _folded(site.institution.city),
-                "address-postalcode": _folded(site.institution.postcode),
-            },
-            tokens={"status": ((LOCATION_STATUS_SYSTEM, FHIR_LOCATION_STATUS[site.status]),)},
-            refs={"organization": (org_ref,)},
-            study=site.study.slug,
-            point=(site.latitude, site.longitude),
-        )
-        organization = (site.institution.key, site.name)
-        roles += [_role(c, base, organization, site.study.slug, site) for c in public]
-    for centre in centres:
-        organization = (centre_ids[centre.id], centre.name)
-        roles += [_role(c, base, organization, None) for c in centre.contacts if c.public]
-    records["PractitionerRole"] = {r.id: r for r in sorted(roles, key=lambda r: int(r.id))}
-
-    for study in studies:
-        own = [s for s in sites if s.study_id == study.id]
-        resource = resources.research_study(study, own)
-        records["ResearchStudy"][study.slug] = Record(
-            type="ResearchStudy",
-            id=study.slug,
-            resource=resource,
-            strings={"title": _folded(study.title_fr, study.title_en)},
-            tokens={"status": ((RESEARCH_STUDY_STATUS_SYSTEM, resource["status"]),)},
-            refs={"site": tuple(f"Location/{s.slug}" for s in own)},
-            study=study.slug,
-        )
-    return Catalogue(_stamped(records, base))
-
-
-def _stamped(records: dict[str, dict[str, Record]], base: str) -> dict[str, dict[str, Record]]:
-    """The records with their meta.versionId and meta.lastUpdated (versions.stamp)."""
-    digests = {
-        (kind, rid): versions.digest(record.resource, base)
-        for kind, by_id in records.items()
-        for rid, record in by_id.items()
-    }
-    stamps = versions.stamp(digests)
-    out: dict[str, dict[str, Record]] = {}
-    for kind, by_id in records.items():
-        out[kind] = {}
-        for rid, record in by_id.items():
-            version, moment = stamps[(kind, rid)]
-            meta = {"versionId": str(version), "lastUpdated": resources.instant(moment)}
-            head = {"resourceType": kind, "id": rid, "meta": meta}
-            resource = head | {k: v for k, v in record.resource.items() if k not in head}
-            out[kind][rid] = replace(
-                record, resource=resource, last_updated=moment, version=version
-            )
-    return out
 
 
 def _folded(*texts: str | None) -> tuple[str, ...]:
@@ -208,8 +171,18 @@ def _finess(inst: Institution) -> dict:
     return {"identifier": ((FINESS_SYSTEM, inst.finess),)}
 
 
-def _role(contact: Contact, base: str, organization, study: str | None, site=None) -> Record:
-    resource = resources.practitioner_role(contact, base, organization, site)
+def _hospital(inst: Institution) -> Record:
+    return Record(
+        type="Organization",
+        id=inst.key,
+        resource=resources.hospital(inst),
+        **_address_keys(inst, [inst.name, inst.site_name]),
+        tokens=_finess(inst),
+    )
+
+
+def _role(contact: Contact, organization, study: str | None, site=None) -> Record:
+    resource = resources.practitioner_role(contact, BASE, organization, site)
     refs = {"organization": (f"Organization/{organization[0]}",)}
     if site is not None:
         refs["location"] = (f"Location/{site.slug}",)
@@ -217,23 +190,403 @@ def _role(contact: Contact, base: str, organization, study: str | None, site=Non
         type="PractitionerRole",
         id=str(contact.id),
         resource=resource,
-        tokens={"role": ((f"{base}/{CONTACT_ROLE_PATH}", contact.role),)},
+        tokens={"role": ((f"{BASE}/{CONTACT_ROLE_PATH}", contact.role),)},
         refs=refs,
         study=study,
     )
 
 
-# Catalogues kept per base URL (a server reached under a few names); the oldest goes first.
-KEEP_BASES = 4
+class SiteRef(NamedTuple):
+    """What a ResearchStudy says of each of its sites."""
+
+    slug: str
+    name: str
+    status: str
 
 
-def current_catalogue(base: str) -> Catalogue:
-    """The catalogue of the data as it is now, for this base URL; rebuilt after a change."""
-    key = (current_snapshot().fingerprint, base)
-    # setdefault on a dict is atomic: every thread gets the one LRU of this app.
-    store: LRU = current_app.extensions.setdefault("sitedir_fhir", LRU(KEEP_BASES))
-    cached = store.get(key, None)
-    if cached is None:
-        cached = build(base)
-        store.put(key, cached)
-    return cached
+@dataclass(frozen=True, slots=True)
+class SiteEntry:
+    """FHIR's part of one site's entry in the read model."""
+
+    version: int  # the site's version it was made from
+    location: Record
+    roles: tuple[Record, ...]
+    hospital: Record
+    ref: SiteRef
+    confirmed_at: datetime | None
+    stale: bool  # as the Location says it
+    has_centre: bool = False  # a reference centre (read again when such a site changes)
+
+
+def _public_site(row) -> SimpleNamespace:
+    """A site as the read model's stored public form says it, with the attributes the
+    resource builders read: FHIR is made from the same bytes as the JSON API, no ORM."""
+    data = row.data
+    inst = data["institution"]
+    return SimpleNamespace(
+        slug=row.id,
+        name=data["name"],
+        status=data["status"],
+        status_since=_date(data["status_since"]),
+        status_reason=data["status_reason"],
+        expected_reopening=_date(data["expected_reopening"]),
+        status_confirmed_at=row.confirmed_at,
+        lead_department=data["lead_department"],
+        study=row.study,
+        has_centre=data["reference_centre"] is not None,
+        institution=SimpleNamespace(
+            key=row.institution,
+            latitude=row.latitude,
+            longitude=row.longitude,
+            **{k: inst[k] for k in INSTITUTION_FIELDS},
+        ),
+        contacts=[SimpleNamespace(**{k: c[k] for k in CONTACT_FIELDS}) for c in data["contacts"]],
+    )
+
+
+INSTITUTION_FIELDS = ("name", "site_name", "address", "postcode", "city", "finess")
+INSTITUTION_FIELDS += ("website", "switchboard")
+CONTACT_FIELDS = ("id", "role", "title", "name", "unit", "phone", "email")
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _site_entry(row, today, stale_days: int) -> SiteEntry:
+    """One site's FHIR entry, from its read-model row (whose contacts are the public ones)."""
+    site = _public_site(row)
+    stale = is_stale(site.status_confirmed_at, today, stale_days)
+    inst = site.institution
+    location = Record(
+        type="Location",
+        id=site.slug,
+        resource=resources.location(site, BASE, stale),
+        strings={
+            "name": _folded(site.name),
+            "address-city": _folded(inst.city),
+            "address-postalcode": _folded(inst.postcode),
+        },
+        tokens={"status": ((LOCATION_STATUS_SYSTEM, FHIR_LOCATION_STATUS[site.status]),)},
+        refs={"organization": (f"Organization/{inst.key}",)},
+        study=site.study,
+        point=(inst.latitude, inst.longitude),
+    )
+    organization = (inst.key, site.name)
+    roles = tuple(_role(c, organization, site.study, site) for c in site.contacts)
+    return SiteEntry(
+        row.version,
+        location,
+        roles,
+        _hospital(inst),
+        SiteRef(site.slug, site.name, site.status),
+        site.status_confirmed_at,
+        stale,
+        site.has_centre,
+    )
+
+
+def _load_centres():
+    return db.session.scalars(
+        db.select(ReferenceCentre)
+        .order_by(ReferenceCentre.key)
+        .options(selectinload(ReferenceCentre.institution), selectinload(ReferenceCentre.contacts))
+    ).all()
+
+
+class FhirModel:
+    """The projection of one app: each site's entry, the reference centres, the studies,
+    and the catalogue made from them, as of the read model's fingerprint `fingerprint`.
+
+    `rebuilt` counts the entries made (by kind: "site", "study", "centres"), for the tests
+    that check one change rebuilds one entry.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.fingerprint: tuple | None = None
+        self.day: int | None = None
+        self.sites: dict[str, SiteEntry] = {}
+        self.catalogue: Catalogue | None = None
+        self.studies: dict[str, Record] = {}  # made when asked for
+        self.dirty_studies: set[str] | None = None  # None: every study
+        self.centre_records: list[Record] = []  # the last build's reference centres
+        self.rebuilt: Counter = Counter()
+
+    # ---- following the read model ------------------------------------------------------
+
+    def follow(self, snapshot: Snapshot) -> Catalogue:
+        """The catalogue as of this snapshot (and today), updated entry by entry."""
+        today = clock.today_in_paris()
+        catalogue = self.catalogue
+        if (
+            catalogue is not None
+            and self.fingerprint == snapshot.fingerprint
+            and self.day == today.toordinal()
+        ):
+            return catalogue
+        with self.lock:
+            if self.fingerprint != snapshot.fingerprint or self.day != today.toordinal():
+                self._update(snapshot, today)
+            return self.catalogue
+
+    def _changes(self, snapshot: Snapshot) -> tuple[list | None, list[str]]:
+        """The rows to make again (None: every row) and the ids gone."""
+        if self.catalogue is None:
+            return None, []
+        if snapshot.parent == self.fingerprint:  # one build on: the snapshot says what moved
+            return list(snapshot.changed), list(snapshot.gone)
+        # A few builds on: the snapshot's log says what moved in each.
+        parents = [entry[0] for entry in snapshot.log]
+        if self.fingerprint in parents:
+            moved: set[str] = set()
+            gone: set[str] = set()
+            for _, made, left in snapshot.log[parents.index(self.fingerprint) :]:
+                moved |= set(made)
+                gone |= set(left)
+            ids = (snapshot.lists or RowLists(snapshot.rows)).ids
+            rows = []
+            for slug in sorted(moved):
+                at = bisect_left(ids, slug)
+                if at < len(ids) and ids[at] == slug:
+                    rows.append(snapshot.rows[at])
+                    gone.discard(slug)
+            return rows, sorted(gone)
+        # Further behind: compare versions, no rebuild.
+        present = {row.id for row in snapshot.rows}
+        changed = [
+            row
+            for row in snapshot.rows
+            if (entry := self.sites.get(row.id)) is None or entry.version != row.version
+        ]
+        return changed, [slug for slug in self.sites if slug not in present]
+
+    def _update(self, snapshot: Snapshot, today) -> None:
+        stale_days = current_app.config["STALE_DAYS"]
+        changed, gone = self._changes(snapshot)
+        if changed is not None and self.day != today.toordinal():
+            # A new day: the Locations whose `stale` flips are made again (a new version).
+            seen = {row.id for row in changed}
+            flipped = {
+                slug
+                for slug, entry in self.sites.items()
+                if slug not in seen
+                and is_stale(entry.confirmed_at, today, stale_days) != entry.stale
+            }
+            changed += [row for row in snapshot.rows if row.id in flipped]
+        first = changed is None
+        rows = snapshot.rows if first else changed
+        made = {row.id: _site_entry(row, today, stale_days) for row in rows}
+        self.rebuilt["site"] += len(made)
+        sites = {} if first else self.sites  # changed in place, under the lock
+        old = {slug: sites[slug] for slug in [*made, *gone] if slug in sites}
+        for slug in gone:
+            sites.pop(slug, None)
+        # Every resource made now, stamped; the others keep their version.
+        fresh: dict[str, dict[str, Record]] = {
+            "Location": {},
+            "Organization": {},
+            "PractitionerRole": {},
+        }
+        for entry in made.values():
+            fresh["Location"][entry.location.id] = entry.location
+            fresh["Organization"][entry.hospital.id] = entry.hospital
+            fresh["PractitionerRole"].update((r.id, r) for r in entry.roles)
+        # The reference centres (a few rows): read again on a first build, and when a site
+        # that names one changed (a centre's change moves its sites' versions).
+        centre_records = None
+        if first or any(e.has_centre for e in (*made.values(), *old.values())):
+            hospital_keys = {e.hospital.id for e in (*sites.values(), *made.values())}
+            centre_records = self._centres(_load_centres(), hospital_keys)
+            self.rebuilt["centres"] += 1
+            for record in centre_records:
+                fresh[record.type][record.id] = record
+        stamped = _stamped(fresh, every=first)
+        for slug, entry in made.items():
+            sites[slug] = replace(
+                entry,
+                location=stamped["Location"][entry.location.id],
+                hospital=stamped["Organization"][entry.hospital.id],
+                roles=tuple(stamped["PractitionerRole"][r.id] for r in entry.roles),
+            )
+        if centre_records is not None:
+            centre_records = [stamped[r.type][r.id] for r in centre_records]
+        self.catalogue = self._catalogue(sites, made, old, gone, centre_records, first)
+        # The studies of the sites that moved, and every study when the studies did.
+        if first or self.dirty_studies is None or _studies_moved(self.fingerprint, snapshot):
+            self.dirty_studies = None
+        else:
+            self.dirty_studies |= {e.location.study for e in (*made.values(), *old.values())}
+        self.sites, self.fingerprint, self.day = sites, snapshot.fingerprint, today.toordinal()
+
+    def _centres(self, centres, hospital_keys: set[str]) -> list[Record]:
+        centre_ids = _reference_centre_ids(centres, hospital_keys)
+        records = []
+        for centre in centres:
+            org_id = centre_ids[centre.id]
+            records.append(
+                Record(
+                    type="Organization",
+                    id=org_id,
+                    resource=resources.reference_centre(centre, org_id),
+                    strings={"name": _folded(centre.name)},
+                    refs={"partof": (f"Organization/{centre.institution.key}",)},
+                )
+            )
+            if centre.institution.key not in hospital_keys:  # a hospital with no site
+                records.append(_hospital(centre.institution))
+            organization = (org_id, centre.name)
+            records += [_role(c, organization, None) for c in centre.contacts if c.public]
+        return records
+
+    def _catalogue(self, sites, made, old, gone, centre_records, first: bool) -> Catalogue:
+        """The catalogue with the entries made now in place of the old ones."""
+        kinds = ("Location", "Organization", "PractitionerRole")
+        # Changed in place (under the lock): a search running meanwhile reads each record
+        # whole, the old one or the new one; a change of ids makes new dicts.
+        previous = {} if first else self.catalogue.records
+        records = {kind: previous.get(kind, {}) for kind in kinds}
+        # What this change puts in, by kind and id: everything else of the old entries (and
+        # of the last build's centres) goes out. A key put again keeps its place.
+        put: dict[str, dict[str, Record]] = {kind: {} for kind in kinds}
+        for slug in made:
+            entry = sites[slug]
+            put["Location"][slug] = entry.location
+            put["PractitionerRole"].update((r.id, r) for r in entry.roles)
+            put["Organization"][entry.hospital.id] = entry.hospital
+        for record in centre_records or ():
+            put[record.type][record.id] = record
+        out: dict[str, set[str]] = {kind: set() for kind in kinds}
+        left = [e.hospital.id for e in old.values() if e.hospital.id not in put["Organization"]]
+        if left:  # a hospital none of the sites made now names: kept if another site does
+            kept = {e.hospital.id for e in sites.values()}
+            out["Organization"].update(key for key in left if key not in kept)
+        for entry in old.values():
+            out["Location"].add(entry.location.id)
+            out["PractitionerRole"].update(r.id for r in entry.roles)
+        if centre_records is not None:  # read again: the last ones go out
+            for record in self.centre_records:
+                out[record.type].add(record.id)
+            self.centre_records = centre_records
+        order = {"PractitionerRole": int}
+        for kind in kinds:
+            by_id = records[kind]
+            gone_ids = [k for k in out[kind] if k not in put[kind] and k in by_id]
+            for key in gone_ids:
+                del by_id[key]
+            new_ids = [k for k in put[kind] if k not in by_id]
+            by_id.update(put[kind])
+            if first or gone_ids or new_ids:  # id order, sorted again only when ids changed
+                records[kind] = {k: by_id[k] for k in sorted(by_id, key=order.get(kind))}
+        index = self._index(records["Location"], made, old, first or bool(gone))
+        return Catalogue(records, index, self._studies_of)
+
+    def _index(self, locations, made, old, rebuild: bool) -> SpatialIndex:
+        index = self.catalogue.index if self.catalogue is not None else None
+        new = [locations[slug] for slug in made]
+        if (
+            index is None
+            or rebuild
+            or index.overlay + 2 * len(new) > max(256, len(locations) // 100)
+        ):
+            return SpatialIndex.build(locations.values(), _location_keys, _record_id)
+        gone = [entry.location for entry in old.values()]
+        if not new and not gone:
+            return index
+        return index.replace(gone, new)
+
+    # ---- the studies -----------------------------------------------------------------------
+
+    def _studies_of(self) -> dict[str, Record]:
+        """The ResearchStudy records, the dirty ones made again (under the lock)."""
+        with self.lock:
+            return self._make_studies()
+
+    def _make_studies(self) -> dict[str, Record]:
+        dirty = self.dirty_studies
+        if dirty is not None and not dirty:
+            return self.studies
+        query = db.select(Study).order_by(Study.slug)
+        if dirty is not None:
+            query = query.where(Study.slug.in_(sorted(dirty)))
+        studies = db.session.scalars(query).all()
+        by_study: dict[str, list[SiteRef]] = {}
+        for slug in sorted(self.sites):
+            entry = self.sites[slug]
+            by_study.setdefault(entry.location.study, []).append(entry.ref)
+        fresh = {}
+        for study in studies:
+            own = by_study.get(study.slug, [])
+            resource = resources.research_study(study, own)
+            fresh[study.slug] = Record(
+                type="ResearchStudy",
+                id=study.slug,
+                resource=resource,
+                strings={"title": _folded(study.title_fr, study.title_en)},
+                tokens={"status": ((RESEARCH_STUDY_STATUS_SYSTEM, resource["status"]),)},
+                refs={"site": tuple(f"Location/{s.slug}" for s in own)},
+                study=study.slug,
+            )
+        self.rebuilt["study"] += len(fresh)
+        stamped = _stamped({"ResearchStudy": fresh}, every=dirty is None)["ResearchStudy"]
+        kept = {} if dirty is None else dict(self.studies)
+        present = {s.slug for s in studies}
+        for slug in dirty or ():
+            if slug not in present:
+                kept.pop(slug, None)
+        kept.update(stamped)
+        self.studies = {k: kept[k] for k in sorted(kept)}
+        self.dirty_studies = set()
+        return self.studies
+
+
+def _studies_moved(before: tuple | None, snapshot: Snapshot) -> bool:
+    # The fingerprint's study part (count, highest id): a study added or removed.
+    return before is None or before[3:] != snapshot.fingerprint[3:]
+
+
+def _stamped(records: dict[str, dict[str, Record]], every: bool) -> dict[str, dict[str, Record]]:
+    """The records with their meta.versionId and meta.lastUpdated (versions.stamp)."""
+    digests = {
+        (kind, rid): versions.digest(record.resource, BASE)
+        for kind, by_id in records.items()
+        for rid, record in by_id.items()
+    }
+    stamps = versions.stamp(digests, every=every) if digests else {}
+    out: dict[str, dict[str, Record]] = {}
+    for kind, by_id in records.items():
+        out[kind] = {}
+        for rid, record in by_id.items():
+            version, moment = stamps[(kind, rid)]
+            meta = {"versionId": str(version), "lastUpdated": resources.instant(moment)}
+            head = {"resourceType": kind, "id": rid, "meta": meta}
+            resource = head | {k: v for k, v in record.resource.items() if k not in head}
+            out[kind][rid] = replace(
+                record, resource=resource, last_updated=moment, version=version
+            )
+    return out
+
+
+def build(base: str | None = None) -> Catalogue:
+    """Read the whole directory and make every entry now (what another process's first
+    build does); `base` is accepted for callers of old, and changes nothing."""
+    model = FhirModel()
+    catalogue = model.follow(current_snapshot())
+    catalogue.of("ResearchStudy")
+    return catalogue
+
+
+def fhir_model() -> FhirModel:
+    """This app's FHIR projection (one per app: two apps in one process never share it)."""
+    model = current_app.extensions.get("sitedir_fhir")
+    if model is None:
+        model = current_app.extensions.setdefault("sitedir_fhir", FhirModel())
+    return model
+
+
+def current_catalogue(base: str | None = None) -> Catalogue:
+    """The catalogue of the data as it is now; only the sites that changed are made again.
+
+    The same catalogue whatever the base URL (`base`, accepted for callers of old, changes
+    nothing): views apply it when they render (render())."""
+    return fhir_model().follow(current_snapshot())

@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from sitedir.fhir.definitions import FHIR_MIMETYPE
 from sitedir.i18n import t
+from sitedir.web.metrics import count_dependency_error
+from sitedir.web.problems import DEPENDENCY_ERRORS, RETRY_AFTER_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +115,27 @@ def register_error_handlers(blueprint: Blueprint) -> None:
         if (error.code or 500) >= 500:
             log.exception("unhandled FHIR error", exc_info=error)
         return outcome_response(from_http_exception(error))
+
+    # The database (or Redis) down with nothing in memory to answer from: a 503 the client
+    # may retry, as the JSON API's (web/problems.py), never an anonymous 500. While the
+    # read model holds a good read, FHIR answers from it instead (readmodel/degraded.py).
+    def _unavailable(error: Exception):
+        count_dependency_error(error)
+        log.error(
+            "FHIR: dependency failed: %s: %s",
+            type(error).__name__,
+            (str(error).splitlines() or [""])[0],
+        )
+        diagnostics = t(
+            "Un service dont l'annuaire dépend ne répond pas pour le moment ; "
+            "réessayez dans quelques secondes.",
+            "A service this directory depends on is not answering; try again in a few seconds.",
+        )
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return outcome_response(FhirError(503, diagnostics, code="transient", headers=headers))
+
+    for kind in DEPENDENCY_ERRORS:
+        blueprint.register_error_handler(kind, _unavailable)
 
     @blueprint.errorhandler(Exception)
     def _unexpected(error: Exception):

@@ -19,11 +19,13 @@ from urllib.parse import urlsplit
 from werkzeug.datastructures import MultiDict
 
 from sitedir.fhir import params, subsetting
-from sitedir.fhir.catalogue import Catalogue, Record
+from sitedir.fhir.catalogue import BASE, Catalogue, Record
+from sitedir.fhir.definitions import LOCATION_STATUS_SYSTEM
 from sitedir.fhir.errors import FhirError
 from sitedir.i18n import t
 from sitedir.places.normalize import fold
-from sitedir.ranking import distance_km
+from sitedir.ranking import SPHERE_MARGIN, distance_km
+from sitedir.spatial_index import ALL, chord_for_km, chord_inside_km, count_within, unit_vector
 
 SP = "http://hl7.org/fhir/SearchParameter/"
 
@@ -353,7 +355,7 @@ def _filter(spec: Param, modifier: str | None, raw: str, value: str) -> Filter:
     return Filter(spec, modifier, value, alternatives, keys, frozenset(alternatives))
 
 
-def parse(kind: str, args: MultiDict, strict: bool):
+def parse(kind: str, args: MultiDict, strict: bool, base: str | None = None):
     """Sort the query into search parameters and result parameters; refuse what is wrong.
 
     Returns (filters, results, applied, ignored, chained): filters as `Filter`s; chained,
@@ -408,6 +410,8 @@ def parse(kind: str, args: MultiDict, strict: bool):
                 code="not-supported",
                 expression=raw,
             )
+        if spec.type == "token" and base and base in value:  # the catalogue's own base
+            value = value.replace(base, BASE)
         filters.append(_filter(spec, modifier or None, raw, value))
         applied.append((raw, value))
     return filters, results, applied, ignored, chained
@@ -468,15 +472,79 @@ def _place(text: str, distance_text: str | None) -> tuple[params.Near, str]:
     return near, origin.label
 
 
-def search(kind: str, catalogue: Catalogue, args: MultiDict, strict: bool) -> Result:
-    """Run a search of `kind` over the catalogue and return the page asked for."""
-    filters, results, applied, ignored, chained = parse(kind, args, strict)
+def _indexed(f: Filter, name: str, system: str) -> str | None:
+    """The one plain value of a `study` or `status` filter, which picks an index group."""
+    if f.spec.name != name or len(f.alternatives) != 1:
+        return None
+    value = f.alternatives[0]
+    given, bar, code = value.rpartition("|")
+    if bar and given != system:
+        return None
+    return code
+
+
+def _near_candidates(kind, catalogue, near, filters, want: int):
+    """The Locations a near search can match, from the spatial index rather than every
+    record: (candidates, total), total None when it is counted over the candidates; or
+    None when only a pass over every record answers (no distance, and filters the index
+    does not hold)."""
+    if kind != "Location" or near is None:
+        return None
+    study = next((v for f in filters if (v := _indexed(f, "study", "")) is not None), None)
+    status = next(
+        (v for f in filters if (v := _indexed(f, "status", LOCATION_STATUS_SYSTEM)) is not None),
+        None,
+    )
+    index = catalogue.locations_index()
+    group = index.groups.get((study, status, True))
+    if group is None:
+        return [], None
+    u = unit_vector(near.latitude, near.longitude)
+    distance = near.distance_km
+    reach = ALL if distance is None else chord_for_km(distance * SPHERE_MARGIN)
+    indexed = {"study", "status", "near", "near-place", "near-distance"}
+    if any(f.spec.name not in indexed for f in filters):
+        # Other filters: every site within the distance is a candidate (or every one).
+        return (group.within(u, reach), None) if distance is not None else None
+    # Only the page is found and measured. The geodesics of the `want` nearest by chord
+    # bound the page's last one; every site within that bound (times the sphere's margin)
+    # is a candidate, so the order is exact. The total is counted by the tree, the sites
+    # on the edge of the distance measured exactly.
+    first = group.nearest_items(u, min(want, len(group)), reach)
+    if first and len(first) == want:  # more may tie or follow: everything up to its bound
+        farthest = max(distance_km(near.latitude, near.longitude, *r.point) for r in first)
+        first = group.within(u, min(chord_for_km(farthest * SPHERE_MARGIN), reach))
+    if distance is None:
+        return first, len(group)
+
+    def inside(record) -> bool:
+        return distance_km(near.latitude, near.longitude, *record.point) <= distance
+
+    inner = chord_inside_km(distance / SPHERE_MARGIN)
+    return first, count_within(group, u, inner, reach, inside)
+
+
+def search(
+    kind: str, catalogue: Catalogue, args: MultiDict, strict: bool, base: str | None = None
+) -> Result:
+    """Run a search of `kind` over the catalogue and return the page asked for.
+
+    `base`: the canonical base the client sees, so that a token system under it (the
+    contact-role CodeSystem) matches the catalogue's, which holds catalogue.BASE."""
+    filters, results, applied, ignored, chained = parse(kind, args, strict, base)
     near, place = _origin(filters)
     summary, elements = subsetting.requested(results, searching=True)
     with_total = _total(results)
     sort_notes = _sort(results, near, strict)
     budget = Budget()
-    records = catalogue.of(kind)
+    count = params.count(
+        "_count", _one("_count", results.getlist("_count") or [""]), DEFAULT_COUNT, MAX_COUNT
+    )
+    offset = params.count(
+        "_offset", _one("_offset", results.getlist("_offset") or [""]), 0, MAX_OFFSET
+    )
+    found = _near_candidates(kind, catalogue, near, filters, offset + count)
+    records, total = found if found is not None else (catalogue.of(kind), None)
     # Cheapest first: set lookups narrow the records before string comparisons run.
     for f in sorted(filters, key=lambda f: f.cost):
         if f.spec.type in ("special", "quantity"):
@@ -512,12 +580,6 @@ def search(kind: str, catalogue: Catalogue, args: MultiDict, strict: bool) -> Re
                 "Parameters ignored (unknown): " + ", ".join(ignored) + ".",
             )
         )
-    count = params.count(
-        "_count", _one("_count", results.getlist("_count") or [""]), DEFAULT_COUNT, MAX_COUNT
-    )
-    offset = params.count(
-        "_offset", _one("_offset", results.getlist("_offset") or [""]), 0, MAX_OFFSET
-    )
     page = [] if summary == "count" else matches[offset : offset + count]
     included, include_notes = _included(
         kind,
@@ -531,7 +593,7 @@ def search(kind: str, catalogue: Catalogue, args: MultiDict, strict: bool) -> Re
     return Result(
         page,
         included,
-        len(matches),
+        len(matches) if total is None else total,
         offset,
         count,
         applied,

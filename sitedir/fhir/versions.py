@@ -1,6 +1,6 @@
 """meta.versionId and meta.lastUpdated: a new version exactly when a resource's JSON changes.
 
-Each build of the catalogue digests every resource (its JSON without `meta`, with this
+Each build of a catalogue entry digests its resources (their JSON without `meta`, with this
 server's base written as a placeholder, so the Host a client used changes nothing) and
 compares it with the digest stored for that resource in `fhir_version`. Same digest: the
 same version. Another digest: version + 1, effective now. A resource never seen: version 1,
@@ -18,11 +18,10 @@ change makes one version; the loser reads the winner's row.
 
 import hashlib
 import json
-from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -44,15 +43,11 @@ class Stored(NamedTuple):
 
 
 def digest(resource: dict, base: str) -> str:
-    """The SHA-256 of the resource's JSON (meta left out), the base replaced."""
+    """The SHA-256 of the resource's JSON (meta left out), the base replaced (the
+    catalogue's resources hold catalogue.BASE, which is written the same way)."""
     body = {k: v for k, v in resource.items() if k != "meta"}
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.replace(base, BASE_PLACEHOLDER).encode()).hexdigest()
-
-
-def _chunks(keys: list[Key]) -> Iterable[list[Key]]:
-    for start in range(0, len(keys), CHUNK):
-        yield keys[start : start + CHUNK]
 
 
 def _read(keys: list[Key] | None = None) -> dict[Key, Stored]:
@@ -62,10 +57,16 @@ def _read(keys: list[Key] | None = None) -> dict[Key, Stored]:
     if keys is None:
         rows = db.session.execute(query).all()
     else:
+        # By type, then ids: the primary key's order (a row-value IN scanned the table).
         rows = []
-        for part in _chunks(keys):
-            pairs = tuple_(t.resource_type, t.resource_id).in_(part)
-            rows += db.session.execute(query.where(pairs)).all()
+        by_type: dict[str, list[str]] = {}
+        for kind, rid in keys:
+            by_type.setdefault(kind, []).append(rid)
+        for kind, ids in by_type.items():
+            for start in range(0, len(ids), CHUNK):
+                part = ids[start : start + CHUNK]
+                where = (t.resource_type == kind) & t.resource_id.in_(part)
+                rows += db.session.execute(query.where(where)).all()
     return {(r[0], r[1]): Stored(r[2], r[3], r[4]) for r in rows}
 
 
@@ -74,14 +75,19 @@ def _insert(rows: list[dict]) -> None:
         return
     dialect = db.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    for start in range(0, len(rows), CHUNK):
-        statement = insert(FhirVersion).values(rows[start : start + CHUNK])
-        db.session.execute(statement.on_conflict_do_nothing())
+    # One statement, many parameter sets (executemany): compiled once, not per chunk of
+    # values (which cost most of a first build's stamping).
+    statement = insert(FhirVersion.__table__).on_conflict_do_nothing()
+    for start in range(0, len(rows), CHUNK * 20):
+        db.session.execute(statement, rows[start : start + CHUNK * 20])
 
 
-def stamp(digests: dict[Key, str]) -> dict[Key, tuple[int, datetime]]:
-    """Each resource's (version, last updated), after recording the ones that changed."""
-    stored = _read()
+def stamp(digests: dict[Key, str], every: bool = True) -> dict[Key, tuple[int, datetime]]:
+    """Each resource's (version, last updated), after recording the ones that changed.
+
+    `every`: read every stored row in one query (a first build); otherwise only the rows of
+    these resources (the few entries a change rebuilt)."""
+    stored = _read() if every else _read(list(digests))
     now = clock.utc_now().replace(microsecond=0)
     new = [k for k in digests if k not in stored]
     changed = [k for k in digests if k in stored and stored[k].digest != digests[k]]

@@ -8,7 +8,7 @@ from sitedir.fhir.capability import (
     contact_role_code_system,
     recruitment_status_definition,
 )
-from sitedir.fhir.catalogue import Record, current_catalogue
+from sitedir.fhir.catalogue import Record, current_catalogue, render
 from sitedir.fhir.definitions import FHIR_MIMETYPE, base_url, canonical_base
 from sitedir.fhir.errors import FhirError, register_error_handlers
 from sitedir.fhir.negotiation import negotiate
@@ -92,7 +92,9 @@ def _answer(body: dict, status: int = 200) -> Response:
     content_type = f"{FHIR_MIMETYPE}; charset=utf-8"
     if getattr(g, "fhir_version", None):
         content_type = f"{FHIR_MIMETYPE}; fhirVersion={g.fhir_version}; charset=utf-8"
-    return Response(json.dumps(body, ensure_ascii=False), status, content_type=content_type)
+    # The resources hold catalogue.BASE where sitedir's canonical URLs go: written here.
+    text = render(json.dumps(body, ensure_ascii=False), canonical_base())
+    return Response(text, status, content_type=content_type)
 
 
 def _versioned(record: Record) -> Response:
@@ -127,7 +129,7 @@ def _known(kind: str) -> str:
 
 def _record(kind: str, resource_id: str) -> Record:
     _known(kind)
-    record = current_catalogue(canonical_base()).get(kind, resource_id)
+    record = current_catalogue().get(kind, resource_id)
     if record is None:
         raise FhirError(
             404,
@@ -159,7 +161,7 @@ def contact_role():
 
 def _search(kind: str) -> Response:
     _known(kind)
-    result = search(kind, current_catalogue(canonical_base()), _parameters(), _strict())
+    result = search(kind, current_catalogue(), _parameters(), _strict(), canonical_base())
     return _answer(searchset(base_url(), kind, result))
 
 

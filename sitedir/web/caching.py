@@ -17,7 +17,7 @@ CACHEABLE_MIMETYPES = frozenset(
 )
 CACHE_CONTROL = "public, no-cache"
 # RFC 7234's warn-code 110: the answer comes from the last good snapshot, the database
-# could not be checked (directory/degraded.py).
+# could not be checked (readmodel/degraded.py).
 STALE_WARNING = '110 - "Response is Stale"'
 
 
@@ -27,7 +27,7 @@ def register_caching(app: Flask) -> None:
     @app.after_request
     def _conditional(response):
         if g.get("sitedir_degraded"):
-            # Answered from memory while the database failed (directory/degraded.py).
+            # Answered from memory while the database failed (readmodel/degraded.py).
             response.headers["Warning"] = STALE_WARNING
         if (
             request.method in ("GET", "HEAD")

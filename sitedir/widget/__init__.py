@@ -16,12 +16,12 @@ from flask import (
 )
 from werkzeug.datastructures import MultiDict
 
-from sitedir.directory.degraded import DATABASE_ERRORS
 from sitedir.directory.paging import RowLists
-from sitedir.directory.snapshot import current_snapshot
 from sitedir.extensions import db
 from sitedir.i18n import current_language
 from sitedir.models import Study
+from sitedir.readmodel.degraded import DATABASE_ERRORS
+from sitedir.readmodel.snapshot import current_snapshot
 from sitedir.vocabulary import SLUG_RE
 from sitedir.web.hosts import public_root
 from sitedir.widget import colors, settings
@@ -126,8 +126,19 @@ def _markers(options: dict) -> list[dict]:
         lists = snapshot.lists or RowLists(snapshot.rows)
         filters = {"study": options["study"], "region": options["region"] or None}
         rows, _ = lists.page(filters, None, len(snapshot.rows))
-        markers = memo[1][key] = [_marker(row) for row in rows]
+        markers = memo[1][key] = [_marker_of(row) for row in rows]
     return markers
+
+
+def _marker_of(row) -> dict:
+    """The row's map marker, made again only when its row was (the read model's entry)."""
+    made = current_app.extensions.setdefault("sitedir_marker_entries", {})
+    found = made.get(row.id)
+    if found is None or found[0] is not row:
+        found = made[row.id] = (row, _marker(row))
+        counts = current_app.extensions.setdefault("sitedir_marker_rebuilt", [0])
+        counts[0] += 1
+    return found[1]
 
 
 def _marker(row) -> dict:
@@ -144,7 +155,7 @@ MARKER_FIELDS = ("name", "city", "is_open", "status_label", "provenance")
 
 def _studies() -> list:
     """The studies, as last read: while the database fails and the snapshot is served
-    degraded (directory/degraded.py), the page is drawn from the list read last."""
+    degraded (readmodel/degraded.py), the page is drawn from the list read last."""
     try:
         studies = list(db.session.scalars(db.select(Study).order_by(Study.slug)))
     except DATABASE_ERRORS:

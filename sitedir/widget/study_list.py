@@ -15,10 +15,10 @@ from sitedir.clock import today_in_paris
 from sitedir.directory.catalogue import find, nearest_per_study, recruiting_counts
 from sitedir.directory.nearest import PlaceNotFound, resolve
 from sitedir.directory.places import origin_dict
-from sitedir.directory.snapshot import current_snapshot
 from sitedir.extensions import db
 from sitedir.i18n import current_language
 from sitedir.models import Study
+from sitedir.readmodel.snapshot import current_snapshot
 from sitedir.schemas import SEARCHABLE
 from sitedir.staleness import DEFAULT_STALE_DAYS
 from sitedir.vocabulary import INSEE_RE

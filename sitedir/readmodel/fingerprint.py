@@ -1,10 +1,13 @@
-"""The data's fingerprint, read on every public request: on connections of its own.
+"""The data's fingerprint, read at most once per SITEDIR_FRESHNESS_MS per process (on every
+public request only with FRESHNESS_MS = 0): on connections of its own.
 
 Through the ORM session, this one-row query cost about 250 µs on PostgreSQL: a pool
 checkout, the query inside an implicit transaction, and a ROLLBACK round trip when the
 connection went back to the pool. On a few autocommit connections kept for it alone it
-costs one round trip (about 30 µs on localhost). Each read still sees every commit made by
-any process before it, so a change shows on the next request everywhere.
+costs one round trip (about 30 µs on localhost). Under the default 1-second throttle the
+saving is marginal (one read a second per process); it matters with FRESHNESS_MS = 0,
+where every public request reads it. Each read still sees every commit made by any
+process before it.
 
 In-memory SQLite (the tests) has a single connection that this must not take away: there,
 the session is used as before.

@@ -2,8 +2,8 @@
 
 Every public read is answered from memory (snapshot.py); only the fingerprint, read once
 per FRESHNESS_MS, needs the database. When that read fails, the snapshot read last is
-served for DEGRADED_SECONDS after the last good read (5 minutes by default), on the same
-Paris day only (each site's `stale` is computed for that day), and each such answer
+served for DEGRADED_SECONDS after the last good read (5 minutes by default; each answer
+still computes every site's `stale` for its own day), and each such answer
 carries `Warning: 110 - "Response is Stale"` (RFC 7234's warn-code for a stale answer).
 Past that bound, or with nothing read yet, the error goes on and becomes a 503
 (web/problems.py). The database is tried again once per FRESHNESS_MS, not on every
@@ -17,7 +17,6 @@ import time
 from flask import current_app, g
 from sqlalchemy import exc
 
-from sitedir import clock
 from sitedir.directory.writes import local_writes
 from sitedir.extensions import db
 from sitedir.web.metrics import count_dependency_error
@@ -45,13 +44,7 @@ def serve_last_good(store: dict, error: Exception):
     good_at = store.get("good_at")
     limit = current_app.config.get("DEGRADED_SECONDS", 0)
     now = time.monotonic()
-    if (
-        state is None
-        or good_at is None
-        or limit <= 0
-        or now - good_at > limit
-        or state[0].fingerprint[-1] != clock.today_in_paris().toordinal()
-    ):
+    if state is None or good_at is None or limit <= 0 or now - good_at > limit:
         raise error
     with contextlib.suppress(Exception):  # the session's connection may be dead too
         db.session.rollback()

@@ -9,6 +9,12 @@ last build (changed_seq past the last one seen, an index range) are loaded and d
 spatial index that nearest queries read (spatial_index.py) takes the changed sites
 as an overlay instead of being rebuilt.
 
+What a row stores depends on the site's version only: its public form is kept without
+`stale`'s value (which depends on the day), and each answer puts it back for its own day
+(SiteRow.body_for); `distance_km` is the answer's too. A new day re-encodes nothing.
+Each snapshot names the rows made again since the one it was built from (`changed`,
+`gone`, `parent`): the projections that keep entries of their own (FHIR's) follow them.
+
 How fresh: the fingerprint is read at most once per FRESHNESS_MS per process (one
 database round trip saved on nearly every request), so a change made by another process
 shows within that interval; a change made through this process's session shows on its
@@ -23,7 +29,7 @@ import threading
 import time
 import zlib
 from bisect import bisect_left
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
@@ -31,14 +37,14 @@ from sqlalchemy.orm import selectinload
 
 from sitedir import clock
 from sitedir.directory.catalogue import StudyEntry, load_catalogue
-from sitedir.directory.degraded import DATABASE_ERRORS, mark_degraded, serve_last_good
-from sitedir.directory.fingerprint import FINGERPRINT_SQL, FingerprintReader
 from sitedir.directory.paging import RowLists
 from sitedir.directory.postgis import PostgisIndex, postgis_schema
 from sitedir.directory.writes import local_writes
 from sitedir.extensions import db
 from sitedir.models import ReferenceCentre, Site
 from sitedir.ranking import NearestAnswer
+from sitedir.readmodel.degraded import DATABASE_ERRORS, mark_degraded, serve_last_good
+from sitedir.readmodel.fingerprint import FINGERPRINT_SQL, FingerprintReader
 from sitedir.schemas import SiteSchema
 from sitedir.spatial_index import SpatialIndex
 from sitedir.staleness import DEFAULT_STALE_DAYS, is_stale
@@ -62,22 +68,49 @@ class SiteRow:
     status: str
     region: str
     department: str
-    packed: bytes  # SiteSchema's dump, encoded by encode_json, packed by `codec`
+    packed: bytes  # SiteSchema's dump without `stale`'s value, encoded, packed by `codec`
     codec: "Codec"
     version: int  # the site's version when it was dumped
-    stale: bool = False  # as in the public form, for the day the snapshot was made
+    stale_at: int  # where `stale`'s value goes in the unpacked bytes (it is never stored)
     confirmed_at: datetime | None = None  # when the status was last confirmed: `stale`'s input
+    institution: str = ""  # the hospital's key (FHIR's Organization id)
+
+    def stale_on(self, today: date, days: int) -> bool:
+        """Whether the status is stale on this Paris day (staleness.is_stale)."""
+        return is_stale(self.confirmed_at, today, days)
+
+    def body_for(self, stale: bool) -> bytes:
+        """The public form as JSON bytes, with this value of `stale` (what answers splice
+        in, the value added at answer time)."""
+        body, at = self.codec.unpack(self.packed), self.stale_at
+        return body[:at] + (b"true" if stale else b"false") + body[at:]
+
+    @property
+    def stale(self) -> bool:
+        """`stale` today (Paris), as the public form says it now."""
+        return self.stale_on(*answer_day())
 
     @property
     def body(self) -> bytes:
-        """The public form as JSON bytes (what answers splice in)."""
-        return self.codec.unpack(self.packed)
+        """The public form as JSON bytes, `stale` as of today."""
+        return self.body_for(self.stale)
 
     @property
     def data(self) -> dict:
         """The public form as a dict (decoded at each call: for the few readers that
         need one)."""
         return json.loads(self.body)
+
+
+def answer_day() -> tuple[date, int]:
+    """Today in Paris and SITEDIR_STALE_DAYS: what `stale` is computed from, at answer time."""
+    return clock.today_in_paris(), current_app.config.get("STALE_DAYS", DEFAULT_STALE_DAYS)
+
+
+def bodies(rows) -> list[bytes]:
+    """The rows' public forms as JSON bytes, `stale` as of today (the day read once)."""
+    today, days = answer_day()
+    return [row.body_for(row.stale_on(today, days)) for row in rows]
 
 
 class Codec:
@@ -122,6 +155,14 @@ class Snapshot:
     index: SpatialIndex | PostgisIndex | None = None
     lists: RowLists | None = None  # pages of /api/v1/sites
     catalogue: tuple[StudyEntry, ...] = ()  # the studies, by slug (catalogue.py)
+    # What moved since the snapshot this one was built from (`parent`'s fingerprint): the
+    # rows made again and the ids gone. Projections (FHIR) update those entries only.
+    parent: tuple | None = None
+    changed: tuple[SiteRow, ...] = ()
+    gone: tuple[str, ...] = ()
+    # The last LOG builds' (parent fingerprint, ids made again, ids gone), oldest first: a
+    # projection a few builds behind catches up from them, without comparing every row.
+    log: tuple = ()
 
     def nearest(
         self,
@@ -168,30 +209,12 @@ class _SiteCache:
         self.codec: Codec | None = None  # made from the first site dumped in this epoch
         self.seq: int | None = None  # the change sequence the rows were read at
         self.snapshot: Snapshot | None = None  # the last snapshot built from this cache
-        self.day: int | None = None  # the day (Paris, ordinal) the rows' `stale` is for
 
 
 # A site's public form holds its study's slug: a new study serialises every site again.
-# It holds whether the site is stale today too, but a new day (the fingerprint's last
-# element) only swaps in the few rows whose `stale` flips: it must not re-serialise every
-# site on the first request of each day (42 s at 100,000 sites).
+# It holds no `stale` (answers add it for their day): a new day changes nothing here.
 def _epoch(fingerprint: tuple) -> tuple:
-    return fingerprint[3:-1]
-
-
-def _flipped(rows: dict[int, SiteRow], day: int, skip: set) -> list:
-    """The rows whose `stale` is not the same on this day, with it set as it is now."""
-    today = date.fromordinal(day)
-    days = current_app.config.get("STALE_DAYS", DEFAULT_STALE_DAYS)
-    flipped = []
-    for site_id, row in rows.items():
-        if site_id in skip:
-            continue
-        stale = is_stale(row.confirmed_at, today, days)
-        if stale != row.stale:
-            packed = row.codec.pack(encode_json({**row.data, "stale": stale}))
-            flipped.append((site_id, replace(row, packed=packed, stale=stale)))
-    return flipped
+    return fingerprint[3:]
 
 
 # SQLite allows 999 bound parameters per statement (older versions): load in chunks.
@@ -225,9 +248,17 @@ def _load(ids: list[int]):
         ).all()
 
 
+STALE_KEY = b'"stale":'
+
+
 def _row(site: Site, cache: "_SiteCache") -> SiteRow:
     data = _serialise(site)
     body = encode_json(data)
+    # `stale` depends on the day, not on the site's version: its value is cut out, and
+    # put back by each answer (SiteRow.body_for). Keys are encoded before their values,
+    # and no text value holds '"stale":' unescaped, so the first one is the key.
+    at = body.index(STALE_KEY) + len(STALE_KEY)
+    body = body[:at] + body[at:].removeprefix(b"true" if data["stale"] else b"false")
     if cache.codec is None:
         cache.codec = Codec(body)
     # Interned: 100,000 rows share a few dozen strings instead of holding a copy each.
@@ -243,8 +274,9 @@ def _row(site: Site, cache: "_SiteCache") -> SiteRow:
         packed=cache.codec.pack(body),
         codec=cache.codec,
         version=site.version,
-        stale=data["stale"],
+        stale_at=at,
         confirmed_at=site.status_confirmed_at,
+        institution=sys.intern(site.institution.key),
     )
 
 
@@ -291,7 +323,7 @@ def _build(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
 def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
     if cache.epoch != _epoch(fingerprint):
         cache.epoch, cache.rows, cache.codec = _epoch(fingerprint), {}, None
-        cache.snapshot, cache.seq, cache.day = None, None, None
+        cache.snapshot, cache.seq = None, None
     known = cache.rows
     changed, removed, seq = _changed_ids(cache, fingerprint)
     old, new = [], []
@@ -304,11 +336,6 @@ def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
         new.append(row)
     for i in removed:
         old.append(known.pop(i))
-    if cache.day != fingerprint[-1]:  # the sites just dumped have today's `stale` already
-        for site_id, row in _flipped(known, fingerprint[-1], skip=set(changed)):
-            old.append(known[site_id])
-            new.append(row)
-            known[site_id] = row
     previous = cache.snapshot
     catalogue = load_catalogue(previous.catalogue if previous is not None else ())
     studies = tuple(entry.slug for entry in catalogue)
@@ -341,10 +368,20 @@ def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
             index = SpatialIndex.build(rows, _index_keys, _row_id)
         elif new:
             index = index.replace(old, new)
-    snapshot = Snapshot(fingerprint, rows, studies, index, lists, catalogue)
+    parent = previous.fingerprint if previous is not None else None
+    made = {row.id for row in new}
+    gone = tuple(row.id for row in old if row.id not in made)
+    log = (*(previous.log[-(LOG - 1) :] if previous is not None else ()),)
+    log += ((parent, tuple(made), gone),)
+    snapshot = Snapshot(
+        fingerprint, rows, studies, index, lists, catalogue, parent, tuple(new), gone, log
+    )
     # Only now: a build that failed half-way reads the same changes again next time.
-    cache.snapshot, cache.seq, cache.day = snapshot, seq, fingerprint[-1]
+    cache.snapshot, cache.seq = snapshot, seq
     return snapshot
+
+
+LOG = 64  # builds remembered by Snapshot.log
 
 
 def _overlay_bound(rows: tuple) -> int:
@@ -358,7 +395,7 @@ def current_snapshot() -> Snapshot:
     process's own writes at once), rebuilt only after a change.
 
     When the database fails, the last good snapshot answers for DEGRADED_SECONDS after the
-    last good read (degraded.py), the same Paris day only, so that `stale` is still right.
+    last good read (degraded.py); `stale` is added by each answer, for its own day.
     """
     # Kept on the app, so two apps in one process (tests) never share a snapshot.
     store = current_app.extensions.get("sitedir_snapshot")
@@ -417,8 +454,7 @@ def _refresh(store: dict) -> Snapshot:
     """Read the fingerprint; rebuild the snapshot if it changed; note when it was read."""
     # Taken before the read: a commit from here after it forces the next request to read.
     writes, checked_at = local_writes.value, time.monotonic()
-    # The day is part of the key: a site's `stale` flips when time passes, without a write.
-    fingerprint = (*_fingerprint(), clock.today_in_paris().toordinal())
+    fingerprint = _fingerprint()
     state = store.get("state")
     cached = state[0] if state else None
     if cached is None or cached.fingerprint != fingerprint:

@@ -1,0 +1,150 @@
+"""The read model (sitedir/readmodel/): one site's change makes one entry again, in every
+projection (the JSON form, FHIR, the map markers, the vCards), and time-dependent values
+are added by each answer, never stored."""
+
+from datetime import timedelta
+
+from sitedir import clock
+from sitedir.directory import changes
+from sitedir.extensions import db
+from sitedir.fhir.catalogue import fhir_model
+from sitedir.models import Site
+from sitedir.readmodel import snapshot as snapshot_module
+from sitedir.vocabulary import FHIR_LOCATION_STATUS
+
+STUDY = "cart-lupus"
+
+
+def _read_every_projection(client) -> None:
+    assert client.get("/api/v1/sites?limit=1000").status_code == 200
+    assert client.get("/api/v1/nearest?q=Vichy&study=" + STUDY).status_code == 200
+    assert client.get("/fhir/Location?_count=100").status_code == 200
+    assert client.get("/fhir/ResearchStudy").status_code == 200
+    assert client.get(f"/?study={STUDY}").status_code == 200  # the map's markers
+    for slug in ("nantes", "clermont-ferrand"):
+        assert client.get(f"/api/v1/sites/{slug}/contacts.vcf").status_code == 200
+
+
+def _counts(app) -> dict:
+    with app.app_context():
+        fhir = dict(fhir_model().rebuilt)
+    return {
+        "fhir_sites": fhir.get("site", 0),
+        "fhir_studies": fhir.get("study", 0),
+        "markers": app.extensions.get("sitedir_marker_rebuilt", [0])[0],
+        "vcards": app.extensions.get("sitedir_vcard_rebuilt", [0])[0],
+    }
+
+
+def test_one_site_change_rebuilds_one_entry_in_every_projection(app, client, monkeypatch):
+    dumped = []
+    original = snapshot_module._serialise
+    monkeypatch.setattr(
+        snapshot_module, "_serialise", lambda s: dumped.append(s.slug) or original(s)
+    )
+    _read_every_projection(client)
+    with app.app_context():
+        total = db.session.scalar(db.select(db.func.count(Site.id)))
+    assert len(dumped) == total  # the first read made every entry
+    before = _counts(app)
+    assert before["fhir_sites"] == total and before["markers"] > 0 and before["vcards"] == 2
+    dumped.clear()
+    _read_every_projection(client)  # nothing changed: nothing made again
+    assert dumped == [] and _counts(app) == before
+
+    with app.app_context():
+        site = db.session.scalar(db.select(Site).where(Site.slug == "nantes"))
+        new = "active_not_recruiting" if site.status != "active_not_recruiting" else "recruiting"
+        changes.change_site(site, {"status": new}, None)
+    _read_every_projection(client)
+    after = _counts(app)
+    assert dumped == ["nantes"]  # the JSON form
+    assert after["fhir_sites"] - before["fhir_sites"] == 1  # its Location, roles, hospital
+    assert after["fhir_studies"] - before["fhir_studies"] == 1  # the study that lists it
+    assert after["markers"] - before["markers"] == 1
+    assert after["vcards"] - before["vcards"] == 1  # nantes's cards; clermont's are kept
+    location = client.get("/fhir/Location/nantes").get_json()
+    assert location["status"] == FHIR_LOCATION_STATUS[new]
+
+
+def test_stale_is_added_at_answer_time_and_a_new_day_rebuilds_no_json(
+    app, client, tokens, monkeypatch
+):
+    dumped = []
+    original = snapshot_module._serialise
+    monkeypatch.setattr(
+        snapshot_module, "_serialise", lambda s: dumped.append(s.slug) or original(s)
+    )
+    client.post("/api/v1/sites/clermont-ferrand/confirm", headers=tokens["own"])
+    sites = {s["id"]: s for s in client.get("/api/v1/sites").get_json()}
+    assert sites["clermont-ferrand"]["stale"] is False
+    with app.app_context():
+        built = snapshot_module.current_snapshot()
+        row = next(r for r in built.rows if r.id == "clermont-ferrand")
+        assert b'"stale":' in row.codec.unpack(row.packed)
+        assert b'"stale":true' not in row.codec.unpack(row.packed)
+        assert b'"stale":false' not in row.codec.unpack(row.packed)  # no value stored
+    dumped.clear()
+    later = clock.today_in_paris() + timedelta(days=app.config["STALE_DAYS"] + 1)
+    monkeypatch.setattr(clock, "today_in_paris", lambda: later)
+    sites = {s["id"]: s for s in client.get("/api/v1/sites").get_json()}
+    assert sites["clermont-ferrand"]["stale"] is True
+    nearest = client.get("/api/v1/nearest?q=Clermont-Ferrand&study=" + STUDY).get_json()
+    shown = {s["id"]: s["stale"] for s in nearest["results"] + nearest["nearer_not_open"]}
+    assert shown["clermont-ferrand"] is True
+    assert dumped == []  # a new day re-encodes nothing
+    with app.app_context():
+        assert snapshot_module.current_snapshot() is built  # the day is not in its key
+
+
+def test_near_searches_from_the_index_answer_as_a_pass_over_every_site(client):
+    """`near` reads the Locations' spatial index (the page and a count), and gives what a
+    pass over every record gives: the same matches, order, distances and total."""
+    scan = "&_lastUpdated=gt2000-01-01"  # a filter the index does not hold: every record
+    for origin in ("45.77|3.08", "48.85|2.35", "43.6|1.44", "-21.1|55.5"):
+        for reach in ("", "|50|km", "|300|km", "|800000|m"):
+            for extra in ("", "&status=active", "&study=" + STUDY, "&_count=2&_offset=1"):
+                query = f"/fhir/Location?near={origin}{reach}{extra}"
+                indexed, scanned = client.get(query).get_json(), client.get(query + scan).get_json()
+                assert indexed["total"] == scanned["total"], query
+                assert _hits(indexed) == _hits(scanned), query
+    assert client.get("/fhir/Location?near=45.77|3.08|800|km").get_json()["total"] > 0
+
+
+def _hits(bundle) -> list:
+    return [
+        (e["resource"]["id"], e["search"]["extension"][0]["valueDistance"]["value"])
+        for e in bundle.get("entry", [])
+        if e["search"]["mode"] == "match"
+    ]
+
+
+def test_fhir_catches_up_from_the_snapshots_log_after_several_builds(app, client):
+    """Two changes, each seen by a JSON read first: FHIR's next request makes the two
+    entries again (from the snapshot's log), not a comparison of every site."""
+    client.get("/fhir/Location?_count=1")
+    with app.app_context():
+        before = fhir_model().rebuilt["site"]
+    for slug in ("nantes", "toulouse"):
+        with app.app_context():
+            site = db.session.scalar(db.select(Site).where(Site.slug == slug))
+            new = (
+                "active_not_recruiting" if site.status != "active_not_recruiting" else "recruiting"
+            )
+            changes.change_site(site, {"status": new}, None)
+        assert client.get("/api/v1/sites").status_code == 200  # the read model moves on
+    body = client.get("/fhir/Location?_count=100").get_json()
+    with app.app_context():
+        assert fhir_model().rebuilt["site"] - before == 2
+    statuses = {e["resource"]["id"]: e["resource"]["status"] for e in body["entry"]}
+    with app.app_context():
+        for slug in ("nantes", "toulouse"):
+            site = db.session.scalar(db.select(Site).where(Site.slug == slug))
+            assert statuses[slug] == FHIR_LOCATION_STATUS[site.status]
+
+
+def test_a_near_search_for_no_page_still_counts(client):
+    """_count=0 (or _summary=count): no page to find, the total still counted."""
+    for query in ("&_count=0", "&_summary=count"):
+        bundle = client.get(f"/fhir/Location?near=45.77|3.08|800|km{query}").get_json()
+        assert bundle["total"] > 0 and "entry" not in bundle
