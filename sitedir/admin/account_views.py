@@ -176,12 +176,15 @@ def accounts_page(principal):
         account, sent = accounts.invite(
             form.email.data, form.role.data, list(form.sites.data or []), principal
         )
-    except accounts.AccountExists as exc:
-        flash(exc.fr, "error")
-        return _accounts_page(principal, form, 409)
     except accounts.AccountError as exc:
-        flash(exc.fr, "error")
-        return _accounts_page(principal, form, 422)
+        # Said next to its field, tied to it (RGAA 11.10); a banner only for the rest.
+        if exc.field in form:
+            form[exc.field].errors = [exc.fr]
+        else:
+            flash(exc.fr, "error")
+        return _accounts_page(
+            principal, form, 409 if isinstance(exc, accounts.AccountExists) else 422
+        )
     if sent.emailed:
         flash(f"Invitation envoyée à {account.email}.", "ok")
         return redirect(url_for("admin.accounts_page"))

@@ -44,11 +44,12 @@ RESET_PER_DAY = 3
 
 
 class AccountError(Exception):
-    """A refusal, in French and English."""
+    """A refusal, in French and English; `field` names the form field it is about, so that
+    a page can say it next to that field (RGAA 11.10) rather than in a banner."""
 
-    def __init__(self, fr: str, en: str):
+    def __init__(self, fr: str, en: str, field: str | None = None):
         super().__init__(en)
-        self.fr, self.en = fr, en
+        self.fr, self.en, self.field = fr, en, field
 
 
 class AccountExists(AccountError):
@@ -186,7 +187,7 @@ def set_password(account: Account, password: str) -> None:
 def normalise_email(email: str) -> str:
     email = (email or "").strip().lower()
     if "@" not in email or len(email) > 254 or any(c.isspace() for c in email):
-        raise AccountError("Adresse e-mail invalide.", "Not an email address.")
+        raise AccountError("Adresse e-mail invalide.", "Not an email address.", "email")
     return email
 
 
@@ -309,14 +310,17 @@ def invite(
     email = normalise_email(email)
     if db.session.scalar(db.select(Account.id).where(Account.email == email)):
         raise AccountExists(
-            f"Un compte existe déjà pour {email}.", f"An account already exists for {email}."
+            f"Un compte existe déjà pour {email}.",
+            f"An account already exists for {email}.",
+            "email",
         )
     if role not in (SITE_ADMIN, NETWORK_ADMIN):
-        raise AccountError("Rôle inconnu.", "Unknown role.")
+        raise AccountError("Rôle inconnu.", "Unknown role.", "role")
     if role == SITE_ADMIN and not site_slugs:
         raise AccountError(
             "Un administrateur de centre a besoin d'au moins un centre.",
             "A site admin needs at least one site.",
+            "sites",
         )
     sites = db.session.scalars(db.select(Site).where(Site.slug.in_(site_slugs))).all()
     missing = set(site_slugs) - {s.slug for s in sites}
@@ -324,6 +328,7 @@ def invite(
         raise AccountError(
             f"Centre(s) inconnu(s) : {', '.join(sorted(missing))}.",
             f"Unknown site(s): {', '.join(sorted(missing))}.",
+            "sites",
         )
     account = new_account(email, role, sites if role == SITE_ADMIN else [])
     db.session.flush()

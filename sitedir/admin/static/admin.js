@@ -40,7 +40,13 @@
     timers = [];
   }
 
+  var said = null;  // what the warning says now: null, "soon" or "ended"
+
   function say(ended) {
+    polling(true);
+    // The same words again are not written again: a live region rewritten is read again.
+    if (said === (ended ? "ended" : "soon")) { return; }
+    said = ended ? "ended" : "soon";
     var next = location.pathname + location.search;
     var link = document.createElement("a");
     link.href = "/admin/login?next=" + encodeURIComponent(next);
@@ -55,14 +61,27 @@
         + "enregistrer ici. ";
     warning.appendChild(link);
     warning.appendChild(document.createTextNode("."));
-    warning.hidden = false;
+  }
+
+  function shown() { return warning.textContent !== ""; }
+
+  // While the warning shows, the server is asked again every 20 seconds: a login in
+  // another tab puts the end off (RGAA 13.1), and this page learns it without a reload,
+  // whether or not the browser says the tab came back to the front.
+  var POLL_SECONDS = 20;
+  var poll = null;
+
+  function polling(on) {
+    if (on && poll === null) { poll = setInterval(refresh, POLL_SECONDS * 1000); }
+    if (!on && poll !== null) { clearInterval(poll); poll = null; }
   }
 
   function schedule(remaining) {
     clearTimers();
     if (remaining > WARN_BEFORE) {
-      warning.hidden = true;
       warning.textContent = "";
+      said = null;
+      polling(false);
       timers.push(setTimeout(function () { say(false); }, (remaining - WARN_BEFORE) * 1000));
     } else if (remaining > 0) {
       say(false);
@@ -85,9 +104,9 @@
   if (warning && body.dataset.sessionRemaining) {
     schedule(parseInt(body.dataset.sessionRemaining, 10));
     document.addEventListener("visibilitychange", function () {
-      if (!document.hidden && !warning.hidden) { refresh(); }
+      if (!document.hidden && shown()) { refresh(); }
     });
-    window.addEventListener("focus", function () { if (!warning.hidden) { refresh(); } });
+    window.addEventListener("focus", function () { if (shown()) { refresh(); } });
   }
 
   // --- what doctors will read, as the status form is filled ----------------------------
