@@ -387,6 +387,14 @@ def configure():
     if accent.lower() != DEFAULT_ACCENT:
         data["accent"] = accent
     data["theme"] = options["theme"]
+    # The frame's title as embed.js takes it (1 to 200 characters, spaces folded), and the
+    # font: "system" is the default, left out of the tag.
+    title = " ".join(args.get("title", "").split())[:200]
+    if title:
+        data["title"] = title
+    font = args.get("font") if args.get("font") in ("system", "inherit") else "system"
+    if font == "inherit":
+        data["font"] = "inherit"
     regions = sorted(MAP["regions"] + MAP["insets"], key=lambda r: r["name"])
     html = render_template(
         "widget/configure.html",
@@ -399,7 +407,9 @@ def configure():
         accent=accent,
         data=data,
         origin=origin,
-        frame_src=url_for("widget.frame", **data),
+        font=font,
+        # The frame's own URL takes no title: embed.js sets it on the <iframe>.
+        frame_src=url_for("widget.frame", **{k: v for k, v in data.items() if k != "title"}),
         js_strings=script_strings(lang),
         lang_explicit=LANG.fullmatch(args.get("lang", "")) is not None,
         other_lang_href="?" + urlencode({**args.to_dict(), "lang": "en" if lang == "fr" else "fr"}),

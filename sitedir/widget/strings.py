@@ -259,6 +259,17 @@ STRINGS = {
     ),
     "theme_light": ("Clair", "Light"),
     "theme_dark": ("Sombre", "Dark"),
+    "frame_title_label": ("Titre du cadre (facultatif)", "Frame title (optional)"),
+    "frame_title_hint": (
+        "Lu par les lecteurs d'écran ; par défaut, la maladie de l'étude et la région. "
+        "Deux widgets d'une même page doivent avoir des titres différents. 200 caractères "
+        "au plus.",
+        "Read by screen readers; by default, the study's condition and the region. Two "
+        "widgets of one page need different titles. 200 characters at most.",
+    ),
+    "font_label": ("Police", "Font"),
+    "font_system": ("Celle du widget (polices du système)", "The widget's (system fonts)"),
+    "font_inherit": ("Celle de votre page", "Your page's"),
     "update_preview": ("Mettre à jour l'aperçu", "Update the preview"),
     "preview": ("Aperçu", "Preview"),
     "tag_title": ("La balise à copier", "The tag to copy"),

@@ -21,12 +21,21 @@
     data.push(["limit", String(limit)]);
     if (f.accent.value.toLowerCase() !== root.dataset.defaultAccent) data.push(["accent", f.accent.value]);
     data.push(["theme", f.theme.value]);
+    // As embed.js takes them: a title of 1 to 200 characters, spaces folded; the font
+    // only when it is not the default.
+    var title = f.title.value.replace(/\s+/g, " ").trim().slice(0, 200);
+    if (title) data.push(["title", title]);
+    if (f.font.value === "inherit") data.push(["font", "inherit"]);
     return data;
+  }
+  // An attribute's value as HTML writes it between double quotes.
+  function quoted(value) {
+    return value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   }
   function update() {
     var data = attributes();
     code.textContent = "<script src=\"" + origin + "/widget/embed.js\"" + data.map(function (p) {
-      return " data-" + p[0] + "=\"" + p[1] + "\"";
+      return " data-" + p[0] + "=\"" + quoted(p[1]) + "\"";
     }).join("") + " async></" + "script>";
     // The preview: embed.js, with the same attributes, where the old one stood.
     preview.textContent = "";
