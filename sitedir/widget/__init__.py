@@ -25,7 +25,7 @@ from sitedir.readmodel.snapshot import current_snapshot
 from sitedir.vocabulary import SLUG_RE
 from sitedir.web.hosts import public_root
 from sitedir.widget import colors, settings
-from sitedir.widget.answer import compute
+from sitedir.widget.answer import compute, title_lead
 from sitedir.widget.projection import project
 from sitedir.widget.settings import FONT_STACK
 from sitedir.widget.strings import script_strings, strings_for
@@ -190,6 +190,7 @@ def _all_trials_href(study, lang: str, origin: dict | None = None) -> str | None
 def _search_answer(args, options: dict, lang: str, strings: dict, embedded: bool, study):
     found = compute(args, options, _keep(args, embedded), lang, strings, embedded, study)
     if found is not None:
+        found["title_lead"] = title_lead(found, strings)
         found.update(_study_texts(study, lang, strings))
         origin = found.get("origin") or {}
         town = {"insee": origin["insee"]} if origin.get("insee") else None

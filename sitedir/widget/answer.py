@@ -188,6 +188,21 @@ def compute(
     return out
 
 
+def title_lead(answer: dict, s: dict) -> str:
+    """What the page's title says before its own name, so that each answer has a title of
+    its own (RGAA 8.6): the town, the town with no open site, the question asked back, or
+    the search that found nothing."""
+    state = answer["state"]
+    if state == "ok":
+        if answer["results"]:
+            return answer["label"]
+        return s["title_no_open"].format(place=answer["label"])
+    if state == "ambiguous":
+        return answer["title"]
+    typed = answer["query"].get("q", "")
+    return s["title_not_found"].format(typed=typed[:60]) if typed else s["no_answer"]
+
+
 # A contact request's reference, as the contact requests give it ("DC-2026-000123").
 REFERENCE = re.compile(r"[A-Z]{2}-[0-9]{4}-[0-9]{6,9}")
 

@@ -101,6 +101,7 @@ STRINGS = {
         "No trial “{slug}” in the directory: here are those it holds.",
     ),
     "other_language": ("English", "Français"),
+    "skip": ("Aller au contenu", "Skip to content"),
     "eligibility": ("Qui peut être adressé ?", "Who can be referred?"),
     "search_label": ("Commune ou code postal du patient", "Patient's town or postcode"),
     "search_placeholder": ("ex. Vichy, 63000, Paris 13e", "e.g. Vichy, 63000, Paris 13e"),
@@ -199,6 +200,13 @@ STRINGS = {
         "Open sites nearest to your position, near {place}",
     ),
     "no_answer": ("Pas de réponse pour cette recherche", "No answer for this search"),
+    # The page's title after a search (RGAA 8.6), before the directory's own name.
+    "title_no_open": ("{place} : aucun centre ouvert", "{place}: no site recruiting"),
+    "title_not_found": ("Aucune commune « {typed} »", "No town “{typed}”"),
+    "title_empty_query": (
+        "Erreur : commune du patient à saisir",
+        "Error: the patient's town is missing",
+    ),
     "did_you_mean": ("Vouliez-vous dire :", "Did you mean:"),
     "ambiguous": (
         "Plusieurs communes portent ce nom ; la plus peuplée est retenue. Autre choix :",
@@ -223,6 +231,10 @@ STRINGS = {
         "Open in the directory (new window)",
     ),
     "my_position": ("Ma position", "My position"),
+    "my_position_hint": (
+        "Cherche autour de votre position (celle de cet appareil), non de celle du patient.",
+        "Searches around your own position (this device's), not the patient's.",
+    ),
     "locating": ("Recherche de votre position…", "Finding your position…"),
     "geo_denied": (
         "Position refusée par le navigateur : tapez la commune du patient.",
@@ -393,6 +405,7 @@ SCRIPT_KEYS = (
     "geo_unsupported",
     "copied",
     "copy_failed",
+    "title_empty_query",
 )
 
 

@@ -71,9 +71,11 @@ def log_in(page, live, email=NETWORK, path="/admin/"):
 
 
 def menu(page) -> list[str]:
-    return page.get_by_role("navigation", name="Menu de l'administration").get_by_role(
-        "link"
-    ).all_inner_texts()
+    return (
+        page.get_by_role("navigation", name="Menu de l'administration")
+        .get_by_role("link")
+        .all_inner_texts()
+    )
 
 
 def axe_violations(page, axe_source) -> list:

@@ -18,7 +18,6 @@
   var options = [];
   var active = -1;
   var timer = null;
-  var lastQuery = "";
   var pending = 0;
   var suggestTicket = 0;
 
@@ -74,8 +73,9 @@
   }
   function suggest() {
     var q = input.value.trim();
-    if (q.length < 2 || q === lastQuery) return;
-    lastQuery = q;
+    // Every edit asks again, even for words asked before: the edit took their list away
+    // (a town cleared and typed again gets its suggestions back).
+    if (q.length < 2) return;
     var ticket = ++suggestTicket;
     fetch(cfg.api + "/places?q=" + encodeURIComponent(q) + "&limit=6", { headers: { "Accept-Language": cfg.lang } })
       .then(function (r) { return r.ok ? r.json() : []; })
@@ -85,7 +85,6 @@
   function choose(index) {
     var place = options[index];
     input.value = place.label;
-    lastQuery = place.label;
     closeList();
     search({ insee: place.insee });
   }
@@ -132,6 +131,15 @@
     return null;
   }
 
+  // The link to the other language names this page's search, as the address bar does.
+  var otherLanguage = document.querySelector("a.lang[hreflang]");
+  function followLanguage() {
+    if (!otherLanguage) return;
+    var params = new URLSearchParams(location.search);
+    params.set("lang", otherLanguage.getAttribute("hreflang"));
+    otherLanguage.setAttribute("href", "?" + params.toString());
+  }
+
   /* ---- answers, rendered by the server ---- */
   function show(html) {
     var doc = new DOMParser().parseFromString(html, "text/html");
@@ -169,13 +177,11 @@
         if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
         e.preventDefault();
         input.value = this.getAttribute("data-label");
-        lastQuery = input.value;
         search({ insee: this.getAttribute("data-insee") });
       });
     }
     if (body.dataset.label && /^insee=/.test(body.dataset.query || "")) {
       input.value = body.dataset.label;
-      lastQuery = input.value;
     }
   }
   // The sheet is for one site: the one asked for, else the one the server chose.
@@ -216,7 +222,9 @@
           if (embedded || how === "replace") history.replaceState(null, "", url);
           else history.pushState(null, "", url);
         }
-        document.title = (body.dataset.label ? body.dataset.label + " — " : "") + cfg.title;
+        followLanguage();
+        // A title of its own for each answer (RGAA 8.6), as the server writes it.
+        document.title = (body.dataset.titleLead ? body.dataset.titleLead + " — " : "") + cfg.title;
         // The answer shows its own title and message: the live region only announces it.
         say(body.dataset.summary || "", true);
       })
@@ -232,11 +240,14 @@
       if (q) input.removeAttribute("aria-invalid"); else input.setAttribute("aria-invalid", "true");
       input.setAttribute("aria-describedby", (q ? "" : "place-error ") + "place-hint");
     }
-    if (!q) { input.focus(); return; }
+    if (!q) {
+      document.title = S.title_empty_query + " — " + cfg.title;
+      input.focus();
+      return;
+    }
     // A search was asked for: no suggestion list opens on top of its answer.
     clearTimeout(timer);
     suggestTicket++;
-    lastQuery = q;
     closeList();
     search({ q: q });
   });
@@ -252,6 +263,7 @@
     var params = new URLSearchParams(location.search);
     var origin = originOf(params);
     if (chooser && params.get("study")) chooser.value = params.get("study");
+    followLanguage();
     if (!origin) {
       pending++;  // a search still on its way must not bring its answer back
       answer.hidden = true;
@@ -261,14 +273,14 @@
       say("", true);
       return;
     }
-    if (origin.q) { input.value = origin.q; lastQuery = origin.q; }
+    if (origin.q) input.value = origin.q;
     search(origin, "none");
   });
   enhance();
 
   /* ---- "Ma position": the browser's geolocation, resolved to a commune by the server ---- */
   if (locate) {
-    locate.hidden = false;
+    locate.parentNode.hidden = false;
     locate.addEventListener("click", function () {
       closeList();
       if (!navigator.geolocation) { say(S.geo_unsupported); input.focus(); return; }
