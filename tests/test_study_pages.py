@@ -106,7 +106,8 @@ def test_the_widget_takes_the_study_from_data_study(client, three_studies):
     html = page(client, f"/widget/frame?study={MS}&q=Vichy&lang=en")
     assert h1(html) == MS_TITLE
     assert re.search(r'<h1 class="compact">', html)
-    assert title(html) == f"Vichy (03) — {MS_TITLE}: find a site"
+    # This study has no open site: the title says so (RGAA 8.6).
+    assert title(html) == f"Vichy (03): no site recruiting — {MS_TITLE}: find a site"
     details = html[html.index('<details class="study">') :]
     assert (
         "Exemple Neuro (fictional)" in details and "The site&#39;s investigator decides" in details
