@@ -292,5 +292,11 @@ def test_an_unextended_session_says_it_has_ended(admin_live, new_page, monkeypat
     clock.offset = 8 * 3600 + 1
     page.clock.fast_forward("08:00:01")
     expect(page.locator("#session-warning")).to_contain_text("Votre session a pris fin")
+    # A tab left open after the end stops asking the server.
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if r.url.endswith("/admin/session") else None)
+    page.clock.fast_forward("02:00")
+    page.wait_for_timeout(200)
+    assert asked == []
     page.reload()
     expect(page).to_have_url(re.compile(re.escape(admin_live.url + "/admin/login")))

@@ -43,7 +43,8 @@
   var said = null;  // what the warning says now: null, "soon" or "ended"
 
   function say(ended) {
-    polling(true);
+    // After the end, a forgotten tab stops asking; coming back to it asks once.
+    polling(!ended);
     // The same words again are not written again: a live region rewritten is read again.
     if (said === (ended ? "ended" : "soon")) { return; }
     said = ended ? "ended" : "soon";
@@ -65,7 +66,7 @@
 
   function shown() { return warning.textContent !== ""; }
 
-  // While the warning shows, the server is asked again every 20 seconds: a login in
+  // Until the end, while the warning shows, the server is asked every 20 seconds: a login in
   // another tab puts the end off (RGAA 13.1), and this page learns it without a reload,
   // whether or not the browser says the tab came back to the front.
   var POLL_SECONDS = 20;
