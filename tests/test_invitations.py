@@ -1,7 +1,9 @@
 """Invitations and password resets: single-use, 7-day links sent through a real SMTP
 server on 127.0.0.1; a GET never spends a link; every step is audited."""
 
+import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 
@@ -98,6 +100,11 @@ def test_inviting_an_existing_account_says_so(mailing_app, smtp, tokens, browser
     answer = invite_through_page(browser, "clermont@example.org")
     assert answer.status_code == 409
     assert "existe déjà" in answer.get_data(as_text=True)
+    # At the address field, tied to it (RGAA 11.10), not in a banner.
+    html = unescape(answer.get_data(as_text=True))
+    assert 'id="invite-email-error">Un compte existe déjà pour clermont@example.org.' in html
+    assert 'aria-describedby="invite-email-error"' in html
+    assert 'class="flash error"' not in html.replace('id="session-warning" class="flash error"', "")
     result = runner.invoke(
         args=["accounts", "invite", "clermont@example.org", "--role", "network_admin"]
     )
@@ -299,3 +306,19 @@ def test_a_new_reset_request_never_revokes_a_pending_link_and_they_are_bounded(
     assert len(sent) == accounts.RESET_PER_DAY
     assert "ignorées jusqu'à demain" in " ".join(sent[-1].paragraphs_fr)
     assert "ignorées" not in " ".join(sent[0].paragraphs_fr)
+
+
+def test_a_site_admin_without_a_site_is_told_at_the_site_picker(tokens, browser):
+    answer = invite_through_page(browser, sites=())
+    assert answer.status_code == 422
+    html = unescape(answer.get_data(as_text=True))
+    picker = html[html.index('<fieldset class="site-picker"') : html.index("</fieldset>")]
+    assert "invite-sites-error" in picker.split(">")[0]  # the group is described by it
+    assert (
+        '<p class="field-error" id="invite-sites-error">Un administrateur de centre a besoin '
+        "d'au moins un centre.</p>" in picker
+    )
+    boxes = re.findall(r'<input type="checkbox"[^>]*>', picker)
+    assert boxes and all('aria-invalid="true"' in b for b in boxes)
+    assert sum("autofocus" in b for b in boxes) == 1 and "autofocus" in boxes[0]
+    assert "<title>Erreur : Comptes — sitedir</title>" in html
