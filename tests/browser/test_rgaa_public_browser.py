@@ -237,6 +237,7 @@ PUBLIC_PAGES = (
     "/accessibilite",
     "/mentions-legales",
     "/donnees-personnelles",
+    "/no-such-page",
 )
 SAME_PAGE = {
     "/etudes/cart-lupus": "/",
