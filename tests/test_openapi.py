@@ -1,5 +1,8 @@
 """The OpenAPI document and its interactive docs, served by the app itself."""
 
+import hashlib
+import json
+
 
 def test_openapi_document_lists_every_public_endpoint(client):
     spec = client.get("/api/v1/openapi.json").get_json()
@@ -38,6 +41,32 @@ def test_docs_page_loads_its_assets_from_the_app(client):
         response = client.get(f"/api/v1/docs/assets/{asset}")
         assert response.status_code == 200, asset
         response.close()
+
+
+def test_vendored_swagger_ui_is_the_recorded_release_with_a_current_dompurify():
+    """The files served are swagger-ui-dist's as SOURCE.json records them (a hand edit or a
+    partial re-vendoring fails here), and the DOMPurify inside is 3 or later (2.x has
+    public advisories)."""
+    from sitedir.web.api_docs import ASSETS
+    from tools.vendor_swagger_ui import FILES, dompurify_version
+
+    source = json.loads((ASSETS / "SOURCE.json").read_text(encoding="utf-8"))
+    assert source["package"] == "swagger-ui-dist"
+    assert int(source["version"].split(".")[0]) >= 5
+    assert sorted(source["files"]) == sorted(FILES)
+    assert sorted(p.name for p in ASSETS.iterdir()) == sorted([*FILES, "SOURCE.json"])
+    for name, digest in source["files"].items():
+        assert hashlib.sha256((ASSETS / name).read_bytes()).hexdigest() == digest, name
+    bundle = (ASSETS / "swagger-ui-bundle.js").read_bytes()
+    assert dompurify_version(bundle) >= (3, 0, 0)
+    assert ".".join(map(str, dompurify_version(bundle))) == source["dompurify"]
+    assert f"DOMPurify {source['dompurify']}" in (ASSETS / "swagger-ui-bundle.js.LICENSE.txt").read_text()
+
+
+def test_dompurify_version_reads_the_bundle():
+    from tools.vendor_swagger_ui import dompurify_version
+
+    assert dompurify_version(b'x;DOMPurify.version="2.3.10",DOMPurify.removed=[]') == (2, 3, 10)
 
 
 def _inputs(spec):
