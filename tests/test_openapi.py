@@ -60,7 +60,8 @@ def test_vendored_swagger_ui_is_the_recorded_release_with_a_current_dompurify():
     bundle = (ASSETS / "swagger-ui-bundle.js").read_bytes()
     assert dompurify_version(bundle) >= (3, 0, 0)
     assert ".".join(map(str, dompurify_version(bundle))) == source["dompurify"]
-    assert f"DOMPurify {source['dompurify']}" in (ASSETS / "swagger-ui-bundle.js.LICENSE.txt").read_text()
+    notices = (ASSETS / "swagger-ui-bundle.js.LICENSE.txt").read_text(encoding="utf-8")
+    assert f"DOMPurify {source['dompurify']}" in notices
 
 
 def test_dompurify_version_reads_the_bundle():
