@@ -6,6 +6,7 @@ checkout's .git, read once at start-up without running git.
 """
 
 import os
+import tomllib
 from importlib import metadata
 from pathlib import Path
 
@@ -16,10 +17,18 @@ blp = Blueprint("version", __name__)
 _ROOT = Path(__file__).resolve().parents[2]
 
 
-def _package_version() -> str | None:
+def package_version(root: Path = _ROOT) -> str | None:
+    """sitedir's version: the installed package's metadata (built from pyproject.toml's
+    `version`, the one CHANGELOG.md names), else pyproject.toml itself when sitedir runs
+    from a checkout without being installed; None when neither is there."""
     try:
         return metadata.version("sitedir")
     except metadata.PackageNotFoundError:
+        pass
+    try:
+        with (root / "pyproject.toml").open("rb") as file:
+            return tomllib.load(file)["project"]["version"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
         return None
 
 
@@ -61,7 +70,7 @@ def checkout_commit(root: Path = _ROOT) -> str | None:
 def register_version(app: Flask) -> None:
     """Serve /version, outside the rate limits like the probes."""
     app.extensions["sitedir_version"] = {
-        "version": _package_version(),
+        "version": package_version(),
         "commit": os.environ.get("SITEDIR_COMMIT") or checkout_commit(),
     }
     app.register_blueprint(blp)
@@ -70,7 +79,7 @@ def register_version(app: Flask) -> None:
 
 @blp.get("/version")
 def version():
-    """{"version": "0.1.0", "commit": "<sha>"}; either is null when unknown."""
+    """{"version": "0.5.0", "commit": "<sha>"}; either is null when unknown."""
     response = jsonify(current_app.extensions["sitedir_version"])
     response.headers["Cache-Control"] = "no-store"
     return response
