@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 
 
 def test_openapi_document_lists_every_public_endpoint(client):
@@ -41,6 +42,20 @@ def test_docs_page_loads_its_assets_from_the_app(client):
         response = client.get(f"/api/v1/docs/assets/{asset}")
         assert response.status_code == 200, asset
         response.close()
+
+
+def test_docs_page_has_the_strict_csp_and_no_inline_script(client):
+    response = client.get("/api/v1/docs")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in csp and "style-src 'self';" in csp
+    assert "unsafe-inline" not in csp
+    page = response.get_data(as_text=True)
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
+    assert len(scripts) == 2
+    assert all("src=" in attributes and not body.strip() for attributes, body in scripts)
+    assert "style=" not in page and "<style" not in page
+    start = client.get("/api/v1/docs/start.js")
+    assert start.status_code == 200 and "SwaggerUIBundle" in start.get_data(as_text=True)
 
 
 def test_vendored_swagger_ui_is_the_recorded_release_with_a_current_dompurify():
