@@ -8,7 +8,7 @@ through `app.wsgi_app` with a prepared WSGI environ (no server, socket or client
 the production settings that cost something per request: rate limits on and counted in
 Redis (a limit high enough that nothing is refused), the JSON access log on (written to
 /dev/null), a trusted Host. Prints µs per request for each and their ratio; with
---profile, pyinstrument's tree for the hooked route follows (the dev extra, requirements-dev.lock).
+--profile, pyinstrument's tree for the hooked route follows (the dev extra, requirements-dev.txt).
 """
 
 import argparse

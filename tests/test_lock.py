@@ -35,8 +35,8 @@ def read_lock(name: str) -> dict[str, tuple[str, int]]:
     return entries
 
 
-RUNTIME = read_lock("requirements.lock")
-DEV = read_lock("requirements-dev.lock")
+RUNTIME = read_lock("requirements.txt")
+DEV = read_lock("requirements-dev.txt")
 
 
 def direct(*extras: str) -> list[Requirement]:
@@ -92,5 +92,5 @@ def test_pre_commit_runs_the_locked_ruff():
 
 
 def test_locks_say_how_to_remake_them():
-    for name in ("requirements.lock", "requirements-dev.lock"):
+    for name in ("requirements.txt", "requirements-dev.txt"):
         assert "#    ./dev lock\n" in (ROOT / name).read_text(encoding="utf-8")
