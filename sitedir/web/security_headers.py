@@ -16,7 +16,7 @@ DOCS_CSP = DEFAULT_CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-i
 
 def register_security_headers(app: Flask) -> None:
     """Add nosniff, Referrer-Policy, CSP on HTML (unless a view set its own) and HSTS."""
-    hsts = app.config.get("HSTS_SECONDS", 0)
+    hsts = app.config["HSTS_SECONDS"]
     # Where flask-smorest serves Swagger UI's page.
     docs_path = app.config["OPENAPI_URL_PREFIX"] + app.config["OPENAPI_SWAGGER_UI_PATH"]
     # Built once: the headers every answer gets unless a view set its own.

@@ -5,7 +5,6 @@ An operator comparing instances during a deploy needs both. The commit comes fro
 checkout's .git, read once at start-up without running git.
 """
 
-import os
 from importlib import metadata
 from pathlib import Path
 
@@ -62,7 +61,7 @@ def register_version(app: Flask) -> None:
     """Serve /version, outside the rate limits like the probes."""
     app.extensions["sitedir_version"] = {
         "version": _package_version(),
-        "commit": os.environ.get("SITEDIR_COMMIT") or checkout_commit(),
+        "commit": app.config["COMMIT"] or checkout_commit(),
     }
     app.register_blueprint(blp)
     app.extensions["sitedir_limiter"].exempt(blp)
