@@ -26,12 +26,8 @@ READS = re.compile(
 )
 # A setting read with a fallback of its own: config.get("X", 0), config.setdefault("X", ...).
 SECOND_DEFAULTS = re.compile(r"""config\.(?:get|setdefault)\(\s*["']([A-Z][A-Z0-9_]*)["']\s*,""")
-# Left for the read-model rewrite (issue 26 §2), which owns directory/snapshot.py: its two
-# fallbacks (FRESHNESS_MS's was 0 where the table says 1000) go with the file.
-KNOWN_SECOND_DEFAULTS = {
-    ("sitedir/directory/snapshot.py", "STALE_DAYS"),
-    ("sitedir/directory/snapshot.py", "FRESHNESS_MS"),
-}
+# Fallbacks of the code's own that are left, each with why (none today).
+KNOWN_SECOND_DEFAULTS: set[tuple[str, str]] = set()
 
 
 def rooms() -> list[str]:
