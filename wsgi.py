@@ -8,11 +8,16 @@ import gc
 import sys
 
 from sitedir.app import create_app
+from sitedir.config import SettingError
 from sitedir.database import schema_problem
 from sitedir.places.search import get_index
 from sitedir.readmodel.snapshot import build_before_fork
 
-app = create_app()
+try:
+    app = create_app()
+except SettingError as error:
+    # A setting that does not parse, or no SECRET_KEY in production: one line, status 1.
+    sys.exit(str(error))
 # Nothing to serve from a database without the code's schema (SITEDIR_SEED_ON_START=false
 # and `db upgrade` not run yet): one line that says what to run, then exit with status 1.
 problem = schema_problem(app)

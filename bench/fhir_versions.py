@@ -43,6 +43,7 @@ def run(size: int, work: Path) -> dict:
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / f'fhir-{size}.sqlite3'}",
+            "ENVIRONMENT": "development",  # a random SECRET_KEY is fine here
             "ACCESS_LOG": False,
             "RATELIMIT_ENABLED": False,
             "FRESHNESS_MS": 0,

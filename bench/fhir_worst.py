@@ -83,13 +83,16 @@ def main() -> int:
     rng = random.Random(21)
     with tempfile.TemporaryDirectory() as work:
         url = f"sqlite:///{Path(work) / 'fhir-worst.sqlite3'}"
-        app = create_app({"SQLALCHEMY_DATABASE_URI": url, "ACCESS_LOG": False})
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": url, "ACCESS_LOG": False, "ENVIRONMENT": "development"}
+        )
         with app.app_context():
             add_synthetic_sites(args.size - 9, rng)
         port = free_port()
         env = {
             **os.environ,
             "DATABASE_URL": url,
+            "SITEDIR_ENV": "development",
             "SITEDIR_SEED_ON_START": "false",
             "SITEDIR_RATELIMIT": "false",
             "SITEDIR_ACCESS_LOG": "0",

@@ -135,7 +135,7 @@ def main() -> int:
     calls = args.requests + 200
     print(
         f"machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()};"
-        f" {args.requests} calls each; FRESHNESS_MS {sitedir.config.get('FRESHNESS_MS', 0)}"
+        f" {args.requests} calls each; FRESHNESS_MS {sitedir.config['FRESHNESS_MS']}"
     )
     timings, statuses = {}, {}
     rows = sorted(set(args.rows) | ({args.profile} if args.profile else set()), key=ROWS.index)

@@ -171,6 +171,7 @@ def run(
     url = database_url(kind, size, work)
     app = create_app(
         {
+            "ENVIRONMENT": "development",  # a random SECRET_KEY is fine here
             "SQLALCHEMY_DATABASE_URI": url,
             "ACCESS_LOG": False,
             "RATELIMIT_ENABLED": False,

@@ -2,10 +2,13 @@
 features, commands."""
 
 import os
+from collections.abc import Callable
+from typing import cast
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
-from sitedir import engine, logs, vcards, widget
+from sitedir import engine, logs
 from sitedir.admin import register_admin
 from sitedir.cli import register_cli
 from sitedir.config import from_environment
@@ -17,9 +20,11 @@ from sitedir.extensions import db, migrate
 from sitedir.fhir import register_fhir
 from sitedir.legal import register_legal
 from sitedir.places.online import OnlineGeocoder
+from sitedir.vcards import register_vcards
 from sitedir.web import register_web
 from sitedir.web.problems import ProblemApi
 from sitedir.web.static_assets import register_static_assets
+from sitedir.widget import register_widget
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -28,11 +33,10 @@ def create_app(config: dict | None = None) -> Flask:
     # Named for the package: its templates, instance folder and logger, as before app.py.
     app = Flask(__package__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config.from_mapping(from_environment(app.instance_path))
-    if config:
-        app.config.from_mapping(config)
+    # The settings table (config.py): `config` first, then the environment, then defaults.
+    app.config.from_mapping(from_environment(app.instance_path, config))
     # Keep fields in the order the schemas give them (id and name first), not sorted.
-    app.json.sort_keys = False
+    cast(DefaultJSONProvider, app.json).sort_keys = False
 
     api = register_web(app)
     register_extensions(app)
@@ -63,15 +67,23 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
 
 
+# Each feature owns its blueprints, commands and hooks, registered the same way,
+# `register(app, api)`, in this order: contact requests before admin (their admin read
+# joins the admin API's blueprint). A new feature is a package with such a function, and a
+# row here (docs/ARCHITECTURE.md, "Where each kind of change goes").
+FEATURES: tuple[Callable[[Flask, ProblemApi], None], ...] = (
+    register_directory,  # the public JSON API
+    register_contact,
+    register_admin,
+    register_events,  # the outbox's feed and webhooks
+    register_widget,  # the search page, study list, frame and configurator
+    register_fhir,
+    register_vcards,  # in the OpenAPI document
+    register_legal,
+)
+
+
 def register_features(app: Flask, api: ProblemApi) -> None:
-    """Each feature owns its blueprints: the public API, contact requests, admin, the widget,
-    FHIR, vCards, the legal pages."""
-    register_directory(api)
-    # Before admin: its admin read joins the admin API's blueprint.
-    register_contact(app, api)
-    register_admin(app, api)
-    register_events(app, api)
-    app.register_blueprint(widget.blp)
-    register_fhir(app)
-    api.register_blueprint(vcards.blp)  # in the OpenAPI document
-    register_legal(app)
+    """Register every feature of FEATURES, in order."""
+    for register in FEATURES:
+        register(app, api)

@@ -13,13 +13,13 @@ from sqlalchemy import JSON, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sitedir.clock import utc_now
-from sitedir.extensions import db
+from sitedir.extensions import Base, db
 
 if TYPE_CHECKING:
     from sitedir.admin.models import Account
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Base):
     """Who changed what, when, from which token or session: before and after."""
 
     __tablename__ = "audit_event"

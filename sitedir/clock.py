@@ -1,6 +1,7 @@
 """Dates as the users live them: in France (Paris time), whatever the server's zone."""
 
 from datetime import UTC, date, datetime
+from typing import overload
 from zoneinfo import ZoneInfo
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -16,6 +17,10 @@ def today_in_paris() -> date:
     return datetime.now(PARIS).date()
 
 
+@overload
+def as_utc(moment: datetime) -> datetime: ...
+@overload
+def as_utc(moment: None) -> None: ...
 def as_utc(moment: datetime | None) -> datetime | None:
     """The moment with its zone: SQLite hands back naive datetimes, stored in UTC."""
     if moment is not None and moment.tzinfo is None:

@@ -4,8 +4,11 @@ flask-smorest's Api is the exception: it holds one OpenAPI spec per instance, so
 create_app makes a fresh one for each app (tests build many apps in one process).
 """
 
+from typing import cast
+
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import CursorResult
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -25,4 +28,5 @@ def changed_one_row(statement) -> bool:
     longer matches, so it changes nothing, and its caller writes no audit entry.
     """
     statement = statement.execution_options(synchronize_session=False)
-    return db.session.execute(statement).rowcount == 1
+    # An UPDATE answers a CursorResult (its rowcount); execute() is typed for any statement.
+    return cast(CursorResult, db.session.execute(statement)).rowcount == 1

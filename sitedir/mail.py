@@ -136,7 +136,7 @@ def send(to: list[str], message: Message) -> bool:
     config = current_app.config
     email = build(to, message)
     smtp = smtplib.SMTP(timeout=SMTP_TIMEOUT)
-    deadline = float(config.get("SMTP_DEADLINE") or 30)
+    deadline = config["SMTP_DEADLINE"]
     expired = threading.Event()
 
     def cut():

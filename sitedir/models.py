@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sitedir.extensions import db
+from sitedir.extensions import Base
 from sitedir.vocabulary import is_open
 
 
@@ -33,7 +33,7 @@ class Provenance:
         return self
 
 
-class Study(Provenance, db.Model):
+class Study(Provenance, Base):
     __tablename__ = "study"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,7 +66,7 @@ class Study(Provenance, db.Model):
     sites: Mapped[list["Site"]] = relationship(back_populates="study", order_by="Site.slug")
 
 
-class Institution(Provenance, db.Model):
+class Institution(Provenance, Base):
     __tablename__ = "institution"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,7 +89,7 @@ class Institution(Provenance, db.Model):
     switchboard: Mapped[str | None] = mapped_column(String(32))
 
 
-class ReferenceCentre(Provenance, db.Model):
+class ReferenceCentre(Provenance, Base):
     __tablename__ = "reference_centre"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,7 +108,7 @@ class ReferenceCentre(Provenance, db.Model):
     )
 
 
-class Site(Provenance, db.Model):
+class Site(Provenance, Base):
     __tablename__ = "site"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -183,7 +183,7 @@ class Site(Provenance, db.Model):
         return [c for c in self.contacts if c.public]
 
 
-class Contact(Provenance, db.Model):
+class Contact(Provenance, Base):
     __tablename__ = "contact"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -215,7 +215,7 @@ class Contact(Provenance, db.Model):
         return f"contact-{self.id}-v{self.version}"
 
 
-class StatusChange(db.Model):
+class StatusChange(Base):
     """Append-only public history of a site's status."""
 
     __tablename__ = "status_change"
@@ -230,7 +230,7 @@ class StatusChange(db.Model):
     site: Mapped[Site] = relationship(back_populates="history")
 
 
-class Event(db.Model):
+class Event(Base):
     """A public change, written in the same transaction as the change (the outbox).
 
     The change feed and the webhooks read this table only, so nothing is announced that

@@ -71,13 +71,15 @@ def _window_start(today: date, days: int) -> datetime:
 
 def _recent(site: Site, kind: str, today: date, days: int) -> list[Reminder]:
     """This kind of reminder about the site, sent less than `days` Paris days ago."""
-    return db.session.scalars(
-        db.select(Reminder).where(
-            Reminder.site_id == site.id,
-            Reminder.kind == kind,
-            Reminder.sent_at >= _window_start(today, days),
-        )
-    ).all()
+    return list(
+        db.session.scalars(
+            db.select(Reminder).where(
+                Reminder.site_id == site.id,
+                Reminder.kind == kind,
+                Reminder.sent_at >= _window_start(today, days),
+            )
+        ).all()
+    )
 
 
 def _reached(reminders: list[Reminder]) -> set[str]:
@@ -90,25 +92,29 @@ def mailable(query):
 
 
 def _site_admins(site: Site) -> list[Account]:
-    return db.session.scalars(
-        mailable(
-            db.select(Account).where(
-                Account.role == SITE_ADMIN, Account.sites.any(Site.id == site.id)
-            )
-        ).order_by(Account.email)
-    ).all()
+    return list(
+        db.session.scalars(
+            mailable(
+                db.select(Account).where(
+                    Account.role == SITE_ADMIN, Account.sites.any(Site.id == site.id)
+                )
+            ).order_by(Account.email)
+        ).all()
+    )
 
 
 def _invited_only(site: Site) -> list[str]:
     """The site's admins invited but who never chose a password."""
-    return db.session.scalars(
-        db.select(Account.email).where(
-            Account.role == SITE_ADMIN,
-            Account.active,
-            Account.password_hash.is_(None),
-            Account.sites.any(Site.id == site.id),
-        )
-    ).all()
+    return list(
+        db.session.scalars(
+            db.select(Account.email).where(
+                Account.role == SITE_ADMIN,
+                Account.active,
+                Account.password_hash.is_(None),
+                Account.sites.any(Site.id == site.id),
+            )
+        ).all()
+    )
 
 
 def _page(path: str) -> str:

@@ -292,9 +292,9 @@ class SiteSchema(ma.Schema):
         from flask import current_app
 
         from sitedir import clock
-        from sitedir.staleness import DEFAULT_STALE_DAYS, is_stale
+        from sitedir.staleness import is_stale
 
-        days = current_app.config.get("STALE_DAYS", DEFAULT_STALE_DAYS)
+        days = current_app.config["STALE_DAYS"]
         return is_stale(site.status_confirmed_at, clock.today_in_paris(), days)
 
     joined_on = ma.fields.Date(allow_none=True)

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from sitedir.clock import in_paris
 
+# The default of the STALE_DAYS setting (config.py's table reads it from here).
 DEFAULT_STALE_DAYS = 30
 
 
@@ -23,7 +24,7 @@ def days_since(confirmed_at: datetime | None, today: date) -> int | None:
     return (today - in_paris(confirmed_at).date()).days
 
 
-def is_stale(confirmed_at: datetime | None, today: date, days: int = DEFAULT_STALE_DAYS) -> bool:
+def is_stale(confirmed_at: datetime | None, today: date, days: int) -> bool:
     """True when never confirmed, or confirmed more than `days` days before `today`."""
     age = days_since(confirmed_at, today)
     return age is None or age > days

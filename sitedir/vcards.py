@@ -210,3 +210,8 @@ def contacts_vcf(site_id: str):
     response.headers["Content-Disposition"] = f'attachment; filename="{row.id}-contacts.vcf"'
     response.vary.add("Accept-Language")  # ETag, Cache-Control and 304: web/caching
     return response
+
+
+def register_vcards(app, api) -> None:
+    """Register the vCard blueprint on the Api: it is in the OpenAPI document."""
+    api.register_blueprint(blp)

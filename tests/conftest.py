@@ -22,6 +22,7 @@ from tests.seeded_db import PostgresTemplate, SqliteTemplate, close_app
 # of the shipped seeds themselves read seeds/), and argon2's cheapest cost (a hash in
 # microseconds, not 0.1 s).
 os.environ.update(
+    SITEDIR_ENV="test",  # SECRET_KEY may be left unset (a random key per app)
     SITEDIR_SEEDS_DIR=str(TEST_SEEDS),
     SITEDIR_ARGON2_TIME_COST="1",
     SITEDIR_ARGON2_MEMORY_KIB="8",

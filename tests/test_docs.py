@@ -1,7 +1,9 @@
 """The docs cannot drift: every room of sitedir/ and every setting the code reads is named.
 
-In the spirit of Datasette's test_docs.py: a new package, top-level module or environment
-variable fails here until the README or docs/ARCHITECTURE.md says what it is.
+In the spirit of Datasette's test_docs.py: a new package or top-level module fails here
+until the README or docs/ARCHITECTURE.md says what it is; the README's configuration tables
+must be exactly what sitedir/config.py's table generates; and the code reads no environment
+variable the table does not declare, nor gives a declared setting a default of its own.
 """
 
 import re
@@ -9,18 +11,23 @@ from pathlib import Path
 
 import pytest
 
+from sitedir.config import BY_KEY, SETTINGS, markdown_table, with_tables
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "sitedir"
-DOCS = (ROOT / "README.md").read_text(encoding="utf-8") + (
-    ROOT / "docs" / "ARCHITECTURE.md"
-).read_text(encoding="utf-8")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = README + (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
 # Where the code reads the environment: sitedir/, and the two entry points beside it.
 SOURCES = [*PACKAGE.rglob("*.py"), ROOT / "wsgi.py", ROOT / "gunicorn.conf.py"]
-# os.environ.get("X"), os.environ["X"], os.getenv("X"), and config.py's _bool("X"), _int("X").
+# os.environ.get("X"), os.environ["X"], os.getenv("X"): the code's own reads, outside the table.
 READS = re.compile(
-    r"""(?:os\.environ\.get|os\.getenv|os\.environ\.setdefault|\b_bool|\b_int|\b_float|\b_str)"""
+    r"""(?:os\.environ\.get|os\.getenv|os\.environ\.setdefault)"""
     r"""\(\s*["']([A-Z][A-Z0-9_]*)["']|os\.environ\[\s*["']([A-Z][A-Z0-9_]*)["']\s*\]"""
 )
+# A setting read with a fallback of its own: config.get("X", 0), config.setdefault("X", ...).
+SECOND_DEFAULTS = re.compile(r"""config\.(?:get|setdefault)\(\s*["']([A-Z][A-Z0-9_]*)["']\s*,""")
+# Fallbacks of the code's own that are left, each with why (none today).
+KNOWN_SECOND_DEFAULTS: set[tuple[str, str]] = set()
 
 
 def rooms() -> list[str]:
@@ -30,8 +37,8 @@ def rooms() -> list[str]:
     return sorted(packages + modules)
 
 
-def environment_variables() -> list[str]:
-    """Every environment variable the code reads, by name."""
+def environment_reads() -> list[str]:
+    """Every environment variable the code reads itself (not through the settings table)."""
     found = set()
     for path in SOURCES:
         for match in READS.finditer(path.read_text(encoding="utf-8")):
@@ -39,11 +46,22 @@ def environment_variables() -> list[str]:
     return sorted(found)
 
 
+def second_defaults() -> set[tuple[str, str]]:
+    """(file, key) of each declared setting read with a fallback of the code's own."""
+    found = set()
+    for path in SOURCES:
+        for match in SECOND_DEFAULTS.finditer(path.read_text(encoding="utf-8")):
+            if match[1] in BY_KEY:
+                found.add((path.relative_to(ROOT).as_posix(), match[1]))
+    return found
+
+
 def test_the_scan_finds_what_it_should():
     assert "sitedir/web/" in rooms() and "sitedir/app.py" in rooms()
-    assert {"DATABASE_URL", "SITEDIR_PROXY_HOPS", "SITEDIR_SEED_ON_START"} <= set(
-        environment_variables()
-    )
+    assert READS.search('os.environ.get("SITEDIR_X")')[1] == "SITEDIR_X"
+    assert SECOND_DEFAULTS.search('app.config.get("FRESHNESS_MS", 0)')[1] == "FRESHNESS_MS"
+    assert not SECOND_DEFAULTS.search('app.config.get("PUBLIC_URL")')
+    assert {"SITEDIR_PROXY_HOPS", "SITEDIR_SEED_ON_START"} <= {s.env for s in SETTINGS}
 
 
 @pytest.mark.parametrize("room", rooms())
@@ -51,6 +69,26 @@ def test_every_package_and_module_is_documented(room):
     assert room in DOCS, f"{room} is named in neither README.md nor docs/ARCHITECTURE.md"
 
 
-@pytest.mark.parametrize("name", environment_variables())
-def test_every_environment_variable_is_documented(name):
-    assert re.search(rf"\b{name}\b", DOCS), f"{name} is read by the code but not documented"
+def test_the_readme_tables_are_the_settings_table():
+    assert with_tables(README) == README, (
+        "README.md's configuration tables differ from sitedir/config.py's SETTINGS: "
+        "run ./dev settings (tools/settings_table.py)"
+    )
+    for group in ("app", "server"):
+        assert markdown_table(group) in README
+
+
+def test_the_code_reads_only_declared_variables():
+    undeclared = set(environment_reads()) - {s.env for s in SETTINGS}
+    assert not undeclared, (
+        f"{sorted(undeclared)} read from the environment outside sitedir/config.py's "
+        "SETTINGS: declare each there (one Setting row), and read app.config or read_setting()"
+    )
+
+
+def test_no_setting_has_a_second_default():
+    found = second_defaults()
+    assert found <= KNOWN_SECOND_DEFAULTS, (
+        f"settings read with a fallback of their own (the table's default is the only one; "
+        f"read app.config[key]): {sorted(found - KNOWN_SECOND_DEFAULTS)}"
+    )

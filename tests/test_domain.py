@@ -8,24 +8,21 @@ that the other tests, which need them, are unaffected.
 import subprocess
 import sys
 import textwrap
+import tomllib
+from pathlib import Path
 
-DOMAIN = (
-    "sitedir.places",
-    "sitedir.places.normalize",
-    "sitedir.places.french",
-    "sitedir.places.gazetteer",
-    "sitedir.places.search",
-    "sitedir.places.online",
-    "sitedir.places.origin",
-    "sitedir.lru",
-    "sitedir.ranking",
-    "sitedir.spatial_index",
-    "sitedir.staleness",
-    "sitedir.vocabulary",
-    "sitedir.clock",
-    "sitedir.study_match",
-)
-BLOCKED = ("flask", "sqlalchemy", "werkzeug", "flask_smorest", "marshmallow")
+# One list of the domain: the import-linter contract `domain` in pyproject.toml, which
+# `./dev lint` checks statically (every import chain); here the same modules are imported
+# for real, with the frameworks it forbids blocked.
+PYPROJECT = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+CONTRACT = next(c for c in PYPROJECT["tool"]["importlinter"]["contracts"] if c["id"] == "domain")
+DOMAIN = tuple(CONTRACT["source_modules"])
+BLOCKED = tuple(m for m in CONTRACT["forbidden_modules"] if not m.startswith("sitedir."))
+
+
+def test_the_contract_names_the_domain():
+    assert {"sitedir.places", "sitedir.ranking", "sitedir.vocabulary"} <= set(DOMAIN)
+    assert {"flask", "sqlalchemy", "werkzeug", "flask_smorest", "marshmallow"} <= set(BLOCKED)
 
 
 def test_the_domain_imports_and_works_with_flask_blocked():
@@ -36,8 +33,14 @@ def test_the_domain_imports_and_works_with_flask_blocked():
 
         for name in {BLOCKED!r}:
             sys.modules[name] = None  # "import flask" now raises ImportError
+        import importlib
+        import pkgutil
+
         for name in {DOMAIN!r}:
-            __import__(name)
+            module = importlib.import_module(name)
+            # A package: each of its modules too (places.search, places.online...).
+            for found in pkgutil.walk_packages(getattr(module, "__path__", []), name + "."):
+                importlib.import_module(found.name)
 
         from sitedir.ranking import rank_nearest
         from sitedir.vocabulary import is_open

@@ -25,7 +25,7 @@ def test_a_place_resolves_to_its_commune(args, source, insee, match):
 def test_a_postcode_of_several_communes_offers_the_others_without_a_score():
     origin = resolve_origin({"postcode": "63190"})  # Lezoux, Orléat, ...
     assert origin.alternatives
-    assert all(m.score is None and m.match == "postcode" for m in origin.alternatives)
+    assert all(m.unranked and m.match == "postcode" for m in origin.alternatives)
 
 
 def test_an_ambiguous_name_keeps_the_places_about_as_likely():

@@ -82,6 +82,7 @@ def main() -> None:
     env = {
         **os.environ,
         "DATABASE_URL": url,
+        "SITEDIR_ENV": "development",
         "SITEDIR_BIND": f"127.0.0.1:{args.http_port}",
         "WEB_CONCURRENCY": str(args.workers),
         "SITEDIR_RATELIMIT": "false",

@@ -490,4 +490,4 @@ def last_logins() -> dict[int, object]:
         .where(AuditEvent.action == "account.login")
         .group_by(AuditEvent.account_id)
     ).all()
-    return dict(rows)
+    return {account_id: at for account_id, at in rows}

@@ -35,7 +35,7 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Admin writes (bearer token; site admins only on their own sites)",
 )
-SECURITY = [{"bearerAuth": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 IF_MATCH = {
     "in": "header",
     "name": "If-Match",

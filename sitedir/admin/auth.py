@@ -193,7 +193,7 @@ def _login_limits(email: str):
     address = request.remote_addr or "-"
     return (
         extension.limiter,
-        config.get("RATELIMIT_KEY_PREFIX", "sitedir"),
+        config["RATELIMIT_KEY_PREFIX"],
         [
             (parse(config["RATELIMIT_LOGIN_ACCOUNT"]), _login_key(f"{email} {address}")),
             (parse(config["RATELIMIT_LOGIN_ACCOUNT_CEILING"]), _login_key(email)),

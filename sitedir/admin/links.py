@@ -9,6 +9,7 @@ changes anything: mail scanners follow links.
 
 import secrets
 from datetime import timedelta
+from typing import TypeGuard
 
 from flask import current_app, has_request_context
 from sqlalchemy import update
@@ -79,7 +80,7 @@ def find(purpose: str, token: str) -> OneTimeLink | None:
     )
 
 
-def usable(row: OneTimeLink | None) -> bool:
+def usable(row: OneTimeLink | None) -> TypeGuard[OneTimeLink]:
     return (
         row is not None
         and row.used_at is None

@@ -6,7 +6,7 @@ from sqlalchemy import JSON, Boolean, Column, DateTime, ForeignKey, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sitedir.audit import AuditEvent  # noqa: F401 - the table moved; this name stays
-from sitedir.extensions import db
+from sitedir.extensions import Base
 from sitedir.models import Site
 
 NETWORK_ADMIN = "network_admin"
@@ -15,13 +15,13 @@ ROLES = (NETWORK_ADMIN, SITE_ADMIN)
 
 account_site = Table(
     "account_site",
-    db.Model.metadata,
+    Base.metadata,
     Column("account_id", ForeignKey("account.id", ondelete="CASCADE"), primary_key=True),
     Column("site_id", ForeignKey("site.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
-class Account(db.Model):
+class Account(Base):
     """A person who may change the directory: the network admin, or a site's admin."""
 
     __tablename__ = "account"
@@ -56,7 +56,7 @@ class Account(db.Model):
 TOKEN_SCOPES = ("full", "read", "status")
 
 
-class ApiToken(db.Model):
+class ApiToken(Base):
     """A bearer token: only its SHA-256 is kept; it expires and can be revoked."""
 
     __tablename__ = "api_token"
@@ -83,7 +83,7 @@ LINK_CONFIRM = "confirm"  # confirm that a site's status is still right
 LINK_PURPOSES = (LINK_INVITE, LINK_RESET, LINK_CONFIRM)
 
 
-class OneTimeLink(db.Model):
+class OneTimeLink(Base):
     """A single-use link sent by email: only the SHA-256 of its 256-bit token is kept."""
 
     __tablename__ = "one_time_link"
@@ -104,7 +104,7 @@ class OneTimeLink(db.Model):
     site: Mapped[Site | None] = relationship()
 
 
-class Reminder(db.Model):
+class Reminder(Base):
     """A reminder sent about a site (to its admins) or a summary (to the network admins)."""
 
     __tablename__ = "reminder"

@@ -8,6 +8,7 @@ SESSION_MAX_AGE after the login, however much it was used.
 import logging
 import time
 from functools import wraps
+from typing import TypeGuard
 from urllib.parse import urlsplit
 
 import marshmallow as ma
@@ -89,7 +90,7 @@ def epoch_now() -> float:
     return time.time()
 
 
-def _session_is_current(account: Account | None) -> bool:
+def _session_is_current(account: Account | None) -> TypeGuard[Account]:
     """True while the session's account is active, its generation current, its age short."""
     if account is None or not account.active:
         return False

@@ -36,7 +36,7 @@ def email_retry_after(email: str) -> int | None:
         return None
     strategy = extension.limiter
     limit = parse(config["RATELIMIT_CONTACT_EMAIL"])
-    prefix = config.get("RATELIMIT_KEY_PREFIX", "sitedir")
+    prefix = config["RATELIMIT_KEY_PREFIX"]
     key = hashlib.sha256(email.strip().lower().encode()).hexdigest()
     if strategy.hit(limit, prefix, _EMAIL_SCOPE, key):
         return None

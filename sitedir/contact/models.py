@@ -6,7 +6,7 @@ from sqlalchemy import DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sitedir.admin.models import Account
-from sitedir.extensions import db
+from sitedir.extensions import Base
 from sitedir.models import Site
 
 # What a request asks: to be contacted by the site, or to report an error in its data.
@@ -21,7 +21,7 @@ STATUSES = (NEW, HANDLED)
 PROFESSIONS = ("rheumatologist", "internist", "nephrologist", "other")
 
 
-class ContactRequest(db.Model):
+class ContactRequest(Base):
     """A doctor's request about one site: the doctor's details only, never a patient's.
 
     Kept `SITEDIR_CONTACT_RETENTION_DAYS` (90) days, then deleted by

@@ -218,18 +218,20 @@ def resolve_place(insee: str | None, typed: str | None) -> tuple[str, str]:
             ),
             "place",
         ) from error
+    place = origin.place
+    assert place is not None  # a typed name's origin is a commune (None: coordinates only)
     if origin.alternatives:
         choices = ", ".join(m.place.label for m in origin.alternatives[:3])
         raise ma.ValidationError(
             t(
-                f"Plusieurs communes portent ce nom ({origin.place.label}, {choices}) : "
+                f"Plusieurs communes portent ce nom ({place.label}, {choices}) : "
                 "ajoutez le département ou le code postal (ex. « Valence 26 »).",
-                f"Several towns have this name ({origin.place.label}, {choices}): add the "
+                f"Several towns have this name ({place.label}, {choices}): add the "
                 "département or the postcode (e.g. “Valence 26”).",
             ),
             "place",
         )
-    return origin.place.label, origin.place.insee
+    return place.label, place.insee
 
 
 class ContactRequestCreatedSchema(ma.Schema):

@@ -88,31 +88,9 @@ def import_ctgov(files, slug, dry_run, nct, api_url, online, apply_removals):
     if slug is not None and (len(slug) > 64 or not re.fullmatch(SLUG_RE[1:-1], slug)):
         raise click.BadParameter("lowercase words joined by hyphens, 64 characters at most")
     if nct is not None:
-        wanted = nct.strip().upper()
-        text, origin = _fetched(wanted, api_url, online), f"{nct} (fetched)"
-        try:
-            records, _ = read_records(text)
-        except RecordError as exc:
-            raise _refused(origin, exc) from exc
-        if isinstance(records[0], dict):
-            got = records[0]["protocolSection"]["identificationModule"]["nctId"]
-            if got != wanted:
-                records = [
-                    RecordError(["protocolSection.identificationModule.nctId: not the one asked"])
-                ]
-        _import_one(records[0], origin, slug, dry_run, apply_removals)
+        _import_by_nct(nct, api_url, online, slug, dry_run, apply_removals)
         return
-    inputs = list(_inputs(files))
-    batch = []
-    for path in inputs:
-        try:
-            records, _ = read_records(_read(path))
-        except RecordError as exc:
-            if len(inputs) == 1:
-                raise _refused(path, exc) from exc
-            batch.append(Row(path, why=printable("; ".join(exc.problems))[:200]))
-            continue
-        batch += [(path, record) for record in records]
+    batch = _read_batch(list(_inputs(files)))
     if len(batch) == 1 and not isinstance(batch[0], Row):
         _import_one(batch[0][1], batch[0][0], slug, dry_run, apply_removals)
         return
@@ -125,6 +103,39 @@ def import_ctgov(files, slug, dry_run, nct, api_url, online, apply_removals):
             click.echo(f"[{number}/{len(todo)}] {printable(path)}", err=True)
         rows.append(_batch_one(record, path, dry_run, apply_removals))
     _summary(rows, dry_run)
+
+
+def _import_by_nct(nct, api_url, online, slug, dry_run: bool, apply_removals: bool) -> None:
+    """--nct: the one record fetched from the API, refused if it is another study's."""
+    wanted = nct.strip().upper()
+    text, origin = _fetched(wanted, api_url, online), f"{nct} (fetched)"
+    try:
+        records, _ = read_records(text)
+    except RecordError as exc:
+        raise _refused(origin, exc) from exc
+    if isinstance(records[0], dict):
+        got = records[0]["protocolSection"]["identificationModule"]["nctId"]
+        if got != wanted:
+            records = [
+                RecordError(["protocolSection.identificationModule.nctId: not the one asked"])
+            ]
+    _import_one(records[0], origin, slug, dry_run, apply_removals)
+
+
+def _read_batch(inputs: list[str]) -> list:
+    """(path, record) for each record of the files; a file that cannot be read is a Row
+    saying why (refused outright when it is the only file)."""
+    batch: list = []
+    for path in inputs:
+        try:
+            records, _ = read_records(_read(path))
+        except RecordError as exc:
+            if len(inputs) == 1:
+                raise _refused(path, exc) from exc
+            batch.append(Row(path, why=printable("; ".join(exc.problems))[:200]))
+            continue
+        batch += [(path, record) for record in records]
+    return batch
 
 
 def _inputs(files) -> list[str]:

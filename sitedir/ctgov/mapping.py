@@ -362,7 +362,8 @@ def contact_values(contact: dict, source: str) -> ContactValues | None:
     email = (contact.get("email") or "").strip() or None
     if not (name or phone or email or contact.get("role")):
         return None
-    role, note = ROLES.get(contact.get("role") or "CONTACT")
+    # The record was checked: its role is one of ROLES (CONTACT when it gives none).
+    role, note = ROLES[contact.get("role") or "CONTACT"]
     note_fr, note_en = note if note else (None, None)
     dropped = []
     if phone and not PHONE.fullmatch(phone):

@@ -146,19 +146,8 @@ def locate(
     in_country = country_departments(country)
     if in_country is None:
         raise NotPlaced(f"country {country!r} is not France or a French territory")
-    if not city or not city.strip():
-        raise NotPlaced("the record gives no town")
-    city = city.strip()
-    cedex_city = CITY_CEDEX.match(city)
-    if cedex_city:
-        city = cedex_city.group(1)
-    try:
-        key = normalise(city)
-    except ValueError as exc:  # nothing searchable in it
-        raise NotPlaced(f"town {city!r} is not a place name") from exc
-    if not key:
-        raise NotPlaced(f"town {city!r} is not a place name")
-    zip_code = _read_zip(postcode, bool(cedex_city))
+    city, key, cedex = _town(city)
+    zip_code = _read_zip(postcode, cedex)
     if zip_code.code and not any(in_country(d) for d in zip_code.departments):
         raise NotPlaced(
             f"postcode {zip_code.code} is in département {'/'.join(sorted(zip_code.departments))}"
@@ -183,9 +172,32 @@ def locate(
             )
     if not matches:
         raise NotPlaced(f"town {city!r} not found in the gazetteer in {country}")
+    return _one_of(matches, city, facility, stored)
+
+
+def _town(city: str | None) -> tuple[str, str, bool]:
+    """(the town as written, its search key, whether it was written with CEDEX); NotPlaced
+    when there is none or it is not a place name."""
+    if not city or not city.strip():
+        raise NotPlaced("the record gives no town")
+    city = city.strip()
+    cedex_city = CITY_CEDEX.match(city)
+    if cedex_city:
+        city = cedex_city.group(1)
+    try:
+        key = normalise(city)
+    except ValueError as exc:  # nothing searchable in it
+        raise NotPlaced(f"town {city!r} is not a place name") from exc
+    if not key:
+        raise NotPlaced(f"town {city!r} is not a place name")
+    return city, key, bool(cedex_city)
+
+
+def _one_of(matches: list[Place], city: str, facility: str | None, stored: str | None) -> Located:
+    """The one commune of several of the town's name: the only one, the one the facility's
+    name names, or one by far the most populous; NotPlaced when none stands out."""
     if len(matches) == 1:
         return _holdable(Located(matches[0], None, stored))
-
     named = [p for p in matches if _named_by(facility, p)]
     if len(named) == 1:
         others = ", ".join(p.label for p in matches if p is not named[0])

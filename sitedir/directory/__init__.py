@@ -6,8 +6,9 @@ from sitedir.schemas import NearestAcrossStudiesSchema
 BLUEPRINTS = (studies.blp, sites.blp, reference_centres.blp, places.blp, nearest.blp)
 
 
-def register_directory(api) -> None:
-    """Register every read blueprint on the flask-smorest Api."""
+def register_directory(app, api) -> None:
+    """Register every read blueprint on the flask-smorest Api (`app` unused: every
+    feature is registered the same way, app.py's FEATURES)."""
     # Named in nearest's oneOf, which no decorator publishes by itself.
     api.spec.components.schema("NearestAcrossStudies", schema=NearestAcrossStudiesSchema)
     for blueprint in BLUEPRINTS:

@@ -43,7 +43,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
@@ -329,7 +329,7 @@ def replace_contacts(
     """
     public_before = outbox.public_contacts(site)
     before = {"contacts_removed": [contact_state(c) for c in removed]}
-    after = {
+    after: dict[str, Any] = {
         "contacts_added": [
             {k: c.get(k) for k in ("role", "title", "name", "email", "phone")} for c in added
         ]

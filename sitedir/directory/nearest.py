@@ -195,12 +195,9 @@ def answer_cache() -> "AnswerCache":
     if cache is None:
         cache = current_app.extensions.setdefault(
             "sitedir_nearest_cache",
-            AnswerCache(max_bytes=current_app.config.get("ANSWER_CACHE_BYTES", ANSWER_CACHE_BYTES)),
+            AnswerCache(max_bytes=current_app.config["ANSWER_CACHE_BYTES"]),
         )
     return cache
-
-
-ANSWER_CACHE_BYTES = 16 * 1024 * 1024  # per process: some 3,000 answers of 5 KB
 
 
 class AnswerCache(LRU):
@@ -212,7 +209,8 @@ class AnswerCache(LRU):
     # tuples, the bytes and string headers (tracemalloc: about 520 bytes; rounded up).
     OVERHEAD = 600
 
-    def __init__(self, size: int = 4096, max_bytes: int = ANSWER_CACHE_BYTES):
+    def __init__(self, max_bytes: int, size: int = 4096):
+        # max_bytes: SITEDIR_ANSWER_CACHE_BYTES (config.py), some 3,000 answers of 5 KB.
         super().__init__(size, max_bytes)
 
     def get(self, key) -> tuple[bytes, str] | None:

@@ -106,7 +106,7 @@ def origin_dict(origin: Origin) -> dict:
 
 def _alternative_dict(found: Match) -> dict:
     # A postcode's other communes are as good as the first: shown without a score.
-    if found.score is None:
+    if found.unranked:
         return {**place_dict(found.place), "match": found.match}
     return match_dict(found)
 

@@ -21,6 +21,7 @@ import math
 from bisect import bisect_left
 from functools import lru_cache
 from string import Template
+from typing import Any
 
 from flask import current_app
 
@@ -55,7 +56,7 @@ def postgis_schema() -> str | None:
 
 
 def _detect() -> str | None:
-    if not current_app.config.get("POSTGIS", False) or db.engine.dialect.name != "postgresql":
+    if not current_app.config["POSTGIS"] or db.engine.dialect.name != "postgresql":
         return None
     return db.session.execute(
         db.text(
@@ -108,7 +109,8 @@ class PostgisIndex:
                 "margin": SPHERE_MARGIN * SPHERE_MARGIN * WIDEN,
             },
         ).all()
-        open_ones, closed = [], []
+        open_ones: list[tuple[float, Any]] = []  # (metres, snapshot row)
+        closed: list[tuple[float, Any]] = []
         for slug, is_open, metres in found:
             row = self._row(slug)
             if row is not None:  # not in the snapshot yet

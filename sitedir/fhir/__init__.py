@@ -17,8 +17,9 @@ views        the routes
 from flask import Flask, current_app
 
 
-def register_fhir(app: Flask) -> None:
-    """Register the FHIR blueprint (a plain one: it is not part of the OpenAPI document)."""
+def register_fhir(app: Flask, api=None) -> None:
+    """Register the FHIR blueprint (a plain one: it is not part of the OpenAPI document,
+    so `api` is unused)."""
     from sitedir.admin import csrf
     from sitedir.fhir import models  # noqa: F401 - the table, for migrations
     from sitedir.fhir.views import blp

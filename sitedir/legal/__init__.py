@@ -14,8 +14,8 @@ until they are set.
 """
 
 
-def register_legal(app) -> None:
-    """Wire the three pages and the footer's template global."""
+def register_legal(app, api=None) -> None:
+    """Wire the three pages and the footer's template global (plain pages: `api` unused)."""
     from sitedir.legal import views
     from sitedir.legal.strings import legal_strings
 

@@ -74,5 +74,5 @@ def privacy():
         cookie=config["SESSION_COOKIE_NAME"],
         session_hours=config["SESSION_MAX_AGE"] // 3600,
         retention_days=config["CONTACT_RETENTION_DAYS"],
-        access_log=config.get("ACCESS_LOG", True),
+        access_log=config["ACCESS_LOG"],
     )

@@ -116,8 +116,8 @@ def resolve_origin(
         places = gazetteer.by_postcode(args["postcode"])
         if not places:
             raise OriginNotFound("postcode", args["postcode"])
-        # Every commune of a postcode is as good a reading as the first: no score.
-        others = [Match(p, "postcode", None) for p in places[1:]]
+        # Every commune of a postcode is as good a reading as the first: no score shown.
+        others = [Match(p, "postcode", 1.0, unranked=True) for p in places[1:]]
         return _of_place("postcode", places[0], "postcode", alternatives=others)
     return _of_query(args["q"], gazetteer)
 

@@ -1,7 +1,9 @@
 """Place search: a pipeline of small pure steps, from what a person typed to ranked places.
 
-normalise (normalize.fold) → French rules (french.*) → candidates (codes, exact names,
-former names, prefixes, where-hints, typos) → ranking (match quality, then population)
+normalise (normalize.fold) → French rules (french.*) → candidates: STEPS, an ordered list
+of small functions (codes, arrondissements, exact and former names, localities,
+where-hints, prefixes and typos), the first that finds something answering → ranking
+(match quality, then population)
 
 Cost: a town is found in microseconds (dictionary and bisect look-ups). Typos and "did you
 mean" suggestions compare the query with many names; both look only at names of similar
@@ -16,7 +18,7 @@ import re
 import threading
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -74,14 +76,18 @@ PREFIX_CANDIDATES = 40  # the most populous names under a prefix worth ranking
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """A place found for a query: how it matched, and a score in 0..1 (higher is better);
-    None for a place as good as any other (a postcode's communes)."""
+    """A place found for a query: how it matched, and a score in 0..1 (higher is better).
+
+    `unranked`: a place as good as any other (the other communes of a postcode given as
+    such): its score ranks nothing and is not shown.
+    """
 
     place: Place
     match: str
-    score: float | None
+    score: float
     former_name: str | None = None
     locality: str | None = None  # the hamlet, resort or district typed, in this commune
+    unranked: bool = False
 
 
 class QueryTooLong(ValueError):
@@ -260,7 +266,7 @@ class PlaceIndex:
             start = bisect_left(keys, key)
             end = bisect_left(keys, key + "\uffff", start)
             # "saint" has thousands of names under it: rank only the most populous.
-            positions = range(start, end)
+            positions: Iterable[int] = range(start, end)
             if end - start > PREFIX_CANDIDATES:
                 positions = heapq.nlargest(
                     PREFIX_CANDIDATES, positions, key=self.key_population.__getitem__
@@ -471,37 +477,108 @@ def rank(matches: list[Match], limit: int) -> list[Match]:
     return ordered[:limit]
 
 
+@dataclass
+class Query:
+    """One normalised key on its way through the steps, with what two steps share (the
+    prefix matches and the where-hint), each computed once, when first asked for."""
+
+    index: PlaceIndex
+    key: str
+    _prefixes: list[Match] | None = None
+    _hint: tuple[str, frozenset[str]] | None = None
+    _hint_read: bool = False
+
+    def prefixes(self) -> list[Match]:
+        """Names that start with the key."""
+        if self._prefixes is None:
+            self._prefixes = self.index.by_prefix(self.key)
+        return self._prefixes
+
+    def hint(self) -> tuple[str, frozenset[str]] | None:
+        """(town, département codes) when the key ends with a where-hint."""
+        if not self._hint_read:
+            self._hint, self._hint_read = self.index.split_hint(self.key), True
+        return self._hint
+
+
+# -- the steps, in order: the first that finds something answers (addok's collectors) --
+
+
+def codes(query: Query) -> list[Match]:
+    """A postcode or an INSEE code."""
+    return query.index.by_code(query.key)
+
+
+def arrondissement(query: Query) -> list[Match]:
+    """An arrondissement typed with its city (Paris 12, Lyon 3e, Marseille 5eme)."""
+    code = arrondissement_code(query.key)
+    place = query.index.gazetteer.by_insee(code) if code else None
+    return [] if place is None else [Match(place, "arrondissement", _score(place, 1.0))]
+
+
+def exact_names(query: Query) -> list[Match]:
+    """The name (or a former name) exactly, then the longer names it begins."""
+    exact = query.index.by_name(query.key)
+    return exact + query.prefixes() if exact else []
+
+
+def localities(query: Query) -> list[Match]:
+    """A place that is not a commune (Val Thorens: no commune has the name, a locality of
+    one does), as its commune."""
+    return query.index.by_locality(query.key)
+
+
+def hinted(query: Query) -> list[Match]:
+    """A town with a where-hint (Saint-Denis La Réunion): looked for in the hint's area
+    only, by name, locality, prefix, then typo."""
+    hint = query.hint()
+    if hint is None:
+        return []
+    name, departments = hint
+    index = query.index
+    return (
+        index.by_name(name, departments)
+        or index.by_locality(name, departments)
+        or index.by_prefix(name, departments)
+        or index.by_typo(name, departments)
+    )
+
+
+def prefixes_and_typos(query: Query) -> list[Match]:
+    """What was typed as the start of names, and names within an edit or two of it."""
+    return query.prefixes() + query.index.by_typo(query.key)
+
+
+def town_elsewhere(query: Query) -> list[Match]:
+    """A town the hint's area does not have ("Sainte-Marie Guadeloupe"): the town elsewhere."""
+    hint = query.hint()
+    if hint is None:
+        return []
+    return query.index.by_name(hint[0]) or query.index.by_prefix(hint[0])
+
+
+# Cheaper, surer ways of matching first. A new way of matching is a function of a Query
+# returning its matches, placed in this list (docs/ARCHITECTURE.md, "Where each kind of
+# change goes").
+STEPS: tuple[Callable[[Query], list[Match]], ...] = (
+    codes,
+    arrondissement,
+    exact_names,
+    localities,
+    hinted,
+    prefixes_and_typos,
+    town_elsewhere,
+)
+
+
 def collect(index: PlaceIndex, key: str) -> list[Match]:
-    """Run the candidate steps on a normalised key in order; cheaper, surer ways of
-    matching stop the search."""
-    coded = index.by_code(key)
-    if coded:
-        return coded
-    arrondissement = arrondissement_code(key)
-    if arrondissement:
-        place = index.gazetteer.by_insee(arrondissement)
-        return [Match(place, "arrondissement", _score(place, 1.0))]
-    exact = index.by_name(key)
-    prefix = index.by_prefix(key)
-    if exact:
-        return exact + prefix
-    # "Val Thorens": no commune has the name, a locality of one does.
-    local = index.by_locality(key)
-    if local:
-        return local
-    hint = index.split_hint(key)
-    if hint:
-        name, departments = hint
-        hinted = index.by_name(name, departments) or index.by_locality(name, departments)
-        hinted = hinted or index.by_prefix(name, departments)
-        hinted = hinted or index.by_typo(name, departments)
-        if hinted:
-            return hinted
-    found = prefix + index.by_typo(key)
-    if found or not hint:
-        return found
-    # A town the hint's area does not have ("Sainte-Marie Guadeloupe"): the town elsewhere.
-    return index.by_name(hint[0]) or index.by_prefix(hint[0])
+    """Run the steps on a normalised key in order; the first that finds something answers."""
+    query = Query(index, key)
+    for step in STEPS:
+        found = step(query)
+        if found:
+            return found
+    return []
 
 
 @cache

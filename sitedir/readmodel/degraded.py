@@ -42,7 +42,7 @@ def serve_last_good(store: dict, error: Exception):
     """The last good snapshot, while within the bound; otherwise raise `error` again."""
     state = store.get("state")
     good_at = store.get("good_at")
-    limit = current_app.config.get("DEGRADED_SECONDS", 0)
+    limit = current_app.config["DEGRADED_SECONDS"]
     now = time.monotonic()
     if state is None or good_at is None or limit <= 0 or now - good_at > limit:
         raise error

@@ -47,7 +47,7 @@ from sitedir.readmodel.degraded import DATABASE_ERRORS, mark_degraded, serve_las
 from sitedir.readmodel.fingerprint import FINGERPRINT_SQL, FingerprintReader
 from sitedir.schemas import SiteSchema
 from sitedir.spatial_index import SpatialIndex
-from sitedir.staleness import DEFAULT_STALE_DAYS, is_stale
+from sitedir.staleness import is_stale
 from sitedir.web.metrics import snapshot_read
 
 
@@ -104,7 +104,7 @@ class SiteRow:
 
 def answer_day() -> tuple[date, int]:
     """Today in Paris and SITEDIR_STALE_DAYS: what `stale` is computed from, at answer time."""
-    return clock.today_in_paris(), current_app.config.get("STALE_DAYS", DEFAULT_STALE_DAYS)
+    return clock.today_in_paris(), current_app.config["STALE_DAYS"]
 
 
 def bodies(rows) -> list[bytes]:
@@ -408,7 +408,7 @@ def current_snapshot() -> Snapshot:
 
 
 def _current(store: dict) -> Snapshot:
-    interval = current_app.config.get("FRESHNESS_MS", 0) / 1000
+    interval = current_app.config["FRESHNESS_MS"] / 1000
     if interval <= 0:  # every request reads the fingerprint, concurrently
         return _refresh(store)
     state = store.get("state")

@@ -12,7 +12,6 @@ and a scrape, answered by any one worker, adds them all up.
 
 import hmac
 import ipaddress
-import os
 import time
 
 from flask import Blueprint, Flask, Response, current_app, g, request
@@ -114,7 +113,7 @@ def _allowed() -> bool:
         address = ipaddress.ip_address(request.remote_addr or "")
     except ValueError:
         return False
-    return any(address in network for network in current_app.config.get("METRICS_ALLOW", ()))
+    return any(address in network for network in current_app.config["METRICS_ALLOW"])
 
 
 @blp.get("/metrics")
@@ -122,7 +121,7 @@ def metrics():
     """The metrics in Prometheus' text format; 404 to anyone else (nothing to discover)."""
     if not _allowed():
         return problem_response(404, "Aucune ressource à cette adresse.")
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if current_app.config["PROMETHEUS_MULTIPROC_DIR"]:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
     else:

@@ -35,13 +35,12 @@ def register_rate_limits(app: Flask) -> Limiter:
     # The admin page and API have their own (admin/__init__.py); routes that need a
     # stricter one add it (FHIR search).
     app.config.setdefault("RATELIMIT_APPLICATION", app.config["RATELIMIT_PUBLIC"])
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", "sitedir")
     # A sliding window counter, read back in the same Redis call that counts
     # (ratelimit_strategy.py): no burst of twice the limit across a window's boundary, and
     # one round trip per counted request.
     app.config.setdefault("RATELIMIT_STRATEGY", ratelimit_strategy.NAME)
     if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://", "redis+")):
-        timeout = app.config.get("REDIS_TIMEOUT", 0.25)
+        timeout = app.config["REDIS_TIMEOUT"]
         app.config.setdefault(
             "RATELIMIT_STORAGE_OPTIONS",
             {"socket_connect_timeout": timeout, "socket_timeout": timeout},

@@ -140,7 +140,7 @@ def register_request_log(app: Flask) -> None:
     def _finish(response):
         started = g.get("request_started")
         response.headers["X-Request-ID"] = g.get("request_id", "")
-        if started is not None and app.config.get("ACCESS_LOG", True):
+        if started is not None and app.config["ACCESS_LOG"]:
             # The path only: query strings may hold a patient's town, API tokens
             # travel in headers, which are never logged, and a link's token is left out.
             fields = {

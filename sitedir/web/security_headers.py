@@ -13,7 +13,7 @@ DEFAULT_CSP = (
 
 def register_security_headers(app: Flask) -> None:
     """Add nosniff, Referrer-Policy, CSP on HTML (unless a view set its own) and HSTS."""
-    hsts = app.config.get("HSTS_SECONDS", 0)
+    hsts = app.config["HSTS_SECONDS"]
     # Built once: the headers every answer gets unless a view set its own.
     always = [
         ("X-Content-Type-Options", "nosniff"),

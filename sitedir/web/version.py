@@ -5,7 +5,6 @@ An operator comparing instances during a deploy needs both. The commit comes fro
 checkout's .git, read once at start-up without running git.
 """
 
-import os
 import tomllib
 from importlib import metadata
 from pathlib import Path
@@ -71,7 +70,7 @@ def register_version(app: Flask) -> None:
     """Serve /version, outside the rate limits like the probes."""
     app.extensions["sitedir_version"] = {
         "version": package_version(),
-        "commit": os.environ.get("SITEDIR_COMMIT") or checkout_commit(),
+        "commit": app.config["COMMIT"] or checkout_commit(),
     }
     app.register_blueprint(blp)
     app.extensions["sitedir_limiter"].exempt(blp)

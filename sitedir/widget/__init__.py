@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     render_template,
@@ -119,7 +120,8 @@ def _markers(options: dict) -> list[dict]:
         return []
     memo = current_app.extensions.get("sitedir_markers")
     if memo is None or memo[0] is not snapshot:
-        memo = current_app.extensions["sitedir_markers"] = (snapshot, {})
+        by_filter: dict[tuple[str, str | None], list[dict]] = {}
+        memo = current_app.extensions["sitedir_markers"] = (snapshot, by_filter)
     key = (options["study"], options["region"])
     markers = memo[1].get(key)
     if markers is None:
@@ -306,7 +308,7 @@ def frame():
     return _page(embedded=True)
 
 
-def _invalid_frame(wrong: list) -> "current_app.response_class":
+def _invalid_frame(wrong: list) -> Response:
     lang = current_language()
     html = render_template(
         "widget/invalid.html",
@@ -429,3 +431,9 @@ def embed():
     response = send_from_directory(STATIC, "embed.js", max_age=3600)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+def register_widget(app, api) -> None:
+    """Register the search page, the study list, the frame and the configurator (plain
+    pages, not in the OpenAPI document: `api` unused)."""
+    app.register_blueprint(blp)

@@ -7,6 +7,7 @@ the script fetches the same markup from /widget/answer. One Jinja macro
 
 import re
 from datetime import date
+from typing import Any
 from urllib.parse import urlencode
 
 import marshmallow as ma
@@ -17,7 +18,6 @@ from sitedir.clock import today_in_paris
 from sitedir.directory.nearest import PlaceNotFound, nearest_answer
 from sitedir.directory.places import locality_label
 from sitedir.places.gazetteer import ARRONDISSEMENT_CITIES, get_gazetteer
-from sitedir.staleness import DEFAULT_STALE_DAYS
 from sitedir.web.hosts import public_root
 from sitedir.widget.nearby import nearest_place
 from sitedir.widget.projection import project
@@ -38,7 +38,7 @@ def format_km(km: float, lang: str) -> str:
 def _site_view(
     site: dict, s: dict, lang: str, today: date, approximate: bool, status_verified=None
 ) -> dict:
-    stale_days = current_app.config.get("STALE_DAYS", DEFAULT_STALE_DAYS)
+    stale_days = current_app.config["STALE_DAYS"]
     trust = trust_line(site, s, lang, today, stale_days, status_verified)
     km = format_km(site["distance_km"], lang)
     reopening = site.get("expected_reopening")
@@ -86,7 +86,7 @@ def compute(
     origin_args = read_origin(raw)
     if origin_args is None:
         return None
-    out = {
+    out: dict[str, Any] = {
         "state": "ok",
         "message": None,
         "suggestions": [],
@@ -152,6 +152,28 @@ def compute(
             if p.get("insee")
         ],
     )
+    _add_notes(out, origin, results, label, approximate, s)
+    point = project(origin["latitude"], origin["longitude"])
+    out["patient"] = (round(point[0], 1), round(point[1], 1)) if point else None
+    if point is None:
+        out["notes"].append(("outside-map", s["outside_map"]))
+    page_keep = {k: v for k, v in keep.items() if k not in ("accent", "theme", "bg")}
+    if embedded:
+        page_keep.setdefault("lang", lang)
+    out["page_url"] = _url("widget.home", out["query"], page_keep)
+    _add_sheet(out, raw.get("sheet", ""), results, page_keep)
+    reference = raw.get("ref", "")
+    out["reference"] = reference if REFERENCE.fullmatch(reference) else ""
+    out["printed_on"] = long_date(today, lang)
+    out["summary"] = summary(results, s)
+    return out
+
+
+def _add_notes(
+    out: dict, origin: dict, results: list, label: str, approximate: bool, s: dict
+) -> None:
+    """The answer's notes: no site in this overseas département, approximate distances,
+    a position read as its nearest commune."""
     department = origin.get("department") or ""
     if department.startswith(OVERSEAS_PREFIXES) and not any(
         r["department"] == department for r in results
@@ -162,18 +184,12 @@ def compute(
         out["notes"].append(("approximate", precision_note(origin, label, s)))
     if out["near"]:
         out["notes"].append(("near", s["near_note"].format(place=label)))
-    point = project(origin["latitude"], origin["longitude"])
-    out["patient"] = (round(point[0], 1), round(point[1], 1)) if point else None
-    if point is None:
-        out["notes"].append(("outside-map", s["outside_map"]))
-    page_keep = {k: v for k, v in keep.items() if k not in ("accent", "theme", "bg")}
-    if embedded:
-        page_keep.setdefault("lang", lang)
-    out["page_url"] = _url("widget.home", out["query"], page_keep)
-    # The sheet is for the site the doctor chose ("sheet", a site of this answer), else
-    # for the nearest open one.
+
+
+def _add_sheet(out: dict, chosen: str, results: list, page_keep: dict) -> None:
+    """The referral sheet's site and links: the site the doctor chose ("sheet", a site of
+    this answer), else the nearest open one."""
     ids = [r["id"] for r in results]
-    chosen = raw.get("sheet", "")
     out["sheet_id"] = chosen if chosen in ids else (ids[0] if ids else "")
     out["sheet_chosen"] = chosen in ids
     for site in results:
@@ -181,11 +197,6 @@ def compute(
     sheet_keep = {**page_keep, "sheet": chosen} if out["sheet_chosen"] else page_keep
     out["sheet_url"] = _url("widget.home", out["query"], sheet_keep, external=True)
     out["sheet_base"] = _url("widget.home", out["query"], page_keep, external=True)
-    reference = raw.get("ref", "")
-    out["reference"] = reference if REFERENCE.fullmatch(reference) else ""
-    out["printed_on"] = long_date(today, lang)
-    out["summary"] = summary(results, s)
-    return out
 
 
 def title_lead(answer: dict, s: dict) -> str:

@@ -29,11 +29,19 @@ def parse(value: str) -> tuple[int, int, int] | None:
     return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
 
 
-def to_hex(rgb: tuple[float, float, float]) -> str:
+def rgb_of(value: str) -> tuple[int, int, int]:
+    """The colour's (r, g, b); ValueError for anything but '#abc' or '#aabbcc'."""
+    parsed = parse(value)
+    if parsed is None:
+        raise ValueError(f"not a colour: {value!r}")
+    return parsed
+
+
+def to_hex(rgb: tuple[float, ...]) -> str:
     return "#" + "".join(f"{round(min(255, max(0, c))):02x}" for c in rgb)
 
 
-def luminance(rgb: tuple[float, float, float]) -> float:
+def luminance(rgb: tuple[float, ...]) -> float:
     def channel(c: float) -> float:
         c /= 255
         return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
@@ -43,12 +51,12 @@ def luminance(rgb: tuple[float, float, float]) -> float:
 
 
 def contrast(a: str, b: str) -> float:
-    la, lb = sorted((luminance(parse(a)), luminance(parse(b))), reverse=True)
+    la, lb = sorted((luminance(rgb_of(a)), luminance(rgb_of(b))), reverse=True)
     return (la + 0.05) / (lb + 0.05)
 
 
 def _mix(a: str, b: str, t: float) -> str:
-    ca, cb = parse(a), parse(b)
+    ca, cb = rgb_of(a), rgb_of(b)
     return to_hex(tuple(x + (y - x) * t for x, y in zip(ca, cb, strict=True)))
 
 
@@ -70,7 +78,7 @@ def paper_for(background: str, theme: str) -> str | None:
         return None
     colours = THEMES[theme]
     if all(contrast(colours[k], background) >= AA for k in ("ink", "muted", "closed")):
-        return to_hex(parse(background))
+        return to_hex(rgb_of(background))
     return None
 
 

@@ -20,7 +20,6 @@ from sitedir.i18n import current_language
 from sitedir.models import Study
 from sitedir.readmodel.snapshot import current_snapshot
 from sitedir.schemas import SEARCHABLE
-from sitedir.staleness import DEFAULT_STALE_DAYS
 from sitedir.vocabulary import INSEE_RE
 from sitedir.widget.answer import format_km
 from sitedir.widget.strings import strings_for
@@ -58,7 +57,7 @@ def _studies(slugs: list[str]) -> list[Study]:
 
 def _site(ranked, study: Study, s: dict, lang: str, today: date, approximate: bool) -> dict:
     site = ranked.item.data
-    stale_days = current_app.config.get("STALE_DAYS", DEFAULT_STALE_DAYS)
+    stale_days = current_app.config["STALE_DAYS"]
     verified = (study.details or {}).get("status_verified")
     trust = trust_line(site, s, lang, today, stale_days, verified)
     km = format_km(round(ranked.distance_km, 1), lang)
