@@ -49,10 +49,10 @@ from scale_http import (  # beside this script
 
 from sitedir.app import create_app
 from sitedir.directory.sites import filter_rows
+from sitedir.domain.ranking import rank_nearest
 from sitedir.extensions import db
 from sitedir.models import Institution, Site, Study
 from sitedir.places.gazetteer import get_gazetteer
-from sitedir.ranking import rank_nearest
 from sitedir.readmodel.snapshot import current_snapshot
 
 CLOSED = ["suspended", "active_not_recruiting", "not_yet_recruiting", "completed", "terminated"]
@@ -234,8 +234,8 @@ def run(
         row["bodies_mb"] = sum(len(r.body) for r in snapshot.rows) / 2**20
         row["packed_mb"] = sum(len(r.packed) for r in snapshot.rows) / 2**20
         row["index"] = type(snapshot.index).__name__
+        from sitedir.domain.spatial_index import SpatialIndex
         from sitedir.readmodel.snapshot import _index_keys, _row_id
-        from sitedir.spatial_index import SpatialIndex
 
         before = rss_mb()
         started = time.perf_counter()

@@ -20,7 +20,7 @@ from sitedir.extensions import db, migrate
 from sitedir.fhir import register_fhir
 from sitedir.legal import register_legal
 from sitedir.places.online import OnlineGeocoder
-from sitedir.vcards import register_vcards
+from sitedir.vcards.cards import register_vcards
 from sitedir.web import register_web
 from sitedir.web.problems import ProblemApi
 from sitedir.web.static_assets import register_static_assets

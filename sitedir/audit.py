@@ -12,7 +12,7 @@ from flask import g
 from sqlalchemy import JSON, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sitedir.clock import utc_now
+from sitedir.domain.clock import utc_now
 from sitedir.extensions import Base, db
 
 if TYPE_CHECKING:

@@ -9,14 +9,15 @@ import yaml
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from sitedir import clock, engine
+from sitedir import engine
 from sitedir.ctgov.cli import studies_cli
 from sitedir.database import upgrade_schema
+from sitedir.domain import clock
+from sitedir.domain.staleness import is_stale
 from sitedir.extensions import db
 from sitedir.models import Site
-from sitedir.reminders import reminders_cli, staleness_options
+from sitedir.reminders.sending import reminders_cli, staleness_options
 from sitedir.seeding import SeedError, export_seeds, read_seeds, seed_if_empty
-from sitedir.staleness import is_stale
 from sitedir.web.drain import drain_command
 
 seed_cli = AppGroup("seed", help="Load, check and export the directory's seeds.")

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sitedir.staleness import DEFAULT_STALE_DAYS
+from sitedir.domain.staleness import DEFAULT_STALE_DAYS
 
 # The Host names answered when SITEDIR_TRUSTED_HOSTS is not set: enough for `./dev run`,
 # the test client and probes on the machine itself.

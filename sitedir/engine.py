@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
-from sitedir import clock
+from sitedir.domain import clock
 from sitedir.extensions import db
 from sitedir.logs import dependencies
 

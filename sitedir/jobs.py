@@ -17,7 +17,7 @@ from sqlalchemy import JSON, DateTime, String
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sitedir.clock import utc_now
+from sitedir.domain.clock import utc_now
 from sitedir.extensions import db
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from sitedir.domain.vocabulary import is_open
 from sitedir.extensions import Base
-from sitedir.vocabulary import is_open
 
 
 class Provenance:

@@ -5,11 +5,9 @@ import re
 import marshmallow as ma
 from marshmallow import validate
 
-from sitedir.clock import as_utc
-from sitedir.i18n import t
-from sitedir.places.search import MAX_QUERY_CHARS, MAX_QUERY_WORDS
-from sitedir.study_match import condition_mesh, registry_url, sponsor_name
-from sitedir.vocabulary import (
+from sitedir.domain.clock import as_utc
+from sitedir.domain.study_match import condition_mesh, registry_url, sponsor_name
+from sitedir.domain.vocabulary import (
     DEPARTMENT_RE,
     FHIR_LOCATION_STATUS,
     INSEE_RE,
@@ -19,6 +17,8 @@ from sitedir.vocabulary import (
     STATUS_LABELS,
     STATUSES,
 )
+from sitedir.i18n import t
+from sitedir.places.search import MAX_QUERY_CHARS, MAX_QUERY_WORDS
 
 
 class UtcDateTime(ma.fields.DateTime):
@@ -291,8 +291,8 @@ class SiteSchema(ma.Schema):
         # when time passes without any write.
         from flask import current_app
 
-        from sitedir import clock
-        from sitedir.staleness import is_stale
+        from sitedir.domain import clock
+        from sitedir.domain.staleness import is_stale
 
         days = current_app.config["STALE_DAYS"]
         return is_stale(site.status_confirmed_at, clock.today_in_paris(), days)

@@ -7,8 +7,8 @@ import marshmallow as ma
 import yaml
 from marshmallow import validate
 
-from sitedir import vocabulary
 from sitedir.directory.writes import public_writes
+from sitedir.domain import vocabulary
 from sitedir.extensions import db
 from sitedir.models import Contact, Institution, ReferenceCentre, Site, Study
 from sitedir.schemas import Pattern

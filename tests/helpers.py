@@ -15,8 +15,8 @@ from sitedir.admin.accounts import new_account
 from sitedir.admin.auth import issue_token
 from sitedir.admin.models import NETWORK_ADMIN, SITE_ADMIN
 from sitedir.app import create_app
-from sitedir.clock import utc_now
 from sitedir.config import normalise_database_url
+from sitedir.domain.clock import utc_now
 from sitedir.extensions import db
 from sitedir.models import Site
 from sitedir.web.problems import status_phrase

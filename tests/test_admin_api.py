@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from sitedir.admin.models import ApiToken, AuditEvent
-from sitedir.clock import today_in_paris
+from sitedir.domain.clock import today_in_paris
 from sitedir.extensions import db
 from sitedir.models import Site, StatusChange
 from tests.helpers import NEW_SITE, assert_problem, contact_etag, etag

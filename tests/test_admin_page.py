@@ -3,7 +3,7 @@
 import re
 from datetime import UTC, date, datetime, timedelta
 
-from sitedir.clock import today_in_paris
+from sitedir.domain.clock import today_in_paris
 from tests.helpers import PASSWORD, csrf, login
 
 SITE = "clermont-ferrand"

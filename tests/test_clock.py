@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sitedir.clock import in_paris, paris_format
+from sitedir.domain.clock import in_paris, paris_format
 
 
 def test_naive_moments_are_utc_and_shown_in_paris_time():

@@ -8,9 +8,9 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 
 from sitedir.admin.models import NETWORK_ADMIN, SITE_ADMIN, AuditEvent
-from sitedir.clock import utc_now
 from sitedir.contact import form_token
 from sitedir.contact.models import ContactRequest
+from sitedir.domain.clock import utc_now
 from sitedir.extensions import db
 from tests.helpers import PASSWORD, HttpsClient, assert_problem, csrf, login, make_account
 from tests.smtp_fixtures import smtp_server, text_of  # noqa: F401 - the fixture

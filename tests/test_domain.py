@@ -1,5 +1,5 @@
-"""The domain (places, ranking, spatial index, vocabulary, staleness, clock, study matching)
-needs no web stack.
+"""The domain (`sitedir/domain/`: ranking, spatial index, vocabulary, staleness, clock, study
+matching...; and `sitedir/places/`) needs no web stack.
 
 It is checked in a separate interpreter where those packages cannot be imported at all, so
 that the other tests, which need them, are unaffected.
@@ -21,7 +21,7 @@ BLOCKED = tuple(m for m in CONTRACT["forbidden_modules"] if not m.startswith("si
 
 
 def test_the_contract_names_the_domain():
-    assert {"sitedir.places", "sitedir.ranking", "sitedir.vocabulary"} <= set(DOMAIN)
+    assert {"sitedir.places", "sitedir.domain"} <= set(DOMAIN)
     assert {"flask", "sqlalchemy", "werkzeug", "flask_smorest", "marshmallow"} <= set(BLOCKED)
 
 
@@ -42,8 +42,8 @@ def test_the_domain_imports_and_works_with_flask_blocked():
             for found in pkgutil.walk_packages(getattr(module, "__path__", []), name + "."):
                 importlib.import_module(found.name)
 
-        from sitedir.ranking import rank_nearest
-        from sitedir.vocabulary import is_open
+        from sitedir.domain.ranking import rank_nearest
+        from sitedir.domain.vocabulary import is_open
 
         site = SimpleNamespace(latitude=45.78, longitude=3.09, is_open=is_open("recruiting"))
         answer = rank_nearest(46.13, 3.43, [site])

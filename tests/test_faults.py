@@ -20,9 +20,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from sitedir import clock
 from sitedir import engine as db_engine
 from sitedir.app import create_app
+from sitedir.domain import clock
 from sitedir.extensions import db
 from sitedir.web import health
 from tests.helpers import ON_POSTGRES, assert_problem, make_tokens

@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
+from sitedir.domain.vocabulary import FHIR_LOCATION_STATUS, STATUSES
 from sitedir.extensions import db
 from sitedir.fhir.resources import study_status
 from sitedir.models import Contact, Site, StatusChange
-from sitedir.vocabulary import FHIR_LOCATION_STATUS, STATUSES
 from tests.helpers import private_contact
 
 BASE = "http://localhost/fhir"

@@ -156,7 +156,7 @@ def test_a_version_changes_exactly_when_the_resource_does(app, client):
 def test_stale_turns_true_once_then_stays_the_same_version(app, client, monkeypatch):
     """A confirmation ages past SITEDIR_STALE_DAYS: one new version on that day, and none
     on the days after (the JSON does not change)."""
-    from sitedir import clock
+    from sitedir.domain import clock
 
     with app.app_context():
         site("nantes").status_confirmed_at = datetime.now(UTC)

@@ -167,7 +167,7 @@ def test_the_default_interval_is_one_second(app):
 def test_a_new_day_dumps_only_the_sites_whose_stale_flips(app, monkeypatch, tokens):
     from datetime import timedelta
 
-    from sitedir import clock
+    from sitedir.domain import clock
 
     app.config["FRESHNESS_MS"] = 0
     client = app.test_client()

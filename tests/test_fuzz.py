@@ -32,11 +32,11 @@ from schemathesis.specs.openapi.checks import negative_data_rejection, positive_
 from sitedir.admin.auth import issue_token
 from sitedir.admin.models import NETWORK_ADMIN
 from sitedir.app import create_app
-from sitedir.clock import today_in_paris
+from sitedir.domain.clock import today_in_paris
+from sitedir.domain.vocabulary import SLUG_RE
 from sitedir.extensions import db
 from sitedir.places.online import Address
 from sitedir.places.search import query_key
-from sitedir.vocabulary import SLUG_RE
 from tests.helpers import make_account
 
 # Minutes in all: started first (tests/conftest.py). On one pytest-xdist worker, in order:

@@ -8,7 +8,7 @@ from html import unescape
 import pytest
 
 from sitedir.admin.models import AuditEvent, OneTimeLink
-from sitedir.clock import utc_now
+from sitedir.domain.clock import utc_now
 from sitedir.extensions import db
 from tests.helpers import PASSWORD, csrf, login
 from tests.smtp_fixtures import link_in, smtp_server, text_of  # noqa: F401 - the fixture

@@ -1,6 +1,6 @@
 """The one LRU behind the per-process caches: bounded in entries, and in bytes when asked."""
 
-from sitedir.lru import LRU, MISSING
+from sitedir.domain.lru import LRU, MISSING
 
 
 def test_the_least_recently_used_entry_goes_first():

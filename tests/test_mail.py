@@ -14,7 +14,7 @@ import pytest
 from sitedir import mail
 from sitedir.admin import links
 from sitedir.admin.models import NETWORK_ADMIN, SITE_ADMIN, Account, OneTimeLink, Reminder
-from sitedir.clock import utc_now
+from sitedir.domain.clock import utc_now
 from sitedir.extensions import db
 from sitedir.models import Site
 from tests.helpers import PASSWORD, HttpsClient, csrf, login, make_account

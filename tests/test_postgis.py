@@ -12,11 +12,11 @@ from sqlalchemy import text
 
 from sitedir.directory.postgis import PostgisIndex, postgis_schema
 from sitedir.directory.sites import filter_rows
+from sitedir.domain.ranking import rank_nearest
+from sitedir.domain.spatial_index import SpatialIndex
 from sitedir.extensions import db
 from sitedir.models import Institution, Site
-from sitedir.ranking import rank_nearest
 from sitedir.readmodel.snapshot import current_snapshot
-from sitedir.spatial_index import SpatialIndex
 from tests.helpers import ON_POSTGRES
 from tests.test_scale_index import add_sites, as_list, origins
 

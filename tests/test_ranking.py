@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pytest
 from geopy.distance import geodesic
 
-from sitedir.ranking import distance_km, rank_nearest
+from sitedir.domain.ranking import distance_km, rank_nearest
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def test_ranking_is_the_same_as_measuring_every_candidate():
 
 
 def test_sphere_distance_is_within_the_margin_of_the_geodesic():
-    from sitedir.ranking import SPHERE_MARGIN, sphere_km
+    from sitedir.domain.ranking import SPHERE_MARGIN, sphere_km
 
     for a, b in [
         (VICHY, (CLERMONT.latitude, CLERMONT.longitude)),

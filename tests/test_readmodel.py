@@ -4,13 +4,13 @@ are added by each answer, never stored."""
 
 from datetime import timedelta
 
-from sitedir import clock
 from sitedir.directory import changes
+from sitedir.domain import clock
+from sitedir.domain.vocabulary import FHIR_LOCATION_STATUS
 from sitedir.extensions import db
 from sitedir.fhir.catalogue import fhir_model
 from sitedir.models import Site
 from sitedir.readmodel import snapshot as snapshot_module
-from sitedir.vocabulary import FHIR_LOCATION_STATUS
 
 STUDY = "cart-lupus"
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sitedir.admin.models import NETWORK_ADMIN, SITE_ADMIN, Reminder
-from sitedir.clock import as_utc
+from sitedir.domain.clock import as_utc
 from sitedir.extensions import db
 from sitedir.models import Site
 from tests.helpers import PASSWORD, HttpsClient, csrf, make_account

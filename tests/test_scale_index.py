@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import pytest
 
 from sitedir.directory.sites import filter_rows
+from sitedir.domain.ranking import rank_nearest
+from sitedir.domain.spatial_index import SpatialIndex
 from sitedir.extensions import db
 from sitedir.models import Institution, Site, Study
-from sitedir.ranking import rank_nearest
 from sitedir.readmodel import snapshot as snapshot_module
 from sitedir.readmodel.snapshot import current_snapshot
-from sitedir.spatial_index import SpatialIndex
 
 # Where synthetic sites cluster: a few cities, and overseas (Guadeloupe, La Réunion).
 CENTRES = [

@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from sitedir import clock
-from sitedir.staleness import is_stale
+from sitedir.domain import clock
+from sitedir.domain.staleness import is_stale
 
 
 def _sites(client):

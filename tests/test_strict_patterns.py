@@ -21,8 +21,7 @@ import sitedir.contact.schemas
 import sitedir.schemas
 import sitedir.seeding
 from sitedir.admin.schemas import EMAIL_RE, LINE_RE, TEXT_RE, WEBSITE_RE
-from sitedir.schemas import SEARCHABLE, Pattern
-from sitedir.vocabulary import (
+from sitedir.domain.vocabulary import (
     DEPARTMENT_RE,
     INSEE_RE,
     PHONE_RE,
@@ -30,6 +29,7 @@ from sitedir.vocabulary import (
     REGION_RE,
     SLUG_RE,
 )
+from sitedir.schemas import SEARCHABLE, Pattern
 
 # One value each pattern accepts. A new pattern needs a line here (the test says so).
 VALID = {

@@ -93,7 +93,7 @@ def test_a_city_with_a_line_break_never_stops_the_reminders(reminding_app, smtp,
 
 
 def test_a_failing_site_is_reported_and_the_others_go_on(reminding_app, smtp, runner, monkeypatch):  # noqa: F811
-    import sitedir.reminders as reminders
+    import sitedir.reminders.sending as reminders
 
     inbox, _ = smtp
     real = reminders._site_message

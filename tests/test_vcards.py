@@ -14,7 +14,7 @@ import vobject
 from sitedir.directory import changes
 from sitedir.extensions import db
 from sitedir.models import Contact, Site
-from sitedir.vcards import tel_uri
+from sitedir.vcards.cards import tel_uri
 from tests.helpers import assert_problem, private_contact
 
 

@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from sitedir.vocabulary import (
+from sitedir.domain.vocabulary import (
     CONTACT_ROLES,
     FHIR_LOCATION_STATUS,
     RECRUITING,

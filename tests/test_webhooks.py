@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from standardwebhooks import Webhook
 
-from sitedir.clock import utc_now
+from sitedir.domain.clock import utc_now
 from sitedir.events import addresses
 from sitedir.events.delivery import deliver_due
 from sitedir.events.models import WebhookAttempt, WebhookEndpoint

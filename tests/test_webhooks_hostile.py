@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 
-from sitedir.clock import as_utc, utc_now
+from sitedir.domain.clock import as_utc, utc_now
 from sitedir.events import cli as webhooks_cli
 from sitedir.events import delivery
 from sitedir.events.delivery import deliver_due

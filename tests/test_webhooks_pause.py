@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from sitedir.clock import utc_now
+from sitedir.domain.clock import utc_now
 from sitedir.events.delivery import deliver_due
 from sitedir.events.models import WebhookDelivery, WebhookEndpoint
 from sitedir.extensions import db

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sitedir.clock import in_paris, today_in_paris
+from sitedir.domain.clock import in_paris, today_in_paris
 from sitedir.extensions import db
 from sitedir.models import Institution, Site
 from sitedir.widget.nearby import nearest_place

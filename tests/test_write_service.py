@@ -5,9 +5,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from sitedir.clock import utc_now
 from sitedir.directory import changes
 from sitedir.directory.writes import UnguardedWrite
+from sitedir.domain.clock import utc_now
 from sitedir.extensions import db
 from sitedir.models import Contact, Institution, Site, Study
 from tests.ctgov_records import record, write

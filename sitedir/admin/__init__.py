@@ -5,7 +5,7 @@ import functools
 from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from sitedir.clock import paris_format
+from sitedir.domain.clock import paris_format
 
 csrf = CSRFProtect()
 

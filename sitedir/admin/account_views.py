@@ -25,11 +25,11 @@ from sitedir.admin.models import (
 from sitedir.admin.views import _start_session, blp, drafted, login_required
 from sitedir.audit import Principal
 from sitedir.directory import changes
+from sitedir.domain.vocabulary import STATUS_LABELS
 from sitedir.events import addresses, endpoints
 from sitedir.events.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from sitedir.extensions import db
 from sitedir.models import Site
-from sitedir.vocabulary import STATUS_LABELS
 
 
 def network_only(principal: Principal) -> None:

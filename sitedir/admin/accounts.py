@@ -29,7 +29,7 @@ from sitedir.admin.models import (
     OneTimeLink,
 )
 from sitedir.audit import Principal, audit
-from sitedir.clock import utc_now
+from sitedir.domain.clock import utc_now
 from sitedir.extensions import changed_one_row, db
 from sitedir.models import Site
 

@@ -13,7 +13,7 @@ from limits import parse
 
 from sitedir.admin.models import NETWORK_ADMIN, Account, ApiToken
 from sitedir.audit import Principal, audit  # noqa: F401 - shared by every writer
-from sitedir.clock import as_utc, utc_now
+from sitedir.domain.clock import as_utc, utc_now
 from sitedir.extensions import db
 from sitedir.i18n import t
 

@@ -14,7 +14,7 @@ from sitedir.admin.auth import (
     token_expired,
 )
 from sitedir.admin.models import ROLES, SITE_ADMIN, TOKEN_SCOPES, Account, ApiToken
-from sitedir.clock import utc_now
+from sitedir.domain.clock import utc_now
 from sitedir.extensions import changed_one_row, db
 from sitedir.models import Site
 

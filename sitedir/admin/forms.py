@@ -17,8 +17,8 @@ from wtforms.i18n import get_translations
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from sitedir.admin.schemas import PHONE_PATTERN
+from sitedir.domain.vocabulary import CONTACT_ROLES, ROLE_LABELS, STATUS_LABELS, STATUSES
 from sitedir.events.types import TYPES as EVENT_TYPE_ROWS
-from sitedir.vocabulary import CONTACT_ROLES, ROLE_LABELS, STATUS_LABELS, STATUSES
 
 # A contact's role in words, the same as on the public page.
 FRENCH_ROLE_LABELS = {role: ROLE_LABELS[role][0] for role in CONTACT_ROLES}

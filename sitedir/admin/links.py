@@ -22,7 +22,7 @@ from sitedir.admin.models import (
     Account,
     OneTimeLink,
 )
-from sitedir.clock import as_utc, utc_now
+from sitedir.domain.clock import as_utc, utc_now
 from sitedir.extensions import changed_one_row, db
 from sitedir.web.hosts import public_root
 

@@ -6,11 +6,9 @@ from datetime import date
 import marshmallow as ma
 from marshmallow import validate
 
-from sitedir.clock import today_in_paris
 from sitedir.directory.changes import BLANK_REASON, REASON_REQUIRED, ReasonRequired, lacks_reason
-from sitedir.i18n import t
-from sitedir.schemas import Pattern, UtcDateTime
-from sitedir.vocabulary import (
+from sitedir.domain.clock import today_in_paris
+from sitedir.domain.vocabulary import (
     CONTACT_ROLES,
     DEPARTMENT_RE,
     INSEE_RE,
@@ -20,6 +18,8 @@ from sitedir.vocabulary import (
     SLUG_RE,
     STATUSES,
 )
+from sitedir.i18n import t
+from sitedir.schemas import Pattern, UtcDateTime
 
 # Free text: anything XML, a mail and a terminal can hold. Refused: control characters (C0
 # but newline, carriage return and tab; DEL; C1) and U+FFFE, U+FFFF (no XML may hold them:

@@ -44,9 +44,9 @@ from sitedir.admin.forms import (
 from sitedir.admin.models import NETWORK_ADMIN, Account
 from sitedir.admin.schemas import ContactInSchema, SitePatchSchema
 from sitedir.directory import changes
+from sitedir.domain.vocabulary import STATUS_LABELS
 from sitedir.extensions import db
 from sitedir.models import Contact, Site
-from sitedir.vocabulary import STATUS_LABELS
 from sitedir.web.sessions import LOGIN_AT
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import hashlib
 from flask import Flask, current_app
 from limits import parse
 
-from sitedir.clock import utc_now
+from sitedir.domain.clock import utc_now
 
 _EMAIL_SCOPE = "contact-email"
 ADDRESS_SCOPE = "contact-requests"

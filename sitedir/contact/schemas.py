@@ -10,11 +10,11 @@ from marshmallow import validate
 from sitedir.admin.schemas import EMAIL_RE, no_control_characters
 from sitedir.contact import identifying
 from sitedir.contact.models import CONTACT, ERROR_REPORT, KINDS, PROFESSIONS, STATUSES
+from sitedir.domain.vocabulary import INSEE_RE, SLUG_RE
 from sitedir.i18n import t
 from sitedir.places.gazetteer import get_gazetteer
 from sitedir.places.origin import OriginNotFound, resolve_origin
 from sitedir.schemas import Pattern, UtcDateTime
-from sitedir.vocabulary import INSEE_RE, SLUG_RE
 
 MESSAGE_MAX = 1000
 NOTE_MAX = 2000

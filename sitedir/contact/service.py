@@ -19,9 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sitedir import mail
 from sitedir.admin.auth import Principal, audit
 from sitedir.admin.models import NETWORK_ADMIN, SITE_ADMIN, Account, account_site
-from sitedir.clock import in_paris, utc_now
 from sitedir.contact import mails
 from sitedir.contact.models import ERROR_REPORT, HANDLED, NEW, ContactRequest
+from sitedir.domain.clock import in_paris, utc_now
 from sitedir.extensions import changed_one_row, db
 from sitedir.models import Site
 from sitedir.web.hosts import public_root

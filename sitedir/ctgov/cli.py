@@ -13,9 +13,9 @@ from sitedir import jobs
 from sitedir.ctgov.fetch import PUBLIC_API, FetchError, fetch_record
 from sitedir.ctgov.importer import ImportRefused, apply, plan_import
 from sitedir.ctgov.record import MAX_PAGE_BYTES, NCT_RE, RecordError, read_records
+from sitedir.domain.vocabulary import SLUG_RE
 from sitedir.extensions import db
 from sitedir.models import Study
-from sitedir.vocabulary import SLUG_RE
 
 SOURCE = "ClinicalTrials.gov "  # what an imported study's source starts with
 

@@ -13,7 +13,7 @@ import urllib.parse
 import urllib.request
 
 from sitedir.ctgov.record import MAX_RECORD_BYTES
-from sitedir.deadline import DeadlineSocket, left
+from sitedir.domain.deadline import DeadlineSocket, left
 
 PUBLIC_API = "https://clinicaltrials.gov/api/v2"
 TIMEOUT_S = 20.0

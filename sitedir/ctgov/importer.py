@@ -31,7 +31,6 @@ Rules that keep data other people entered:
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sitedir.clock import as_utc
 from sitedir.ctgov.mapping import (
     FAR_KM,
     OPENNESS,
@@ -48,11 +47,12 @@ from sitedir.ctgov.mapping import (
 )
 from sitedir.ctgov.placing import NotPlaced, locate
 from sitedir.directory import changes
+from sitedir.domain.clock import as_utc
+from sitedir.domain.ranking import sphere_km
+from sitedir.domain.vocabulary import WITHDRAWN
 from sitedir.extensions import db
 from sitedir.models import Contact, Institution, Site, Study
 from sitedir.places.normalize import fold
-from sitedir.ranking import sphere_km
-from sitedir.vocabulary import WITHDRAWN
 
 SLUG_LIMIT = 64  # the slug and key columns' length
 STUDY_FIELDS = (

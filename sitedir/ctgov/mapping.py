@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from marshmallow import ValidationError, validate
 
 from sitedir.ctgov.record import RECRUITMENT_STATUSES
-from sitedir.places.normalize import fold
-from sitedir.vocabulary import (
+from sitedir.domain.vocabulary import (
     ACTIVE_NOT_RECRUITING,
     COMPLETED,
     NOT_YET_RECRUITING,
@@ -35,6 +34,7 @@ from sitedir.vocabulary import (
     TERMINATED,
     WITHDRAWN,
 )
+from sitedir.places.normalize import fold
 
 KNOWN_STATUSES = frozenset(RECRUITMENT_STATUSES)
 # The record gives no reason for these; the directory never shows them without one.

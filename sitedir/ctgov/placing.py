@@ -19,10 +19,10 @@ sometimes a point. The commune (INSEE code, département, région) is read in th
 import re
 from dataclasses import dataclass, field
 
+from sitedir.domain.vocabulary import REGION_RE
 from sitedir.places.gazetteer import Place, get_gazetteer
 from sitedir.places.normalize import fold
 from sitedir.places.search import normalise, search
-from sitedir.vocabulary import REGION_RE
 
 # Five ASCII digits, maybe followed by "CEDEX" and its number, as addresses write them.
 ZIP = re.compile(r"\s*([0-9]{5})(?:\s*(cedex)(?:\s*[0-9]{1,2})?)?\s*", re.ASCII | re.IGNORECASE)

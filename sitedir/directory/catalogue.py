@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import JSON, Text
 
+from sitedir.domain.study_match import StudyTerms, matches_condition, matches_text, terms_of
 from sitedir.extensions import db
 from sitedir.models import Study
 from sitedir.schemas import StudySchema, StudySummarySchema
-from sitedir.study_match import StudyTerms, matches_condition, matches_text, terms_of
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,12 +50,12 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from sitedir.audit import Principal, audit
-from sitedir.clock import today_in_paris, utc_now
 from sitedir.directory.writes import public_writes
+from sitedir.domain.clock import today_in_paris, utc_now
+from sitedir.domain.vocabulary import SUSPENDED, TERMINATED, WITHDRAWN, is_open
 from sitedir.events import outbox
 from sitedir.extensions import db
 from sitedir.models import Contact, Institution, Site, StatusChange, Study
-from sitedir.vocabulary import SUSPENDED, TERMINATED, WITHDRAWN, is_open
 
 # Statuses a doctor must be told the reason of: never set without a public reason.
 REASON_REQUIRED = (SUSPENDED, TERMINATED, WITHDRAWN)

@@ -8,12 +8,12 @@ from flask_smorest import Blueprint, abort
 from werkzeug.exceptions import NotFound
 from werkzeug.http import generate_etag
 
-from sitedir import clock
 from sitedir.directory.catalogue import nearest_per_study, of_condition
 from sitedir.directory.places import origin_dict, place_dict, refuse_query
 from sitedir.directory.studies import get_study_or_404
+from sitedir.domain import clock
+from sitedir.domain.lru import LRU
 from sitedir.i18n import t
-from sitedir.lru import LRU
 from sitedir.places.online import GeocoderUnavailable
 from sitedir.places.origin import AddressSearchOff, Origin, OriginNotFound, resolve_origin
 from sitedir.readmodel.snapshot import answer_day, current_snapshot, encode_json

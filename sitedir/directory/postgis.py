@@ -25,10 +25,10 @@ from typing import Any
 
 from flask import current_app
 
+from sitedir.domain.ranking import SPHERE_MARGIN, NearestAnswer
+from sitedir.domain.spatial_index import Candidates, answer_from
+from sitedir.domain.vocabulary import STATUS_TABLE
 from sitedir.extensions import db
-from sitedir.ranking import SPHERE_MARGIN, NearestAnswer
-from sitedir.spatial_index import Candidates, answer_from
-from sitedir.vocabulary import STATUS_TABLE
 
 # PostGIS's sphere (the WGS 84 mean radius, 6371008.7714 m) and ranking's differ in the
 # ninth digit: every distance asked for is widened a little more than that, so a

@@ -16,7 +16,7 @@ from sqlalchemy import update
 
 from sitedir import jobs
 from sitedir.audit import audit
-from sitedir.clock import as_utc, utc_now
+from sitedir.domain.clock import as_utc, utc_now
 from sitedir.events import epochs
 from sitedir.events.delivery import deliver_due, new_owner
 from sitedir.events.models import WebhookDelivery, WebhookEndpoint

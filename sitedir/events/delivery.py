@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import or_, update
 
-from sitedir.clock import as_utc, utc_now
+from sitedir.domain.clock import as_utc, utc_now
 from sitedir.events import addresses
 from sitedir.events.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from sitedir.events.sending import MAX_RETRY_AFTER, post, retry_after_seconds

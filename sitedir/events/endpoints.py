@@ -4,7 +4,7 @@ from flask import current_app
 from sqlalchemy import update
 
 from sitedir.audit import Principal, audit
-from sitedir.clock import utc_now
+from sitedir.domain.clock import utc_now
 from sitedir.events import addresses
 from sitedir.events.delivery import new_secret
 from sitedir.events.models import WebhookEndpoint

@@ -18,7 +18,7 @@ before any restore, gives the cursors already handed out.
 
 from datetime import UTC, datetime
 
-from sitedir.clock import utc_now
+from sitedir.domain.clock import utc_now
 from sitedir.extensions import db
 
 ID_BITS = 31

@@ -19,7 +19,7 @@ from flask_smorest import Blueprint
 from lxml import etree
 from sqlalchemy.orm import selectinload
 
-from sitedir.clock import as_utc
+from sitedir.domain.clock import as_utc
 from sitedir.events import epochs
 from sitedir.events.types import (
     EN,

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from sitedir import mail
 from sitedir.admin.auth import Principal, audit
 from sitedir.admin.models import NETWORK_ADMIN, Account
-from sitedir.clock import utc_now
+from sitedir.domain.clock import utc_now
 from sitedir.events.models import WebhookDelivery, WebhookEndpoint
 from sitedir.extensions import changed_one_row, db
 from sitedir.models import Event

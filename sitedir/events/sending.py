@@ -2,7 +2,7 @@
 
 A socket timeout bounds each read, not the request: a receiver sending one byte a second
 held an attempt for 90 s with a 3 s timeout (issue 21). Here every read and write gets
-what is left of one deadline (`sitedir.deadline`), and the answer's body is read up to
+what is left of one deadline (`sitedir.domain.deadline`), and the answer's body is read up to
 MAX_BODY bytes.
 """
 
@@ -15,8 +15,8 @@ import time
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
-from sitedir.clock import as_utc
-from sitedir.deadline import DeadlineSocket, left
+from sitedir.domain.clock import as_utc
+from sitedir.domain.deadline import DeadlineSocket, left
 from sitedir.events import addresses
 
 MAX_BODY = 65536  # bytes of the receiver's answer read (then the connection is closed)

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sitedir.clock import as_utc, utc_now
+from sitedir.domain.clock import as_utc, utc_now
+from sitedir.domain.vocabulary import STATUS_LABELS
 from sitedir.models import Event, Site
-from sitedir.vocabulary import STATUS_LABELS
 
 FR, EN = "fr", "en"
 # What site.hospital_changed tells of the site's hospital (all public on the site's page).

@@ -4,6 +4,7 @@ Both are written from the same tables the searches run on (search.PARAMS, INCLUD
 REVINCLUDES), so the statement lists exactly what is implemented.
 """
 
+from sitedir.domain.vocabulary import ROLE_LABELS
 from sitedir.fhir.definitions import (
     CAPABILITY_DATE,
     CONTACT_ROLE_PATH,
@@ -15,7 +16,6 @@ from sitedir.fhir.definitions import (
 )
 from sitedir.fhir.resources import narrative
 from sitedir.fhir.search import DEFAULT_COUNT, INCLUDES, MAX_COUNT, PARAMS, REVINCLUDES
-from sitedir.vocabulary import ROLE_LABELS
 
 DOCUMENTATION = {
     "Location": (

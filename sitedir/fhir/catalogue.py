@@ -31,8 +31,11 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from sitedir import clock
 from sitedir.directory.paging import RowLists
+from sitedir.domain import clock
+from sitedir.domain.spatial_index import SpatialIndex
+from sitedir.domain.staleness import is_stale
+from sitedir.domain.vocabulary import FHIR_LOCATION_STATUS
 from sitedir.extensions import db
 from sitedir.fhir import resources, versions
 from sitedir.fhir.definitions import (
@@ -44,9 +47,6 @@ from sitedir.fhir.definitions import (
 from sitedir.models import Contact, Institution, ReferenceCentre, Study
 from sitedir.places.normalize import fold
 from sitedir.readmodel.snapshot import Snapshot, current_snapshot
-from sitedir.spatial_index import SpatialIndex
-from sitedir.staleness import is_stale
-from sitedir.vocabulary import FHIR_LOCATION_STATUS
 
 # Where the canonical base goes in a stored resource. U+FFFE is refused in every text the
 # directory takes (issue 21.6), so no data can hold it: a rendered answer replaces each one.

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
-from sitedir.clock import PARIS
+from sitedir.domain.clock import PARIS
 from sitedir.fhir.errors import FhirError
 from sitedir.i18n import t
 

@@ -8,7 +8,18 @@ field without a value is left out, never guessed.
 from datetime import datetime
 from html import escape
 
-from sitedir.clock import as_utc
+from sitedir.domain.clock import as_utc
+from sitedir.domain.vocabulary import (
+    ACTIVE_NOT_RECRUITING,
+    COMPLETED,
+    FHIR_LOCATION_STATUS,
+    NOT_YET_RECRUITING,
+    RECRUITING,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    SUSPENDED,
+    TERMINATED,
+)
 from sitedir.fhir.definitions import (
     CONTACT_ROLE_PATH,
     CTGOV_STATUS,
@@ -22,17 +33,6 @@ from sitedir.fhir.definitions import (
     TRANSLATION_URL,
 )
 from sitedir.models import Contact, Institution, ReferenceCentre, Site, Study
-from sitedir.vocabulary import (
-    ACTIVE_NOT_RECRUITING,
-    COMPLETED,
-    FHIR_LOCATION_STATUS,
-    NOT_YET_RECRUITING,
-    RECRUITING,
-    ROLE_LABELS,
-    STATUS_LABELS,
-    SUSPENDED,
-    TERMINATED,
-)
 
 
 def instant(moment: datetime | None) -> str | None:

@@ -18,14 +18,20 @@ from urllib.parse import urlsplit
 
 from werkzeug.datastructures import MultiDict
 
+from sitedir.domain.ranking import SPHERE_MARGIN, distance_km
+from sitedir.domain.spatial_index import (
+    ALL,
+    chord_for_km,
+    chord_inside_km,
+    count_within,
+    unit_vector,
+)
 from sitedir.fhir import params, subsetting
 from sitedir.fhir.catalogue import BASE, Catalogue, Record
 from sitedir.fhir.definitions import LOCATION_STATUS_SYSTEM
 from sitedir.fhir.errors import FhirError
 from sitedir.i18n import t
 from sitedir.places.normalize import fold
-from sitedir.ranking import SPHERE_MARGIN, distance_km
-from sitedir.spatial_index import ALL, chord_for_km, chord_inside_km, count_within, unit_vector
 
 SP = "http://hl7.org/fhir/SearchParameter/"
 

@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from sitedir import clock
+from sitedir.domain import clock
 from sitedir.extensions import db
 from sitedir.fhir.models import FhirVersion
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from geopy.exc import GeopyError
 from geopy.geocoders import BANFrance, Nominatim
 
-from sitedir.lru import LRU, MISSING
+from sitedir.domain.lru import LRU, MISSING
 
 SERVICES = ("ban", "nominatim")
 USER_AGENT = "sitedir referral directory"

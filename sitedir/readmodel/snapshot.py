@@ -35,19 +35,19 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from sitedir import clock
 from sitedir.directory.catalogue import StudyEntry, load_catalogue
 from sitedir.directory.paging import RowLists
 from sitedir.directory.postgis import PostgisIndex, postgis_schema
 from sitedir.directory.writes import local_writes
+from sitedir.domain import clock
+from sitedir.domain.ranking import NearestAnswer
+from sitedir.domain.spatial_index import SpatialIndex
+from sitedir.domain.staleness import is_stale
 from sitedir.extensions import db
 from sitedir.models import ReferenceCentre, Site
-from sitedir.ranking import NearestAnswer
 from sitedir.readmodel.degraded import DATABASE_ERRORS, mark_degraded, serve_last_good
 from sitedir.readmodel.fingerprint import FINGERPRINT_SQL, FingerprintReader
 from sitedir.schemas import SiteSchema
-from sitedir.spatial_index import SpatialIndex
-from sitedir.staleness import is_stale
 from sitedir.web.metrics import snapshot_read
 
 

@@ -26,7 +26,7 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 
-from sitedir.clock import as_utc
+from sitedir.domain.clock import as_utc
 from sitedir.web.problems import problem_response
 
 REQUESTS = Counter("sitedir_requests_total", "Requests answered", ("route", "method", "status"))

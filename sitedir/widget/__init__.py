@@ -18,12 +18,12 @@ from flask import (
 from werkzeug.datastructures import MultiDict
 
 from sitedir.directory.paging import RowLists
+from sitedir.domain.vocabulary import SLUG_RE
 from sitedir.extensions import db
 from sitedir.i18n import current_language
 from sitedir.models import Study
 from sitedir.readmodel.degraded import DATABASE_ERRORS
 from sitedir.readmodel.snapshot import current_snapshot
-from sitedir.vocabulary import SLUG_RE
 from sitedir.web.hosts import public_root
 from sitedir.widget import colors, settings
 from sitedir.widget.answer import compute, title_lead

@@ -14,9 +14,9 @@ import marshmallow as ma
 from flask import current_app, url_for
 from werkzeug.exceptions import HTTPException
 
-from sitedir.clock import today_in_paris
 from sitedir.directory.nearest import PlaceNotFound, nearest_answer
 from sitedir.directory.places import locality_label
+from sitedir.domain.clock import today_in_paris
 from sitedir.places.gazetteer import ARRONDISSEMENT_CITIES, get_gazetteer
 from sitedir.web.hosts import public_root
 from sitedir.widget.nearby import nearest_place

@@ -1,6 +1,6 @@
 """Every user-facing string of the widget and home page, in French then English."""
 
-from sitedir.vocabulary import ROLE_LABELS
+from sitedir.domain.vocabulary import ROLE_LABELS
 
 STRINGS = {
     "colon": (" : ", ": "),

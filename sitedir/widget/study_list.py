@@ -11,16 +11,16 @@ from urllib.parse import urlencode
 from flask import current_app, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from sitedir.clock import today_in_paris
 from sitedir.directory.catalogue import find, nearest_per_study, recruiting_counts
 from sitedir.directory.nearest import PlaceNotFound, resolve
 from sitedir.directory.places import origin_dict
+from sitedir.domain.clock import today_in_paris
+from sitedir.domain.vocabulary import INSEE_RE
 from sitedir.extensions import db
 from sitedir.i18n import current_language
 from sitedir.models import Study
 from sitedir.readmodel.snapshot import current_snapshot
 from sitedir.schemas import SEARCHABLE
-from sitedir.vocabulary import INSEE_RE
 from sitedir.widget.answer import format_km
 from sitedir.widget.strings import strings_for
 from sitedir.widget.study_view import study_view

@@ -9,7 +9,7 @@ are made up for it.
 from urllib.parse import urlencode
 
 from sitedir.directory.catalogue import of_condition
-from sitedir.study_match import age_text, condition_mesh, registry_url, sponsor_name
+from sitedir.domain.study_match import age_text, condition_mesh, registry_url, sponsor_name
 
 # An eligibility text longer than this (a registry's full criteria) is folded away.
 LONG_ELIGIBILITY = 500

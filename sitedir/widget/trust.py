@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sitedir.clock import in_paris
-from sitedir.staleness import days_since, is_stale
+from sitedir.domain.clock import in_paris
+from sitedir.domain.staleness import days_since, is_stale
 
 MONTHS = {
     "fr": (

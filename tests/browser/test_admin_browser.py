@@ -12,7 +12,7 @@ import pytest
 
 from sitedir.admin.models import SITE_ADMIN
 from sitedir.app import create_app
-from sitedir.clock import today_in_paris
+from sitedir.domain.clock import today_in_paris
 from sitedir.extensions import db
 from sitedir.models import Site, StatusChange
 from tests.browser.conftest import LiveServer, assert_all_local, screenshot, search_with_keyboard

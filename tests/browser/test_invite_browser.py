@@ -9,7 +9,7 @@ import pytest
 
 from sitedir.admin.models import NETWORK_ADMIN
 from sitedir.app import create_app
-from sitedir.clock import today_in_paris
+from sitedir.domain.clock import today_in_paris
 from sitedir.extensions import db
 from sitedir.widget.answer import long_date
 from tests.browser.conftest import LiveServer, assert_all_local, screenshot, search_with_keyboard

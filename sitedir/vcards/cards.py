@@ -23,13 +23,13 @@ import vobject
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
-from sitedir.clock import as_utc
 from sitedir.directory.paging import RowLists
 from sitedir.directory.sites import site_or_404
+from sitedir.domain.clock import as_utc
+from sitedir.domain.vocabulary import ROLE_LABELS
 from sitedir.i18n import current_language, t
 from sitedir.models import Contact, Site
 from sitedir.readmodel.snapshot import current_snapshot
-from sitedir.vocabulary import ROLE_LABELS
 from sitedir.web.hosts import public_root
 
 blp = Blueprint("vcards", __name__, description="A site's public contacts as vCard 4.0")

@@ -11,7 +11,7 @@ the day a status turns stale, network admins once it is stale for twice as long)
 
 from datetime import date, datetime
 
-from sitedir.clock import in_paris
+from sitedir.domain.clock import in_paris
 
 # The default of the STALE_DAYS setting (config.py's table reads it from here).
 DEFAULT_STALE_DAYS = 30

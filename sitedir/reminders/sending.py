@@ -29,11 +29,11 @@ from sitedir import jobs, mail
 from sitedir.admin import links
 from sitedir.admin.accounts import study_titles
 from sitedir.admin.models import LINK_CONFIRM, NETWORK_ADMIN, SITE_ADMIN, Account, Reminder
-from sitedir.clock import PARIS, as_utc, in_paris, utc_now
+from sitedir.domain.clock import PARIS, as_utc, in_paris, utc_now
+from sitedir.domain.staleness import days_since, is_stale
+from sitedir.domain.vocabulary import COMPLETED, STATUS_LABELS, TERMINATED, WITHDRAWN
 from sitedir.extensions import db
 from sitedir.models import Site
-from sitedir.staleness import days_since, is_stale
-from sitedir.vocabulary import COMPLETED, STATUS_LABELS, TERMINATED, WITHDRAWN
 
 log = logging.getLogger(__name__)
 FINAL = (COMPLETED, TERMINATED, WITHDRAWN)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.spatial import cKDTree
 
-from sitedir.ranking import (
+from sitedir.domain.ranking import (
     EARTH_RADIUS_KM,
     SPHERE_MARGIN,
     NearestAnswer,

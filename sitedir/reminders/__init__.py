@@ -1,0 +1,1 @@
+"""Reminders: `flask reminders send` asks site admins to confirm statuses (`sending.py`)."""
