@@ -15,6 +15,9 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
+
+import click
 
 from sitedir.domain.staleness import DEFAULT_STALE_DAYS
 
@@ -25,8 +28,11 @@ DEFAULT_TRUSTED_HOSTS = ("localhost", "127.0.0.1")
 THROWAWAY_ENVIRONMENTS = ("development", "test")
 
 
-class SettingError(ValueError):
-    """A setting's value does not parse, or a required one is missing: the app cannot start."""
+class SettingError(click.ClickException, ValueError):
+    """A setting's value does not parse, or a required one is missing: the app cannot start.
+
+    A ClickException: a `flask` command prints its one line (`Error: ...`) and exits 1,
+    as `wsgi.py` and gunicorn.conf.py do, never a traceback."""
 
 
 # -- types: each parses the text of a variable, or raises ValueError saying what it wants --
@@ -38,6 +44,9 @@ class Kind:
 
     name: str
     parse: Callable[[str], Any]
+    # False for a value that may hold a secret (a database URL's password): a refusal
+    # names the variable without repeating its text.
+    echo: bool = True
 
 
 def _boolean(text: str) -> bool:
@@ -92,9 +101,23 @@ def choice(*values: str) -> Kind:
     return Kind("one of " + ", ".join(f"`{v}`" for v in values), parse)
 
 
+# A name Flask's TRUSTED_HOSTS can match: lower-case labels, a leading dot for the
+# subdomains, a port (ignored); not a URL, a wildcard or an IPv6 literal.
+HOST_NAME = re.compile(
+    r"\.?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*(:[0-9]{1,5})?"
+)
+
+
 def host_names(value: str | None) -> list[str]:
-    """The host names of a comma-separated setting; the defaults when it names none."""
+    """The host names of a comma-separated setting; the defaults when it names none.
+    Raises ValueError for one werkzeug could never match (every request would be a 400)."""
     names = [name.strip().lower() for name in (value or "").split(",") if name.strip()]
+    for name in names:
+        if not HOST_NAME.fullmatch(name):
+            raise ValueError(
+                f"host names, comma-separated (`annuaire.example.fr`, `.example.fr` for its "
+                f"subdomains, `127.0.0.1`; no scheme, path or `*`), not {name!r}"
+            )
     return names or list(DEFAULT_TRUSTED_HOSTS)
 
 
@@ -118,9 +141,32 @@ def _rate_limit(text: str) -> str:
 
 def _url(text: str) -> str:
     value = text.strip().rstrip("/")
-    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
-        raise ValueError("an http:// or https:// address")
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value) or not _has_host(value):
+        raise ValueError("an http:// or https:// address with a host name")
     return value
+
+
+def _has_host(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        return False
+    return bool(parts.hostname)
+
+
+def _database_url(text: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    url = normalise_database_url(text.strip())
+    try:
+        make_url(url)
+    except (ArgumentError, ValueError):
+        raise ValueError(
+            "an SQLAlchemy URL (`postgresql://user@host/db`, `sqlite:///path`)"
+        ) from None
+    return url
 
 
 def normalise_database_url(url: str) -> str:
@@ -137,7 +183,7 @@ URL = Kind("URL", _url)
 RATE = Kind("rate limit", _rate_limit)
 HOSTS = Kind("host names", host_names)
 NETWORKS = Kind("networks", _networks)
-DATABASE = Kind("SQLAlchemy URL", lambda text: normalise_database_url(text.strip()))
+DATABASE = Kind("SQLAlchemy URL", _database_url, echo=False)
 
 
 @dataclass(frozen=True)
@@ -165,7 +211,8 @@ class Setting:
         try:
             return self.kind.parse(text)
         except ValueError as error:
-            raise SettingError(f"{self.env}={text!r}: expected {error}") from None
+            given = f"={text!r}" if self.kind.echo else " (value not shown)"
+            raise SettingError(f"{self.env}{given}: expected {error}") from None
 
     def default_text(self) -> str:
         """The default as the README shows it."""
@@ -184,7 +231,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ENVIRONMENT", "SITEDIR_ENV", choice("production", "development", "test"), "production", "`development` (`./dev run`, `./dev flask`) and `test` (the test suite) allow an unset `SECRET_KEY`; in `production` the app refuses to start without it"),
     Setting("SQLALCHEMY_DATABASE_URI", "DATABASE_URL", DATABASE, None, "SQLAlchemy URL (`postgresql://...` uses psycopg)", shown="SQLite file in `instance/`"),
     Setting("SECRET_KEY", "SECRET_KEY", TEXT, None, "signs sessions and form tokens; the same on every instance; required in production (the app stops at start without it)", shown="random per process (development and tests only)"),
-    Setting("SECRET_KEY_FALLBACKS", "SECRET_KEY_FALLBACKS", Kind("keys", lambda text: [k for k in text.split(",") if k]), [], "comma-separated keys retired by a rotation: what they signed (admin sessions, contact-form tokens) is still accepted, nothing new is signed with them (docs/OPERATIONS.md, \"Rotating SECRET_KEY\")"),
+    Setting("SECRET_KEY_FALLBACKS", "SECRET_KEY_FALLBACKS", Kind("keys", lambda text: [k.strip() for k in text.split(",") if k.strip()]), [], "comma-separated keys retired by a rotation: what they signed (admin sessions, contact-form tokens) is still accepted, nothing new is signed with them (docs/OPERATIONS.md, \"Rotating SECRET_KEY\")"),
     Setting("SEED_ON_START", "SITEDIR_SEED_ON_START", BOOLEAN, True, "run `db upgrade` and seed an empty database at start-up; set `false` when a deploy step runs `db upgrade` before the instances start"),
     Setting("SEEDS_DIR", "SITEDIR_SEEDS_DIR", TEXT, None, "the folder of seed files loaded on first run and by `flask seed`", shown="`seeds/`"),
     Setting("DEFAULT_STUDY", "SITEDIR_DEFAULT_STUDY", TEXT, "cart-lupus", "the study `nearest` uses when none is given"),
@@ -362,11 +409,6 @@ def from_environment(
         # A random key is safe for a laptop or a test (sessions die with the process).
         config["SECRET_KEY"] = secrets.token_hex(32)
     return config
-
-
-def read_setting(key: str, environ: Mapping[str, str] | None = None) -> Any:
-    """One setting from the environment, outside an app (gunicorn.conf.py)."""
-    return BY_KEY[key].parse(os.environ if environ is None else environ)
 
 
 # -- the README's tables -------------------------------------------------------------

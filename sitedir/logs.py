@@ -22,7 +22,6 @@ import time
 import traceback
 
 TRACEBACK_CHARS = 4000
-ENV_FORMAT = "SITEDIR_LOG_FORMAT"  # json (default) or text, for a terminal
 
 # A one-time link's path: /admin/invitation/<token>, /admin/password/<token>...
 _LINK = re.compile(r"(/admin/(?:invitation|password|still-right)/)[A-Za-z0-9_-]+")
@@ -90,7 +89,9 @@ def configure(level: str | None = None) -> None:
     terminal (still one line per record: the traceback is folded there as well).
     """
     root = logging.getLogger()
-    level = (level or os.environ.get("SITEDIR_LOG_LEVEL") or "info").upper()
+    from sitedir.config import BY_KEY  # the table's types and defaults, read at this moment
+
+    level = (level or BY_KEY["LOG_LEVEL"].parse(os.environ)).upper()
     limiter = logging.getLogger("flask-limiter")
     if not any(isinstance(f, OncePerOutage) for f in limiter.filters):
         limiter.addFilter(OncePerOutage())
@@ -100,7 +101,7 @@ def configure(level: str | None = None) -> None:
     if is_configured():
         return
     handler = _Ours(sys.stderr)
-    if os.environ.get(ENV_FORMAT, "json") == "text":
+    if BY_KEY["LOG_FORMAT"].parse(os.environ) == "text":
         handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s [%(name)s] %(message)s"))
     else:
         handler.setFormatter(JsonFormatter())

@@ -82,8 +82,24 @@ def test_the_code_reads_only_declared_variables():
     undeclared = set(environment_reads()) - {s.env for s in SETTINGS}
     assert not undeclared, (
         f"{sorted(undeclared)} read from the environment outside sitedir/config.py's "
-        "SETTINGS: declare each there (one Setting row), and read app.config or read_setting()"
+        "SETTINGS: declare each there (one Setting row), and read app.config "
+        "(gunicorn.conf.py: parse_environment)"
     )
+
+
+# Any read of the environment by name, literal or not: only the settings table does that.
+ANY_READ = re.compile(r"os\.environ\.get\(|os\.getenv\(|os\.environ\[")
+
+
+def test_only_the_settings_table_reads_variables_by_name():
+    # A read through a constant (os.environ.get(NAME)) escapes READS above: none outside
+    # config.py, whose Setting.parse is the one place a variable becomes a value.
+    readers = sorted(
+        path.relative_to(ROOT).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "config.py" and ANY_READ.search(path.read_text(encoding="utf-8"))
+    )
+    assert not readers, f"{readers} read the environment themselves: declare a Setting instead"
 
 
 def test_no_setting_has_a_second_default():

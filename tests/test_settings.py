@@ -58,6 +58,9 @@ def test_booleans_in_their_usual_spellings(value, expected):
         ("SITEDIR_RATELIMIT_PUBLIC", "lots", "a rate limit"),
         ("SITEDIR_METRICS_ALLOW", "10.0.0.0/8,intranet", "addresses or networks"),
         ("SITEDIR_PUBLIC_URL", "annuaire.example.fr", "an http:// or https:// address"),
+        ("SITEDIR_PUBLIC_URL", "https://:80", "with a host name"),
+        ("SITEDIR_PUBLIC_URL", "https://annuaire.example.fr:port", "with a host name"),
+        ("SITEDIR_TRUSTED_HOSTS", "annuaire.example.fr,*.example.fr", "not '*.example.fr'"),
     ],
 )
 def test_a_value_that_does_not_parse_names_its_variable(name, value, wanted):
@@ -142,4 +145,53 @@ def test_the_server_stops_with_one_line():
     assert typo.stderr.strip() == (
         "sitedir cannot start: SITEDIR_POSTGIS='ture': expected true or false "
         "(also 1/0, yes/no, on/off)"
+    )
+
+
+def test_a_database_url_that_does_not_parse_is_refused_without_its_password():
+    with pytest.raises(SettingError) as refused:
+        parse_environment({"DATABASE_URL": "postgresql://sitedir:s3cret@:port/db"})
+    assert "DATABASE_URL (value not shown): expected an SQLAlchemy URL" in str(refused.value)
+    assert "s3cret" not in str(refused.value)
+
+
+def test_retired_keys_are_read_without_the_spaces_around_them():
+    keys = parse_environment({"SECRET_KEY_FALLBACKS": "old-one, old-two ,"})
+    assert keys["SECRET_KEY_FALLBACKS"] == ["old-one", "old-two"]
+
+
+def _command(environ: dict, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SITEDIR_")}
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "sitedir.app", *args],
+        cwd=ROOT,
+        env={**env, "SITEDIR_ENV": "development", **environ},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_flask_command_stops_with_one_line_not_a_traceback():
+    """Every admin and cron command the README gives goes through the factory."""
+    typo = _command({"SITEDIR_PROXY_HOPS": "abc", "SITEDIR_LOG_FORMAT": "txt"}, "drain", "status")
+    assert typo.returncode == 1
+    assert "Traceback" not in typo.stderr
+    assert typo.stderr.strip().splitlines()[-1].startswith("Error: ")
+    assert "SITEDIR_LOG_FORMAT='txt': expected one of json, text" in typo.stderr
+
+
+def test_gunicorn_stops_with_one_line_naming_every_bad_variable():
+    checked = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--check-config", "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env={**os.environ, "SITEDIR_THREADS": "abc", "SITEDIR_TIMEOUT": "x"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert checked.returncode == 1 and "Traceback" not in checked.stderr
+    assert checked.stderr.strip() == (
+        "sitedir cannot start: SITEDIR_THREADS='abc': expected a whole number; "
+        "SITEDIR_TIMEOUT='x': expected a whole number"
     )

@@ -13,6 +13,7 @@ from limits import parse
 
 from sitedir.admin.models import NETWORK_ADMIN, Account, ApiToken
 from sitedir.audit import Principal, audit  # noqa: F401 - shared by every writer
+from sitedir.config import SettingError
 from sitedir.domain.clock import as_utc, utc_now
 from sitedir.extensions import db
 from sitedir.i18n import t
@@ -63,7 +64,7 @@ def password_hasher(config=None) -> PasswordHasher:
 @functools.cache
 def _hasher(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
     if time_cost < 1 or parallelism < 1 or memory_kib < _MIN_KIB_PER_LANE * parallelism:
-        raise ValueError(
+        raise SettingError(
             "SITEDIR_ARGON2_TIME_COST and SITEDIR_ARGON2_PARALLELISM must be at least 1, and "
             f"SITEDIR_ARGON2_MEMORY_KIB at least {_MIN_KIB_PER_LANE} x the parallelism "
             f"(got {time_cost}, {parallelism}, {memory_kib})"

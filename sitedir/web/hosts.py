@@ -16,20 +16,13 @@ orchestrator probes each instance by its address (`Host: 10.0.3.7:8000`), which 
 names can hold, and their answers hold no URL, so the Host has nothing to reach there.
 """
 
-import re
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, request
 from flask_smorest import abort
 
-from sitedir.config import DEFAULT_TRUSTED_HOSTS, host_names
+from sitedir.config import DEFAULT_TRUSTED_HOSTS, HOST_NAME, SettingError, host_names
 from sitedir.i18n import t
-
-# A name Flask's TRUSTED_HOSTS can match: lower-case labels, a leading dot for the
-# subdomains, a port (ignored); not a URL, a wildcard or an IPv6 literal.
-HOST_NAME = re.compile(
-    r"\.?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*(:[0-9]{1,5})?"
-)
 
 # The paths answered whatever the Host: sitedir.web.health's probes.
 PROBE_PATHS = frozenset({"/healthz", "/readyz", "/version"})
@@ -61,11 +54,14 @@ def trust_hosts(app: Flask) -> None:
     and answer the probes whatever their Host."""
     configured = app.config.get("TRUSTED_HOSTS") or DEFAULT_TRUSTED_HOSTS
     # A string is a setting's text (comma-separated), not a list of one-letter names.
-    names = host_names(configured) if isinstance(configured, str) else list(configured)
+    try:
+        names = host_names(configured) if isinstance(configured, str) else list(configured)
+    except ValueError as error:
+        raise SettingError(f"SITEDIR_TRUSTED_HOSTS: expected {error}") from None
     for name in names:
         if not HOST_NAME.fullmatch(name):
             # werkzeug would never match it: every request would be a 400, silently.
-            raise ValueError(
+            raise SettingError(
                 f"SITEDIR_TRUSTED_HOSTS: {name!r} is not a host name (`annuaire.example.fr`, "
                 "`.example.fr` for its subdomains, `127.0.0.1`; no scheme, path or `*`)"
             )
@@ -73,7 +69,7 @@ def trust_hosts(app: Flask) -> None:
     if public:
         host = urlsplit(public).hostname
         if not host:
-            raise ValueError(f"SITEDIR_PUBLIC_URL is not an absolute URL: {public!r}")
+            raise SettingError(f"SITEDIR_PUBLIC_URL is not an absolute URL: {public!r}")
         names.append(host)
     # Never empty: werkzeug trusts every host when the list is empty.
     app.config["TRUSTED_HOSTS"] = sorted(set(names))
