@@ -72,6 +72,7 @@ def test_a_hospital_change_says_what_the_hospital_now_shows(app, client, tokens)
     [english] = feedparser.parse(client.get("/api/v1/changes.atom?lang=en").data).entries
     assert english.title == "Nantes: hospital updated"
     assert "Switchboard: +33 2 40 08 33 33." in english.summary
+    assert "Address: " in english.summary and "Adresse" not in english.summary
 
 
 def test_the_english_feed_is_english_throughout(client, tokens):

@@ -49,16 +49,19 @@ def current_epoch() -> int:
     return db.session.scalar(db.select(db.func.max(FeedEpoch.epoch))) or 0
 
 
-def resume_after(epoch: int, event_id: int) -> int:
-    """The event id a cursor (epoch, event_id) resumes after in today's outbox.
+def resume_after(epoch: int, event_id: int) -> tuple[int, int]:
+    """(the event id a cursor (epoch, event_id) resumes after in today's outbox, the epoch
+    cursors are handed out in now), from one read of the epochs.
 
     Capped by the first restore opened after its epoch: what that cursor saw past the
     restored last id is gone, and every id after it is a new event for this reader.
     """
-    for later in _epochs():
+    opened = _epochs()
+    now = opened[-1].epoch if opened else 0
+    for later in opened:
         if later.epoch > epoch:
-            return min(event_id, later.starts_after)
-    return event_id
+            return min(event_id, later.starts_after), now
+    return event_id, now
 
 
 def open_epoch() -> tuple[int, int]:

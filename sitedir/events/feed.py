@@ -48,7 +48,6 @@ MAX_LIMIT = 500
 ATOM_ENTRIES = 100
 _CURSOR = re.compile(r"[0-9a-z]{1,12}")
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
-LARGEST_ID = 2**31 - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # an empty feed's `updated`
 # tag: URIs (RFC 4151) name the feed and its entries: the authority is the deployment's
 # own name (SITEDIR_PUBLIC_URL's host, else its first trusted host), never a request's
@@ -126,8 +125,7 @@ class Changes(MethodView):
         # A cursor carries its epoch (events/epochs.py): one handed out before a restore of
         # older data resumes after what the restored outbox holds, never past new events.
         epoch, seen = epochs.split(decode_cursor(args["since"]) if args["since"] else 0)
-        after = epochs.resume_after(epoch, seen)
-        now_epoch = epochs.current_epoch()
+        after, now_epoch = epochs.resume_after(epoch, seen)
         events = db.session.scalars(
             db.select(Event).where(Event.id > after).order_by(Event.id).limit(args["limit"])
         ).all()

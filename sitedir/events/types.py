@@ -149,7 +149,7 @@ def _hospital_summary(data: dict, lang: str) -> str:
     place = " ".join(p for p in (hospital.get("postcode"), hospital.get("city")) if p)
     address = ", ".join(p for p in (hospital.get("address"), place) if p)
     said = (
-        ("Adresse", address),
+        ("Adresse" if lang == FR else "Address", address),
         ("Standard" if lang == FR else "Switchboard", hospital.get("switchboard")),
         ("Site web" if lang == FR else "Website", hospital.get("website")),
     )
