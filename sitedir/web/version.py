@@ -78,7 +78,7 @@ def register_version(app: Flask) -> None:
 
 @blp.get("/version")
 def version():
-    """{"version": "0.5.0", "commit": "<sha>"}; either is null when unknown."""
+    """{"version": "0.5.0.dev0", "commit": "<sha>"}; either is null when unknown."""
     response = jsonify(current_app.extensions["sitedir_version"])
     response.headers["Cache-Control"] = "no-store"
     return response
