@@ -89,3 +89,24 @@ def test_the_configurator_never_writes_a_wrong_tag(client):
     assert "region" not in attributes and attributes["study"] == "cart-lupus"
     args = {k: v for k, v in attributes.items()}
     assert problems(args, ["cart-lupus"], ["84"]) == []
+
+
+def test_a_title_cannot_add_attributes_to_the_copied_tag(client):
+    """What the page shows (and the copy button copies) is read by the host page's HTML
+    parser: a `"` in the title must stay inside data-title, with or without JavaScript."""
+    from html.parser import HTMLParser
+
+    title = 'x" onload="alert(1)" a="<b>&'
+    html = client.get("/widget", query_string={"title": title}).get_data(as_text=True)
+    shown = unescape(re.search(r'<code id="tag">(.*?)</code>', html, re.S)[1])
+
+    found: dict = {}
+
+    class Script(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag == "script":
+                found.update(attrs)
+
+    Script().feed(shown)
+    assert "onload" not in found and "a" not in found
+    assert found["data-title"] == title

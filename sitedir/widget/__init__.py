@@ -1,5 +1,6 @@
 """The public search page (/), the embeddable frame (/widget/frame) and its embed script."""
 
+import html as html_text
 import json
 import re
 from pathlib import Path
@@ -409,6 +410,10 @@ def configure():
         wlang=wlang,
         accent=accent,
         data=data,
+        # The tag is shown as text: each value escaped as an attribute once here, and the
+        # whole once more by Jinja, so what is copied is the attribute a host page needs
+        # (a title's `"` stays inside data-title, as configure.js's quoted() writes it).
+        tag_values={k: html_text.escape(v, quote=True) for k, v in data.items()},
         origin=origin,
         font=font,
         # The frame's own URL takes no title: embed.js sets it on the <iframe>.
