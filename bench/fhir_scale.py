@@ -34,7 +34,12 @@ from sitedir.places.gazetteer import get_gazetteer
 def run(size: int, queries: int, changes: int, work: Path) -> dict:
     url = database_url("sqlite", size, work)
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "ACCESS_LOG": False, "RATELIMIT_ENABLED": False}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "ENVIRONMENT": "development",
+            "ACCESS_LOG": False,
+            "RATELIMIT_ENABLED": False,
+        }
     )
     rng = random.Random(size)
     with app.app_context():

@@ -1,6 +1,6 @@
 """A gunicorn worker killed (kill -9), then the master killed (kill -9), under load.
 
-    .venv/bin/python bench/faults/gunicorn_kill.py [--target worker|master]
+    .venv/bin/python -m bench.faults.gunicorn_kill [--target worker|master]
         [--pg-port 5513] [--http-port 18613]
 
 A PostgreSQL cluster of its own; gunicorn (2 sync workers) in a process group of its

@@ -58,6 +58,9 @@ def app_env(database_url: str, port: int, **extra) -> dict:
     """The environment of gunicorn and of the helper scripts."""
     return {
         **os.environ,
+        # A run on this machine: a throwaway SECRET_KEY (made in gunicorn's preloading
+        # master, so its workers share it), as `./dev run` has.
+        "SITEDIR_ENV": "development",
         "DATABASE_URL": database_url,
         "SITEDIR_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",

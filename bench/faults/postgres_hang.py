@@ -1,6 +1,6 @@
 """PostgreSQL hung (SIGSTOP of the whole cluster) under load, then resumed (SIGCONT).
 
-    .venv/bin/python bench/faults/postgres_hang.py [--down 10] [--port 5511] [--http-port 18611]
+    .venv/bin/python -m bench.faults.postgres_hang [--down 10] [--port 5511] [--http-port 18611]
 
 A PostgreSQL cluster of its own (bench/faults/services.py), never the machine's; gunicorn
 (2 sync workers) on it; the client loop of bench/faults/harness.py: reads, and a status

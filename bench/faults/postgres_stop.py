@@ -1,6 +1,6 @@
 """PostgreSQL stopped under load: what public reads and writes answer, and when they recover.
 
-    .venv/bin/python bench/faults/postgres_stop.py [--down 10] [--workers 2]
+    .venv/bin/python -m bench.faults.postgres_stop [--down 10] [--workers 2]
 
 Runs on a PostgreSQL cluster of its own (initdb in a temporary folder, run as the system's
 `postgres` user, on a port of its own), never the machine's own server; gunicorn serves the

@@ -1,6 +1,6 @@
 """Redis killed (kill -9, then started again) or hung (SIGSTOP, then SIGCONT) under load.
 
-    .venv/bin/python bench/faults/redis_fault.py --mode kill|hang [--down 10]
+    .venv/bin/python -m bench.faults.redis_fault --mode kill|hang [--down 10]
         [--pg-port 5512] [--redis-port 6311] [--http-port 18612]
 
 A PostgreSQL cluster and a redis-server of its own (bench/faults/services.py); gunicorn

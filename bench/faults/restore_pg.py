@@ -1,7 +1,7 @@
 """A PostgreSQL backup restored under a feed reader: `pg_dump`, more events, `pg_restore`
 into a fresh database, `flask feed restored`, then does the reader's cursor get new events?
 
-    .venv/bin/python bench/faults/restore_pg.py [--port 5514]
+    .venv/bin/python -m bench.faults.restore_pg [--port 5514]
 
 On a PostgreSQL cluster of its own. Prints each step and what the reader got.
 """
@@ -51,7 +51,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5514)
     args = parser.parse_args()
     with postgres_cluster(args.port) as cluster:
-        live = {**os.environ, "DATABASE_URL": cluster.createdb("sitedir")}
+        live = {
+            **os.environ,
+            "SITEDIR_ENV": "development",
+            "DATABASE_URL": cluster.createdb("sitedir"),
+        }
         first = run(["2"], live)
         print(f"live: {len(first['ids'])} event(s)")
         dump = cluster.folder / "sitedir.dump"
@@ -85,7 +89,12 @@ def main() -> None:
             "sitedir_restored",
             dump,
         )
-        restored = {**os.environ, "DATABASE_URL": restored_url, "SITEDIR_SEED_ON_START": "false"}
+        restored = {
+            **os.environ,
+            "SITEDIR_ENV": "development",
+            "DATABASE_URL": restored_url,
+            "SITEDIR_SEED_ON_START": "false",
+        }
         done = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "sitedir.app", "feed", "restored"],
             env=restored,

@@ -1,6 +1,6 @@
 """Hostile mail servers against `flask reminders send`: refusing, dripping, rejecting.
 
-    .venv/bin/python bench/faults/smtp_hostile.py [--deadline 5]
+    .venv/bin/python -m bench.faults.smtp_hostile [--deadline 5]
 
 On a SQLite database of its own (a temporary folder) with 4 site admins and a network
 admin, every site's status old enough to be reminded. Each mail server, on 127.0.0.1:
@@ -109,6 +109,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="sitedir-faults-smtp-"))
     env = {
         **os.environ,
+        "SITEDIR_ENV": "development",
         "DATABASE_URL": f"sqlite:///{folder}/sitedir.sqlite3",
         "SITEDIR_SMTP_HOST": "127.0.0.1",
         "SITEDIR_SMTP_STARTTLS": "false",

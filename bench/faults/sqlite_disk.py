@@ -1,6 +1,6 @@
 """SQLite on a filesystem filled up, under load (--mode full).
 
-    .venv/bin/python bench/faults/sqlite_disk.py --mode full [--down 10] [--http-port 18614]
+    .venv/bin/python -m bench.faults.sqlite_disk --mode full [--down 10] [--http-port 18614]
 
 --mode readonly (`mount -o remount,ro`) is refused by the kernel (EBUSY) while the workers
 hold the file open for writing, and file permissions do not bind root, which this
@@ -25,7 +25,7 @@ from bench.faults import harness
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mode", choices=["readonly", "full"], default="readonly")
+    parser.add_argument("--mode", choices=["readonly", "full"], default="full")
     parser.add_argument("--down", type=float, default=10)
     parser.add_argument("--http-port", type=int, default=18614)
     args = parser.parse_args()

@@ -1,6 +1,6 @@
 """Hostile webhook receivers beside a healthy one, against the real worker process.
 
-    .venv/bin/python bench/faults/webhooks_hostile.py [--events 20]
+    .venv/bin/python -m bench.faults.webhooks_hostile [--events 20]
 
 On a SQLite database of its own: one healthy receiver and five hostile ones (a bad
 Retry-After, one byte at a time, an endless body, a dropped connection, a 410; the
@@ -37,7 +37,12 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="sitedir-faults-webhooks-"))
     url = f"sqlite:///{folder}/sitedir.sqlite3"
     app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "WEBHOOKS_ALLOW_PRIVATE": True, "ACCESS_LOG": False}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "ENVIRONMENT": "development",
+            "WEBHOOKS_ALLOW_PRIVATE": True,
+            "ACCESS_LOG": False,
+        }
     )
     client = app.test_client()
     tokens = make_tokens(app)
@@ -49,6 +54,7 @@ def main() -> None:
         set_status(client, tokens, ("suspended", "recruiting")[number % 2], f"change {number}")
     env = {
         **os.environ,
+        "SITEDIR_ENV": "development",
         "DATABASE_URL": url,
         "SITEDIR_WEBHOOKS_ALLOW_PRIVATE": "true",
         "SITEDIR_SEED_ON_START": "false",
