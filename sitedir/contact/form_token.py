@@ -42,7 +42,7 @@ def now() -> float:
 def _serializer() -> _Serializer:
     # itsdangerous signs with the last key and checks against each: a key rotated out
     # (SECRET_KEY_FALLBACKS) still opens the forms served before the rotation.
-    fallbacks = current_app.config.get("SECRET_KEY_FALLBACKS") or []
+    fallbacks = current_app.config["SECRET_KEY_FALLBACKS"]
     return _Serializer([*fallbacks, current_app.config["SECRET_KEY"]], salt=SALT)
 
 
