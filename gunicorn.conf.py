@@ -10,33 +10,33 @@ import sys
 from sitedir.config import BY_KEY, SettingError, parse_environment
 
 try:
-    server = parse_environment(group="server")
-    server["PROMETHEUS_MULTIPROC_DIR"] = BY_KEY["PROMETHEUS_MULTIPROC_DIR"].parse(os.environ)
+    SETTINGS = parse_environment(group="server")
+    SETTINGS["PROMETHEUS_MULTIPROC_DIR"] = BY_KEY["PROMETHEUS_MULTIPROC_DIR"].parse(os.environ)
 except SettingError as error:
     sys.exit(error.message)
 
-bind = server["BIND"]
+bind = SETTINGS["BIND"]
 # The usual (2 x cores) + 1 sync workers, each serving one request at a time, behind a
 # proxy or load balancer that buffers slow clients. On the 2-core development machine they
 # kept nearest's p99 at 32 connections at 13 ms, against 45 ms for 5 threaded workers of 2
 # threads each, at the same throughput (bench/RESULTS.md, "Load"). SITEDIR_THREADS above 1
 # makes them threaded (gthread, with keep-alive): for clients that reach gunicorn directly.
-workers = server["WEB_CONCURRENCY"] or multiprocessing.cpu_count() * 2 + 1
+workers = SETTINGS["WEB_CONCURRENCY"] or multiprocessing.cpu_count() * 2 + 1
 worker_class = "sync"
-threads = server["THREADS"]
-timeout = server["TIMEOUT"]
+threads = SETTINGS["THREADS"]
+timeout = SETTINGS["TIMEOUT"]
 graceful_timeout = 20
 keepalive = 5
 # Recycle workers now and then, so a slow leak can never take an instance down; but
 # rarely: a recycled worker drops its keep-alive connections and its cache of answers.
 # At 5,000 a worker under load restarted every few seconds, and nearest's p99 at 8
 # connections was 27 ms against 11 ms at 100,000 (threaded workers; bench/RESULTS.md).
-max_requests = server["MAX_REQUESTS"]
+max_requests = SETTINGS["MAX_REQUESTS"]
 max_requests_jitter = max_requests // 10
 # The app writes its own JSON access log (request id, path, status, duration).
 accesslog = None
 errorlog = "-"
-loglevel = server["LOG_LEVEL"]
+loglevel = SETTINGS["LOG_LEVEL"]
 # gunicorn's own log (boot, worker timeouts and exits) as the app's: one JSON object per
 # line (sitedir/logs.py), on stderr, through the root logger the app logs to as well.
 logconfig_dict = {
@@ -61,11 +61,11 @@ logconfig_dict = {
 # No control socket: by default every instance on a host shares $HOME/.gunicorn/gunicorn.ctl,
 # and `gunicornc` could raise the worker count past the in-memory-limits check below.
 # SITEDIR_GUNICORN_CONTROL_SOCKET gives one its own path instead.
-control_socket = server["GUNICORN_CONTROL_SOCKET"] or "gunicorn.ctl"
-control_socket_disable = not server["GUNICORN_CONTROL_SOCKET"]
+control_socket = SETTINGS["GUNICORN_CONTROL_SOCKET"] or "gunicorn.ctl"
+control_socket_disable = not SETTINGS["GUNICORN_CONTROL_SOCKET"]
 # Load the app (and the gazetteer) once, before forking the workers.
 preload_app = True
-forwarded_allow_ips = server["FORWARDED_ALLOW_IPS"]
+forwarded_allow_ips = SETTINGS["FORWARDED_ALLOW_IPS"]
 
 
 def on_starting(server):
@@ -147,7 +147,7 @@ def post_fork(server, worker):
 def when_ready(server):
     """Metrics under gunicorn (PROMETHEUS_MULTIPROC_DIR): start from an empty directory, so
     counts from a previous run are not added to this one's."""
-    directory = server["PROMETHEUS_MULTIPROC_DIR"]
+    directory = SETTINGS["PROMETHEUS_MULTIPROC_DIR"]
     if directory:
         import glob
 
@@ -157,7 +157,7 @@ def when_ready(server):
 
 def child_exit(server, worker):
     """A worker gone: its live gauges leave the metrics (prometheus-client multiprocess)."""
-    if server["PROMETHEUS_MULTIPROC_DIR"]:
+    if SETTINGS["PROMETHEUS_MULTIPROC_DIR"]:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)

@@ -195,3 +195,16 @@ def test_gunicorn_stops_with_one_line_naming_every_bad_variable():
         "sitedir cannot start: SITEDIR_THREADS='abc': expected a whole number; "
         "SITEDIR_TIMEOUT='x': expected a whole number"
     )
+
+
+def test_gunicorns_hooks_read_the_parsed_settings_not_their_arbiter_argument(tmp_path, monkeypatch):
+    # The hooks' parameter is gunicorn's arbiter; the parsed settings must not be shadowed
+    # by it (a `server[...]` in a hook stopped gunicorn at its first start).
+    import runpy
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    (tmp_path / "counter_1.db").write_bytes(b"")
+    hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    hooks["when_ready"](object())
+    assert not list(tmp_path.glob("*.db"))
+    hooks["child_exit"](object(), type("Worker", (), {"pid": 12345})())

@@ -61,7 +61,12 @@ def landmarks(scope) -> dict:
 
 
 def scroll_width(scope) -> int:
-    """How wide the document is: at most the viewport when nothing scrolls sideways."""
+    """How wide the document is: at most the viewport when nothing scrolls sideways.
+
+    Measured once the page and its stylesheets have loaded: a page reached by a form's
+    redirect can show its first element (what a test waits for) before its CSS applies."""
+    page = getattr(scope, "page", scope)
+    page.wait_for_load_state("load")
     return scope.locator("html").evaluate("h => h.scrollWidth")
 
 
