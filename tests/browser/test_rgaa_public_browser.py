@@ -281,3 +281,16 @@ def test_every_public_page_in_both_themes(live, page_factory, axe_source, scheme
     for path, same in SAME_PAGE.items():
         assert titles.pop(path) == titles[same], path
     assert len(set(titles.values())) == len(titles), titles
+
+
+def test_every_public_page_reflows_at_320_px_with_200_percent_text(live, page_factory):
+    """Both at once (beyond 10.11 and 10.4 taken one by one): a long French word breaks
+    rather than widen the page, and the configurator's preview keeps to the screen."""
+    page = page_factory(locale="fr-FR", viewport={"width": 320, "height": 700})
+    wide = {}
+    for path in PUBLIC_PAGES:
+        page.goto(live.url + path)
+        text_at_200(page)
+        if (width := scroll_width(page)) > 320:
+            wide[path] = width
+    assert wide == {}
