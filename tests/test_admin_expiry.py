@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sitedir.admin import views
+from sitedir.admin import sessions
 from tests.helpers import PASSWORD, csrf, login
 
 SITE = "paris-2"
@@ -28,8 +28,8 @@ def test_a_form_sent_after_the_session_ended_comes_back_as_typed(tokens, browser
     login(browser, "reseau@example.org")
     _, typed = status_form(browser)
     # Nine hours later: the session has ended, the browser dropped its cookie.
-    later = views.epoch_now() + 9 * 3600
-    monkeypatch.setattr(views, "epoch_now", lambda: later)
+    later = sessions.epoch_now() + 9 * 3600
+    monkeypatch.setattr(sessions, "epoch_now", lambda: later)
     browser.delete_cookie("sitedir_admin", domain="localhost")
     refused = browser.post(f"/admin/sites/{SITE}", data=typed)
     assert refused.status_code == 303 and refused.headers["Location"] == f"/admin/sites/{SITE}"

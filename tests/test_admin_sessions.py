@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from werkzeug.http import parse_date
 
-from sitedir.admin import views
+from sitedir.admin import sessions
 from sitedir.admin.models import Account, AuditEvent
 from sitedir.extensions import db
 from tests.helpers import PASSWORD, HttpsClient, csrf, login
@@ -87,12 +87,12 @@ def test_a_session_ends_max_age_after_login_however_much_it_is_used(
     max_age = app.config["SESSION_MAX_AGE"]
     started = time.time()
     # Used a minute before the end: still fine, and the use extends nothing.
-    monkeypatch.setattr(views, "epoch_now", lambda: started + max_age - 60)
+    monkeypatch.setattr(sessions, "epoch_now", lambda: started + max_age - 60)
     assert _logged_in(browser)
-    monkeypatch.setattr(views, "epoch_now", lambda: started + max_age + 1)
+    monkeypatch.setattr(sessions, "epoch_now", lambda: started + max_age + 1)
     assert not _logged_in(browser)
     # Refused for good: its cookie was dropped, not just turned away once.
-    monkeypatch.setattr(views, "epoch_now", time.time)
+    monkeypatch.setattr(sessions, "epoch_now", time.time)
     assert not _logged_in(browser)
 
 

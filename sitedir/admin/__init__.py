@@ -33,6 +33,7 @@ def register_admin(app: Flask, api) -> None:
     api.register_blueprint(api_blp)
     from sitedir.admin import (  # noqa: F401 - their pages join the admin page
         account_views,
+        login_views,
         site_views,
     )
 
@@ -106,7 +107,7 @@ def _fail_closed(view):
     @functools.wraps(view)
     def checked(*args, **kwargs):
         if request.method == "POST" and not counters_shared():
-            from sitedir.admin.views import current_principal
+            from sitedir.admin.sessions import current_principal
 
             page = render_template("admin/unavailable.html", principal=current_principal())
             return page, 503, {"Retry-After": str(RETRY_WHILE_DOWN)}
@@ -125,7 +126,7 @@ def _refused_form(error: CSRFError):
     from flask import flash, redirect, request, url_for
 
     from sitedir.admin import drafts
-    from sitedir.admin.views import current_principal
+    from sitedir.admin.sessions import current_principal
 
     endpoint = request.endpoint
     if endpoint in SAME_PAGE + ON_SITE_PAGE and drafts.same_origin():

@@ -22,7 +22,8 @@ from sitedir.admin.models import (
     Account,
     Reminder,
 )
-from sitedir.admin.views import _start_session, blp, drafted, login_required
+from sitedir.admin.sessions import login_required, start_session
+from sitedir.admin.views import blp, drafted
 from sitedir.audit import Principal
 from sitedir.directory import changes
 from sitedir.domain.vocabulary import STATUS_LABELS
@@ -69,7 +70,7 @@ def _password_link(purpose: str, token: str):
                 account = accounts.use_password_link(row, form.password.data)
                 if account is None:
                     return _gone(purpose)
-                _start_session(account)
+                start_session(account)
                 flash(
                     "Bienvenue : votre mot de passe est enregistré."
                     if purpose == LINK_INVITE

@@ -2,7 +2,7 @@
 kept to be shown again (never a password), so that nothing typed is lost.
 
 The draft lives in the signed session cookie, for one form, and survives the login that
-follows (sitedir.admin.views._start_session). Only a form posted from this site's own
+follows (sitedir.admin.sessions.start_session). Only a form posted from this site's own
 pages is kept (`Sec-Fetch-Site: same-origin`, or an `Origin` that is this site): a
 cross-site post, which carries no cookie under SameSite=Strict, must neither plant a
 draft nor replace the admin's session cookie.

@@ -11,7 +11,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sitedir.admin.account_views import network_only
 from sitedir.admin.forms import InstitutionForm, NewSiteForm
 from sitedir.admin.schemas import InstitutionPatchSchema, NewSiteSchema
-from sitedir.admin.views import blp, drafted, login_required
+from sitedir.admin.sessions import login_required
+from sitedir.admin.views import blp, drafted
 from sitedir.directory import changes
 from sitedir.extensions import db
 from sitedir.models import Institution, Site, Study

@@ -1,55 +1,40 @@
-"""The admin page (/admin): server-rendered, French, sessions with CSRF-protected forms.
+"""The admin page (/admin): server-rendered, French, CSRF-protected forms; its blueprint,
+its page-wide hooks, and the pages of a site (its status and contacts).
 
-A session holds the account's id, its session generation and the login time. It is
-refused once the account's generation has moved on (logout, new password, disabled) or
-SESSION_MAX_AGE after the login, however much it was used.
+The session behind it is sessions.py's (login_views.py opens and closes it); the pages
+of accounts and email links join this blueprint from account_views.py, a new site and a
+hospital from site_views.py.
 """
-
-import logging
-import time
-from functools import wraps
-from typing import TypeGuard
-from urllib.parse import urlsplit
 
 import marshmallow as ma
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from sqlalchemy.orm import selectinload
 
 from sitedir.admin import drafts
-from sitedir.admin.auth import (
-    Principal,
-    audit,
-    check_password,
-    count_failed_login,
-    login_retry_after,
-)
+from sitedir.admin.auth import Principal
 from sitedir.admin.forms import (
     FRENCH_ROLE_LABELS,
     ContactForm,
     DeleteContactForm,
-    LoginForm,
     PostForm,
     StatusForm,
 )
-from sitedir.admin.models import NETWORK_ADMIN, Account
+from sitedir.admin.models import NETWORK_ADMIN
 from sitedir.admin.schemas import ContactInSchema, SitePatchSchema
+from sitedir.admin.sessions import current_principal, login_required
 from sitedir.directory import changes
 from sitedir.domain.vocabulary import STATUS_LABELS
 from sitedir.extensions import db
 from sitedir.models import Contact, Site
-from sitedir.web.sessions import LOGIN_AT
 
-log = logging.getLogger(__name__)
 blp = Blueprint(
     "admin",
     __name__,
@@ -64,108 +49,6 @@ blp = Blueprint(
 def _role_labels():
     # Contacts are shown by their role in French where they have no name.
     return {"labels_roles": FRENCH_ROLE_LABELS}
-
-
-def session_remaining() -> int | None:
-    """Seconds before this session ends (it is never extended), or None without one."""
-    login_at = session.get(LOGIN_AT)
-    if not isinstance(login_at, int | float) or "account_id" not in session:
-        return None
-    return max(0, int(login_at + current_app.config["SESSION_MAX_AGE"] - epoch_now()))
-
-
-@blp.context_processor
-def _session_end():
-    # The page warns before the session ends: it counts from the seconds left, not from
-    # the browser's clock, which may be wrong.
-    return {"session_remaining": session_remaining()}
-
-
-# Sessions made by another instance whose clock is slightly ahead are still taken.
-CLOCK_SKEW_SECONDS = 60
-
-
-def epoch_now() -> float:
-    """Seconds since the epoch: the clock sessions are timed by."""
-    return time.time()
-
-
-def _session_is_current(account: Account | None) -> TypeGuard[Account]:
-    """True while the session's account is active, its generation current, its age short."""
-    if account is None or not account.active:
-        return False
-    if session.get("generation") != account.session_generation:
-        return False
-    login_at = session.get(LOGIN_AT)
-    if not isinstance(login_at, int | float):
-        return False  # a session made before login times were kept
-    age = epoch_now() - login_at
-    return -CLOCK_SKEW_SECONDS <= age < current_app.config["SESSION_MAX_AGE"]
-
-
-def current_principal() -> Principal | None:
-    """The account logged in on this session, if the session may still be used."""
-    account_id = session.get("account_id")
-    # An id an Integer column can hold, as every lookup by id here checks: anything else
-    # (a bool, an id of 64 bits) would reach the database driver and fail there.
-    if type(account_id) is not int or not 0 < account_id < 2**31:
-        return None
-    account = db.session.get(Account, account_id)
-    if not _session_is_current(account):
-        session.clear()  # the browser drops its cookie
-        return None
-    return Principal(account, "session")
-
-
-def _start_session(account: Account) -> None:
-    # What was typed in a form refused for an ended session is given back after the login.
-    draft = session.get(drafts.KEY)
-    # Logging in again as the same account, from a session of it still running (the
-    # warning before its end: "log in again in another tab"), keeps its CSRF secret, so
-    # the forms open in the first tab can still be sent. Any other login starts afresh:
-    # a secret from an anonymous session, or another account's, could be an attacker's.
-    previous = current_principal()
-    keep_csrf = previous is not None and previous.account.id == account.id
-    csrf_secret = session.get("csrf_token") if keep_csrf else None
-    session.clear()  # nothing else from before the login survives it
-    if draft is not None:
-        session[drafts.KEY] = draft
-    if csrf_secret is not None:
-        session["csrf_token"] = csrf_secret
-    session["account_id"] = account.id
-    session["generation"] = account.session_generation
-    session[LOGIN_AT] = int(epoch_now())
-    session.permanent = True
-
-
-def safe_next(value: str | None) -> str | None:
-    """A page of the admin site to return to after the login, or None.
-
-    Only a path of this site under /admin/: never a scheme, a host, `//host` or a
-    backslash, which browsers read as another origin (an open redirect to a look-alike
-    login page otherwise).
-    """
-    if not value or len(value) > 2000 or "\\" in value or any(ord(c) < 32 for c in value):
-        return None
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/admin/"):
-        return None
-    if parts.path.startswith("/admin/login"):
-        return None
-    return value
-
-
-def login_required(view):
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        principal = current_principal()
-        if principal is None:
-            # Back to this page once logged in (a GET only: a form is never replayed).
-            asked = request.full_path.rstrip("?") if request.method == "GET" else None
-            return redirect(url_for("admin.login", next=safe_next(asked)))
-        return view(principal, *args, **kwargs)
-
-    return wrapped
 
 
 def _site_for(principal: Principal, site_id: str) -> Site:
@@ -214,99 +97,6 @@ def drafted(endpoints: tuple[str, ...], **view_args):
     if found is not None and request.method == "GET":
         flash(DRAFT_SHOWN, "error")
     return found
-
-
-@blp.route("/login", methods=["GET", "POST"])
-def login():
-    draft = drafted(("admin.login",)) if request.method == "GET" else None
-    form = LoginForm(formdata=draft[2]) if draft else LoginForm()
-    if form.validate_on_submit():
-        email = form.email.data.strip().lower()
-        wait = login_retry_after(email)
-        if wait is not None:
-            return _too_many_logins(form, email, wait)
-        account = db.session.scalar(db.select(Account).where(Account.email == email))
-        if check_password(account, form.password.data):
-            _start_session(account)
-            audit(Principal(account, "session"), "account.login", f"account:{account.email}")
-            db.session.commit()
-            return redirect(safe_next(request.args.get("next")) or url_for("admin.index"))
-        if count_failed_login(email) and account is not None:
-            _tell_owner_of_failed_logins(account)
-        # The email as typed (bounded by the form), never the password.
-        audit(None, "account.login_failed", f"account:{email}", None, {"email": email}, "session")
-        db.session.commit()
-        flash("Adresse ou mot de passe incorrect.", "error")
-    return render_template("admin/login.html", form=form), 200 if not form.errors else 400
-
-
-def _tell_owner_of_failed_logins(account: Account) -> None:
-    """Mail the owner that their account reached its ceiling of failed logins (never
-    raises: the login answer must not depend on the mail server)."""
-    from sitedir import mail
-
-    message = mail.Message(
-        subject="sitedir : tentatives de connexion / failed sign-ins",
-        paragraphs_fr=[
-            "Votre compte a reçu de nombreuses tentatives de connexion avec un mauvais mot "
-            "de passe, depuis plusieurs adresses : les connexions à ce compte sont "
-            "suspendues pour une heure au plus.",
-            "Si ce n'était pas vous, prévenez l'administrateur du réseau ; gardez un mot de "
-            "passe long et unique.",
-        ],
-        paragraphs_en=[
-            "Your account received many sign-in attempts with a wrong password, from "
-            "several addresses: signing in to it is suspended for an hour at most.",
-            "If it was not you, tell the network admin; keep a long, unique password.",
-        ],
-        links=[],
-    )
-    try:
-        mail.send([account.email], message)
-    except Exception:
-        log.exception("failed-login notice not sent")
-
-
-def _too_many_logins(form: LoginForm, email: str, wait: int):
-    """429: this email had too many failed logins; the password is not even checked."""
-    audit(
-        None,
-        "account.login_failed",
-        f"account:{email}",
-        None,
-        {"email": email, "reason": "too_many_failures"},
-        "session",
-    )
-    db.session.commit()
-    minutes = max(1, round(wait / 60))
-    flash(
-        "Trop de tentatives de connexion pour cette adresse : réessayez dans "
-        f"{minutes} minute{'s' if minutes > 1 else ''}.",
-        "error",
-    )
-    page = render_template("admin/login.html", form=form)
-    return page, 429, {"Retry-After": str(wait)}
-
-
-@blp.post("/logout")
-def logout():
-    if PostForm().validate_on_submit():
-        principal = current_principal()
-        if principal is not None:
-            # Every session of the account ends, copies of this cookie included.
-            principal.account.end_sessions()
-            audit(principal, "account.logout", f"account:{principal.account.email}")
-            db.session.commit()
-        session.clear()
-    return redirect(url_for("admin.login"))
-
-
-@blp.get("/session")
-def session_state():
-    """How long this session has left, for the page's warning (a new login in another
-    tab gives more). Reading it changes nothing: sessions are never extended."""
-    remaining = session_remaining() if current_principal() is not None else None
-    return {"remaining": remaining or 0}
 
 
 @blp.get("/")
@@ -381,7 +171,9 @@ def public_status_text(site: Site) -> str:
 
 def _attach_errors(form, exc: ma.ValidationError) -> None:
     """Show the schema's refusals beside the fields they concern (others as a message)."""
-    for name, messages in exc.messages.items():
+    # A list is the schema's own refusals, which marshmallow otherwise files under _schema.
+    refusals = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+    for name, messages in refusals.items():
         field = getattr(form, name, None)
         if field is not None and hasattr(field, "errors"):
             field.errors = list(messages)

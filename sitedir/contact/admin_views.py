@@ -10,7 +10,7 @@ from wtforms.validators import Length, Optional, Regexp
 
 from sitedir.admin.forms import AdminForm
 from sitedir.admin.schemas import TEXT_RE
-from sitedir.admin.views import login_required
+from sitedir.admin.sessions import login_required
 from sitedir.contact import service
 from sitedir.contact.mails import PROFESSION_LABELS
 from sitedir.contact.models import HANDLED, NEW, ContactRequest

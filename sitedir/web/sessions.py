@@ -9,8 +9,8 @@ Flask also re-sends a permanent session's cookie on every request with a new exp
 (SESSION_REFRESH_EACH_REQUEST): a session in use would never end. Here the cookie is sent
 only when the session changed, and it expires SESSION_MAX_AGE after the login, whatever
 the use. The login time and the account's session generation travel in the session and
-are checked on each request (sitedir.admin.views.current_principal): the cookie's expiry
-only tells the browser when to drop it.
+are checked on each request (sitedir.admin.sessions.current_principal): the cookie's
+expiry only tells the browser when to drop it.
 """
 
 from datetime import UTC, datetime

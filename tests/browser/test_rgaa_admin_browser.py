@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from sitedir.admin import views
+from sitedir.admin import sessions
 from sitedir.admin.models import NETWORK_ADMIN, SITE_ADMIN
 from sitedir.app import create_app
 from sitedir.extensions import db
@@ -213,12 +213,12 @@ def alert_regions(page) -> list[dict]:
 
 
 class ServerClock:
-    """The admin's session clock (sitedir.admin.views.epoch_now), moved forward at will."""
+    """The admin's session clock (sitedir.admin.sessions.epoch_now), moved forward at will."""
 
     def __init__(self, monkeypatch):
         self.offset = 0.0
-        real = views.epoch_now
-        monkeypatch.setattr(views, "epoch_now", lambda: real() + self.offset)
+        real = sessions.epoch_now
+        monkeypatch.setattr(sessions, "epoch_now", lambda: real() + self.offset)
 
 
 def test_the_session_end_is_announced_and_can_be_put_off(admin_live, new_page, monkeypatch):
