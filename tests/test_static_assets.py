@@ -3,7 +3,7 @@
 import hashlib
 import re
 
-from sitedir.widget import STATIC
+from sitedir.widget.views import STATIC
 
 
 def test_pages_link_their_assets_by_content_hash(client):

@@ -87,7 +87,7 @@ def test_site_names_are_escaped(app, client):
 
 
 def test_the_map_markers_are_made_once_per_snapshot(app, client, monkeypatch):
-    import sitedir.widget as widget
+    import sitedir.widget.views as widget
 
     projected = []
     original = widget.project

@@ -18,8 +18,8 @@ from sitedir.extensions import db
 from sitedir.models import Institution, Site, Study
 from sitedir.places.gazetteer import get_gazetteer
 from sitedir.places.search import search
-from sitedir.widget import MAP
 from sitedir.widget.projection import project
+from sitedir.widget.views import MAP
 
 # The new-site form's fields, as NewSiteSchema names them.
 SITE_FIELDS = {"id": "id", "study": "study", "city": "city", "status": "status"}

@@ -21,9 +21,9 @@ from sitedir.i18n import current_language
 from sitedir.models import Site
 from sitedir.web.hosts import public_root
 from sitedir.web.validation_messages import in_french
-from sitedir.widget import FRAME_CSP, _keep, _options, _theme_href
 from sitedir.widget.answer import read_origin
 from sitedir.widget.strings import strings_for
+from sitedir.widget.views import FRAME_CSP, _keep, _options, _theme_href
 
 blp = Blueprint(
     "contact",
