@@ -52,6 +52,24 @@ def test_an_unknown_admin_page_is_a_404_page_in_the_admin_layout(browser, tokens
     assert "Page introuvable" in html and "admin.css" in html
 
 
+@pytest.mark.parametrize("path", ["/admin/sites/nowhere", "/admin/no-such-page", "/admin/accounts"])
+def test_an_admin_error_page_keeps_the_sessions_menu_and_logout(browser, tokens, path):
+    # A site admin: /admin/accounts is a 403 (the network's page), the others 404s, one
+    # from a view and one from the router (no blueprint).
+    login(browser)
+    response = browser.get(path, headers=BROWSER)
+    assert response.status_code in (403, 404)
+    html = response.get_data(as_text=True)
+    assert 'aria-label="Menu de l\'administration"' in html and "Se déconnecter" in html
+    assert "Mes centres" in html and "Comptes" not in html
+    assert 'data-session-remaining="' in html
+
+
+def test_an_admin_error_page_without_a_session_has_no_menu(client):
+    html = html_page(client.get("/admin/no-such-page", headers=BROWSER), 404)
+    assert "Page introuvable" in html and "Menu de l" not in html and "Se déconnecter" not in html
+
+
 def test_an_unexpected_error_is_a_page_without_internals(app, client, monkeypatch):
     from sitedir.readmodel.snapshot import Snapshot
 

@@ -47,9 +47,26 @@ def register_admin(app: Flask, api) -> None:
     # no CSRF token there. Every form of the admin page needs one.
     csrf.exempt(api_blp)
     app.register_error_handler(CSRFError, _refused_form)
+    app.context_processor(_session_on_error_pages)
     app.add_template_filter(paris_format, "paris")
     app.cli.add_command(accounts_cli)
     app.cli.add_command(tokens_cli)
+
+
+def _session_on_error_pages() -> dict:
+    """An error page under /admin (a mistyped address, a page of another role) keeps the
+    session's menu and logout, as every admin page does (RGAA 12.1, 12.3): a 404 of the
+    router belongs to no blueprint, so the admin's own context is not there to give them.
+    A page that names its principal (the login's None) keeps its own."""
+    if not request.path.startswith("/admin/") or request.path.startswith("/admin/static/"):
+        return {}
+    from sitedir.admin.sessions import current_principal, session_remaining
+
+    principal = current_principal()
+    return {
+        "principal": principal,
+        "session_remaining": session_remaining() if principal is not None else None,
+    }
 
 
 def _csrf_only_where_a_form_can_come(app: Flask) -> None:
