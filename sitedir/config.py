@@ -170,11 +170,26 @@ def _database_url(text: str) -> str:
 
 
 def normalise_database_url(url: str) -> str:
-    """Return the URL with PostgreSQL's driver named: SQLAlchemy 2 would pick psycopg2."""
-    for prefix in ("postgres://", "postgresql://"):
+    """Return the URL with PostgreSQL's driver named (SQLAlchemy 2 would pick psycopg2),
+    and libpq's multi-host form (`postgresql://u@h1:p1,h2:p2/db`) in SQLAlchemy's."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
+            return "postgresql+psycopg://" + _multi_host(url[len(prefix) :])
     return url
+
+
+def _multi_host(rest: str) -> str:
+    """`u@h1:p1,h2:p2/db?q` (what libpq and psycopg accept, for a primary and its standbys)
+    as `u@/db?host=h1:p1&host=h2:p2&q`: SQLAlchemy's URL parser takes one host and port,
+    and reads several from the query (its psycopg dialect joins them back for libpq)."""
+    end = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
+    netloc, tail = rest[:end], rest[end:]
+    user, at, hosts = netloc.rpartition("@")
+    if "," not in hosts:
+        return rest
+    path, question, query = tail.partition("?")
+    each = "&".join(f"host={host}" for host in hosts.split(","))
+    return f"{user}{at}{path or '/'}?{each}" + (f"&{query}" if question and query else "")
 
 
 BOOLEAN = Kind("boolean", _boolean)
