@@ -244,7 +244,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     # Where and how the app runs
     Setting("ENVIRONMENT", "SITEDIR_ENV", choice("production", "development", "test"), "production", "`development` (`./dev run`, `./dev flask`) and `test` (the test suite) allow an unset `SECRET_KEY`; in `production` the app refuses to start without it"),
-    Setting("SQLALCHEMY_DATABASE_URI", "DATABASE_URL", DATABASE, None, "SQLAlchemy URL (`postgresql://...` uses psycopg)", shown="SQLite file in `instance/`"),
+    Setting("SQLALCHEMY_DATABASE_URI", "DATABASE_URL", DATABASE, None, "SQLAlchemy URL (`postgresql://...` uses psycopg); libpq's `postgresql://u@h1:p1,h2:p2/db?target_session_attrs=read-write` names a primary and its standbys (docs/OPERATIONS.md, \"Database failover or restart\")", shown="SQLite file in `instance/`"),
     Setting("SECRET_KEY", "SECRET_KEY", TEXT, None, "signs sessions and form tokens; the same on every instance; required in production (the app stops at start without it)", shown="random per process (development and tests only)"),
     Setting("SECRET_KEY_FALLBACKS", "SECRET_KEY_FALLBACKS", Kind("keys", lambda text: [k.strip() for k in text.split(",") if k.strip()]), [], "comma-separated keys retired by a rotation: what they signed (admin sessions, contact-form tokens) is still accepted, nothing new is signed with them (docs/OPERATIONS.md, \"Rotating SECRET_KEY\")"),
     Setting("SEED_ON_START", "SITEDIR_SEED_ON_START", BOOLEAN, True, "run `db upgrade` and seed an empty database at start-up; set `false` when a deploy step runs `db upgrade` before the instances start"),
