@@ -170,11 +170,26 @@ def _database_url(text: str) -> str:
 
 
 def normalise_database_url(url: str) -> str:
-    """Return the URL with PostgreSQL's driver named: SQLAlchemy 2 would pick psycopg2."""
-    for prefix in ("postgres://", "postgresql://"):
+    """Return the URL with PostgreSQL's driver named (SQLAlchemy 2 would pick psycopg2),
+    and libpq's multi-host form (`postgresql://u@h1:p1,h2:p2/db`) in SQLAlchemy's."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
+            return "postgresql+psycopg://" + _multi_host(url[len(prefix) :])
     return url
+
+
+def _multi_host(rest: str) -> str:
+    """`u@h1:p1,h2:p2/db?q` (what libpq and psycopg accept, for a primary and its standbys)
+    as `u@/db?host=h1:p1&host=h2:p2&q`: SQLAlchemy's URL parser takes one host and port,
+    and reads several from the query (its psycopg dialect joins them back for libpq)."""
+    end = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
+    netloc, tail = rest[:end], rest[end:]
+    user, at, hosts = netloc.rpartition("@")
+    if "," not in hosts:
+        return rest
+    path, question, query = tail.partition("?")
+    each = "&".join(f"host={host}" for host in hosts.split(","))
+    return f"{user}{at}{path or '/'}?{each}" + (f"&{query}" if question and query else "")
 
 
 BOOLEAN = Kind("boolean", _boolean)
@@ -229,7 +244,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     # Where and how the app runs
     Setting("ENVIRONMENT", "SITEDIR_ENV", choice("production", "development", "test"), "production", "`development` (`./dev run`, `./dev flask`) and `test` (the test suite) allow an unset `SECRET_KEY`; in `production` the app refuses to start without it"),
-    Setting("SQLALCHEMY_DATABASE_URI", "DATABASE_URL", DATABASE, None, "SQLAlchemy URL (`postgresql://...` uses psycopg)", shown="SQLite file in `instance/`"),
+    Setting("SQLALCHEMY_DATABASE_URI", "DATABASE_URL", DATABASE, None, "SQLAlchemy URL (`postgresql://...` uses psycopg); libpq's `postgresql://u@h1:p1,h2:p2/db?target_session_attrs=read-write` names a primary and its standbys (docs/OPERATIONS.md, \"Database failover or restart\")", shown="SQLite file in `instance/`"),
     Setting("SECRET_KEY", "SECRET_KEY", TEXT, None, "signs sessions and form tokens; the same on every instance; required in production (the app stops at start without it)", shown="random per process (development and tests only)"),
     Setting("SECRET_KEY_FALLBACKS", "SECRET_KEY_FALLBACKS", Kind("keys", lambda text: [k.strip() for k in text.split(",") if k.strip()]), [], "comma-separated keys retired by a rotation: what they signed (admin sessions, contact-form tokens) is still accepted, nothing new is signed with them (docs/OPERATIONS.md, \"Rotating SECRET_KEY\")"),
     Setting("SEED_ON_START", "SITEDIR_SEED_ON_START", BOOLEAN, True, "run `db upgrade` and seed an empty database at start-up; set `false` when a deploy step runs `db upgrade` before the instances start"),

@@ -109,6 +109,9 @@ class Breaker:
         self.open = False
         # (connection class, cargs, cparams) of the engine's last connect: the probe's.
         self.connect_args: tuple | None = None
+        # With several hosts, (host, port) of the one that last accepted a session: the
+        # first tried (hosts_preferred_first).
+        self.preferred: tuple[str, str] | None = None
         self._lock = threading.Lock()
         self._probe: threading.Thread | None = None
 
@@ -136,15 +139,22 @@ class Breaker:
         factory, cargs, cparams = self.connect_args
         while self.open:
             time.sleep(PROBE_SECONDS)
+            params = hosts_preferred_first(cparams, self.preferred)
             try:
-                with factory.connect(*cargs, **cparams) as probe:
+                with factory.connect(*cargs, **params) as probe:
                     probe.probing, probe.answer_timeout = True, QUICK_ANSWER_SECONDS
                     probe.execute("SELECT 1")
+                    self.remember(probe, params)
             except Exception as exc:  # still hung or down: ask again
                 log.debug("database probe: %s", type(exc).__name__)
                 continue
             self.open = False
             log.warning("database answers again: connections are tried again")
+
+    def remember(self, connection, params: dict) -> None:
+        """With several hosts, the one `connection` reached is the first tried next."""
+        if "," in str(params.get("host") or ""):
+            self.preferred = (connection.info.host, str(connection.info.port))
 
 
 def _bounded_connection_class():
@@ -235,6 +245,34 @@ def install_hooks(engine: Engine, config: dict | None = None) -> None:
             context.is_disconnect = True
 
 
+def hosts_preferred_first(cparams: dict, preferred: tuple[str, str] | None) -> dict:
+    """Connection parameters with `preferred` (host, port) moved to the front of a
+    multi-host list (`host=a,b port=p,q`), the others after it in their order.
+
+    libpq tries the hosts in order, each for up to connect_timeout: after a failover whose
+    old primary hangs (a frozen machine still accepts connections), every new connection
+    would wait that long on it before reaching the new one. The process tries first the
+    server that last accepted its session (target_session_attrs), and falls back on the
+    others, in order, as before.
+    """
+    hosts = str(cparams.get("host") or "").split(",")
+    if preferred is None or len(hosts) < 2:
+        return cparams
+    ports = [p or "5432" for p in str(cparams.get("port") or "").split(",")]
+    if len(ports) == 1:
+        ports *= len(hosts)
+    pairs = list(zip(hosts, ports, strict=False))
+    if len(ports) != len(hosts) or preferred not in pairs or pairs[0] == preferred:
+        return cparams
+    start = pairs.index(preferred)
+    pairs = pairs[start:] + pairs[:start]
+    return {
+        **cparams,
+        "host": ",".join(host for host, _ in pairs),
+        "port": ",".join(port for _, port in pairs),
+    }
+
+
 def _bound_postgresql(engine: Engine, limit: float | None) -> None:
     bounded = _bounded_connection_class()
 
@@ -242,13 +280,16 @@ def _bound_postgresql(engine: Engine, limit: float | None) -> None:
 
     @event.listens_for(engine, "do_connect")
     def _connect(dialect, record, cargs, cparams):
-        bounded.breaker.check()
-        bounded.breaker.connect_args = (bounded, cargs, cparams)
+        breaker = bounded.breaker
+        breaker.check()
+        breaker.connect_args = (bounded, cargs, cparams)
+        params = hosts_preferred_first(cparams, breaker.preferred)
         try:
-            connection = bounded.connect(*cargs, **cparams)
+            connection = bounded.connect(*cargs, **params)
         except errors.ConnectionTimeout:
-            bounded.breaker.trip()  # accepted by the kernel, never answered: hung
+            breaker.trip()  # accepted by the kernel, never answered: hung
             raise
+        breaker.remember(connection, params)
         connection.answer_timeout = limit
         return connection
 
@@ -314,12 +355,20 @@ def _flushed(session, flush_context) -> None:
     session.info["sitedir_wrote"] = True
 
 
+# A write outage ends at a write committed this long after the last one refused (the
+# Retry-After that refused writes are given).
+WRITES_SETTLED_SECONDS = 10.0
+
+
 @event.listens_for(db.session, "after_commit")
 def _wrote(session) -> None:
     # A full disk or a read-only file refuses writes, not connections: the outage logged
-    # by sitedir.logs ends at the first write committed (rows flushed, then committed).
+    # by sitedir.logs ends at a write committed (rows flushed, then committed) once none
+    # was refused for WRITES_SETTLED_SECONDS. At once, it flapped: on a full PostgreSQL
+    # disk, a token's UPDATE fits its page and commits, the status change's INSERTs after
+    # it cannot extend their files (bench/faults/postgres_disk.py: two lines per write).
     if session.info.pop("sitedir_wrote", False) and dependencies.is_down("database writes"):
-        dependencies.up("database writes")
+        dependencies.up("database writes", settled=WRITES_SETTLED_SECONDS)
 
 
 @event.listens_for(db.session, "after_rollback")

@@ -160,8 +160,10 @@ class DependencyStates:
             state = self._down.get(dependency)
             if state is not None:
                 state["failures"] += 1
+                state["last"] = time.monotonic()
                 return False
-            self._down[dependency] = {"since": time.monotonic(), "failures": 1}
+            now = time.monotonic()
+            self._down[dependency] = {"since": now, "last": now, "failures": 1}
         first = (str(error).splitlines() or [""])[0][:300]
         log.error(
             "%s failed: %s: %s (further failures are counted, not logged, until it answers)",
@@ -172,11 +174,19 @@ class DependencyStates:
         )
         return True
 
-    def up(self, dependency: str) -> bool:
-        """`dependency` answered: logged (True) when it was failing until now."""
+    def up(self, dependency: str, settled: float = 0.0) -> bool:
+        """`dependency` answered: logged (True) when it was failing until now.
+
+        With `settled`, the outage ends only if its last failure is that many seconds old:
+        a dependency that half works (a full disk refuses the writes that need space and
+        takes the others) would otherwise log two lines per failure.
+        """
         if dependency not in self._down:  # the usual case: no lock
             return False
         with self._lock:
+            state = self._down.get(dependency)
+            if state is not None and time.monotonic() - state["last"] < settled:
+                return False
             state = self._down.pop(dependency, None)
         if state is None:
             return False

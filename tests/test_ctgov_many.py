@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from sitedir.extensions import db
+from sitedir.jobs import STUDIES_REFRESH, JobRun
 from sitedir.models import Event, Site, Study
 from tests.ctgov_records import NCT, counts, location, record, write
 
@@ -161,6 +162,9 @@ def test_refresh_applies_a_newer_record_through_the_write_service(app, runner, t
         assert "site.status_changed" in types  # announced, as an admin's change is
     again = run(runner, "refresh", "--api-url", url)
     assert "1 record(s): 1 unchanged" in again.output
+    with app.app_context():  # the timer's run, for /metrics
+        job = db.session.get(JobRun, STUDIES_REFRESH)
+        assert job.last_success_at is not None and job.last_failure_at is None
 
 
 def test_refresh_reports_a_record_it_cannot_read(app, runner, tmp_path, registry):
@@ -171,6 +175,9 @@ def test_refresh_reports_a_record_it_cannot_read(app, runner, tmp_path, registry
     assert result.exit_code == 1
     assert "has no study" in result.output and "1 refused" in result.output
     assert counts(app) == before
+    with app.app_context():  # a failed run, as /metrics shows it
+        job = db.session.get(JobRun, STUDIES_REFRESH)
+        assert job.last_failure_at is not None and job.last_success_at is None
 
 
 def test_refresh_is_off_without_an_api(app, runner, monkeypatch):

@@ -96,3 +96,13 @@ def test_every_flask_command_a_unit_starts_exists(tmp_path):
             [flask, *command[1:], "--help"], capture_output=True, text=True, env=env, timeout=120
         )
         assert done.returncode == 0, (unit.name, done.stderr[-2000:])
+
+
+def test_the_imported_studies_have_their_optional_refresh_timer():
+    """Issue 24.10: `flask studies refresh` on a timer of its own, enabled only by those
+    who import studies (its unit needs SITEDIR_CTGOV_URL)."""
+    service = _parsed(UNITS / "sitedir-studies-refresh.service")["Service"]
+    assert service["ExecStart"].endswith("flask --app sitedir.app studies refresh")
+    assert service["EnvironmentFile"] == "/etc/sitedir/sitedir.env"
+    timer = _parsed(UNITS / "sitedir-studies-refresh.timer")["Timer"]
+    assert timer["OnCalendar"].startswith("*-*-* ")  # daily

@@ -143,3 +143,57 @@ def test_a_hung_postgresql_costs_seconds_not_a_worker():
         reader = app.extensions.get("sitedir_fingerprint")
         if reader:
             reader.close()
+
+
+def test_the_host_that_last_answered_is_tried_first():
+    params = {"host": "db-a,db-b,db-c", "port": "5432,5433,", "dbname": "sitedir"}
+    moved = db_engine.hosts_preferred_first(params, ("db-b", "5433"))
+    assert (moved["host"], moved["port"]) == ("db-b,db-c,db-a", "5433,5432,5432")
+    assert moved["dbname"] == "sitedir"
+    assert db_engine.hosts_preferred_first(params, ("db-z", "5432")) is params  # unknown
+    assert db_engine.hosts_preferred_first(params, None) is params
+    one = {"host": "db-a,db-b", "port": "6432"}  # one port for every host
+    assert db_engine.hosts_preferred_first(one, ("db-b", "6432"))["host"] == "db-b,db-a"
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only (SITEDIR_TEST_DATABASE_URL)")
+@pytest.mark.database
+def test_after_a_failover_new_connections_skip_the_hung_old_primary():
+    """Issue 24.15 (bench/faults/postgres_failover.py --stop hang): with the old primary
+    frozen first in DATABASE_URL's hosts, each new connection waited connect_timeout on
+    it before reaching the new primary; only the first one does now."""
+    from sqlalchemy.engine import make_url
+
+    from sitedir.config import normalise_database_url
+
+    with contextlib.closing(socket.socket()) as frozen:  # accepts, never answers
+        frozen.bind(("127.0.0.1", 0))
+        frozen.listen(64)
+        real = make_url(TEST_DATABASE_URL)
+        url = normalise_database_url(
+            f"postgresql://{real.username}@127.0.0.1:{frozen.getsockname()[1]},"
+            f"{real.host}:{real.port or 5432}/{real.database}?target_session_attrs=read-write"
+        )
+        settings = {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {},
+            "DB_CONNECT_TIMEOUT": 2,
+            "DB_STATEMENT_TIMEOUT_MS": 10000,
+            "DB_KEEPALIVES_IDLE": 30,
+            "DB_POOL_TIMEOUT": 3,
+        }
+        db_engine.configure(settings)
+        engine = create_engine(url, **settings["SQLALCHEMY_ENGINE_OPTIONS"])
+        db_engine.install_hooks(engine, settings)
+        try:
+            times = []
+            for _ in range(3):
+                started = time.monotonic()
+                with engine.connect() as connection:
+                    assert connection.execute(text("SELECT 1")).scalar() == 1
+                    connection.invalidate()  # the next one is a new connection
+                times.append(time.monotonic() - started)
+            assert times[0] >= 2  # the first one waited on the frozen host
+            assert max(times[1:]) < 1, times
+        finally:
+            engine.dispose()

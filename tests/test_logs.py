@@ -160,6 +160,7 @@ def test_a_full_disk_is_one_outage_until_a_write_commits(app, tokens, lines):
         assert client.get("/test-disk-full").status_code == 503
         assert client.get("/api/v1/sites").status_code == 200
     full["on"] = False
+    _last_refusal_ago(11)  # the outage ends once no write was refused for 10 s
     confirm = client.post("/api/v1/sites/clermont-ferrand/confirm", headers=tokens["own"])
     assert confirm.status_code == 200
     outage = [json.loads(x) for x in lines() if '"sitedir.dependencies"' in x]
@@ -167,3 +168,45 @@ def test_a_full_disk_is_one_outage_until_a_write_commits(app, tokens, lines):
         ("down", "database writes"),
         ("up", "database writes"),
     ]
+
+
+def _last_refusal_ago(seconds: float) -> None:
+    """Date the current write outage's last refusal `seconds` back."""
+    logs.dependencies._down["database writes"]["last"] -= seconds
+
+
+def test_a_disk_that_takes_some_writes_is_still_one_outage(app, tokens, lines):
+    """A full PostgreSQL disk takes a token's UPDATE (it fits its page) and refuses the
+    INSERTs after it: bench/faults/postgres_disk.py logged a `failed` and an `answers
+    again` line for every refused write."""
+    from sitedir.admin.models import ApiToken
+    from sitedir.domain.clock import utc_now
+    from sitedir.extensions import db
+
+    full = {"on": True}
+
+    @app.get("/test-half-full")
+    def _half_full():
+        token = db.session.scalars(db.select(ApiToken)).first()
+        token.last_used_at = utc_now()
+        db.session.commit()  # taken: no new page needed
+        if full["on"]:
+            raise OperationalError(
+                "INSERT", {}, Exception('could not extend file "base/1/2": No space left on device')
+            )
+        return "ok"
+
+    def outage():
+        entries = [json.loads(x) for x in lines() if '"sitedir.dependencies"' in x]
+        return [(e["state"], e["dependency"], e.get("failures")) for e in entries]
+
+    client = app.test_client()
+    for _ in range(5):
+        assert client.get("/test-half-full").status_code == 503
+    assert outage() == [("down", "database writes", None)]
+    full["on"] = False
+    assert client.get("/test-half-full").status_code == 200
+    assert outage() == [("down", "database writes", None)]  # refused 0 s ago: not over yet
+    _last_refusal_ago(11)
+    assert client.get("/test-half-full").status_code == 200
+    assert outage() == [("down", "database writes", None), ("up", "database writes", 5)]

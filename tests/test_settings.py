@@ -155,6 +155,22 @@ def test_a_database_url_that_does_not_parse_is_refused_without_its_password():
     assert "s3cret" not in str(refused.value)
 
 
+def test_a_primary_and_its_standby_in_one_url_as_libpq_writes_it():
+    """Issue 24.15: `host1:port1,host2:port2` (libpq's failover list) is accepted, and
+    psycopg is given every host, in order, with target_session_attrs."""
+    from sqlalchemy import create_engine
+
+    url = "postgresql://sitedir:pw@db-a:5432,db-b:5433/sitedir?target_session_attrs=read-write"
+    parsed = parse_environment({"DATABASE_URL": url})["SQLALCHEMY_DATABASE_URI"]
+    engine = create_engine(parsed)
+    params = engine.dialect.create_connect_args(engine.url)[1]
+    assert (params["host"], params["port"]) == ("db-a,db-b", "5432,5433")
+    assert params["target_session_attrs"] == "read-write"
+    assert (params["dbname"], params["user"], params["password"]) == ("sitedir", "sitedir", "pw")
+    one = parse_environment({"DATABASE_URL": "postgresql://u@db:5432/d"})
+    assert one["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db:5432/d"
+
+
 def test_retired_keys_are_read_without_the_spaces_around_them():
     keys = parse_environment({"SECRET_KEY_FALLBACKS": "old-one, old-two ,"})
     assert keys["SECRET_KEY_FALLBACKS"] == ["old-one", "old-two"]

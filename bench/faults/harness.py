@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -164,6 +165,8 @@ class Run:
         self.started = time.monotonic()
         self.n = 0
         self.statuses = ["suspended", "recruiting"]
+        # Each refused write, by (status, Content-Type, whether Retry-After was sent).
+        self.refusals: Counter = Counter()
 
     def now(self) -> float:
         return time.monotonic() - self.started
@@ -178,6 +181,10 @@ class Run:
             status, headers, _ = self._write(reason)
             if status == 200:
                 self.acknowledged.append(reason)
+            else:
+                self.refusals[
+                    (status, headers.get("Content-Type", "-"), "Retry-After" in headers)
+                ] += 1
             label = "write " + kind(status, headers)
         else:
             path = (
@@ -231,6 +238,13 @@ class Run:
             f"during the fault ({span:.0f} s): {answers / span:.1f} answers/s, "
             f"{errors / span:.1f} errors/s (anything but a 200)"
         )
+        last = max(self.seconds, default=0)
+        silent = [s for s in range(int(fault_from), last) if s not in self.seconds]
+        if silent:
+            print(
+                f"seconds with no answer at all (the client waiting on one request): "
+                f"{len(silent)} ({silent[0]}-{silent[-1]})"
+            )
         recovered = next(
             (
                 s
@@ -250,6 +264,11 @@ class Run:
         else:
             late = max(recovered - fault_to, 0)
             print(f"recovery: {late:.0f} s after the fault ended (to the second)")
+        for (status, content_type, retry_after), n in sorted(self.refusals.items()):
+            print(
+                f"writes refused: {n} x {status or 'no answer'} {content_type}"
+                + (", with Retry-After" if retry_after else ", no Retry-After")
+            )
         stored_set, acked = set(stored), set(self.acknowledged)
         lost = acked - stored_set
         phantom = stored_set - set(self.tried)
@@ -262,16 +281,82 @@ class Run:
         )
 
 
+class Readyz:
+    """/readyz probed every `every` seconds from a thread of its own while the load runs
+    (`with Readyz(run):`): what a load balancer would have seen, second by second."""
+
+    def __init__(self, run: Run, every: float = 0.5):
+        self.run, self.every = run, every
+        self.seen: dict[int, Counter] = defaultdict(Counter)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="readyz-probe", daemon=True)
+
+    def start(self) -> "Readyz":
+        """Start probing; returns itself."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop probing (the probe under way ends within its timeout)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(10)
+
+    def __enter__(self) -> "Readyz":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            began = self.run.now()
+            status, _, body = request(self.run.port, "GET", "/readyz", timeout=5)
+            try:
+                database = json.loads(body)["checks"].get("database", "?")
+            except (ValueError, KeyError, TypeError, AttributeError):
+                database = "?"
+            self.seen[int(began)][f"{status or 'no answer'} {database}"] += 1
+
+    def report(self, fault_from: float, fault_to: float) -> None:
+        """/readyz's answers before, during and after the fault."""
+        for name, keep in (
+            ("before", lambda s: s < fault_from),
+            ("during", lambda s: fault_from <= s < fault_to),
+            ("after", lambda s: s >= fault_to),
+        ):
+            total: Counter = Counter()
+            for second, answers in self.seen.items():
+                if keep(second):
+                    total.update(answers)
+            print(
+                f"/readyz {name} the fault: "
+                + (
+                    ", ".join(f"{n} x {answer}" for answer, n in total.most_common())
+                    or "not probed"
+                )
+            )
+
+
 def log_summary(path: Path) -> str:
-    """How many lines gunicorn's stderr holds, how many are not JSON, and the errors."""
+    """How many lines gunicorn's stderr holds, how many are not JSON, the levels, and the
+    most frequent warnings and errors (their first words)."""
     lines = [line for line in Path(path).read_text().splitlines() if line.strip()]
     levels: Counter = Counter()
+    messages: Counter = Counter()
     not_json = 0
     for line in lines:
         try:
-            levels[json.loads(line).get("level")] += 1
+            record = json.loads(line)
         except ValueError:
             not_json += 1
-    return f"log: {len(lines)} lines ({not_json} not JSON), " + ", ".join(
+            continue
+        levels[record.get("level")] += 1
+        if record.get("level") in ("WARNING", "ERROR", "CRITICAL"):
+            messages[
+                f"{record.get('level')} {record.get('logger')}: {str(record.get('message'))[:90]}"
+            ] += 1
+    summary = f"log: {len(lines)} lines ({not_json} not JSON), " + ", ".join(
         f"{level} {n}" for level, n in sorted(levels.items(), key=str)
     )
+    return summary + "".join(f"\n    {n} x {m}" for m, n in messages.most_common(5))

@@ -31,6 +31,7 @@ class Cluster:
     def __init__(self, folder: Path, port: int, pg_bin: Path):
         self.folder, self.port, self.pg_bin = folder, port, pg_bin
         self.data = folder / "data"
+        self.log = folder / "pg.log"
 
     def url(self, database: str = "postgres", driver: str = "postgresql") -> str:
         """The URL of one of its databases."""
@@ -51,7 +52,7 @@ class Cluster:
             self.data,
             "-w",
             "-l",
-            self.folder / "pg.log",
+            self.log,
             "-o",
             f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1",
             *words,
@@ -61,6 +62,26 @@ class Cluster:
         """Create a database; its URL."""
         self.run("createdb", "-h", "127.0.0.1", "-p", self.port, "-U", "postgres", name)
         return self.url(name)
+
+    def sql(self, query: str, database: str = "postgres") -> str:
+        """One query through psql; its answer, unaligned."""
+        done = self.run(
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            self.port,
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-Atc",
+            query,
+            check=False,
+        )
+        if done.returncode:
+            raise RuntimeError(f"psql on {self.port}: {done.stderr.strip()}")
+        return done.stdout.strip()
 
     def pids(self) -> list[int]:
         """The postmaster and every process it forked (backends, checkpointer...)."""
@@ -84,22 +105,57 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def postgres_cluster(port: int, name: str = "faults"):
-    """A fresh PostgreSQL cluster on 127.0.0.1:`port` (trust auth), removed afterwards."""
+def postgres_cluster(
+    port: int, name: str = "faults", folder: Path | None = None, initdb=(), log=None
+):
+    """A fresh PostgreSQL cluster on 127.0.0.1:`port` (trust auth), removed afterwards;
+    in `folder` (an empty one: a small filesystem of the caller's) or a temporary one,
+    with `initdb`'s extra words, its server log in `log` (default: in the folder)."""
     pg_bin = postgres_bin()
     if pg_bin is None:
         raise RuntimeError("no PostgreSQL on this machine (initdb not found)")
-    folder = Path(tempfile.mkdtemp(prefix=f"sitedir-{name}-pg-"))
+    folder = folder or Path(tempfile.mkdtemp(prefix=f"sitedir-{name}-pg-"))
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres")
     cluster = Cluster(folder, port, pg_bin)
-    cluster.run("initdb", "-D", cluster.data, "-U", "postgres", "--auth=trust")
+    if log is not None:
+        cluster.log = Path(log)
+        if os.geteuid() == 0:
+            cluster.log.touch()
+            shutil.chown(cluster.log, "postgres")
+    cluster.run("initdb", "-D", cluster.data, "-U", "postgres", "--auth=trust", *initdb)
     cluster.pg_ctl("start")
     try:
         yield cluster
     finally:
         with contextlib.suppress(Exception):
             cluster.resume()
+        with contextlib.suppress(Exception):
+            cluster.pg_ctl("stop", "-m", "immediate")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def standby_cluster(primary: Cluster, port: int, name: str = "faults-standby"):
+    """A streaming replica of `primary` on 127.0.0.1:`port` (pg_basebackup -R: a hot
+    standby that follows it), running once it streams; removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix=f"sitedir-{name}-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(folder, "postgres")
+    cluster = Cluster(folder, port, primary.pg_bin)
+    host = ("-h", "127.0.0.1", "-p", primary.port, "-U", "postgres")
+    cluster.run("pg_basebackup", *host, "-D", cluster.data, "-R", "-X", "stream", "-c", "fast")
+    cluster.pg_ctl("start")
+    try:
+        deadline = time.monotonic() + 60
+        while (
+            primary.sql("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'") != "1"
+        ):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the standby on {port} never streamed from {primary.port}")
+            time.sleep(0.2)
+        yield cluster
+    finally:
         with contextlib.suppress(Exception):
             cluster.pg_ctl("stop", "-m", "immediate")
         shutil.rmtree(folder, ignore_errors=True)
