@@ -19,9 +19,17 @@ SPHERE_MARGIN = 1.006
 
 
 class Locatable(Protocol):
-    latitude: float
-    longitude: float
-    is_open: bool
+    """Anything with a point and an open status. Read-only: ranking never writes them,
+    so frozen rows (the snapshot's SiteRow) qualify as well as ORM sites."""
+
+    @property
+    def latitude(self) -> float: ...
+
+    @property
+    def longitude(self) -> float: ...
+
+    @property
+    def is_open(self) -> bool: ...
 
 
 T = TypeVar("T", bound=Locatable)

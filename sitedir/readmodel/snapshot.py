@@ -31,6 +31,7 @@ import zlib
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Literal
 
 from flask import current_app
 from sqlalchemy.orm import selectinload
@@ -184,6 +185,8 @@ log = logging.getLogger(__name__)
 
 
 def _fingerprint() -> tuple:
+    # None: not looked at yet; False: this engine cannot have one (in-memory SQLite).
+    reader: FingerprintReader | Literal[False] | None
     reader = current_app.extensions.get("sitedir_fingerprint")
     if reader is None:
         engine = db.engine
@@ -326,7 +329,8 @@ def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
         cache.snapshot, cache.seq = None, None
     known = cache.rows
     changed, removed, seq = _changed_ids(cache, fingerprint)
-    old, new = [], []
+    old: list[SiteRow] = []
+    new: list[SiteRow] = []
     for site in _load(changed):
         old_row = known.get(site.id)
         # The version of the site as loaded (it may have moved on since the first query).
@@ -339,22 +343,19 @@ def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
     previous = cache.snapshot
     catalogue = load_catalogue(previous.catalogue if previous is not None else ())
     studies = tuple(entry.slug for entry in catalogue)
-    same_places = (
-        previous is not None
-        and not removed
-        and len(old) == len(new)
-        and all(a.id == b.id for a, b in zip(old, new, strict=True))
-    )
-    if same_places:  # the same sites under the same ids: swap the changed rows in place
-        ids = previous.lists.ids
-        rows = list(previous.rows)
+    kept = _same_places(previous, old, new, removed)
+    rows: tuple[SiteRow, ...]
+    if kept is not None:  # the same sites under the same ids: swap the changed rows in place
+        ids = kept.ids
+        swapped = list(kept.rows)
         for row in new:
-            rows[bisect_left(ids, row.id)] = row
-        rows = tuple(rows)
+            swapped[bisect_left(ids, row.id)] = row
+        rows = tuple(swapped)
         lists = RowLists(rows, ids)
     else:
         rows = tuple(sorted(known.values(), key=_row_id))
         lists = RowLists(rows)
+    index: SpatialIndex | PostgisIndex | None
     schema = postgis_schema()
     if schema is not None:  # candidates from the database's GiST indexes: no trees here
         index = PostgisIndex(schema, rows, lists.ids)
@@ -362,7 +363,7 @@ def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
         index = previous.index if previous is not None else None
         if (
             not isinstance(index, SpatialIndex)
-            or not same_places
+            or kept is None
             or index.overlay + 2 * len(new) > _overlay_bound(rows)
         ):
             index = SpatialIndex.build(rows, _index_keys, _row_id)
@@ -382,6 +383,18 @@ def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
 
 
 LOG = 64  # builds remembered by Snapshot.log
+
+
+def _same_places(
+    previous: Snapshot | None, old: list[SiteRow], new: list[SiteRow], removed: list[int]
+) -> RowLists | None:
+    """The previous snapshot's lists when this build only made some of its rows again
+    (none added or removed, so every id keeps its place), else None."""
+    if previous is None or previous.lists is None or removed or len(old) != len(new):
+        return None
+    if all(a.id == b.id for a, b in zip(old, new, strict=True)):
+        return previous.lists
+    return None
 
 
 def _overlay_bound(rows: tuple) -> int:
@@ -412,13 +425,13 @@ def _current(store: dict) -> Snapshot:
     if interval <= 0:  # every request reads the fingerprint, concurrently
         return _refresh(store)
     state = store.get("state")
-    if _fresh(state, interval):
+    if state is not None and _fresh(state, interval):
         if store.get("degraded_since") is not None:
             mark_degraded()
         return state[0]
     with store["lock"]:  # one fingerprint read per interval, whatever the threads
         state = store.get("state")
-        if _fresh(state, interval):
+        if state is not None and _fresh(state, interval):
             if store.get("degraded_since") is not None:
                 mark_degraded()
             return state[0]
@@ -443,9 +456,7 @@ def build_before_fork(app) -> None:
         db.engine.dispose()
 
 
-def _fresh(state: tuple | None, interval: float) -> bool:
-    if state is None:
-        return False
+def _fresh(state: tuple, interval: float) -> bool:
     _, checked_at, writes = state
     return writes == local_writes.value and time.monotonic() - checked_at < interval
 
