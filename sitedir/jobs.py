@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sitedir.domain.clock import utc_now
-from sitedir.extensions import db
+from sitedir.extensions import Base, db
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ WEBHOOKS, REMINDERS, CONTACT_PURGE, STUDIES_REFRESH = (
 JOBS = (WEBHOOKS, REMINDERS, CONTACT_PURGE, STUDIES_REFRESH)
 
 
-class JobRun(db.Model):
+class JobRun(Base):
     """The last run of one job: when, whether it succeeded, what it counted."""
 
     __tablename__ = "job_run"

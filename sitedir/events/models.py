@@ -15,11 +15,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sitedir.extensions import db
+from sitedir.extensions import Base
 from sitedir.models import Event
 
 
-class WebhookEndpoint(db.Model):
+class WebhookEndpoint(Base):
     """A receiver registered by a network admin, with the event types it wants.
 
     The secret must be recovered to sign each delivery, so it is stored as issued (it
@@ -43,7 +43,7 @@ class WebhookEndpoint(db.Model):
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
-class WebhookDelivery(db.Model):
+class WebhookDelivery(Base):
     """One event owed to one endpoint: pending until accepted (2xx) or given up."""
 
     __tablename__ = "webhook_delivery"
@@ -66,7 +66,7 @@ class WebhookDelivery(db.Model):
     event: Mapped[Event] = relationship()
 
 
-class WebhookAttempt(db.Model):
+class WebhookAttempt(Base):
     """One HTTP attempt: when, the answer's status (null: no answer), how long it took."""
 
     __tablename__ = "webhook_attempt"
@@ -81,7 +81,7 @@ class WebhookAttempt(db.Model):
     error: Mapped[str | None] = mapped_column(String(300))
 
 
-class FeedEpoch(db.Model):
+class FeedEpoch(Base):
     """A restore of older data: cursors of earlier epochs resume at most after
     `starts_after`, the restored outbox's last id (see sitedir.events.epochs)."""
 
