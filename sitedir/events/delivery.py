@@ -25,16 +25,18 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import cast
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import or_, update
+from werkzeug.local import LocalProxy
 
 from sitedir.domain.clock import as_utc, utc_now
 from sitedir.events import addresses
 from sitedir.events.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from sitedir.events.sending import MAX_RETRY_AFTER, post, retry_after_seconds
 from sitedir.events.types import event_type
-from sitedir.extensions import db
+from sitedir.extensions import changed_one_row, db
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +76,16 @@ def next_delay(attempts: int) -> int:
 
 def _claim(endpoint_id: int, owner: str, now: datetime, lease: float) -> bool:
     """Lease the endpoint for this worker, unless another holds it; committed at once."""
-    claimed = db.session.execute(
+    claimed = changed_one_row(
         update(WebhookEndpoint)
         .where(
             WebhookEndpoint.id == endpoint_id,
             or_(WebhookEndpoint.lease_until.is_(None), WebhookEndpoint.lease_until < now),
         )
         .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease))
-    ).rowcount
+    )
     db.session.commit()
-    return claimed == 1
+    return claimed
 
 
 def _release(endpoint_id: int, owner: str) -> None:
@@ -103,7 +105,7 @@ def lease_seconds(config) -> float:
 def _renew(endpoint_id: int, owner: str, lease: float) -> bool:
     """Extend this worker's lease before an attempt; False when it was lost (expired, taken)."""
     now = utc_now()
-    renewed = db.session.execute(
+    renewed = changed_one_row(
         update(WebhookEndpoint)
         .where(
             WebhookEndpoint.id == endpoint_id,
@@ -111,10 +113,9 @@ def _renew(endpoint_id: int, owner: str, lease: float) -> bool:
             WebhookEndpoint.lease_until >= now,
         )
         .values(lease_until=now + timedelta(seconds=lease))
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.session.commit()
-    return renewed == 1
+    return renewed
 
 
 def new_owner() -> str:
@@ -153,7 +154,9 @@ def deliver_due(now: datetime | None = None, owner: str | None = None, stop=None
     workers = min(_concurrency(current_app.config), len(due))
     if workers <= 1:
         return sum(_round(endpoint_id, owner, now, stop) for endpoint_id in due)
-    app = current_app._get_current_object()
+    # Flask types current_app as the app itself; it is a LocalProxy, whose object is what a
+    # thread can carry (the proxy would look for an app context in that thread).
+    app = cast("LocalProxy[Flask]", current_app)._get_current_object()
 
     def in_thread(endpoint_id):
         with app.app_context():
@@ -246,6 +249,8 @@ def _attempt(endpoint_id: int, owner: str, delivery_id: int, now, config) -> boo
     """One HTTP attempt, recorded while the lease is held; True when the receiver accepted."""
     endpoint = db.session.get(WebhookEndpoint, endpoint_id)
     delivery = db.session.get(WebhookDelivery, delivery_id)
+    if endpoint is None or delivery is None:  # rows are never deleted; nothing to send if so
+        return False
     body = payload(delivery)
     stamp = int(time.time())
     headers = {
@@ -296,7 +301,6 @@ def _attempt(endpoint_id: int, owner: str, delivery_id: int, now, config) -> boo
     # attempts + 1 in SQL: two writers never lose an increment.
     values: dict = {"attempts": WebhookDelivery.attempts + 1}
     attempts = delivery.attempts + 1
-    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
     given_up = False
     if accepted:
         values.update(state="delivered", delivered_at=now)
@@ -323,7 +327,7 @@ def _attempt(endpoint_id: int, owner: str, delivery_id: int, now, config) -> boo
         _fail_pending(endpoint_id)  # a receiver that is gone: nothing stays owed to it
     db.session.commit()
     if given_up:
-        _give_up(endpoint, db.session.get(WebhookDelivery, delivery_id), now)
+        _give_up(endpoint, delivery, now)
     log.info(
         "webhook %s to endpoint %s: %s in %.0f ms", uid, endpoint_id, status or error, duration
     )
