@@ -40,7 +40,9 @@ _SENDABLE = re.compile(r"[!-~]+")
 def resolve(host: str, port: int) -> list[str]:
     """Every address the name resolves to (a test may replace this)."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return [info[4][0] for info in infos]
+    # An IP family's socket address starts with the address as text; typeshed also allows
+    # an int there (other families), which a host name's lookup never gives.
+    return [info[4][0] for info in infos if isinstance(info[4][0], str)]
 
 
 # IPv6 forms this Python may call global though they reach an IPv4 address or are retired:

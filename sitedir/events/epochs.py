@@ -16,10 +16,15 @@ A cursor stays one base-36 number: epoch × 2**31 + event id (ids are 32-bit); e
 before any restore, gives the cursors already handed out.
 """
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sitedir.domain.clock import utc_now
 from sitedir.extensions import db
+
+if TYPE_CHECKING:
+    from sitedir.events.models import FeedEpoch
 
 ID_BITS = 31
 ID_MASK = (1 << ID_BITS) - 1
@@ -36,7 +41,7 @@ def join(epoch: int, event_id: int) -> int:
     return (epoch << ID_BITS) | event_id
 
 
-def _epochs() -> list:
+def _epochs() -> "Sequence[FeedEpoch]":
     from sitedir.events.models import FeedEpoch
 
     return db.session.scalars(db.select(FeedEpoch).order_by(FeedEpoch.epoch)).all()

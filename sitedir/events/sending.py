@@ -65,6 +65,7 @@ def post(url: str, body: str, headers: dict, timeout: float, allow_private: bool
     """
     deadline = time.monotonic() + timeout
     target = addresses.check_url(url, allow_private)
+    connection: http.client.HTTPConnection
     if target.scheme == "https":
         connection = http.client.HTTPSConnection(
             target.host, target.port, timeout=timeout, context=_tls()
@@ -75,7 +76,9 @@ def post(url: str, body: str, headers: dict, timeout: float, allow_private: bool
     def connect_checked(address, *args, **kwargs):
         return socket.create_connection((target.address, target.port), left(deadline))
 
-    connection._create_connection = connect_checked
+    # The hook both classes' connect() calls (HTTPS then wraps the socket, checking the
+    # host name): private, so typeshed leaves it out.
+    connection._create_connection = connect_checked  # type: ignore[attr-defined]
     response = None
     try:
         connection.connect()  # TLS included: its handshake has the connect's timeout

@@ -67,7 +67,7 @@ class EventType:
 
 
 def _label(status: str | None, lang: str, missing: str = "") -> str:
-    labels = STATUS_LABELS.get(status)
+    labels = STATUS_LABELS.get(status) if status is not None else None
     if labels is None:
         return status or missing
     return labels[0] if lang == FR else labels[1]
