@@ -240,17 +240,17 @@ def _deliver_endpoint(endpoint_id: int, owner: str, fixed_now: datetime | None, 
             _give_up(endpoint, delivery, now)  # past the window: no attempt at all
             return made
         made += 1
-        if not _attempt(endpoint_id, owner, delivery.id, now, config):
+        if not _attempt(endpoint, delivery, owner, now, config):
             return made
     return made
 
 
-def _attempt(endpoint_id: int, owner: str, delivery_id: int, now, config) -> bool:
-    """One HTTP attempt, recorded while the lease is held; True when the receiver accepted."""
-    endpoint = db.session.get(WebhookEndpoint, endpoint_id)
-    delivery = db.session.get(WebhookDelivery, delivery_id)
-    if endpoint is None or delivery is None:  # rows are never deleted; nothing to send if so
-        return False
+def _attempt(endpoint: WebhookEndpoint, delivery: WebhookDelivery, owner: str, now, config) -> bool:
+    """One HTTP attempt, recorded while the lease is held; True when the receiver accepted.
+
+    The endpoint and delivery are the caller's, just read: the commits below expire them,
+    and each is read again from the database where it is used after one."""
+    endpoint_id, delivery_id = endpoint.id, delivery.id
     body = payload(delivery)
     stamp = int(time.time())
     headers = {
