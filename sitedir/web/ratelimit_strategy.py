@@ -96,6 +96,7 @@ class OneTripSlidingWindow(SlidingWindowCounterRateLimiter):
         if self._exact is not None:
             return self._exact.hit(item, *identifiers, cost=cost)
         storage = self.storage
+        assert isinstance(storage, RedisStorage)  # any other storage has an exact limiter
         key = item.key_for(*identifiers)
         keys = [
             storage.prefixed_key(storage._previous_window_key(key)),
