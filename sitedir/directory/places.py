@@ -1,5 +1,7 @@
 """Places: the offline gazetteer of French communes, searched as people type."""
 
+from typing import NoReturn
+
 from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
@@ -120,7 +122,7 @@ def search_or_400(query: str, limit: int) -> list[Match]:
         refuse_query(error)
 
 
-def refuse_query(error: ValueError):
+def refuse_query(error: ValueError) -> NoReturn:
     """Answer 400 for a query search refused: too long (QueryTooLong), or nothing in it."""
     if isinstance(error, QueryTooLong):
         abort(

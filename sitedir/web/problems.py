@@ -139,7 +139,9 @@ def problem_response(status, detail=None, headers=None, **extra) -> Response:
 class ProblemApi(Api):
     """flask-smorest's Api, with its errors rendered and documented as problem+json."""
 
-    ERROR_SCHEMA = ProblemSchema
+    # flask-smorest's way to document another error body; its attribute is unannotated,
+    # so mypy takes its default's class (ErrorSchema) for the only one allowed.
+    ERROR_SCHEMA = ProblemSchema  # type: ignore[assignment]
 
     def _register_responses(self):
         """Document every error response as application/problem+json, as it is sent."""
@@ -158,8 +160,9 @@ class ProblemApi(Api):
         status = error.code or 500
         data = getattr(error, "data", None) or {}
         headers = dict(data.get("headers") or {})
-        if status == 405 and getattr(error, "valid_methods", None):
-            headers["Allow"] = ", ".join(error.valid_methods)
+        allowed = getattr(error, "valid_methods", None)  # MethodNotAllowed's, and only its
+        if status == 405 and allowed:
+            headers["Allow"] = ", ".join(allowed)
         detail = data.get("message")
         invalid = None
         messages = data.get("errors") or data.get("messages")
