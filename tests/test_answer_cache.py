@@ -81,4 +81,4 @@ def test_lru_by_entries_and_by_bytes():
     bounded.put(key(99), b"w" * 6_000, "e")  # larger than the whole cache: not kept
     assert bounded.get(key(99)) is None and len(bounded) == 3
     bounded.put(key(49), b"v" * 10, "e")  # replacing an entry frees its bytes
-    assert bounded.bytes == sum(cost for _, cost in bounded._entries.values())
+    assert bounded.bytes == sum(cost for _, cost in bounded._lru._entries.values())

@@ -200,10 +200,13 @@ def answer_cache() -> "AnswerCache":
     return cache
 
 
-class AnswerCache(LRU):
-    """The LRU of serialised answers (body and ETag), bounded in entries and in bytes.
+class AnswerCache:
+    """An LRU of serialised answers (body and ETag), bounded in entries and in bytes.
     Keys carry the snapshot fingerprint, so a change to the data makes every older entry
-    unreachable; they age out."""
+    unreachable; they age out.
+
+    It holds its LRU rather than being one: its put() takes a body and an ETag and costs
+    them itself, where an LRU's takes any value and the caller's cost."""
 
     # What an entry costs beyond its key's and body's characters: the dict slot, the
     # tuples, the bytes and string headers (tracemalloc: about 520 bytes; rounded up).
@@ -211,16 +214,30 @@ class AnswerCache(LRU):
 
     def __init__(self, max_bytes: int, size: int = 4096):
         # max_bytes: SITEDIR_ANSWER_CACHE_BYTES (config.py), some 3,000 answers of 5 KB.
-        super().__init__(size, max_bytes)
+        self._lru = LRU(size, max_bytes)
 
-    def get(self, key) -> tuple[bytes, str] | None:
+    def __len__(self) -> int:
+        return len(self._lru)
+
+    @property
+    def max_bytes(self) -> int | None:
+        """The bound on `bytes`."""
+        return self._lru.max_bytes
+
+    def get(self, key: tuple) -> tuple[bytes, str] | None:
         """The (body, ETag) stored under this key, or None."""
-        return super().get(key, None)
+        return self._lru.get(key, None)
 
-    def put(self, key, body: bytes, etag: str) -> None:
+    def put(self, key: tuple, body: bytes, etag: str) -> None:
         """Keep this answer's body and ETag, costed by their size and its key's."""
         cost = len(body) + len(etag) + _key_size(key) + self.OVERHEAD
-        super().put(key, (body, etag), cost)
+        self._lru.put(key, (body, etag), cost)
+
+    # Last: in the class's body, `bytes` is this property once defined.
+    @property
+    def bytes(self) -> int:
+        """What the entries held cost, together."""
+        return self._lru.bytes
 
 
 def _key_size(key: tuple) -> int:
