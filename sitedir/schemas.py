@@ -1,6 +1,7 @@
 """Marshmallow schemas: what goes in and out of the API, and so its OpenAPI contract."""
 
 import re
+from typing import overload
 
 import marshmallow as ma
 from marshmallow import validate
@@ -39,14 +40,23 @@ class Pattern(validate.Regexp):
     `\d` mean [0-9] as in ECMA (Python's would also take Arabic-Indic digits, for instance).
     """
 
+    regex: re.Pattern[str]  # made from a str here (Regexp also takes bytes)
+
     def __init__(self, regex: str, *, error: str | None = None):
         if not (regex.startswith("^") and regex.endswith("$")):
             # An unanchored pattern is a search in ECMA and a prefix match here.
             raise ValueError(f"a Pattern is anchored at both ends: {regex!r}")
         super().__init__(regex, re.ASCII, error=error)
 
-    def __call__(self, value: str) -> str:
-        if self.regex.fullmatch(value) is None:
+    # Regexp's two signatures; a text pattern refuses bytes (only strings reach it).
+    @overload
+    def __call__(self, value: str) -> str: ...
+
+    @overload
+    def __call__(self, value: bytes) -> bytes: ...
+
+    def __call__(self, value: str | bytes) -> str | bytes:
+        if not isinstance(value, str) or self.regex.fullmatch(value) is None:
             raise ma.ValidationError(self._format_error(value))
         return value
 

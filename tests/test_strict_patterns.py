@@ -238,3 +238,11 @@ def test_a_pattern_must_be_anchored_at_both_ends():
     with pytest.raises(ValueError):
         Pattern(r"^[a-z]+")
     assert Pattern(r"^[a-z]+$").regex.flags & re.ASCII
+
+
+def test_a_text_pattern_refuses_bytes_as_invalid_not_with_a_type_error():
+    # Regexp's signature also takes bytes; a Pattern is made from text, so bytes never match.
+    slug = Pattern(SLUG_RE)
+    assert slug("clermont-ferrand") == "clermont-ferrand"
+    with pytest.raises(ma.ValidationError):
+        slug(b"clermont-ferrand")

@@ -44,7 +44,7 @@ EMAIL_RE = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 class _NoControlCharacters(Pattern):
     """TEXT_RE, refused in the asker's language: the admin page shows this message as it is."""
 
-    def _format_error(self, value: str) -> str:
+    def _format_error(self, value: str | bytes) -> str:
         return t("caractères de contrôle refusés", "control characters are not allowed")
 
 
@@ -63,7 +63,7 @@ def no_surrogates(value: str) -> str:
 class _OneLine(Pattern):
     """LINE_RE, refused in the asker's language."""
 
-    def _format_error(self, value: str) -> str:
+    def _format_error(self, value: str | bytes) -> str:
         return t(
             "une seule ligne, sans caractères de contrôle",
             "one line, without control characters",

@@ -31,7 +31,7 @@ class _Worded(Pattern):
         super().__init__(regex)
         self.words = words
 
-    def _format_error(self, value: str) -> str:
+    def _format_error(self, value: str | bytes) -> str:
         return self.words()
 
 
