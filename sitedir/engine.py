@@ -122,7 +122,10 @@ class Breaker:
             if self.connect_args is None or (self._probe and self._probe.is_alive()):
                 return
             self._probe = threading.Thread(
-                target=self._probe_until_answered, name="sitedir-db-probe", daemon=True
+                target=self._probe_until_answered,
+                args=(self.connect_args,),
+                name="sitedir-db-probe",
+                daemon=True,
             )
             self._probe.start()
 
@@ -135,8 +138,8 @@ class Breaker:
                 "the database did not answer lately: not tried until it answers a probe"
             )
 
-    def _probe_until_answered(self) -> None:
-        factory, cargs, cparams = self.connect_args
+    def _probe_until_answered(self, connect_args: tuple) -> None:
+        factory, cargs, cparams = connect_args
         while self.open:
             time.sleep(PROBE_SECONDS)
             params = hosts_preferred_first(cparams, self.preferred)
@@ -304,7 +307,9 @@ def _bound_postgresql(engine: Engine, limit: float | None) -> None:
         finally:
             dbapi_connection.answer_timeout = before
 
-    engine.dialect.do_ping = quick_ping
+    # This engine's dialect only, as an instance attribute: SQLAlchemy has no setting for
+    # the ping's own timeout, and its stubs see only the method.
+    engine.dialect.do_ping = quick_ping  # type: ignore[method-assign]
 
 
 # How far this machine's clock may run ahead of the database's before writes are refused.

@@ -17,7 +17,7 @@ from flask.cli import with_appcontext
 def is_draining(app=None) -> bool:
     """True while the drain file exists."""
     path = (app or current_app).config.get("DRAIN_FILE")
-    return bool(path) and os.path.exists(path)
+    return bool(path and os.path.exists(path))
 
 
 @click.command("drain")

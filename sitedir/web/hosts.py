@@ -74,7 +74,10 @@ def trust_hosts(app: Flask) -> None:
     # Never empty: werkzeug trusts every host when the list is empty.
     app.config["TRUSTED_HOSTS"] = sorted(set(names))
     # ".chu.example" admits chu.example itself: a name werkzeug trusts, without the dot.
-    app.wsgi_app = ProbesFromAnyHost(app.wsgi_app, app.config["TRUSTED_HOSTS"][0].lstrip("."))
+    # A WSGI middleware, the way Flask documents it (its stubs see only the method).
+    app.wsgi_app = ProbesFromAnyHost(  # type: ignore[method-assign]
+        app.wsgi_app, app.config["TRUSTED_HOSTS"][0].lstrip(".")
+    )
 
 
 def public_root() -> str:

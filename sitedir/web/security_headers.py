@@ -15,13 +15,12 @@ def register_security_headers(app: Flask) -> None:
     """Add nosniff, Referrer-Policy, CSP on HTML (unless a view set its own) and HSTS."""
     hsts = app.config["HSTS_SECONDS"]
     # Built once: the headers every answer gets unless a view set its own.
-    always = [
+    always: tuple[tuple[str, str], ...] = (
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", "strict-origin-when-cross-origin"),
-    ]
+    )
     if hsts:
-        always.append(("Strict-Transport-Security", f"max-age={int(hsts)}"))
-    always = tuple(always)
+        always += (("Strict-Transport-Security", f"max-age={int(hsts)}"),)
 
     @app.after_request
     def _security_headers(response):

@@ -38,11 +38,11 @@ def hashed_name(filename: str, digest: str) -> str:
 
 def register_static_assets(app: Flask) -> None:
     """Hash the names every static endpoint builds, and serve them for a year."""
-    folders = {}
-    if app.has_static_folder:
+    folders: dict[str, str] = {}
+    if app.static_folder is not None:  # what has_static_folder says, read so mypy sees it
         folders["static"] = app.static_folder
     for name, blueprint in app.blueprints.items():
-        if blueprint.has_static_folder:
+        if blueprint.static_folder is not None:
             folders[f"{name}.static"] = blueprint.static_folder
     # Hashes are read once per file and process; in debug (./dev run) files change while
     # the server runs, so they are read again at each URL built.
