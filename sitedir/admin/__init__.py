@@ -145,9 +145,9 @@ def _refused_form(error: CSRFError):
     from sitedir.admin import drafts
     from sitedir.admin.sessions import current_principal
 
-    endpoint = request.endpoint
+    endpoint, view_args = request.endpoint, request.view_args or {}
     if endpoint in SAME_PAGE + ON_SITE_PAGE and drafts.same_origin():
-        if drafts.keep(endpoint, request.view_args or {}):
+        if drafts.keep(endpoint, view_args):
             flash(
                 "Ce formulaire n'a pas pu être vérifié (session terminée ou page trop "
                 "ancienne) : rien n'a été enregistré, mais votre saisie est conservée."
@@ -155,7 +155,7 @@ def _refused_form(error: CSRFError):
                 "error",
             )
             if endpoint in ON_SITE_PAGE:
-                back = url_for("admin.site", site_id=request.view_args["site_id"])
+                back = url_for("admin.site", site_id=view_args["site_id"])
             else:
                 back = request.full_path.rstrip("?")
             return redirect(back, 303)

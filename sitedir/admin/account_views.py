@@ -60,7 +60,8 @@ def _password_link(purpose: str, token: str):
     if not links.usable(row):
         return _gone(purpose)
     if request.method == "GET":
-        drafts.take((request.endpoint,))  # passwords are never kept: type them again
+        # Passwords are never kept: type them again (a view always has an endpoint).
+        drafts.take((request.endpoint or "",))
     form = PasswordSetForm()
     status = 200
     if request.method == "POST":

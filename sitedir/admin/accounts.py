@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 from pathlib import Path
+from typing import cast
 
-from flask import after_this_request, current_app, has_request_context
+from flask import Flask, after_this_request, current_app, has_request_context
 from sqlalchemy import update
+from werkzeug.local import LocalProxy
 
 from sitedir import mail
 from sitedir.admin import links
@@ -419,7 +421,9 @@ def _after_the_answer(send: Callable[[], object]) -> None:
     if not has_request_context():
         send()
         return
-    app = current_app._get_current_object()
+    # Flask types current_app as the app itself; it is a LocalProxy, whose object is what
+    # the answer's closing callback can carry (the proxy needs an app context).
+    app = cast("LocalProxy[Flask]", current_app)._get_current_object()
 
     def run():
         with app.app_context():

@@ -93,7 +93,7 @@ def check_password(account: Account | None, password: str) -> bool:
         hasher.verify(stored or _dummy_hash(hasher), password)
     except (VerificationError, InvalidHashError):
         return False
-    return stored is not None and account.active
+    return account is not None and stored is not None and account.active
 
 
 def _unauthorized(detail_fr: str, detail_en: str):

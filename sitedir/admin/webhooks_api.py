@@ -4,6 +4,8 @@ Routes are added to the admin API's blueprint: the same bearer check, the same r
 budget, and no cross-origin headers.
 """
 
+from typing import NoReturn
+
 import marshmallow as ma
 from flask import g
 from flask.views import MethodView
@@ -55,12 +57,12 @@ class WebhookCreatedSchema(WebhookOutSchema):
 
 def _endpoint_or_404(endpoint_id: int) -> WebhookEndpoint:
     endpoint = db.session.get(WebhookEndpoint, endpoint_id) if 0 < endpoint_id < 2**31 else None
-    if endpoints.is_deleted(endpoint):
+    if endpoint is None or endpoints.is_deleted(endpoint):
         _unknown()
     return endpoint
 
 
-def _unknown():
+def _unknown() -> NoReturn:
     abort(404, message=t("Point de réception inconnu.", "Unknown webhook endpoint."))
 
 

@@ -12,8 +12,10 @@ the directory's data.
 import logging
 import smtplib
 from datetime import timedelta
+from typing import cast
 
 from flask import current_app, url_for
+from sqlalchemy import CursorResult
 from sqlalchemy.exc import IntegrityError
 
 from sitedir import mail
@@ -199,8 +201,10 @@ def purge(days: int | None = None, now=None) -> int:
     """Delete the requests made more than `days` (SITEDIR_CONTACT_RETENTION_DAYS) ago."""
     days = current_app.config["CONTACT_RETENTION_DAYS"] if days is None else days
     cutoff = (now or utc_now()) - timedelta(days=days)
-    deleted = db.session.execute(
-        db.delete(ContactRequest).where(ContactRequest.created_at < cutoff)
+    # A DELETE answers a CursorResult (its rowcount); execute() is typed for any statement.
+    deleted = cast(
+        CursorResult,
+        db.session.execute(db.delete(ContactRequest).where(ContactRequest.created_at < cutoff)),
     ).rowcount
     audit(
         None, "contact_request.purge", "contact_request:*", None, {"deleted": deleted, "days": days}
