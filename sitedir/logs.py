@@ -59,7 +59,7 @@ class JsonFormatter(logging.Formatter):
     """A record as one JSON line: time (UTC), level, logger, message, request_id, extras."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        entry: dict[str, object] = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
             + f".{int(record.msecs):03d}Z",
             "level": record.levelname,

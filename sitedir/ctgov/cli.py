@@ -3,6 +3,7 @@
 import os
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import click
@@ -138,7 +139,7 @@ def _read_batch(inputs: list[str]) -> list:
     return batch
 
 
-def _inputs(files) -> list[str]:
+def _inputs(files) -> Iterator[str]:
     """The files named, a folder's *.json files in name order."""
     for name in files:
         if os.path.isdir(name):

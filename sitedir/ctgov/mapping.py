@@ -191,7 +191,7 @@ def record_facts(record: dict) -> RecordFacts:
 
 def is_french(country: str | None) -> bool:
     """True for France and the overseas names ClinicalTrials.gov lists as countries."""
-    return bool(country) and fold(country) in FRENCH_COUNTRIES
+    return bool(country and fold(country) in FRENCH_COUNTRIES)
 
 
 class UnknownStatus(ValueError):
@@ -274,7 +274,7 @@ def population(eligibility: dict) -> tuple[str, str]:
         "ALL": ("tous sexes", "all sexes"),
         "FEMALE": ("femmes uniquement", "female only"),
         "MALE": ("hommes uniquement", "male only"),
-    }.get(eligibility.get("sex"))
+    }.get(eligibility.get("sex", ""))
     if sex:
         parts[0].append(sex[0])
         parts[1].append(sex[1])
@@ -419,7 +419,7 @@ def _words(term: str) -> str:
 def _mesh_codes(record: dict) -> dict[str, tuple[str, str]]:
     """The record's MeSH condition terms, by their words: (term, code)."""
     meshes = record.get("derivedSection", {}).get("conditionBrowseModule", {}).get("meshes", [])
-    found = {}
+    found: dict[str, tuple[str, str]] = {}
     for mesh in meshes:
         term, code = (mesh.get("term") or "").strip(), (mesh.get("id") or "").strip()
         if term and code:

@@ -69,7 +69,8 @@ def of_condition(catalogue, condition: str) -> list[StudyEntry]:
 def find(snapshot, condition=None, text=None, open_only=None) -> list[StudyEntry]:
     """The snapshot's studies, by slug, that pass every filter given: of this condition,
     with these words, with (True) or without (False) an open site."""
-    recruiting = recruiting_counts(snapshot) if open_only is not None else None
+    # Counted only when asked about (an empty Counter is never read).
+    recruiting = recruiting_counts(snapshot) if open_only is not None else Counter()
     return [
         entry
         for entry in snapshot.catalogue

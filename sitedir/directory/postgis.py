@@ -173,11 +173,14 @@ BY_STUDY = "s.study_id = (SELECT id FROM study WHERE slug = :study)"
 BY_REGION = f"{BY_STUDY} AND i.region = :region"
 
 
+# The query's origin as a geography, in the PostGIS schema $g.
+POINT = Template("$g.ST_SetSRID($g.ST_MakePoint(:lon, :lat), 4326)::$g.geography")
+
+
 @lru_cache(maxsize=8)
 def _statement(g: str, by_region: bool, by_radius: bool):
     """The one statement a nearest query runs, per PostGIS schema, region and radius."""
-    point = Template("$g.ST_SetSRID($g.ST_MakePoint(:lon, :lat), 4326)::$g.geography")
-    point = point.substitute(g=g)
+    point = POINT.substitute(g=g)
     sql = NEAREST_SQL.substitute(
         g=g,
         point=point,

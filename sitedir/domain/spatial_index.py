@@ -18,6 +18,7 @@ Pure: no Flask, no database.
 import math
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Generic
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -228,22 +229,22 @@ class SpatialIndex:
 
 
 @dataclass(frozen=True, slots=True)
-class Candidates:
+class Candidates(Generic[T]):
     """Where one query's candidates come from, by spherical distance in kilometres (each
     bound already widened by SPHERE_MARGIN): the k nearest open items within a reach, the
     open items within a distance, the not-open ones within a distance (every one of them
     for math.inf). A k-d tree answers them here; PostGIS in sitedir/directory/postgis.py."""
 
-    nearest_open: Callable[[int, float], Iterable]
-    open_within: Callable[[float], Iterable]
-    closed_within: Callable[[float], Iterable]
-    ident: Callable[[object], Hashable]
+    nearest_open: Callable[[int, float], Iterable[T]]
+    open_within: Callable[[float], Iterable[T]]
+    closed_within: Callable[[float], Iterable[T]]
+    ident: Callable[[T], Hashable]  # an item's id, the last key of their order
 
 
 def answer_from(
     latitude: float,
     longitude: float,
-    candidates: Candidates,
+    candidates: Candidates[T],
     limit: int = 3,
     radius_km: float | None = None,
 ) -> NearestAnswer[T]:

@@ -35,6 +35,7 @@ def legal_links(lang: str | None = None) -> list[tuple[str, str]]:
 def _render(template: str, title_key: str, **context):
     lang = current_language()
     theme = request.args.get("theme", "auto")
+    assert request.endpoint is not None  # a view's request matched a rule
     html = render_template(
         template,
         lang=lang,
