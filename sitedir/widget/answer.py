@@ -222,7 +222,7 @@ def precision_note(origin: dict, label: str, s: dict) -> str:
     """Why the distances are approximate, naming the place whose point is used."""
     place = get_gazetteer().by_insee(origin["insee"]) if origin.get("insee") else None
     owner = get_gazetteer().point_owner(place) if place is not None else None
-    if owner is None:
+    if place is None or owner is None:
         return s[f"approximate_{origin['precision']}"].format(place=label)
     if place.kind == "arrondissement" and owner.insee in ARRONDISSEMENT_CITIES:
         key = "approximate_city"

@@ -55,6 +55,9 @@ def study_view(study, s: dict, lang: str) -> dict | None:
         facts.append((s["population"], study.population_en if en else study.population_fr))
     facts.append((s["study_source"], study.source))
     eligibility = study.eligibility_en if en else study.eligibility_fr
+    registry = None
+    if url and nct:  # a url is made only from an NCT number: both are there, or neither
+        registry = {"label": f"ClinicalTrials.gov {nct.strip()}", "url": url}
     # The record's central contacts, shown by contact/study_contacts.html.
     contacts = [c for c in details.get("central_contacts") or [] if isinstance(c, dict)]
     return {
@@ -65,7 +68,7 @@ def study_view(study, s: dict, lang: str) -> dict | None:
             f"{label} {value}" if i == 0 else value for i, (label, value) in enumerate(facts[:2])
         ),
         "facts": facts,
-        "registry": {"label": f"ClinicalTrials.gov {nct.strip()}", "url": url} if url else None,
+        "registry": registry,
         "eligibility": eligibility,
         "eligibility_long": len(eligibility) > LONG_ELIGIBILITY,
         "disclaimer": study.disclaimer_en if en else study.disclaimer_fr,
