@@ -6,7 +6,12 @@ raises `DeadlineExceeded` once it has passed (webhook deliveries, ClinicalTrials
 """
 
 import io
+import socket
 import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer, WriteableBuffer
 
 
 class DeadlineExceeded(TimeoutError):
@@ -30,7 +35,7 @@ class _Reader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:
+    def readinto(self, buffer: "WriteableBuffer") -> int:
         self.owner.sock.settimeout(left(self.owner.deadline))
         return self.owner.sock.recv_into(buffer)
 
@@ -43,15 +48,15 @@ class _Reader(io.RawIOBase):
 class DeadlineSocket:
     """A connected socket as http.client uses it (makefile, sendall), under one deadline."""
 
-    def __init__(self, sock, deadline: float):
+    def __init__(self, sock: socket.socket, deadline: float):
         self.sock, self.deadline = sock, deadline
         self._readers, self._closing = 0, False
 
-    def makefile(self, mode="rb", *args, **kwargs):
+    def makefile(self, mode: str = "rb", *args: object, **kwargs: object) -> io.BufferedReader:
         self._readers += 1
         return io.BufferedReader(_Reader(self))
 
-    def sendall(self, data) -> None:
+    def sendall(self, data: "ReadableBuffer") -> None:
         self.sock.settimeout(left(self.deadline))
         self.sock.sendall(data)
 
@@ -66,5 +71,5 @@ class DeadlineSocket:
         if self._closing and not self._readers:
             self.sock.close()
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:  # the rest is the socket's
         return getattr(self.sock, name)

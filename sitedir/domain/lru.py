@@ -9,6 +9,7 @@ functools.lru_cache cannot bound bytes, nor tell an absent key from a cached Non
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
+from typing import Any
 
 MISSING = object()  # what get() answers for an absent key, so a cached None is a hit
 
@@ -27,7 +28,8 @@ class LRU:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: Hashable, default=MISSING):
+    # Values of any type, as each cache keeps its own (their owners type what they read).
+    def get(self, key: Hashable, default: Any = MISSING) -> Any:
         """Return the value stored under key (now the most recently used), or default."""
         with self._lock:
             entry = self._entries.get(key)
@@ -36,7 +38,7 @@ class LRU:
             self._entries.move_to_end(key)
             return entry[0]
 
-    def put(self, key: Hashable, value, cost: int = 0) -> None:
+    def put(self, key: Hashable, value: Any, cost: int = 0) -> None:
         """Store value under key, dropping the least recently used entries over the bounds.
         A value that costs more than the whole cache is not kept (nor is the key's old one:
         get() must never answer a value put() has since replaced)."""

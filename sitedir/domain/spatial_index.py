@@ -26,6 +26,7 @@ from scipy.spatial import cKDTree
 from sitedir.domain.ranking import (
     EARTH_RADIUS_KM,
     SPHERE_MARGIN,
+    Locatable,
     NearestAnswer,
     Ranked,
     T,
@@ -55,7 +56,11 @@ def chord_for_km(km: float) -> float:
     return 2 * math.sin(angle / 2) * SLACK + 1e-12
 
 
-def _chord(u: tuple[float, float, float], item) -> float:
+# A point on the unit sphere (unit_vector), as the trees hold them.
+Vector = tuple[float, float, float]
+
+
+def _chord(u: Vector, item: Locatable) -> float:
     v = unit_vector(item.latitude, item.longitude)
     return math.dist(u, v)
 
@@ -91,7 +96,7 @@ class _Group:
     def __len__(self) -> int:
         return len(self.base.items) - len(self.removed) + len(self.added)
 
-    def nearest_items(self, u, k: int, max_chord: float) -> list:
+    def nearest_items(self, u: Vector, k: int, max_chord: float) -> list:
         """The k items nearest to u (by chord, so by spherical distance) within max_chord."""
         pairs = [(c, item) for item in self.added if (c := _chord(u, item)) <= max_chord]
         tree = self.base.tree
@@ -107,7 +112,7 @@ class _Group:
         pairs.sort(key=lambda pair: pair[0])
         return [item for _, item in pairs[:k]]
 
-    def within(self, u, chord: float) -> list:
+    def within(self, u: Vector, chord: float) -> list:
         """The items no farther than `chord` (every item when chord is ALL)."""
         items = self.base.items
         if chord >= ALL:
@@ -131,7 +136,9 @@ def chord_inside_km(km: float) -> float:
     return 2 * math.sin(angle / 2) * (1 - 1e-9)
 
 
-def count_within(group: "_Group", u, inner: float, outer: float, exact: Callable) -> int:
+def count_within(
+    group: "_Group", u: Vector, inner: float, outer: float, exact: Callable[[Locatable], bool]
+) -> int:
     """How many of the group's items are within a distance, without a Python object per
     item: those within the `inner` chord are counted by the tree, those between `inner`
     and `outer` (a thin ring, where the spherical and exact distances can disagree) are
@@ -156,7 +163,7 @@ def count_within(group: "_Group", u, inner: float, outer: float, exact: Callable
 
 
 @dataclass(frozen=True, slots=True)
-class SpatialIndex:
+class SpatialIndex(Generic[T]):
     """Items grouped by key, each group a k-d tree with an overlay of changes.
 
     `keys(item)` names the groups an item belongs to; each key ends with the item's
@@ -164,21 +171,26 @@ class SpatialIndex:
     `ident(item)` is its stable id (the order among equally distant items).
     """
 
-    keys: Callable[[object], Iterable[Hashable]]
-    ident: Callable[[object], Hashable]
+    keys: Callable[[T], Iterable[Hashable]]
+    ident: Callable[[T], Hashable]
     groups: dict = field(default_factory=dict)
     overlay: int = 0  # items taken out or added since the trees were built
 
     @classmethod
-    def build(cls, items: Iterable, keys, ident) -> "SpatialIndex":
-        members: dict[Hashable, list] = {}
+    def build(
+        cls,
+        items: Iterable[T],
+        keys: Callable[[T], Iterable[Hashable]],
+        ident: Callable[[T], Hashable],
+    ) -> "SpatialIndex[T]":
+        members: dict[Hashable, list[T]] = {}
         for item in items:
             for key in keys(item):
                 members.setdefault(key, []).append(item)
         groups = {key: _Group(_Tree(group, ident)) for key, group in members.items()}
         return cls(keys, ident, groups)
 
-    def replace(self, old: Iterable, new: Iterable) -> "SpatialIndex":
+    def replace(self, old: Iterable[T], new: Iterable[T]) -> "SpatialIndex[T]":
         """Return the index with the `old` items taken out and the `new` ones put in."""
         groups = dict(self.groups)
         count = self.overlay
@@ -263,7 +275,7 @@ def answer_from(
     reach = math.inf if radius_km is None else radius_km * SPHERE_MARGIN
     measured: dict = {}
 
-    def ranked(items) -> list[Ranked]:
+    def ranked(items: Iterable[T]) -> list[Ranked[T]]:
         out = []
         for item in items:
             found = measured.get(ident(item))
@@ -292,10 +304,12 @@ def answer_from(
     return NearestAnswer(results=results, nearer_not_open=sorted(nearer, key=order))
 
 
-def _order(latitude: float, longitude: float, ident: Callable) -> Callable:
+def _order(
+    latitude: float, longitude: float, ident: Callable[[T], Hashable]
+) -> Callable[[Ranked[T]], tuple]:
     # rank_nearest sorts by spherical distance, then (stably) by geodesic distance,
     # over items in id order: the same order as this key.
-    def key(r: Ranked):
+    def key(r: Ranked[T]) -> tuple:
         item = r.item
         rough = sphere_km(latitude, longitude, item.latitude, item.longitude)
         return (r.distance_km, rough, ident(item))

@@ -9,6 +9,7 @@ a MeSH code the record gives. Pure: no web framework, no database.
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from sitedir.places.normalize import fold
 
@@ -26,7 +27,30 @@ class StudyTerms:
     text: tuple[str, ...]  # every folded word of the titles, sponsor, intervention, ids
 
 
-def _mesh_codes(value) -> list[str]:
+class StudyFacts(Protocol):
+    """What matching reads of a study (sitedir.models.Study has them all)."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def title_fr(self) -> str: ...
+    @property
+    def title_en(self) -> str: ...
+    @property
+    def condition_fr(self) -> str: ...
+    @property
+    def condition_en(self) -> str: ...
+    @property
+    def intervention_fr(self) -> str: ...
+    @property
+    def intervention_en(self) -> str: ...
+    @property
+    def details(self) -> dict | None: ...
+    @property
+    def registry_ids(self) -> dict | None: ...
+
+
+def _mesh_codes(value: object) -> list[str]:
     # details.conditions[].mesh is a code; a list of codes, or {"id", "term"}, is read too.
     if isinstance(value, str):
         return [value]
@@ -37,7 +61,7 @@ def _mesh_codes(value) -> list[str]:
     return []
 
 
-def _mesh_terms(value) -> list[str]:
+def _mesh_terms(value: object) -> list[str]:
     if isinstance(value, dict) and isinstance(value.get("term"), str):
         return [value["term"]]
     if isinstance(value, list):
@@ -45,7 +69,7 @@ def _mesh_terms(value) -> list[str]:
     return []
 
 
-def _strings(value) -> list[str]:
+def _strings(value: object) -> list[str]:
     if isinstance(value, str):
         return [value]
     if isinstance(value, list):
@@ -61,7 +85,7 @@ def sponsor_name(details: dict) -> str | None:
     return sponsor.strip() if isinstance(sponsor, str) and sponsor.strip() else None
 
 
-def condition_terms(study) -> list[str]:
+def condition_terms(study: StudyFacts) -> list[str]:
     """The study's condition terms as written: its two labels, the record's conditions
     (and their MeSH terms) and keywords, without repeats."""
     details = study.details or {}
@@ -81,9 +105,9 @@ def condition_mesh(condition: dict) -> list[str]:
     return list(dict.fromkeys(c for c in codes if MESH_RE.fullmatch(c)))
 
 
-def mesh_codes(study) -> list[str]:
+def mesh_codes(study: StudyFacts) -> list[str]:
     """The MeSH codes the study's record gives its conditions, upper case, without repeats."""
-    codes = []
+    codes: list[str] = []
     for condition in (study.details or {}).get("conditions") or []:
         if isinstance(condition, dict):
             codes += condition_mesh(condition)
@@ -98,7 +122,7 @@ def registry_url(registry_ids: dict | None) -> str | None:
     return None
 
 
-def terms_of(study) -> StudyTerms:
+def terms_of(study: StudyFacts) -> StudyTerms:
     """Fold what a study is searched by (any object with Study's attributes)."""
     details = study.details or {}
     registry = study.registry_ids or {}
@@ -151,7 +175,7 @@ AGE_UNITS = {
 }
 
 
-def age_text(text, lang: str) -> str | None:
+def age_text(text: object, lang: str) -> str | None:
     """A record's age ("18 Years") in words ("18 ans"); as written when not of that form."""
     if not isinstance(text, str) or not text.strip():
         return None
