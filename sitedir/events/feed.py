@@ -202,7 +202,9 @@ def changes_atom(args):
     feed.title("Annuaire des centres : changements" if lang == FR else "Site directory: changes")
     feed.subtitle(feed_subtitle(lang))
     feed.language(lang)
-    self_url = base + url_for("changes.changes_atom", **({"lang": EN} if lang == EN else {}))
+    self_url = base + (
+        url_for("changes.changes_atom", lang=EN) if lang == EN else url_for("changes.changes_atom")
+    )
     feed.link(href=self_url, rel="self")
     feed.link(href=base + "/", rel="alternate", type="text/html")
     feed.author({"name": "sitedir"})

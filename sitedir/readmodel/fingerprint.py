@@ -85,6 +85,7 @@ class FingerprintReader:
         # from its pool: it belongs to this reader alone, and closes for real.
         connection = self.engine.raw_connection()
         driver = connection.driver_connection
+        assert driver is not None  # None only once the pool has let the connection go
         connection.detach()
         driver.rollback()  # leave any transaction the connect hooks began
         if self.engine.dialect.name == "sqlite":

@@ -3,8 +3,10 @@
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as Late
+from typing import cast
 
 from flask import Blueprint, Flask, current_app, jsonify
+from werkzeug.local import LocalProxy
 
 from sitedir.extensions import db
 from sitedir.places.gazetteer import get_gazetteer
@@ -38,7 +40,10 @@ def readyz():
         response.status_code = 503
         response.headers["Cache-Control"] = "no-store"
         return response
-    checks = {"database": database_check(current_app._get_current_object())}
+    # Flask types current_app as the app itself; the check's thread needs the app, which
+    # the LocalProxy's object is.
+    app = cast("LocalProxy[Flask]", current_app)._get_current_object()
+    checks = {"database": database_check(app)}
     try:
         count = sum(1 for _ in get_gazetteer().places())
         checks["gazetteer"] = f"ok ({count} places)"

@@ -77,8 +77,8 @@ def register_metrics(app: Flask) -> None:
     """Count every request as it ends (installed early: its hook runs late)."""
     # The labelled series, looked up once each: `labels()` takes a lock and builds a
     # tuple on every call. Bounded like the series themselves (routes x methods x statuses).
-    counters: dict[tuple[str, str, int], object] = {}
-    histograms: dict[str, object] = {}
+    counters: dict[tuple[str, str, int], Counter] = {}
+    histograms: dict[str, Histogram] = {}
 
     @app.after_request
     def _count(response):

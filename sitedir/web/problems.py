@@ -146,7 +146,7 @@ class ProblemApi(Api):
     def _register_responses(self):
         """Document every error response as application/problem+json, as it is sent."""
         for status in http.HTTPStatus:
-            response = {"description": status.phrase}
+            response: dict[str, object] = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, PROBLEM_MIMETYPE)

@@ -15,6 +15,7 @@ the part of it still inside the sliding window.
 """
 
 import time
+from collections.abc import Callable
 from math import floor, inf
 
 from flask import has_request_context, request
@@ -70,11 +71,13 @@ class OneTripSlidingWindow(SlidingWindowCounterRateLimiter):
     """
 
     def __init__(self, storage):
-        self._script = None
-        self._exact = None
+        self._script: Callable[[list, list], list] | None = None
+        self._exact: MovingWindowRateLimiter | None = None
         if isinstance(storage, RedisStorage):
             super().__init__(storage)
-            self._script = storage.get_connection().register_script(ACQUIRE_AND_READ)
+            # Encoded here as redis-py would (limits' protocol for the client asks bytes).
+            script = ACQUIRE_AND_READ.encode()
+            self._script = storage.get_connection().register_script(script)
         else:
             self.storage = storage
             self._exact = MovingWindowRateLimiter(storage)
@@ -95,14 +98,15 @@ class OneTripSlidingWindow(SlidingWindowCounterRateLimiter):
         """Count the request; on Redis, keep the window it leaves for the headers."""
         if self._exact is not None:
             return self._exact.hit(item, *identifiers, cost=cost)
-        storage = self.storage
-        assert isinstance(storage, RedisStorage)  # any other storage has an exact limiter
+        storage, script = self.storage, self._script
+        # Redis, and its script: any other storage has an exact limiter (see __init__).
+        assert isinstance(storage, RedisStorage) and script is not None
         key = item.key_for(*identifiers)
         keys = [
             storage.prefixed_key(storage._previous_window_key(key)),
             storage.prefixed_key(storage._current_window_key(key)),
         ]
-        acquired, previous, previous_ttl, current, current_ttl = self._script(
+        acquired, previous, previous_ttl, current, current_ttl = script(
             keys, [item.amount, item.get_expiry(), cost]
         )
         if has_request_context():
