@@ -16,8 +16,10 @@ TITLE, NOTE), where the RFC allows it and address books show it as typed.
 import re
 import uuid
 from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
+from typing import Protocol
 
 import vobject
 from flask import Response, current_app
@@ -28,7 +30,6 @@ from sitedir.directory.sites import site_or_404
 from sitedir.domain.clock import as_utc
 from sitedir.domain.vocabulary import ROLE_LABELS
 from sitedir.i18n import current_language, t
-from sitedir.models import Contact, Site
 from sitedir.readmodel.snapshot import current_snapshot
 from sitedir.web.hosts import public_root
 
@@ -37,12 +38,65 @@ blp = Blueprint("vcards", __name__, description="A site's public contacts as vCa
 VCARD_MIMETYPE = "text/vcard"
 
 
-def _role(contact: Contact) -> str:
+# What a card reads: of the ORM's Site, Institution and Contact, or of a site's public form
+# (the read model's stored JSON, _from_public_form).
+class CardInstitution(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def site_name(self) -> str | None: ...
+    @property
+    def address(self) -> str | None: ...
+    @property
+    def postcode(self) -> str | None: ...
+    @property
+    def city(self) -> str: ...
+    @property
+    def website(self) -> str | None: ...
+    @property
+    def switchboard(self) -> str | None: ...
+
+
+class CardContact(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def unit(self) -> str | None: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def note_fr(self) -> str | None: ...
+    @property
+    def note_en(self) -> str | None: ...
+    @property
+    def last_verified_at(self) -> datetime | None: ...
+
+
+class CardSite(Protocol):
+    @property
+    def slug(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def institution(self) -> CardInstitution: ...
+    @property
+    def public_contacts(self) -> Sequence[CardContact]: ...
+
+
+def _role(contact: CardContact) -> str:
     fr, en = ROLE_LABELS.get(contact.role, (contact.role, contact.role))
     return en if current_language() == "en" else fr
 
 
-def contact_card(site: Site, contact: Contact) -> vobject.base.Component:
+def contact_card(site: CardSite, contact: CardContact) -> vobject.base.Component:
     """One public contact of a site as a vCard 4.0."""
     inst = site.institution
     role = _role(contact)
@@ -102,7 +156,7 @@ def contact_card(site: Site, contact: Contact) -> vobject.base.Component:
     return card
 
 
-def _name(contact: Contact) -> vobject.vcard.Name:
+def _name(contact: CardContact) -> vobject.vcard.Name:
     """N: the last word of the name as family name, the others as given names."""
     if not contact.name:
         return vobject.vcard.Name()
@@ -139,7 +193,7 @@ def _tel(card, number: str) -> None:
     tel.params["TYPE"] = ["work", "voice"]
 
 
-def site_vcards(site: Site) -> str:
+def site_vcards(site: CardSite) -> str:
     """Every public contact of the site, one vCard after the other."""
     return "".join(contact_card(site, c).serialize() for c in site.public_contacts)
 
@@ -148,22 +202,60 @@ def _moment(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def _from_public_form(data: dict) -> SimpleNamespace:
+@dataclass(frozen=True, slots=True)
+class _PublicInstitution:
+    name: str
+    site_name: str | None
+    address: str | None
+    postcode: str | None
+    city: str
+    website: str | None
+    switchboard: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _PublicContact:
+    id: int
+    role: str
+    title: str | None
+    name: str | None
+    unit: str | None
+    email: str | None
+    phone: str | None
+    note_fr: str | None
+    note_en: str | None
+    last_verified_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class _PublicSite:
+    slug: str
+    name: str
+    institution: _PublicInstitution
+    public_contacts: list[_PublicContact]
+
+
+_INSTITUTION = ("name", "site_name", "address", "postcode", "city", "website", "switchboard")
+_CONTACT = ("id", "role", "title", "name", "unit", "email", "phone")
+
+
+def _from_public_form(data: dict) -> _PublicSite:
     """A site as its public form (the read model's stored JSON) says it, with the
     attributes contact_card reads: the cards are a projection of the stored entry."""
     contacts = [
-        SimpleNamespace(
-            **{k: c[k] for k in ("id", "role", "title", "name", "unit", "email", "phone")},
+        _PublicContact(
+            **{k: c[k] for k in _CONTACT},
             note_fr=(c.get("note") or {}).get("fr"),
             note_en=(c.get("note") or {}).get("en"),
             last_verified_at=_moment((c.get("provenance") or {}).get("last_verified_at")),
         )
         for c in data["contacts"]
     ]
-    return SimpleNamespace(
+    institution = data["institution"]
+    return _PublicSite(
         slug=data["id"],
         name=data["name"],
-        institution=SimpleNamespace(**data["institution"]),
+        institution=_PublicInstitution(**{k: institution[k] for k in _INSTITUTION}),
         public_contacts=contacts,
     )
 
