@@ -259,7 +259,7 @@ def resend_link(principal, account_id):
 def to_confirm(principal):
     """Sites by oldest confirmation (never first), with the reminders sent about each."""
     network_only(principal)
-    sites = db.session.scalars(db.select(Site)).all()
+    sites = list(db.session.scalars(db.select(Site)))
     sites.sort(key=lambda s: (s.status_confirmed_at is not None, s.status_confirmed_at or 0))
     reminders: dict[int, list[Reminder]] = {}
     for reminder in db.session.scalars(db.select(Reminder).order_by(Reminder.sent_at.desc())):
@@ -321,7 +321,7 @@ def resume_webhook(principal, endpoint_id):
 
     network_only(principal)
     endpoint = db.session.get(WebhookEndpoint, endpoint_id) if 0 < endpoint_id < 2**31 else None
-    if endpoints.is_deleted(endpoint):
+    if endpoint is None or endpoints.is_deleted(endpoint):
         abort(404)
     if PostForm().validate_on_submit():
         if pausing.resume(endpoint, principal):
@@ -338,7 +338,7 @@ def delete_webhook(principal, endpoint_id):
     endpoint = db.session.get(WebhookEndpoint, endpoint_id) if 0 < endpoint_id < 2**31 else None
     # Already deleted is gone: a second click (or a replayed form) is a 404, not a second
     # audit entry.
-    if endpoints.is_deleted(endpoint):
+    if endpoint is None or endpoints.is_deleted(endpoint):
         abort(404)
     if PostForm().validate_on_submit():
         if not endpoints.remove(endpoint, principal):

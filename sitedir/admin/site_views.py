@@ -129,7 +129,7 @@ def new_site(principal):
     try:
         data = NewSiteSchema().load(_data(form, chosen))
     except ma.ValidationError as exc:
-        _attach(form, exc.messages)
+        _attach(form, exc.normalized_messages())  # a schema's load: its messages' dict
         return _page(principal, form, 422, candidates, chosen)
     if db.session.scalar(db.select(Site.id).where(Site.slug == data["id"])) is not None:
         form.id.errors = ["Un centre porte déjà cet identifiant."]
@@ -176,7 +176,7 @@ def hospital(principal, key):
             try:
                 data = InstitutionPatchSchema().load(typed)
             except ma.ValidationError as exc:
-                _attach(form, exc.messages)
+                _attach(form, exc.normalized_messages())  # a schema's load: its messages' dict
                 status = 422
             else:
                 changes.update_institution(institution, data, principal, "institution.update")

@@ -162,7 +162,7 @@ def form(site_id):
         data = ContactRequestInSchema().load(raw)
         made = submit(site, data, current_language())
     except ma.ValidationError as invalid:
-        errors = _messages(invalid.messages)
+        errors = _messages(invalid.normalized_messages())  # a schema's: its messages' dict
         token = raw["token"] if "token" not in errors else None
         notice = errors.pop("token", None)
         return _render(site, 422, values=values, errors=errors, notice=notice, token=token)
