@@ -15,6 +15,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from sitedir.app import create_app
+from tests.seeded_db import SqliteTemplate
 
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = HERE.parent.parent / "test-artifacts"
@@ -72,12 +73,28 @@ class LiveServer:
         self.server.shutdown()
 
 
+@pytest.fixture(scope="session")
+def seeded_sqlite():
+    """The seeded SQLite database, migrated and seeded once per worker (on SQLite whatever
+    the suite's database: these tests are never run on PostgreSQL)."""
+    template = SqliteTemplate()
+    yield template
+    template.close()
+
+
 @pytest.fixture
-def live(tmp_path):
-    """sitedir, seeded, on a temporary SQLite file, served on localhost."""
-    app = create_app(
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite3'}", "ACCESS_LOG": False}
-    )
+def live(tmp_path, seeded_sqlite):
+    """sitedir, seeded, on a temporary SQLite file, served on localhost.
+
+    The file is a copy of the seeded template: the app's own start-up would migrate and
+    seed it the same way, at four times the CPU. The app's settings are a server's, not
+    the `app` fixture's test ones (rate limits on, TESTING off).
+    """
+    path = tmp_path / "live.sqlite3"
+    seeded_sqlite.copy_to_file(path)
+    settings = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "ACCESS_LOG": False}
+    app = create_app({**settings, "SEED_ON_START": False})
+    app.config["SEED_ON_START"] = True  # as if it had seeded the file itself
     server = LiveServer(app)
     yield server
     server.stop()
