@@ -119,6 +119,9 @@ def test_distances_agree_with_geopy(client):
 
 
 @pytest.mark.slow
+# 34,000 requests answered from the gazetteer and the read model in memory: the suite's
+# database only fills the read model, as every other nearest test checks on both passes.
+@pytest.mark.sqlite_only
 def test_every_insee_code_resolves(client):
     """Every commune and arrondissement of the gazetteer, through the API, in-process."""
     failures = []
