@@ -87,6 +87,12 @@ class Institution(Provenance, Base):
     finess: Mapped[str | None] = mapped_column(String(9))
     website: Mapped[str | None] = mapped_column(Text)
     switchboard: Mapped[str | None] = mapped_column(String(32))
+    # Moved on by the database at every insert and update (a trigger: migration
+    # a9c4e2f6b8d1), as site.changed_seq: the read model keeps one entry per hospital, a
+    # site or not, and reads the hospitals changed since the last value it saw.
+    changed_seq: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default="0", index=True
+    )
 
 
 class ReferenceCentre(Provenance, Base):

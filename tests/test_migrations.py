@@ -61,6 +61,9 @@ def test_a_database_made_before_migrations_is_adopted(tmp_path):
             connection.execute(text("ALTER TABLE study DROP COLUMN details"))
             # And the institution's point precision with f7a3c9e1b5d2.
             connection.execute(text("ALTER TABLE institution DROP COLUMN point_precision"))
+            # And the institution's change sequence with a9c4e2f6b8d1.
+            connection.execute(text("DROP INDEX ix_institution_changed_seq"))
+            connection.execute(text("ALTER TABLE institution DROP COLUMN changed_seq"))
         db.engine.dispose()
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context(), db.engine.connect() as connection:

@@ -148,3 +148,93 @@ def test_a_near_search_for_no_page_still_counts(client):
     for query in ("&_count=0", "&_summary=count"):
         bundle = client.get(f"/fhir/Location?near=45.77|3.08|800|km{query}").get_json()
         assert bundle["total"] > 0 and "entry" not in bundle
+
+
+# ---- hospitals with no site ------------------------------------------------------------
+
+HOSPITAL = {
+    "key": "chu-limoges-dupuytren",
+    "name": "CHU de Limoges",
+    "site_name": "Hôpital Dupuytren",
+    "address": "2 avenue Martin-Luther-King",
+    "postcode": "87000",
+    "city": "Limoges",
+    "insee": "87085",
+    "department": "87",
+    "region": "75",
+    "latitude": 45.8155,
+    "longitude": 1.2367,
+    "finess": "870000015",
+    "source": "test",
+}
+
+
+def _organizations(client, query: str = "") -> dict:
+    bundle = client.get(f"/fhir/Organization?_count=100{query}").get_json()
+    return {
+        e["resource"]["id"]: e["resource"]
+        for e in bundle.get("entry", [])
+        if e["search"]["mode"] == "match"
+    }
+
+
+def test_a_hospital_with_no_site_is_an_organization(app, client):
+    """Every hospital the directory holds is an Organization (the CapabilityStatement and
+    the README say "the hospitals"), a site or not: read, searched, included."""
+    from sitedir.models import Institution, ReferenceCentre
+
+    client.get("/fhir/Organization")  # the projection is built before the hospital comes
+    with app.app_context():
+        changes.create_institution(dict(HOSPITAL), None, "institution.create")
+        hospitals = db.session.scalar(db.select(db.func.count(Institution.id)))
+        centres = db.session.scalar(db.select(db.func.count(ReferenceCentre.id)))
+    read = client.get(f"/fhir/Organization/{HOSPITAL['key']}")
+    assert read.status_code == 200, read.get_data(as_text=True)
+    organization = read.get_json()
+    assert organization["name"] == "CHU de Limoges – Hôpital Dupuytren"
+    assert organization["identifier"] == [
+        {"system": "https://finess.esante.gouv.fr", "value": HOSPITAL["finess"]}
+    ]
+    assert organization["meta"]["versionId"] == "1"
+    everything = client.get("/fhir/Organization?_count=100").get_json()
+    assert everything["total"] == hospitals + centres  # every hospital, every centre
+    assert list(_organizations(client, "&name=hopital%20dupuy")) == [HOSPITAL["key"]]
+    assert list(_organizations(client, "&address-city=Limoges")) == [HOSPITAL["key"]]
+    assert list(_organizations(client, "&identifier=870000015")) == [HOSPITAL["key"]]
+    revinclude = client.get(
+        f"/fhir/Organization?_id={HOSPITAL['key']}&_revinclude=Location:organization"
+        "&_revinclude=PractitionerRole:organization"
+    ).get_json()
+    assert [e["resource"]["id"] for e in revinclude["entry"]] == [HOSPITAL["key"]]
+    # A fresh process sees it too (a first build), with the same version.
+    with app.app_context():
+        app.extensions.pop("sitedir_fhir", None)
+        app.extensions.pop("sitedir_snapshot", None)
+    again = client.get(f"/fhir/Organization/{HOSPITAL['key']}").get_json()
+    assert again["meta"] == organization["meta"]
+
+
+def test_a_hospital_change_makes_its_organization_again_and_nothing_else(app, client):
+    """A hospital with no site, corrected: one Organization made again (a new version), no
+    site's entry, no full rebuild."""
+    from sitedir.models import Institution
+
+    with app.app_context():
+        changes.create_institution(dict(HOSPITAL), None, "institution.create")
+    assert client.get(f"/fhir/Organization/{HOSPITAL['key']}").status_code == 200
+    with app.app_context():
+        before = dict(fhir_model().rebuilt)
+        institution = db.session.scalar(
+            db.select(Institution).where(Institution.key == HOSPITAL["key"])
+        )
+        changes.update_institution(institution, {"switchboard": "05 55 05 55 55"}, None)
+    organization = client.get(f"/fhir/Organization/{HOSPITAL['key']}").get_json()
+    assert organization["telecom"] == [
+        {"system": "phone", "value": "05 55 05 55 55", "use": "work"}
+    ]
+    assert organization["meta"]["versionId"] == "2"
+    with app.app_context():
+        after = dict(fhir_model().rebuilt)
+    assert after.get("hospital", 0) - before.get("hospital", 0) == 1
+    assert after.get("site", 0) == before.get("site", 0)  # no site changed
+    assert after.get("centres", 0) == before.get("centres", 0)

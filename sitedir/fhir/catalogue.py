@@ -1,9 +1,10 @@
 """FHIR's projection of the read model: every resource the server shows, kept per site.
 
-Each site's entry (its Location, the PractitionerRoles of its public contacts, and its
-hospital's Organization) is made again only when the read model says that site changed
-(sitedir/readmodel/snapshot.py: the rows made again since the snapshot the projection
-last followed), from the same tables as the JSON API, private contacts never loaded. The
+Each site's entry (its Location and the PractitionerRoles of its public contacts) is made
+again only when the read model says that site changed (sitedir/readmodel/snapshot.py: the
+rows made again since the snapshot the projection last followed), from the same tables as
+the JSON API, private contacts never loaded. Each hospital's Organization, a site or not,
+is made from the read model's entry for that hospital, again only when it changed. The
 reference centres (a few rows) are read again at each change; a ResearchStudy, which
 lists every site of its study, is made again only when it is asked for after one of its
 sites changed. A first build makes every entry.
@@ -211,7 +212,6 @@ class SiteEntry:
     version: int  # the site's version it was made from
     location: Record
     roles: tuple[Record, ...]
-    hospital: Record
     ref: SiteRef
     confirmed_at: datetime | None
     stale: bool  # as the Location says it
@@ -278,12 +278,28 @@ def _site_entry(row, today, stale_days: int) -> SiteEntry:
         row.version,
         location,
         roles,
-        _hospital(inst),
         SiteRef(site.slug, site.name, site.status),
         site.status_confirmed_at,
         stale,
         site.has_centre,
     )
+
+
+def _hospital_of(row) -> Record:
+    """A hospital's Organization, from its read-model row (a site or not)."""
+    data = row.data
+    inst = SimpleNamespace(key=row.key, **{k: data[k] for k in INSTITUTION_FIELDS})
+    return _hospital(inst)
+
+
+class Changes(NamedTuple):
+    """What a catalogue update makes again: site rows (None: every one, a first build),
+    site ids gone, hospital rows, hospital keys gone."""
+
+    rows: list | None
+    gone: list[str]
+    hospitals: list
+    hospitals_gone: list[str]
 
 
 def _load_centres():
@@ -311,6 +327,7 @@ class FhirModel:
         self.studies: dict[str, Record] = {}  # made when asked for
         self.dirty_studies: set[str] | None = None  # None: every study
         self.centre_records: list[Record] = []  # the last build's reference centres
+        self.hospital_seqs: dict[str, int] = {}  # each hospital's row it was made from
         self.rebuilt: Counter = Counter()
 
     # ---- following the read model ------------------------------------------------------
@@ -330,20 +347,29 @@ class FhirModel:
                 self._update(snapshot, today)
             return self.catalogue
 
-    def _changes(self, snapshot: Snapshot) -> tuple[list | None, list[str]]:
-        """The rows to make again (None: every row) and the ids gone."""
-        if self.catalogue is None:
-            return None, []
+    def _changes(self, snapshot: Snapshot) -> Changes:
+        """The site rows and hospital rows to make again, and the ids and keys gone."""
+        if self.catalogue is None:  # a first build: every site and every hospital
+            return Changes(None, [], list(snapshot.hospitals.values()), [])
         if snapshot.parent == self.fingerprint:  # one build on: the snapshot says what moved
-            return list(snapshot.changed), list(snapshot.gone)
+            return Changes(
+                list(snapshot.changed),
+                list(snapshot.gone),
+                list(snapshot.changed_hospitals),
+                list(snapshot.gone_hospitals),
+            )
         # A few builds on: the snapshot's log says what moved in each.
         parents = [entry[0] for entry in snapshot.log]
         if self.fingerprint in parents:
             moved: set[str] = set()
             gone: set[str] = set()
-            for _, made, left in snapshot.log[parents.index(self.fingerprint) :]:
+            hospitals_moved: set[str] = set()
+            hospitals_gone: set[str] = set()
+            for _, made, left, h_made, h_left in snapshot.log[parents.index(self.fingerprint) :]:
                 moved |= set(made)
                 gone |= set(left)
+                hospitals_moved |= set(h_made)
+                hospitals_gone |= set(h_left)
             ids = (snapshot.lists or RowLists(snapshot.rows)).ids
             rows = []
             for slug in sorted(moved):
@@ -351,7 +377,11 @@ class FhirModel:
                 if at < len(ids) and ids[at] == slug:
                     rows.append(snapshot.rows[at])
                     gone.discard(slug)
-            return rows, sorted(gone)
+            hospitals = [
+                snapshot.hospitals[k] for k in sorted(hospitals_moved) if k in snapshot.hospitals
+            ]
+            hospitals_gone = {k for k in hospitals_gone if k not in snapshot.hospitals}
+            return Changes(rows, sorted(gone), hospitals, sorted(hospitals_gone))
         # Further behind: compare versions, no rebuild.
         present = {row.id for row in snapshot.rows}
         changed = [
@@ -359,25 +389,26 @@ class FhirModel:
             for row in snapshot.rows
             if (entry := self.sites.get(row.id)) is None or entry.version != row.version
         ]
-        return changed, [slug for slug in self.sites if slug not in present]
+        seen = self.hospital_seqs
+        hospitals = [h for k, h in snapshot.hospitals.items() if seen.get(k) != h.seq]
+        return Changes(
+            changed,
+            [slug for slug in self.sites if slug not in present],
+            hospitals,
+            [k for k in seen if k not in snapshot.hospitals],
+        )
 
     def _update(self, snapshot: Snapshot, today) -> None:
         stale_days = current_app.config["STALE_DAYS"]
-        changed, gone = self._changes(snapshot)
+        changed, gone, hospital_rows, hospitals_gone = self._changes(snapshot)
         if changed is not None and self.day != today.toordinal():
-            # A new day: the Locations whose `stale` flips are made again (a new version).
-            seen = {row.id for row in changed}
-            flipped = {
-                slug
-                for slug, entry in self.sites.items()
-                if slug not in seen
-                and is_stale(entry.confirmed_at, today, stale_days) != entry.stale
-            }
-            changed += [row for row in snapshot.rows if row.id in flipped]
+            changed += self._flipped(snapshot, changed, today, stale_days)
         first = changed is None
         rows = snapshot.rows if first else changed
         made = {row.id: _site_entry(row, today, stale_days) for row in rows}
         self.rebuilt["site"] += len(made)
+        hospitals = {row.key: _hospital_of(row) for row in hospital_rows}
+        self.rebuilt["hospital"] += len(hospitals)
         sites = {} if first else self.sites  # changed in place, under the lock
         old = {slug: sites[slug] for slug in [*made, *gone] if slug in sites}
         for slug in gone:
@@ -390,14 +421,13 @@ class FhirModel:
         }
         for entry in made.values():
             fresh["Location"][entry.location.id] = entry.location
-            fresh["Organization"][entry.hospital.id] = entry.hospital
             fresh["PractitionerRole"].update((r.id, r) for r in entry.roles)
-        # The reference centres (a few rows): read again on a first build, and when a site
-        # that names one changed (a centre's change moves its sites' versions).
+        fresh["Organization"].update(hospitals)
+        # The reference centres (a few rows): read again on a first build, or when
+        # _centres_moved says so.
         centre_records = None
-        if first or any(e.has_centre for e in (*made.values(), *old.values())):
-            hospital_keys = {e.hospital.id for e in (*sites.values(), *made.values())}
-            centre_records = self._centres(_load_centres(), hospital_keys)
+        if first or self._centres_moved([*made.values(), *old.values()], hospitals, hospitals_gone):
+            centre_records = self._centres(_load_centres(), set(snapshot.hospitals))
             self.rebuilt["centres"] += 1
             for record in centre_records:
                 fresh[record.type][record.id] = record
@@ -406,18 +436,50 @@ class FhirModel:
             sites[slug] = replace(
                 entry,
                 location=stamped["Location"][entry.location.id],
-                hospital=stamped["Organization"][entry.hospital.id],
                 roles=tuple(stamped["PractitionerRole"][r.id] for r in entry.roles),
             )
         if centre_records is not None:
             centre_records = [stamped[r.type][r.id] for r in centre_records]
-        self.catalogue = self._catalogue(sites, made, old, gone, centre_records, first)
+        hospitals = {key: stamped["Organization"][key] for key in hospitals}
+        self._note_hospitals(first, hospital_rows, hospitals_gone)
+        self.catalogue = self._catalogue(
+            sites, made, old, gone, centre_records, hospitals, hospitals_gone, first
+        )
         # The studies of the sites that moved, and every study when the studies did.
         if first or self.dirty_studies is None or _studies_moved(self.fingerprint, snapshot):
             self.dirty_studies = None
         else:
             self.dirty_studies |= {e.location.study for e in (*made.values(), *old.values())}
         self.sites, self.fingerprint, self.day = sites, snapshot.fingerprint, today.toordinal()
+
+    def _note_hospitals(self, first: bool, rows: list, gone: list[str]) -> None:
+        """Remember the row each hospital's Organization was made from."""
+        seqs = {} if first else self.hospital_seqs
+        for key in gone:
+            seqs.pop(key, None)
+        seqs.update((row.key, row.seq) for row in rows)
+        self.hospital_seqs = seqs
+
+    def _flipped(self, snapshot: Snapshot, changed: list, today, stale_days: int) -> list:
+        """A new day: the rows of the Locations whose `stale` flips (each a new version)."""
+        seen = {row.id for row in changed}
+        flipped = {
+            slug
+            for slug, entry in self.sites.items()
+            if slug not in seen and is_stale(entry.confirmed_at, today, stale_days) != entry.stale
+        }
+        return [row for row in snapshot.rows if row.id in flipped]
+
+    def _centres_moved(self, entries: list, hospitals, hospitals_gone) -> bool:
+        """Whether the reference centres must be read again: a site that names one changed
+        (a centre's change moves its sites' versions), or a hospital's key came or went
+        that a centre's id may clash with."""
+        if any(e.has_centre for e in entries):
+            return True
+        ids = {r.id for r in self.centre_records}
+        if any(key in ids or f"rc-{key}" in ids for key in hospitals_gone):
+            return True
+        return any(key in ids for key in hospitals if key not in self.hospital_seqs)
 
     def _centres(self, centres, hospital_keys: set[str]) -> list[Record]:
         centre_ids = _reference_centre_ids(centres, hospital_keys)
@@ -433,13 +495,13 @@ class FhirModel:
                     refs={"partof": (f"Organization/{centre.institution.key}",)},
                 )
             )
-            if centre.institution.key not in hospital_keys:  # a hospital with no site
-                records.append(_hospital(centre.institution))
             organization = (org_id, centre.name)
             records += [_role(c, organization, None) for c in centre.contacts if c.public]
         return records
 
-    def _catalogue(self, sites, made, old, gone, centre_records, first: bool) -> Catalogue:
+    def _catalogue(
+        self, sites, made, old, gone, centre_records, hospitals, hospitals_gone, first: bool
+    ) -> Catalogue:
         """The catalogue with the entries made now in place of the old ones."""
         kinds = ("Location", "Organization", "PractitionerRole")
         # Changed in place (under the lock): a search running meanwhile reads each record
@@ -453,14 +515,11 @@ class FhirModel:
             entry = sites[slug]
             put["Location"][slug] = entry.location
             put["PractitionerRole"].update((r.id, r) for r in entry.roles)
-            put["Organization"][entry.hospital.id] = entry.hospital
+        put["Organization"].update(hospitals)
         for record in centre_records or ():
             put[record.type][record.id] = record
         out: dict[str, set[str]] = {kind: set() for kind in kinds}
-        left = [e.hospital.id for e in old.values() if e.hospital.id not in put["Organization"]]
-        if left:  # a hospital none of the sites made now names: kept if another site does
-            kept = {e.hospital.id for e in sites.values()}
-            out["Organization"].update(key for key in left if key not in kept)
+        out["Organization"].update(hospitals_gone)
         for entry in old.values():
             out["Location"].add(entry.location.id)
             out["PractitionerRole"].update(r.id for r in entry.roles)
@@ -542,7 +601,7 @@ class FhirModel:
 
 def _studies_moved(before: tuple | None, snapshot: Snapshot) -> bool:
     # The fingerprint's study part (count, highest id): a study added or removed.
-    return before is None or before[3:] != snapshot.fingerprint[3:]
+    return before is None or before[3:5] != snapshot.fingerprint[3:5]
 
 
 def _stamped(records: dict[str, dict[str, Record]], every: bool) -> dict[str, dict[str, Record]]:

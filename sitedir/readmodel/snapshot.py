@@ -15,6 +15,10 @@ What a row stores depends on the site's version only: its public form is kept wi
 Each snapshot names the rows made again since the one it was built from (`changed`,
 `gone`, `parent`): the projections that keep entries of their own (FHIR's) follow them.
 
+Hospitals have entries of their own (HospitalRow), a site or not: FHIR's Organization for
+each one. A hospital's row is made again only when its changed_seq moves (the database
+moves it at every write of that hospital, as it does a site's), read the same way.
+
 How fresh: the fingerprint is read at most once per FRESHNESS_MS per process (one
 database round trip saved on nearly every request), so a change made by another process
 shows within that interval; a change made through this process's session shows on its
@@ -29,8 +33,10 @@ import threading
 import time
 import zlib
 from bisect import bisect_left
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Literal
 
 from flask import current_app
@@ -45,10 +51,10 @@ from sitedir.domain.ranking import NearestAnswer
 from sitedir.domain.spatial_index import SpatialIndex
 from sitedir.domain.staleness import is_stale
 from sitedir.extensions import db
-from sitedir.models import ReferenceCentre, Site
+from sitedir.models import Institution, ReferenceCentre, Site
 from sitedir.readmodel.degraded import DATABASE_ERRORS, mark_degraded, serve_last_good
 from sitedir.readmodel.fingerprint import FINGERPRINT_SQL, FingerprintReader
-from sitedir.schemas import SiteSchema
+from sitedir.schemas import InstitutionSchema, SiteSchema
 from sitedir.web.metrics import snapshot_read
 
 
@@ -101,6 +107,24 @@ class SiteRow:
         """The public form as a dict (decoded at each call: for the few readers that
         need one)."""
         return json.loads(self.body)
+
+
+@dataclass(frozen=True, slots=True)
+class HospitalRow:
+    """One hospital's entry: its public form (InstitutionSchema's dump, what a site's
+    `institution` shows), packed as a site's row is, with its key and point."""
+
+    key: str
+    seq: int  # the hospital's changed_seq when it was dumped
+    latitude: float
+    longitude: float
+    packed: bytes
+    codec: "Codec"
+
+    @property
+    def data(self) -> dict:
+        """The public form as a dict (decoded at each call)."""
+        return json.loads(self.codec.unpack(self.packed))
 
 
 def answer_day() -> tuple[date, int]:
@@ -161,9 +185,14 @@ class Snapshot:
     parent: tuple | None = None
     changed: tuple[SiteRow, ...] = ()
     gone: tuple[str, ...] = ()
-    # The last LOG builds' (parent fingerprint, ids made again, ids gone), oldest first: a
-    # projection a few builds behind catches up from them, without comparing every row.
+    # The last LOG builds' (parent fingerprint, ids made again, ids gone, hospital keys
+    # made again, hospital keys gone), oldest first: a projection a few builds behind
+    # catches up from them, without comparing every row.
     log: tuple = ()
+    # Every hospital by key, a site or not, and the rows made again since `parent`.
+    hospitals: Mapping[str, HospitalRow] = field(default_factory=lambda: MappingProxyType({}))
+    changed_hospitals: tuple[HospitalRow, ...] = ()
+    gone_hospitals: tuple[str, ...] = ()
 
     def nearest(
         self,
@@ -212,12 +241,15 @@ class _SiteCache:
         self.codec: Codec | None = None  # made from the first site dumped in this epoch
         self.seq: int | None = None  # the change sequence the rows were read at
         self.snapshot: Snapshot | None = None  # the last snapshot built from this cache
+        self.hospitals: dict[int, HospitalRow] = {}  # by database id
+        self.hospital_codec: Codec | None = None
+        self.hospital_seq: int | None = None
 
 
 # A site's public form holds its study's slug: a new study serialises every site again.
 # It holds no `stale` (answers add it for their day): a new day changes nothing here.
 def _epoch(fingerprint: tuple) -> tuple:
-    return fingerprint[3:]
+    return fingerprint[3:5]
 
 
 # SQLite allows 999 bound parameters per statement (older versions): load in chunks.
@@ -227,6 +259,7 @@ CHUNK = 900
 # One schema for every dump: making one deep-copies its fields (two thirds of the time
 # of a cold build when made per site).
 _SCHEMA = SiteSchema()
+_HOSPITAL_SCHEMA = InstitutionSchema()
 
 
 def _serialise(site: Site) -> dict:
@@ -312,6 +345,64 @@ def _changed_ids(cache: _SiteCache, fingerprint: tuple) -> tuple[list[int], list
     return moved, removed, max((s for *_, s in pairs), default=0)
 
 
+HOSPITALS_CHANGED_SQL = "SELECT id, changed_seq FROM institution WHERE changed_seq > :seen"
+HOSPITALS_ALL_SQL = "SELECT id, changed_seq FROM institution"
+
+
+def _changed_hospitals(cache: _SiteCache, fingerprint: tuple) -> tuple[list[int], list[int], int]:
+    """As _changed_ids, for hospitals: the ids written since the cache was filled, the ids
+    gone, and the change sequence they were read at."""
+    known = cache.hospitals
+    if cache.hospital_seq is not None:
+        if fingerprint[6] == cache.hospital_seq and fingerprint[5] == len(known):
+            return [], [], cache.hospital_seq  # nothing written: no query
+        pairs = db.session.execute(
+            db.text(HOSPITALS_CHANGED_SQL), {"seen": cache.hospital_seq}
+        ).all()
+        moved = [i for i, _ in pairs]
+        added = sum(1 for i in moved if i not in known)
+        if len(known) + added == fingerprint[5]:
+            return moved, [], max((s for _, s in pairs), default=cache.hospital_seq)
+    pairs = db.session.execute(db.text(HOSPITALS_ALL_SQL)).all()
+    moved = [i for i, seq in pairs if (k := known.get(i)) is None or k.seq != seq]
+    present = {i for i, _ in pairs}
+    return moved, [i for i in known if i not in present], max((s for _, s in pairs), default=0)
+
+
+def _hospital_row(inst: Institution, cache: _SiteCache) -> HospitalRow:
+    body = encode_json(_HOSPITAL_SCHEMA.dump(inst))
+    if cache.hospital_codec is None:
+        cache.hospital_codec = Codec(body)
+    return HospitalRow(
+        key=inst.key,
+        seq=inst.changed_seq,
+        latitude=inst.latitude,
+        longitude=inst.longitude,
+        packed=cache.hospital_codec.pack(body),
+        codec=cache.hospital_codec,
+    )
+
+
+def _update_hospitals(fingerprint: tuple, cache: _SiteCache, previous: "Snapshot | None"):
+    """The hospitals by key, the rows made again and the keys gone since `previous`."""
+    changed, removed, seq = _changed_hospitals(cache, fingerprint)
+    known = cache.hospitals
+    if previous is not None and not changed and not removed:
+        return previous.hospitals, (), (), seq
+    old_keys = {known[i].key for i in (*changed, *removed) if i in known}
+    made = []
+    for start in range(0, len(changed), CHUNK):
+        part = changed[start : start + CHUNK]
+        for inst in db.session.scalars(db.select(Institution).where(Institution.id.in_(part))):
+            row = known[inst.id] = _hospital_row(inst, cache)
+            made.append(row)
+    for i in removed:
+        known.pop(i, None)
+    by_key = {row.key: row for row in known.values()}
+    gone = tuple(sorted(key for key in old_keys if key not in by_key))
+    return MappingProxyType(by_key), tuple(made), gone, seq
+
+
 def _build(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
     """The snapshot for this fingerprint, re-serialising only the sites that changed since
     the cache's last snapshot, and updating its spatial index rather than rebuilding it."""
@@ -327,6 +418,7 @@ def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
     if cache.epoch != _epoch(fingerprint):
         cache.epoch, cache.rows, cache.codec = _epoch(fingerprint), {}, None
         cache.snapshot, cache.seq = None, None
+        cache.hospitals, cache.hospital_codec, cache.hospital_seq = {}, None, None
     known = cache.rows
     changed, removed, seq = _changed_ids(cache, fingerprint)
     old: list[SiteRow] = []
@@ -341,6 +433,9 @@ def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
     for i in removed:
         old.append(known.pop(i))
     previous = cache.snapshot
+    hospitals, hospitals_made, hospitals_gone, hospital_seq = _update_hospitals(
+        fingerprint, cache, previous
+    )
     catalogue = load_catalogue(previous.catalogue if previous is not None else ())
     studies = tuple(entry.slug for entry in catalogue)
     kept = _same_places(previous, old, new, removed)
@@ -373,12 +468,24 @@ def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
     made = {row.id for row in new}
     gone = tuple(row.id for row in old if row.id not in made)
     log = (*(previous.log[-(LOG - 1) :] if previous is not None else ()),)
-    log += ((parent, tuple(made), gone),)
+    log += ((parent, tuple(made), gone, tuple(h.key for h in hospitals_made), hospitals_gone),)
     snapshot = Snapshot(
-        fingerprint, rows, studies, index, lists, catalogue, parent, tuple(new), gone, log
+        fingerprint,
+        rows,
+        studies,
+        index,
+        lists,
+        catalogue,
+        parent,
+        tuple(new),
+        gone,
+        log,
+        hospitals,
+        hospitals_made,
+        hospitals_gone,
     )
     # Only now: a build that failed half-way reads the same changes again next time.
-    cache.snapshot, cache.seq = snapshot, seq
+    cache.snapshot, cache.seq, cache.hospital_seq = snapshot, seq, hospital_seq
     return snapshot
 
 
