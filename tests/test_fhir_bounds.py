@@ -27,7 +27,7 @@ def _catalogue(sites: int = SITES) -> Catalogue:
         locations[slug] = Record(
             type="Location",
             id=slug,
-            resource={"resourceType": "Location", "id": slug},
+            draft={"resourceType": "Location", "id": slug},
             last_updated=None,
             strings={
                 "name": (f"Centre hospitalier Saint-Étienne {n}",),
@@ -42,7 +42,7 @@ def _catalogue(sites: int = SITES) -> Catalogue:
         roles[str(n)] = Record(
             type="PractitionerRole",
             id=str(n),
-            resource={"resourceType": "PractitionerRole", "id": str(n)},
+            draft={"resourceType": "PractitionerRole", "id": str(n)},
             last_updated=None,
             refs={"location": (f"Location/{slug}",)},
         )

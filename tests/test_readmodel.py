@@ -238,3 +238,22 @@ def test_a_hospital_change_makes_its_organization_again_and_nothing_else(app, cl
     assert after.get("hospital", 0) - before.get("hospital", 0) == 1
     assert after.get("site", 0) == before.get("site", 0)  # no site changed
     assert after.get("centres", 0) == before.get("centres", 0)
+
+
+def test_near_with_status_filters_the_index_does_not_hold_answers_as_a_pass(client):
+    """Alternatives of `status`, a status that is not `active`, or `status` twice: the
+    matches and the total are those of a pass over every record."""
+    scan = "&_lastUpdated=gt2000-01-01"
+    for extra in (
+        "&status=active,suspended",
+        "&status=suspended",
+        "&status=inactive|suspended",
+        "&status=active&status=suspended",
+        "&status=active&study=" + STUDY,
+        "&status=active&study=no-such-study",
+    ):
+        for reach in ("", "|300|km"):
+            query = f"/fhir/Location?near=45.77|3.08{reach}{extra}"
+            indexed, scanned = client.get(query).get_json(), client.get(query + scan).get_json()
+            assert indexed["total"] == scanned["total"], query
+            assert _hits(indexed) == _hits(scanned), query

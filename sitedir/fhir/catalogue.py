@@ -20,13 +20,15 @@ meta.versionId and meta.lastUpdated come from versions.stamp: a new version exac
 resource's JSON changes, effective when a build first saw it.
 """
 
+import json
 import threading
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
-from types import SimpleNamespace
+from types import MappingProxyType, SimpleNamespace
 from typing import NamedTuple
 
 from flask import current_app
@@ -47,7 +49,7 @@ from sitedir.fhir.definitions import (
 )
 from sitedir.models import Contact, Institution, ReferenceCentre, Study
 from sitedir.places.normalize import fold
-from sitedir.readmodel.snapshot import Snapshot, current_snapshot
+from sitedir.readmodel.snapshot import EVERY_STATUS, Codec, Snapshot, current_snapshot
 
 # Where the canonical base goes in a stored resource. U+FFFE is refused in every text the
 # directory takes (issue 21.6), so no data can hold it: a rendered answer replaces each one.
@@ -63,28 +65,67 @@ def render(text: str, base: str) -> str:
 _fold = lru_cache(maxsize=1 << 16)(fold)
 
 
+# A record's search keys when it has none of a kind: one shared empty mapping, not a dict
+# each (300,000 records at 100,000 sites).
+NONE: Mapping = MappingProxyType({})
+
+
+def _none() -> Mapping:
+    return NONE
+
+
+def encode(resource: dict) -> bytes:
+    """A resource as stored and answered: compact UTF-8 JSON, keys sorted (as Flask's
+    encoder sorted them when every answer was encoded whole)."""
+    return json.dumps(resource, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
 @dataclass(frozen=True, slots=True)
 class Record:
-    """One resource, and what searches compare it with."""
+    """One resource, and what searches compare it with.
+
+    A stamped record holds its resource once, as JSON bytes (meta included, BASE where the
+    canonical base goes) packed by `codec`: answers splice the bytes in, and only a
+    `_summary` or `_elements` decodes them. `draft` is the resource as a dict, before it is
+    stamped (catalogue.build keeps none once stamped).
+    """
 
     type: str
     id: str
-    resource: dict
+    draft: dict | None = None
     last_updated: datetime | None = None
     version: int | None = None
     # Search keys: strings as written (:exact), tokens, "Type/id" references, and for
     # Locations a point.
-    strings: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    tokens: dict[str, tuple[tuple[str | None, str], ...]] = field(default_factory=dict)
-    refs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    strings: Mapping[str, tuple[str, ...]] = field(default_factory=_none)
+    tokens: Mapping[str, tuple[tuple[str | None, str], ...]] = field(default_factory=_none)
+    refs: Mapping[str, tuple[str, ...]] = field(default_factory=_none)
     study: str | None = None
     point: tuple[float, float] | None = None
+    packed: bytes = b""
+    codec: Codec | None = None
     # `strings` folded once, when the entry is built: a search folds only what it asks.
-    folded: dict[str, tuple[str, ...]] = field(init=False, default_factory=dict)
+    folded: Mapping[str, tuple[str, ...]] = field(init=False, default_factory=_none)
 
     def __post_init__(self):
-        keys = {name: tuple(_fold(t) for t in texts) for name, texts in self.strings.items()}
-        object.__setattr__(self, "folded", keys)  # frozen: set once, here
+        if self.strings:
+            keys = {}
+            for name, texts in self.strings.items():
+                folded = tuple(_fold(t) for t in texts)
+                keys[name] = texts if folded == texts else folded  # one tuple when the same
+            object.__setattr__(self, "folded", keys)  # frozen: set once, here
+
+    @property
+    def body(self) -> bytes:
+        """The resource's JSON bytes, BASE where the canonical base goes."""
+        if self.draft is not None:
+            return encode(self.draft)
+        return self.codec.unpack(self.packed) if self.codec is not None else self.packed
+
+    @property
+    def resource(self) -> dict:
+        """The resource as a dict (decoded at each call: for subsetting and the tests)."""
+        return self.draft if self.draft is not None else json.loads(self.body)
 
     # What the spatial index reads of a Location.
     @property
@@ -112,19 +153,49 @@ def _record_id(record: Record) -> str:
     return record.id
 
 
+def _same(record: Record) -> Record:
+    return record
+
+
 class Catalogue:
     """The resources by type, each type in id order, as of one version of the read model.
 
-    `index` finds Locations near a point (near searches); ResearchStudies are made when
-    first asked for (`studies`, a callable), since each lists every site of its study.
+    Near searches read `shared`, the read model's spatial index (the JSON API's nearest
+    reads the same trees; its items are the read model's rows, each the Location of the
+    same id), or, without it (PostGIS answers the JSON API), `index`, trees of the
+    Locations of FHIR's own. ResearchStudies are made when first asked for (`studies`, a
+    callable), since each lists every site of its study.
     """
 
-    __slots__ = ("_studies", "index", "records")
+    __slots__ = ("_studies", "index", "records", "shared")
 
-    def __init__(self, records: dict[str, dict[str, Record]], index=None, studies=None):
+    def __init__(
+        self, records: dict[str, dict[str, Record]], index=None, studies=None, shared=None
+    ):
         self.records = records
         self.index = index
         self._studies = studies
+        self.shared = shared
+
+    def near_group(self, study: str | None, status: str | None):
+        """The spatial group of the Locations of this study (None: every study) and FHIR
+        status (None: every status): (group or None, whether it holds exactly those
+        Locations or more of them, the function that turns one of its items into its
+        Location record)."""
+        if self.shared is None:
+            return self.locations_index().groups.get((study, status, True)), True, _same
+        locations = self.records.get("Location", {})
+
+        def location(row) -> Record:
+            return locations[row.id]
+
+        # The read model's groups (snapshot._index_keys): open or not (a site is open
+        # exactly when its Location is active), and every site whatever its status.
+        if status is None:
+            return self.shared.groups.get((study, EVERY_STATUS, True)), True, location
+        if status == "active":
+            return self.shared.groups.get((study, None, True)), True, location
+        return self.shared.groups.get((study, None, False)), False, location
 
     def _of_kind(self, kind: str) -> dict[str, Record]:
         if kind == "ResearchStudy" and self._studies is not None:
@@ -176,7 +247,7 @@ def _hospital(inst: Institution) -> Record:
     return Record(
         type="Organization",
         id=inst.key,
-        resource=resources.hospital(inst),
+        draft=resources.hospital(inst),
         **_address_keys(inst, [inst.name, inst.site_name]),
         tokens=_finess(inst),
     )
@@ -190,7 +261,7 @@ def _role(contact: Contact, organization, study: str | None, site=None) -> Recor
     return Record(
         type="PractitionerRole",
         id=str(contact.id),
-        resource=resource,
+        draft=resource,
         tokens={"role": ((f"{BASE}/{CONTACT_ROLE_PATH}", contact.role),)},
         refs=refs,
         study=study,
@@ -261,7 +332,7 @@ def _site_entry(row, today, stale_days: int) -> SiteEntry:
     location = Record(
         type="Location",
         id=site.slug,
-        resource=resources.location(site, BASE, stale),
+        draft=resources.location(site, BASE, stale),
         strings={
             "name": _folded(site.name),
             "address-city": _folded(inst.city),
@@ -327,6 +398,7 @@ class FhirModel:
         self.studies: dict[str, Record] = {}  # made when asked for
         self.dirty_studies: set[str] | None = None  # None: every study
         self.centre_records: list[Record] = []  # the last build's reference centres
+        self.codecs: dict[str, Codec] = {}  # one per resource type (Record.codec)
         self.hospital_seqs: dict[str, int] = {}  # each hospital's row it was made from
         self.rebuilt: Counter = Counter()
 
@@ -431,7 +503,7 @@ class FhirModel:
             self.rebuilt["centres"] += 1
             for record in centre_records:
                 fresh[record.type][record.id] = record
-        stamped = _stamped(fresh, every=first)
+        stamped = _stamped(fresh, every=first, codecs=self.codecs)
         for slug, entry in made.items():
             sites[slug] = replace(
                 entry,
@@ -443,7 +515,7 @@ class FhirModel:
         hospitals = {key: stamped["Organization"][key] for key in hospitals}
         self._note_hospitals(first, hospital_rows, hospitals_gone)
         self.catalogue = self._catalogue(
-            sites, made, old, gone, centre_records, hospitals, hospitals_gone, first
+            sites, made, old, gone, centre_records, hospitals, hospitals_gone, first, snapshot.index
         )
         # The studies of the sites that moved, and every study when the studies did.
         if first or self.dirty_studies is None or _studies_moved(self.fingerprint, snapshot):
@@ -490,7 +562,7 @@ class FhirModel:
                 Record(
                     type="Organization",
                     id=org_id,
-                    resource=resources.reference_centre(centre, org_id),
+                    draft=resources.reference_centre(centre, org_id),
                     strings={"name": _folded(centre.name)},
                     refs={"partof": (f"Organization/{centre.institution.key}",)},
                 )
@@ -500,7 +572,7 @@ class FhirModel:
         return records
 
     def _catalogue(
-        self, sites, made, old, gone, centre_records, hospitals, hospitals_gone, first: bool
+        self, sites, made, old, gone, centre_records, hospitals, hospitals_gone, first, shared
     ) -> Catalogue:
         """The catalogue with the entries made now in place of the old ones."""
         kinds = ("Location", "Organization", "PractitionerRole")
@@ -537,19 +609,23 @@ class FhirModel:
             by_id.update(put[kind])
             if first or gone_ids or new_ids:  # id order, sorted again only when ids changed
                 records[kind] = {k: by_id[k] for k in sorted(by_id, key=order.get(kind))}
+        if isinstance(shared, SpatialIndex):  # the read model's trees: no index of FHIR's own
+            return Catalogue(records, None, self._studies_of, shared)
+        # Candidates from PostGIS for the JSON API: FHIR keeps trees of its own.
         index = self._index(records["Location"], made, old, first or bool(gone))
         return Catalogue(records, index, self._studies_of)
 
     def _index(self, locations, made, old, rebuild: bool) -> SpatialIndex:
         index = self.catalogue.index if self.catalogue is not None else None
         new = [locations[slug] for slug in made]
+        old_entries = old.values()
         if (
             index is None
             or rebuild
             or index.overlay + 2 * len(new) > max(256, len(locations) // 100)
         ):
             return SpatialIndex.build(locations.values(), _location_keys, _record_id)
-        gone = [entry.location for entry in old.values()]
+        gone = [entry.location for entry in old_entries]
         if not new and not gone:
             return index
         return index.replace(gone, new)
@@ -580,14 +656,16 @@ class FhirModel:
             fresh[study.slug] = Record(
                 type="ResearchStudy",
                 id=study.slug,
-                resource=resource,
+                draft=resource,
                 strings={"title": _folded(study.title_fr, study.title_en)},
                 tokens={"status": ((RESEARCH_STUDY_STATUS_SYSTEM, resource["status"]),)},
                 refs={"site": tuple(f"Location/{s.slug}" for s in own)},
                 study=study.slug,
             )
         self.rebuilt["study"] += len(fresh)
-        stamped = _stamped({"ResearchStudy": fresh}, every=dirty is None)["ResearchStudy"]
+        stamped = _stamped({"ResearchStudy": fresh}, every=dirty is None, codecs=self.codecs)[
+            "ResearchStudy"
+        ]
         kept = {} if dirty is None else dict(self.studies)
         present = {s.slug for s in studies}
         for slug in dirty or ():
@@ -604,10 +682,13 @@ def _studies_moved(before: tuple | None, snapshot: Snapshot) -> bool:
     return before is None or before[3:5] != snapshot.fingerprint[3:5]
 
 
-def _stamped(records: dict[str, dict[str, Record]], every: bool) -> dict[str, dict[str, Record]]:
-    """The records with their meta.versionId and meta.lastUpdated (versions.stamp)."""
+def _stamped(
+    records: dict[str, dict[str, Record]], every: bool, codecs: dict[str, Codec]
+) -> dict[str, dict[str, Record]]:
+    """The records with their meta.versionId and meta.lastUpdated (versions.stamp), each
+    resource packed as JSON bytes by its kind's codec (`codecs`, made when missing)."""
     digests = {
-        (kind, rid): versions.digest(record.resource, BASE)
+        (kind, rid): versions.digest(record.draft, BASE)
         for kind, by_id in records.items()
         for rid, record in by_id.items()
     }
@@ -619,9 +700,18 @@ def _stamped(records: dict[str, dict[str, Record]], every: bool) -> dict[str, di
             version, moment = stamps[(kind, rid)]
             meta = {"versionId": str(version), "lastUpdated": resources.instant(moment)}
             head = {"resourceType": kind, "id": rid, "meta": meta}
-            resource = head | {k: v for k, v in record.resource.items() if k not in head}
+            resource = head | {k: v for k, v in record.draft.items() if k not in head}
+            body = encode(resource)
+            codec = codecs.get(kind)
+            if codec is None:  # a dictionary of this kind's text: the first one stamped
+                codec = codecs[kind] = Codec(body)
             out[kind][rid] = replace(
-                record, resource=resource, last_updated=moment, version=version
+                record,
+                draft=None,
+                packed=codec.pack(body),
+                codec=codec,
+                last_updated=moment,
+                version=version,
             )
     return out
 

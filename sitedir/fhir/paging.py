@@ -7,6 +7,7 @@ two pages shifts the next one.
 
 from urllib.parse import urlencode
 
+from sitedir.fhir.catalogue import Record, encode
 from sitedir.fhir.definitions import LOCATION_DISTANCE_URL, UCUM
 from sitedir.fhir.errors import issue, outcome
 from sitedir.fhir.search import Result
@@ -27,8 +28,10 @@ def _distance(km: float) -> dict:
     }
 
 
-def searchset(base: str, kind: str, result: Result) -> dict:
-    """The Bundle of one page of a search: matches, then included resources, then notes."""
+def searchset(base: str, kind: str, result: Result) -> bytes:
+    """The Bundle of one page of a search as JSON bytes: matches, then included resources,
+    then notes. Each resource's stored bytes are spliced in as they are (decoded only for
+    `_summary` or `_elements`): a page costs its own entries, never a re-encoding."""
     count, offset, total = result.count, result.offset, result.total
     if result.summary == "count":
         count = 0  # the total only: no page to go on to
@@ -50,31 +53,38 @@ def searchset(base: str, kind: str, result: Result) -> dict:
                 "url": _link(base, kind, result.applied, _count=count, _offset=previous),
             }
         )
+    whole = result.summary in (None, "false") and result.elements is None
+
+    def shown(record: Record) -> bytes:
+        if whole:
+            return record.body
+        return encode(subset(record.resource, result.summary, result.elements))
+
     entries = []
-
-    def shown(resource: dict) -> dict:
-        return subset(resource, result.summary, result.elements)
-
     for match in result.matches:
-        search = {"mode": "match"}
+        search: dict = {"mode": "match"}
         if match.distance_km is not None:
             search["extension"] = [_distance(match.distance_km)]
-        entries.append(_entry(base, shown(match.record.resource), search))
-    entries += [_entry(base, shown(r.resource), {"mode": "include"}) for r in result.included]
+        entries.append(_entry(base, match.record, shown(match.record), search))
+    entries += [_entry(base, r, shown(r), INCLUDE) for r in result.included]
     if result.notes:
         notes = outcome([issue("information", "informational", n) for n in result.notes])
-        entries.append({"resource": notes, "search": {"mode": "outcome"}})
-    bundle = {"resourceType": "Bundle", "type": "searchset", "total": total, "link": links}
-    if not result.with_total:
-        del bundle["total"]
-    if entries:
-        bundle["entry"] = entries
-    return bundle
+        entries.append(encode({"resource": notes, "search": {"mode": "outcome"}}))
+    # The keys in the order Flask's sorting encoder wrote them: entry, link, resourceType,
+    # total, type.
+    parts = [b'{"entry":[' + b",".join(entries) + b"]," if entries else b"{"]
+    parts.append(b'"link":' + encode(links) + b',"resourceType":"Bundle",')
+    if result.with_total:
+        parts.append(b'"total":%d,' % total)
+    parts.append(b'"type":"searchset"}')
+    return b"".join(parts)
 
 
-def _entry(base: str, resource: dict, search: dict) -> dict:
-    return {
-        "fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}",
-        "resource": resource,
-        "search": search,
-    }
+INCLUDE = {"mode": "include"}
+
+
+def _entry(base: str, record: Record, body: bytes, search: dict) -> bytes:
+    full_url = encode(f"{base}/{record.type}/{record.id}")
+    return (
+        b'{"fullUrl":' + full_url + b',"resource":' + body + b',"search":' + encode(search) + b"}"
+    )

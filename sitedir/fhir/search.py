@@ -489,45 +489,59 @@ def _indexed(f: Filter, name: str, system: str) -> str | None:
     return code
 
 
+ORIGIN = ("near", "near-place", "near-distance")
+
+
+def _picked(filters, name: str, system: str) -> tuple[str | None, Filter | None]:
+    """The first `study` or `status` filter that names one index group, and its value."""
+    for f in filters:
+        value = _indexed(f, name, system)
+        if value is not None:
+            return value, f
+    return None, None
+
+
 def _near_candidates(kind, catalogue, near, filters, want: int):
     """The Locations a near search can match, from the spatial index rather than every
-    record: (candidates, total), total None when it is counted over the candidates; or
-    None when only a pass over every record answers (no distance, and filters the index
-    does not hold)."""
+    record: (candidates, total, filters the group answered), total None when it is
+    counted over the candidates; or None when only a pass over every record answers (no
+    distance, and filters the index does not hold)."""
     if kind != "Location" or near is None:
         return None
-    study = next((v for f in filters if (v := _indexed(f, "study", "")) is not None), None)
-    status = next(
-        (v for f in filters if (v := _indexed(f, "status", LOCATION_STATUS_SYSTEM)) is not None),
-        None,
-    )
-    index = catalogue.locations_index()
-    group = index.groups.get((study, status, True))
+    study, by_study = _picked(filters, "study", "")
+    status, by_status = _picked(filters, "status", LOCATION_STATUS_SYSTEM)
+    group, exact, record = catalogue.near_group(study, status)
     if group is None:
-        return [], None
+        return [], None, ()
     u = unit_vector(near.latitude, near.longitude)
     distance = near.distance_km
     reach = ALL if distance is None else chord_for_km(distance * SPHERE_MARGIN)
-    indexed = {"study", "status", "near", "near-place", "near-distance"}
-    if any(f.spec.name not in indexed for f in filters):
+    # The filters whose every match the group holds, and nothing else: not run again.
+    answered = tuple(f for f in (by_study, by_status) if f is not None) if exact else ()
+    others = [f for f in filters if f.spec.name not in ORIGIN and not any(f is a for a in answered)]
+    if not exact or others:
         # Other filters: every site within the distance is a candidate (or every one).
-        return (group.within(u, reach), None) if distance is not None else None
+        if distance is None:
+            return None
+        return [record(item) for item in group.within(u, reach)], None, answered
     # Only the page is found and measured. The geodesics of the `want` nearest by chord
     # bound the page's last one; every site within that bound (times the sphere's margin)
     # is a candidate, so the order is exact. The total is counted by the tree, the sites
     # on the edge of the distance measured exactly.
+    lat, lon = near.latitude, near.longitude
     first = group.nearest_items(u, min(want, len(group)), reach)
     if first and len(first) == want:  # more may tie or follow: everything up to its bound
-        farthest = max(distance_km(near.latitude, near.longitude, *r.point) for r in first)
+        farthest = max(distance_km(lat, lon, r.latitude, r.longitude) for r in first)
         first = group.within(u, min(chord_for_km(farthest * SPHERE_MARGIN), reach))
+    records = [record(item) for item in first]
     if distance is None:
-        return first, len(group)
+        return records, len(group), answered
 
-    def inside(record) -> bool:
-        return distance_km(near.latitude, near.longitude, *record.point) <= distance
+    def inside(item) -> bool:
+        return distance_km(lat, lon, item.latitude, item.longitude) <= distance
 
     inner = chord_inside_km(distance / SPHERE_MARGIN)
-    return first, count_within(group, u, inner, reach, inside)
+    return records, count_within(group, u, inner, reach, inside), answered
 
 
 def search(
@@ -550,10 +564,10 @@ def search(
         "_offset", _one("_offset", results.getlist("_offset") or [""]), 0, MAX_OFFSET
     )
     found = _near_candidates(kind, catalogue, near, filters, offset + count)
-    records, total = found if found is not None else (catalogue.of(kind), None)
+    records, total, answered = found if found is not None else (catalogue.of(kind), None, ())
     # Cheapest first: set lookups narrow the records before string comparisons run.
     for f in sorted(filters, key=lambda f: f.cost):
-        if f.spec.type in ("special", "quantity"):
+        if f.spec.type in ("special", "quantity") or any(f is a for a in answered):
             continue
         budget.spend(len(records) * f.cost)
         if f.spec.type == "date":

@@ -8,13 +8,13 @@ from sitedir.fhir.capability import (
     contact_role_code_system,
     recruitment_status_definition,
 )
-from sitedir.fhir.catalogue import Record, current_catalogue, render
+from sitedir.fhir.catalogue import BASE, Record, current_catalogue, render
 from sitedir.fhir.definitions import FHIR_MIMETYPE, base_url, canonical_base
 from sitedir.fhir.errors import FhirError, register_error_handlers
 from sitedir.fhir.negotiation import negotiate
 from sitedir.fhir.paging import searchset
 from sitedir.fhir.search import PARAMS, search
-from sitedir.fhir.subsetting import read_subset
+from sitedir.fhir.subsetting import read_subset, requested
 from sitedir.i18n import t
 
 blp = Blueprint("fhir", __name__, url_prefix="/fhir")
@@ -87,20 +87,33 @@ def _public_read(response: Response) -> Response:
     return response
 
 
-def _answer(body: dict, status: int = 200) -> Response:
-    """A FHIR JSON answer (web/caching gives it its ETag, Cache-Control and 304)."""
+def _answer(body: dict | bytes, status: int = 200) -> Response:
+    """A FHIR JSON answer (web/caching gives it its ETag, Cache-Control and 304): a dict,
+    or JSON bytes already encoded (stored resources, search Bundles)."""
     content_type = f"{FHIR_MIMETYPE}; charset=utf-8"
     if getattr(g, "fhir_version", None):
         content_type = f"{FHIR_MIMETYPE}; fhirVersion={g.fhir_version}; charset=utf-8"
     # The resources hold catalogue.BASE where sitedir's canonical URLs go: written here.
+    if isinstance(body, bytes):
+        data = body.replace(BASE_BYTES, canonical_base().encode())
+        return Response(data, status, content_type=content_type)
     text = render(json.dumps(body, ensure_ascii=False), canonical_base())
     return Response(text, status, content_type=content_type)
 
 
+BASE_BYTES = BASE.encode()
+
+
 def _versioned(record: Record) -> Response:
-    """A resource as read or vread: ETag W/"<versionId>", Last-Modified, and subsetting."""
-    body, subsetted = read_subset(record.resource, request.args)
-    response = _answer(body)
+    """A resource as read or vread: ETag W/"<versionId>", Last-Modified, and subsetting
+    (the stored bytes as they are when none is asked for)."""
+    summary, elements = requested(request.args, searching=False)
+    subsetted = not (summary in (None, "false") and elements is None)
+    if subsetted:
+        body, subsetted = read_subset(record.resource, request.args)
+        response = _answer(body)
+    else:
+        response = _answer(record.body)
     if not subsetted:  # a summary is another representation: web/caching hashes its body
         response.set_etag(str(record.version), weak=True)
     if record.last_updated is not None:

@@ -162,10 +162,23 @@ def encode_json(data) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+# The region part of the groups of every site, whatever its status (FHIR's near searches
+# with no `status`); no region has this code.
+EVERY_STATUS = "*"
+
+
 def _index_keys(row: SiteRow) -> tuple:
     # The groups a nearest query reads: a study's sites, and a study's sites in one region,
-    # each apart by whether the site is open.
-    return ((row.study, None, row.is_open), (row.study, row.region, row.is_open))
+    # each apart by whether the site is open. FHIR's near searches read the same trees:
+    # every study's sites apart by openness, and a study's or every study's sites all
+    # together (flagged True).
+    return (
+        (row.study, None, row.is_open),
+        (row.study, row.region, row.is_open),
+        (None, None, row.is_open),
+        (row.study, EVERY_STATUS, True),
+        (None, EVERY_STATUS, True),
+    )
 
 
 def _row_id(row: SiteRow) -> str:
