@@ -18,6 +18,12 @@ not a rebuild), each with a new version.
 
 meta.versionId and meta.lastUpdated come from versions.stamp: a new version exactly when a
 resource's JSON changes, effective when a build first saw it.
+
+Each resource is stored once, stamped, as compact JSON bytes packed with its type's
+dictionary (Record.packed): a page splices the bytes of its own entries into the Bundle
+(paging.searchset), and only `_summary` or `_elements` decodes one. Near searches take
+their candidates from the read model's own k-d trees (Catalogue.near_group), the ones the
+JSON API's nearest reads: FHIR keeps trees of its own only when PostGIS answers that.
 """
 
 import json
@@ -186,8 +192,10 @@ class Catalogue:
             return self.locations_index().groups.get((study, status, True)), True, _same
         locations = self.records.get("Location", {})
 
-        def location(row) -> Record:
-            return locations[row.id]
+        def location(row) -> Record | None:
+            # None only for a site removed while this search ran (the dicts of a newer
+            # catalogue are changed in place): left out of the page.
+            return locations.get(row.id)
 
         # The read model's groups (snapshot._index_keys): open or not (a site is open
         # exactly when its Location is active), and every site whatever its status.
@@ -477,42 +485,27 @@ class FhirModel:
             changed += self._flipped(snapshot, changed, today, stale_days)
         first = changed is None
         rows = snapshot.rows if first else changed
-        made = {row.id: _site_entry(row, today, stale_days) for row in rows}
-        self.rebuilt["site"] += len(made)
-        hospitals = {row.key: _hospital_of(row) for row in hospital_rows}
-        self.rebuilt["hospital"] += len(hospitals)
+        # Every resource made now, stamped; the others keep their version. A first build
+        # reads every stored version once.
+        stored = versions.read_all() if first else None
+        made = self._made_sites(rows, today, stale_days, stored)
+        hospitals = self._made_hospitals(hospital_rows, stored)
         sites = {} if first else self.sites  # changed in place, under the lock
         old = {slug: sites[slug] for slug in [*made, *gone] if slug in sites}
         for slug in gone:
             sites.pop(slug, None)
-        # Every resource made now, stamped; the others keep their version.
-        fresh: dict[str, dict[str, Record]] = {
-            "Location": {},
-            "Organization": {},
-            "PractitionerRole": {},
-        }
-        for entry in made.values():
-            fresh["Location"][entry.location.id] = entry.location
-            fresh["PractitionerRole"].update((r.id, r) for r in entry.roles)
-        fresh["Organization"].update(hospitals)
+        sites.update(made)
         # The reference centres (a few rows): read again on a first build, or when
         # _centres_moved says so.
         centre_records = None
         if first or self._centres_moved([*made.values(), *old.values()], hospitals, hospitals_gone):
             centre_records = self._centres(_load_centres(), set(snapshot.hospitals))
             self.rebuilt["centres"] += 1
+            fresh: dict[str, dict[str, Record]] = {"Organization": {}, "PractitionerRole": {}}
             for record in centre_records:
                 fresh[record.type][record.id] = record
-        stamped = _stamped(fresh, every=first, codecs=self.codecs)
-        for slug, entry in made.items():
-            sites[slug] = replace(
-                entry,
-                location=stamped["Location"][entry.location.id],
-                roles=tuple(stamped["PractitionerRole"][r.id] for r in entry.roles),
-            )
-        if centre_records is not None:
+            stamped = _stamped(fresh, stored, self.codecs)
             centre_records = [stamped[r.type][r.id] for r in centre_records]
-        hospitals = {key: stamped["Organization"][key] for key in hospitals}
         self._note_hospitals(first, hospital_rows, hospitals_gone)
         self.catalogue = self._catalogue(
             sites, made, old, gone, centre_records, hospitals, hospitals_gone, first, snapshot.index
@@ -523,6 +516,37 @@ class FhirModel:
         else:
             self.dirty_studies |= {e.location.study for e in (*made.values(), *old.values())}
         self.sites, self.fingerprint, self.day = sites, snapshot.fingerprint, today.toordinal()
+
+    def _made_sites(self, rows, today, stale_days: int, stored) -> dict[str, SiteEntry]:
+        """The rows' site entries, stamped, STAMP_CHUNK sites at a time: a first build
+        never holds every resource as a dict at once (the peak that stays in the RSS)."""
+        made: dict[str, SiteEntry] = {}
+        for start in range(0, len(rows), STAMP_CHUNK):
+            entries = [
+                _site_entry(row, today, stale_days) for row in rows[start : start + STAMP_CHUNK]
+            ]
+            fresh: dict[str, dict[str, Record]] = {"Location": {}, "PractitionerRole": {}}
+            for entry in entries:
+                fresh["Location"][entry.location.id] = entry.location
+                fresh["PractitionerRole"].update((r.id, r) for r in entry.roles)
+            stamped = _stamped(fresh, stored, self.codecs)
+            for entry in entries:
+                made[entry.location.id] = replace(
+                    entry,
+                    location=stamped["Location"][entry.location.id],
+                    roles=tuple(stamped["PractitionerRole"][r.id] for r in entry.roles),
+                )
+        self.rebuilt["site"] += len(made)
+        return made
+
+    def _made_hospitals(self, rows, stored) -> dict[str, Record]:
+        """The hospitals' Organizations, stamped, STAMP_CHUNK at a time."""
+        made: dict[str, Record] = {}
+        for start in range(0, len(rows), STAMP_CHUNK):
+            drafts = {row.key: _hospital_of(row) for row in rows[start : start + STAMP_CHUNK]}
+            made.update(_stamped({"Organization": drafts}, stored, self.codecs)["Organization"])
+        self.rebuilt["hospital"] += len(made)
+        return made
 
     def _note_hospitals(self, first: bool, rows: list, gone: list[str]) -> None:
         """Remember the row each hospital's Organization was made from."""
@@ -663,9 +687,8 @@ class FhirModel:
                 study=study.slug,
             )
         self.rebuilt["study"] += len(fresh)
-        stamped = _stamped({"ResearchStudy": fresh}, every=dirty is None, codecs=self.codecs)[
-            "ResearchStudy"
-        ]
+        stored = versions.read_all() if dirty is None else None
+        stamped = _stamped({"ResearchStudy": fresh}, stored, self.codecs)["ResearchStudy"]
         kept = {} if dirty is None else dict(self.studies)
         present = {s.slug for s in studies}
         for slug in dirty or ():
@@ -682,17 +705,21 @@ def _studies_moved(before: tuple | None, snapshot: Snapshot) -> bool:
     return before is None or before[3:5] != snapshot.fingerprint[3:5]
 
 
+STAMP_CHUNK = 5000
+
+
 def _stamped(
-    records: dict[str, dict[str, Record]], every: bool, codecs: dict[str, Codec]
+    records: dict[str, dict[str, Record]], stored: dict | None, codecs: dict[str, Codec]
 ) -> dict[str, dict[str, Record]]:
-    """The records with their meta.versionId and meta.lastUpdated (versions.stamp), each
+    """The records with their meta.versionId and meta.lastUpdated (versions.stamp, from
+    `stored`, every stored version read at once, or None: those of these records), each
     resource packed as JSON bytes by its kind's codec (`codecs`, made when missing)."""
     digests = {
         (kind, rid): versions.digest(record.draft, BASE)
         for kind, by_id in records.items()
         for rid, record in by_id.items()
     }
-    stamps = versions.stamp(digests, every=every) if digests else {}
+    stamps = versions.stamp(digests, stored=stored) if digests else {}
     out: dict[str, dict[str, Record]] = {}
     for kind, by_id in records.items():
         out[kind] = {}

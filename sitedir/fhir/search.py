@@ -523,7 +523,8 @@ def _near_candidates(kind, catalogue, near, filters, want: int):
         # Other filters: every site within the distance is a candidate (or every one).
         if distance is None:
             return None
-        return [record(item) for item in group.within(u, reach)], None, answered
+        found = [r for item in group.within(u, reach) if (r := record(item)) is not None]
+        return found, None, answered
     # Only the page is found and measured. The geodesics of the `want` nearest by chord
     # bound the page's last one; every site within that bound (times the sphere's margin)
     # is a candidate, so the order is exact. The total is counted by the tree, the sites
@@ -533,7 +534,7 @@ def _near_candidates(kind, catalogue, near, filters, want: int):
     if first and len(first) == want:  # more may tie or follow: everything up to its bound
         farthest = max(distance_km(lat, lon, r.latitude, r.longitude) for r in first)
         first = group.within(u, min(chord_for_km(farthest * SPHERE_MARGIN), reach))
-    records = [record(item) for item in first]
+    records = [r for item in first if (r := record(item)) is not None]
     if distance is None:
         return records, len(group), answered
 

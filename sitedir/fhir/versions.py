@@ -82,12 +82,21 @@ def _insert(rows: list[dict]) -> None:
         db.session.execute(statement, rows[start : start + CHUNK * 20])
 
 
-def stamp(digests: dict[Key, str], every: bool = True) -> dict[Key, tuple[int, datetime]]:
+def read_all() -> dict[Key, Stored]:
+    """Every stored version, in one query (what a first build stamps from)."""
+    return _read()
+
+
+def stamp(
+    digests: dict[Key, str], stored: dict[Key, Stored] | None = None
+) -> dict[Key, tuple[int, datetime]]:
     """Each resource's (version, last updated), after recording the ones that changed.
 
-    `every`: read every stored row in one query (a first build); otherwise only the rows of
-    these resources (the few entries a change rebuilt)."""
-    stored = _read() if every else _read(list(digests))
+    `stored`: every stored row, read once by read_all() (a first build, stamped a part at
+    a time; the rows recorded here are added to it); None: only the rows of these
+    resources are read (the few entries a change rebuilt)."""
+    if stored is None:
+        stored = _read(list(digests))
     now = clock.utc_now().replace(microsecond=0)
     new = [k for k in digests if k not in stored]
     changed = [k for k in digests if k in stored and stored[k].digest != digests[k]]
