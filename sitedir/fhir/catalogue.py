@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import lru_cache
 from types import MappingProxyType, SimpleNamespace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy.orm import selectinload
@@ -80,7 +80,7 @@ def _none() -> Mapping:
     return NONE
 
 
-def encode(resource: dict) -> bytes:
+def encode(resource: object) -> bytes:
     """A resource as stored and answered: compact UTF-8 JSON, keys sorted (as Flask's
     encoder sorted them when every answer was encoded whole)."""
     return json.dumps(resource, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
@@ -367,7 +367,7 @@ def _site_entry(row, today, stale_days: int) -> SiteEntry:
 def _hospital_of(row) -> Record:
     """A hospital's Organization, from its read-model row (a site or not)."""
     data = row.data
-    inst = SimpleNamespace(key=row.key, **{k: data[k] for k in INSTITUTION_FIELDS})
+    inst: Any = SimpleNamespace(key=row.key, **{k: data[k] for k in INSTITUTION_FIELDS})
     return _hospital(inst)
 
 
@@ -708,6 +708,13 @@ def _studies_moved(before: tuple | None, snapshot: Snapshot) -> bool:
 STAMP_CHUNK = 5000
 
 
+def _draft(record: Record) -> dict:
+    """The resource of a record not stamped yet (every record _stamped is given)."""
+    if record.draft is None:
+        raise ValueError(f"{record.type}/{record.id} is stamped already")
+    return record.draft
+
+
 def _stamped(
     records: dict[str, dict[str, Record]], stored: dict | None, codecs: dict[str, Codec]
 ) -> dict[str, dict[str, Record]]:
@@ -715,7 +722,7 @@ def _stamped(
     `stored`, every stored version read at once, or None: those of these records), each
     resource packed as JSON bytes by its kind's codec (`codecs`, made when missing)."""
     digests = {
-        (kind, rid): versions.digest(record.draft, BASE)
+        (kind, rid): versions.digest(_draft(record), BASE)
         for kind, by_id in records.items()
         for rid, record in by_id.items()
     }
@@ -727,7 +734,7 @@ def _stamped(
             version, moment = stamps[(kind, rid)]
             meta = {"versionId": str(version), "lastUpdated": resources.instant(moment)}
             head = {"resourceType": kind, "id": rid, "meta": meta}
-            resource = head | {k: v for k, v in record.draft.items() if k not in head}
+            resource = head | {k: v for k, v in _draft(record).items() if k not in head}
             body = encode(resource)
             codec = codecs.get(kind)
             if codec is None:  # a dictionary of this kind's text: the first one stamped

@@ -275,8 +275,10 @@ _SCHEMA = SiteSchema()
 # What a hospital's entry holds: the fields every public projection shows of it (a site's
 # `institution`, FHIR's Organization), read as plain columns (no ORM object, no schema: a
 # first build reads every hospital, 100,000 at national scale).
-HOSPITAL_FIELDS = ("name", "site_name", "address", "postcode", "city", "insee", "finess")
-HOSPITAL_FIELDS += ("website", "switchboard")
+HOSPITAL_FIELDS = (
+    *("name", "site_name", "address", "postcode", "city", "insee", "finess"),
+    *("website", "switchboard"),
+)
 
 
 def _serialise(site: Site) -> dict:
