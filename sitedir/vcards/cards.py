@@ -16,10 +16,8 @@ TITLE, NOTE), where the RFC allows it and address books show it as typed.
 import re
 import uuid
 from bisect import bisect_left
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Protocol
 
 import vobject
 from flask import Response, current_app
@@ -38,65 +36,47 @@ blp = Blueprint("vcards", __name__, description="A site's public contacts as vCa
 VCARD_MIMETYPE = "text/vcard"
 
 
-# What a card reads: of the ORM's Site, Institution and Contact, or of a site's public form
-# (the read model's stored JSON, _from_public_form).
-class CardInstitution(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def site_name(self) -> str | None: ...
-    @property
-    def address(self) -> str | None: ...
-    @property
-    def postcode(self) -> str | None: ...
-    @property
-    def city(self) -> str: ...
-    @property
-    def website(self) -> str | None: ...
-    @property
-    def switchboard(self) -> str | None: ...
+# What a card reads: a site as its public form says it (the read model's stored JSON,
+# _from_public_form), never the ORM's rows.
+@dataclass(frozen=True, slots=True)
+class PublicInstitution:
+    name: str
+    site_name: str | None
+    address: str | None
+    postcode: str | None
+    city: str
+    website: str | None
+    switchboard: str | None
 
 
-class CardContact(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def role(self) -> str: ...
-    @property
-    def title(self) -> str | None: ...
-    @property
-    def name(self) -> str | None: ...
-    @property
-    def unit(self) -> str | None: ...
-    @property
-    def email(self) -> str | None: ...
-    @property
-    def phone(self) -> str | None: ...
-    @property
-    def note_fr(self) -> str | None: ...
-    @property
-    def note_en(self) -> str | None: ...
-    @property
-    def last_verified_at(self) -> datetime | None: ...
+@dataclass(frozen=True, slots=True)
+class PublicContact:
+    id: int
+    role: str
+    title: str | None
+    name: str | None
+    unit: str | None
+    email: str | None
+    phone: str | None
+    note_fr: str | None
+    note_en: str | None
+    last_verified_at: datetime | None
 
 
-class CardSite(Protocol):
-    @property
-    def slug(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def institution(self) -> CardInstitution: ...
-    @property
-    def public_contacts(self) -> Sequence[CardContact]: ...
+@dataclass(frozen=True, slots=True)
+class PublicSite:
+    slug: str
+    name: str
+    institution: PublicInstitution
+    public_contacts: list[PublicContact]
 
 
-def _role(contact: CardContact) -> str:
+def _role(contact: PublicContact) -> str:
     fr, en = ROLE_LABELS.get(contact.role, (contact.role, contact.role))
     return en if current_language() == "en" else fr
 
 
-def contact_card(site: CardSite, contact: CardContact) -> vobject.base.Component:
+def contact_card(site: PublicSite, contact: PublicContact) -> vobject.base.Component:
     """One public contact of a site as a vCard 4.0."""
     inst = site.institution
     role = _role(contact)
@@ -156,7 +136,7 @@ def contact_card(site: CardSite, contact: CardContact) -> vobject.base.Component
     return card
 
 
-def _name(contact: CardContact) -> vobject.vcard.Name:
+def _name(contact: PublicContact) -> vobject.vcard.Name:
     """N: the last word of the name as family name, the others as given names."""
     if not contact.name:
         return vobject.vcard.Name()
@@ -193,7 +173,7 @@ def _tel(card, number: str) -> None:
     tel.params["TYPE"] = ["work", "voice"]
 
 
-def site_vcards(site: CardSite) -> str:
+def site_vcards(site: PublicSite) -> str:
     """Every public contact of the site, one vCard after the other."""
     return "".join(contact_card(site, c).serialize() for c in site.public_contacts)
 
@@ -202,48 +182,16 @@ def _moment(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-@dataclass(frozen=True, slots=True)
-class _PublicInstitution:
-    name: str
-    site_name: str | None
-    address: str | None
-    postcode: str | None
-    city: str
-    website: str | None
-    switchboard: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class _PublicContact:
-    id: int
-    role: str
-    title: str | None
-    name: str | None
-    unit: str | None
-    email: str | None
-    phone: str | None
-    note_fr: str | None
-    note_en: str | None
-    last_verified_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class _PublicSite:
-    slug: str
-    name: str
-    institution: _PublicInstitution
-    public_contacts: list[_PublicContact]
-
-
-_INSTITUTION = ("name", "site_name", "address", "postcode", "city", "website", "switchboard")
+_INSTITUTION = tuple(f.name for f in fields(PublicInstitution))
+# The fields the stored contact holds as they are (its note and provenance are nested).
 _CONTACT = ("id", "role", "title", "name", "unit", "email", "phone")
 
 
-def _from_public_form(data: dict) -> _PublicSite:
+def _from_public_form(data: dict) -> PublicSite:
     """A site as its public form (the read model's stored JSON) says it, with the
     attributes contact_card reads: the cards are a projection of the stored entry."""
     contacts = [
-        _PublicContact(
+        PublicContact(
             **{k: c[k] for k in _CONTACT},
             note_fr=(c.get("note") or {}).get("fr"),
             note_en=(c.get("note") or {}).get("en"),
@@ -252,10 +200,10 @@ def _from_public_form(data: dict) -> _PublicSite:
         for c in data["contacts"]
     ]
     institution = data["institution"]
-    return _PublicSite(
+    return PublicSite(
         slug=data["id"],
         name=data["name"],
-        institution=_PublicInstitution(**{k: institution[k] for k in _INSTITUTION}),
+        institution=PublicInstitution(**{k: institution[k] for k in _INSTITUTION}),
         public_contacts=contacts,
     )
 
