@@ -33,6 +33,9 @@ index.blocks.warm()
 # with them and reads only what changed since (at 100,000 sites, building them on each
 # worker's first request would take longer than gunicorn's timeout).
 build_before_fork(app)
+# The OpenAPI document, written lazily elsewhere (web/lazy_spec.py): once here, for every
+# worker, rather than on each worker's first /api/v1/openapi.json.
+app.extensions["flask-smorest"]["apis"][""]["ext_obj"].write_document()
 # Long-lived tables need no more garbage collection; frozen, forked workers also keep
 # sharing their memory pages instead of copying them when the collector touches them.
 gc.freeze()

@@ -145,8 +145,8 @@ def test_the_document_states_the_bounds_python_enforces(client):
     assert "format" not in schemas["ContactIn"]["properties"]["email"]  # the pattern says it
     # PATCH /sites/{id} refuses {}: "give at least one field".
     assert schemas["SitePatch"].get("minProperties") == 1, (
-        "publish it: api.spec.components.schema('SitePatch', {'minProperties': 1}, "
-        "schema=SitePatchSchema) before the admin blueprint is registered"
+        "publish it: api.document(lambda spec: spec.components.schema('SitePatch', "
+        "{'minProperties': 1}, schema=SitePatchSchema)) before the admin blueprint"
     )
 
 

@@ -23,13 +23,19 @@ def register_admin(app: Flask, api) -> None:
     from sitedir.admin.views import blp as page_blp
 
     password_hasher(app.config)  # a cost argon2 would refuse stops the start, not a login
-    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.document(
+        lambda spec: spec.components.security_scheme(
+            "bearerAuth", {"type": "http", "scheme": "bearer"}
+        )
+    )
     # A site PATCH needs at least one field: say so in the document, as the schema refuses {}.
-    api.spec.components.schema(
-        "SitePatch", {"minProperties": 1, **REASON_RULE}, schema=SitePatchSchema
+    api.document(
+        lambda spec: spec.components.schema(
+            "SitePatch", {"minProperties": 1, **REASON_RULE}, schema=SitePatchSchema
+        )
     )
     # Suspended, terminated or withdrawn: a public reason is required, as the schemas say.
-    api.spec.components.schema("NewSite", REASON_RULE, schema=NewSiteSchema)
+    api.document(lambda spec: spec.components.schema("NewSite", REASON_RULE, schema=NewSiteSchema))
     api.register_blueprint(api_blp)
     from sitedir.admin import (  # noqa: F401 - their pages join the admin page
         account_views,

@@ -10,6 +10,10 @@ def register_directory(app, api) -> None:
     """Register every read blueprint on the flask-smorest Api (`app` unused: every
     feature is registered the same way, app.py's FEATURES)."""
     # Named in nearest's oneOf, which no decorator publishes by itself.
-    api.spec.components.schema("NearestAcrossStudies", schema=NearestAcrossStudiesSchema)
+    api.document(
+        lambda spec: spec.components.schema(
+            "NearestAcrossStudies", schema=NearestAcrossStudiesSchema
+        )
+    )
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)

@@ -34,6 +34,7 @@ from sitedir.web.proxies import trust_proxies
 from sitedir.web.ratelimit import register_rate_limits
 from sitedir.web.request_bodies import register_request_bodies
 from sitedir.web.request_log import register_request_log
+from sitedir.web.routing import use_lazy_builders
 from sitedir.web.security_headers import register_security_headers
 from sitedir.web.sessions import CookieOnlySessionInterface
 from sitedir.web.version import register_version
@@ -46,6 +47,8 @@ def register_web(app: Flask) -> ProblemApi:
     hooks in the reverse order: the list below is the way in, read it upwards for the way
     out (caching sees the answer first, the request log last).
     """
+    # Before any route: URL builders compiled on first use (web/routing.py).
+    use_lazy_builders(app)
     trust_proxies(app)
     # Flask checks the Host against these as it opens each request, before any hook.
     trust_hosts(app)

@@ -8,7 +8,6 @@ import time
 import marshmallow as ma
 import redis.exceptions
 from flask import Flask, Response, current_app, json
-from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from sqlalchemy import exc as sql
 from werkzeug.exceptions import HTTPException, SecurityError, ServiceUnavailable
@@ -17,6 +16,7 @@ from sitedir.engine import ClockAhead
 from sitedir.i18n import current_language, t
 from sitedir.logs import dependencies, dependency_of
 from sitedir.web.error_pages import error_page, wants_page
+from sitedir.web.lazy_spec import LazySpecApi
 from sitedir.web.validation_messages import in_french
 
 log = logging.getLogger(__name__)
@@ -136,8 +136,9 @@ def problem_response(status, detail=None, headers=None, **extra) -> Response:
     return response
 
 
-class ProblemApi(Api):
-    """flask-smorest's Api, with its errors rendered and documented as problem+json."""
+class ProblemApi(LazySpecApi):
+    """flask-smorest's Api, with its errors rendered and documented as problem+json (and
+    its OpenAPI document written on first read: web/lazy_spec.py)."""
 
     # flask-smorest's way to document another error body; its attribute is unannotated,
     # so mypy takes its default's class (ErrorSchema) for the only one allowed.
