@@ -6,6 +6,7 @@ from geopy.distance import geodesic
 from sitedir.extensions import db
 from sitedir.models import Site
 from sitedir.places.gazetteer import get_gazetteer
+from tests.helpers import coverage_paused
 
 # Expected distances were computed from the towns' usual centre coordinates (not
 # from the gazetteer) to the seeded hospitals; the gazetteer must agree within 2 km.
@@ -126,11 +127,13 @@ def test_every_insee_code_resolves(client):
     """Every commune and arrondissement of the gazetteer, through the API, in-process."""
     failures = []
     count = 0
-    for place in get_gazetteer().places():
-        count += 1
-        response = client.get(f"/api/v1/nearest?insee={place.insee}&limit=1")
-        if response.status_code != 200 or not response.get_json()["results"]:
-            failures.append((place.insee, response.status_code))
+    client.get("/api/v1/nearest?insee=63113&limit=1")  # its code counted once, traced
+    with coverage_paused():  # then 34,000 times over, untraced: half the time
+        for place in get_gazetteer().places():
+            count += 1
+            response = client.get(f"/api/v1/nearest?insee={place.insee}&limit=1")
+            if response.status_code != 200 or not response.get_json()["results"]:
+                failures.append((place.insee, response.status_code))
     assert count > 34_000
     assert failures == []
 

@@ -105,7 +105,17 @@ def test_the_search_by_keyboard(live, new_page):
 def test_the_widget_by_keyboard(live, host_page, new_page):
     page = new_page()
     page.goto(host_page)
-    frame = next(f for f in page.frames if "/widget/frame" in f.url and "cart-lupus" in f.url)
+    # The embed script is async: its frames may be added, and navigated, after the host
+    # page's load (a loaded machine).
+    for _ in range(200):
+        frame = next(
+            (f for f in page.frames if "/widget/frame" in f.url and "cart-lupus" in f.url), None
+        )
+        if frame:
+            break
+        page.wait_for_timeout(50)
+    else:
+        raise AssertionError("the first widget's frame never came")
     frame.wait_for_selector("#place")
     # From the host page's top, Tab reaches the first widget's field.
     for _ in range(20):
