@@ -116,3 +116,40 @@ def test_the_server_entry_writes_the_document_before_the_workers_fork(seeded_tem
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_a_second_app_renders_its_pages_without_compiling_them(monkeypatch):
+    from jinja2 import Environment
+
+    pages = ("/mentions-legales", "/accessibilite", "/donnees-personnelles")  # no database
+    first = app_without_seeding("sqlite://")
+    try:
+        assert all(first.test_client().get(page).status_code == 200 for page in pages)
+    finally:
+        close_app(first)
+    compiled = []
+    real_parse = Environment._parse
+    monkeypatch.setattr(
+        Environment, "_parse", lambda env, *args: compiled.append(args) or real_parse(env, *args)
+    )
+    second = app_without_seeding("sqlite://")
+    try:
+        answers = [second.test_client().get(page) for page in pages]
+    finally:
+        close_app(second)
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert all("<html" in a.get_data(as_text=True) for a in answers)
+    assert compiled == []
+
+
+def test_an_edited_template_is_compiled_again():
+    from jinja2 import DictLoader, Environment
+
+    from sitedir.web.template_cache import ProcessBytecodeCache
+
+    cache, sources = ProcessBytecodeCache(), {"page.html": "avant {{ x }}"}
+    first = Environment(loader=DictLoader(sources), bytecode_cache=cache)
+    assert first.get_template("page.html").render(x=1) == "avant 1"
+    sources["page.html"] = "après {{ x }}"
+    second = Environment(loader=DictLoader(sources), bytecode_cache=cache)
+    assert second.get_template("page.html").render(x=2) == "après 2"

@@ -37,6 +37,7 @@ from sitedir.web.request_log import register_request_log
 from sitedir.web.routing import use_lazy_builders
 from sitedir.web.security_headers import register_security_headers
 from sitedir.web.sessions import CookieOnlySessionInterface
+from sitedir.web.template_cache import share_compiled_templates
 from sitedir.web.version import register_version
 
 
@@ -49,6 +50,8 @@ def register_web(app: Flask) -> ProblemApi:
     """
     # Before any route: URL builders compiled on first use (web/routing.py).
     use_lazy_builders(app)
+    # Before the first render: templates compiled once per process (web/template_cache.py).
+    share_compiled_templates(app)
     trust_proxies(app)
     # Flask checks the Host against these as it opens each request, before any hook.
     trust_hosts(app)
