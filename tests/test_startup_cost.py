@@ -13,7 +13,7 @@ from flask import url_for
 from werkzeug.routing import Map, Rule
 
 from sitedir.web.routing import LazyBuilderRule
-from tests.seeded_db import app_without_seeding, close_app
+from tests.seeded_db import SqliteTemplate, app_without_seeding, close_app
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -100,9 +100,13 @@ def test_a_lazy_builder_is_compiled_once_then_replaced(app):
         assert url_for("sites.SiteItem", site_id="3") == first == "/api/v1/sites/3"
 
 
-def test_the_server_entry_writes_the_document_before_the_workers_fork(seeded_template, tmp_path):
+def test_the_server_entry_writes_the_document_before_the_workers_fork(tmp_path):
     """wsgi.py's warm-up writes it once, in the process gunicorn forks its workers from."""
-    seeded_template.copy_to_file(tmp_path / "seeded.db")
+    template = SqliteTemplate()  # on SQLite whatever the suite's database: a file to start on
+    try:
+        template.copy_to_file(tmp_path / "seeded.db")
+    finally:
+        template.close()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'seeded.db'}"}
     api = "wsgi.app.extensions['flask-smorest']['apis']['']['ext_obj']"
     probe = f"import wsgi; print({api}.spec_written)"
