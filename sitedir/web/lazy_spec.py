@@ -30,11 +30,11 @@ class LazySpecApi(Api):
         self._writing = threading.RLock()  # two first requests at once: one writes
         super().__init__(app, **kwargs)
 
-    @property  # type: ignore[override]
-    def spec(self) -> APISpec | None:
+    @property
+    def spec(self) -> APISpec:
         """The OpenAPI document, written now if it is not yet."""
         self.write_document()
-        return self._spec
+        return self._spec  # type: ignore[return-value]  # None only inside flask-smorest's init
 
     @spec.setter
     def spec(self, value: APISpec | None) -> None:
