@@ -12,6 +12,7 @@ from sitedir.config import SettingError
 from sitedir.database import schema_problem
 from sitedir.places.search import get_index
 from sitedir.readmodel.snapshot import build_before_fork
+from sitedir.web.lazy_spec import api_of
 
 try:
     app = create_app()
@@ -35,7 +36,7 @@ index.blocks.warm()
 build_before_fork(app)
 # The OpenAPI document, written lazily elsewhere (web/lazy_spec.py): once here, for every
 # worker, rather than on each worker's first /api/v1/openapi.json.
-app.extensions["flask-smorest"]["apis"][""]["ext_obj"].write_document()
+api_of(app).write_document()
 # Long-lived tables need no more garbage collection; frozen, forked workers also keep
 # sharing their memory pages instead of copying them when the collector touches them.
 gc.freeze()

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 
 from apispec import APISpec
+from flask import Flask
 from flask_smorest import Api
 from flask_smorest.spec import openapi_cli
 
@@ -98,3 +99,8 @@ class LazySpecApi(Api):
                 step(self._spec)  # type: ignore[arg-type]
             self._steps.clear()
             self._written = True
+
+
+def api_of(app: Flask) -> LazySpecApi:
+    """The app's Api (the one `register_web` made), where flask-smorest keeps it."""
+    return app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
