@@ -275,6 +275,9 @@ def test_a_worker_killed_mid_delivery_loses_nothing(shared_app, tokens_shared, r
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "SITEDIR_SEED_ON_START": "0",
         "SITEDIR_WEBHOOKS_ALLOW_PRIVATE": "1",
+        # The lease is at least twice an attempt's deadline: with the default (10 s) the
+        # second worker waited 20 s for the killed one's lease to run out.
+        "SITEDIR_WEBHOOKS_TIMEOUT": "1.5",
         "SITEDIR_WEBHOOKS_LEASE_SECONDS": "2",
         "SITEDIR_ACCESS_LOG": "0",
     }
