@@ -90,3 +90,30 @@ def test_fhir_search_has_a_stricter_limit_inside_the_public_budget():
     refused = client.get("/fhir/Location?_count=1")
     assert refused.get_json()["resourceType"] == "OperationOutcome"
     assert client.get("/fhir/metadata").status_code == 200  # reads count apart
+
+
+def test_a_static_asset_leaves_the_shared_counters_in_use(caplog):
+    """An asset's request must not switch the limiter to its per-process fallback.
+
+    The fallback here allows far more than the shared limit: had the asset's request been
+    taken for a storage failure (as a view without a name once made Flask-Limiter do), the
+    fourth read below would be counted afresh by the fallback, and pass."""
+    app = _app(RATELIMIT_PUBLIC="3 per minute", RATELIMIT_IN_MEMORY_FALLBACK="100 per minute")
+    client = app.test_client()
+    with app.test_request_context():
+        from flask import url_for
+
+        asset = url_for("widget.static", filename="widget.css")
+    for _ in range(3):
+        assert client.get("/api/v1/sites").status_code == 200
+    assert client.get(asset).status_code == 200
+    assert client.get("/api/v1/sites").status_code == 429
+    assert not [r for r in caplog.records if r.name == "flask-limiter" and r.levelname != "INFO"]
+
+
+def test_every_view_has_the_name_flask_limiter_reads():
+    from flask_limiter.util import get_qualified_name
+
+    app = _app()
+    for endpoint, view in app.view_functions.items():
+        assert get_qualified_name(view), endpoint

@@ -15,7 +15,7 @@ before, with Flask's default caching.
 import hashlib
 import os
 import re
-from functools import partial
+from functools import partial, update_wrapper
 
 from flask import Flask, current_app
 
@@ -69,8 +69,13 @@ def register_static_assets(app: Flask) -> None:
                 values["filename"] = hashed_name(filename, digest)
 
     for endpoint in folders:
-        app.view_functions[endpoint] = partial(
-            _serve, app.view_functions[endpoint], endpoint, digest_of
+        view = app.view_functions[endpoint]
+        # Named as the view it wraps: Flask-Limiter reads every view's __name__ before it
+        # looks at exemptions, and a bare partial has none. The AttributeError it raised
+        # on each asset was taken for a storage failure, and the process counted every
+        # client in its own memory (the fallback) instead of in Redis for a while.
+        app.view_functions[endpoint] = update_wrapper(
+            partial(_serve, view, endpoint, digest_of), view
         )
 
 
