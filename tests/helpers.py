@@ -7,6 +7,7 @@ conftest.py (and admin_fixtures.py, a plugin it loads).
 import os
 import re
 import sys
+import threading
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,22 @@ from sitedir.extensions import db
 from sitedir.models import Site
 from sitedir.web.problems import status_phrase
 from tests.seeded_db import app_config, close_app, drop_everything
+
+# ---- servers a test starts --------------------------------------------------------------
+
+# socketserver's serve_forever looks for a shutdown request every 0.5 s by default: each
+# test that stopped one of its servers waited a quarter of a second, on average, for that.
+SHUTDOWN_POLL = 0.02
+
+
+def serve_in_thread(server) -> threading.Thread:
+    """Serve `server` (a socketserver, or Werkzeug's) from a daemon thread, started."""
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL}, daemon=True
+    )
+    thread.start()
+    return thread
+
 
 # ---- the test database --------------------------------------------------------------------
 

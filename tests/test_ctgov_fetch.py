@@ -2,7 +2,6 @@
 
 import json
 import socket
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from sitedir.extensions import db
 from sitedir.models import Study
 from tests.ctgov_records import NCT, counts, record
+from tests.helpers import serve_in_thread
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -42,8 +42,7 @@ def stub():
     """A stub of the API on 127.0.0.1; yields its base URL, then stops."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.paths = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_thread(server)
     yield f"http://127.0.0.1:{server.server_address[1]}/api/v2", server.paths
     server.shutdown()
     server.server_close()

@@ -2,7 +2,6 @@
 against a ClinicalTrials.gov-like API on 127.0.0.1 (no internet)."""
 
 import json
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -11,6 +10,7 @@ from sitedir.extensions import db
 from sitedir.jobs import STUDIES_REFRESH, JobRun
 from sitedir.models import Event, Site, Study
 from tests.ctgov_records import NCT, counts, location, record, write
+from tests.helpers import serve_in_thread
 
 OTHER = "NCT09999902"
 ABROAD = "NCT09999903"
@@ -137,8 +137,7 @@ def registry():
     """A fake ClinicalTrials.gov API on 127.0.0.1: its base URL and the records it serves."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Registry)
     server.paths, server.records = [], {}
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_thread(server)
     yield f"http://127.0.0.1:{server.server_address[1]}/api/v2", server
     server.shutdown()
     server.server_close()

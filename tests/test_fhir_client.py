@@ -1,7 +1,6 @@
 """A real FHIR client (fhirpy's sync client) against sitedir served over HTTP on localhost:
 it reads a site, searches `near` and follows the `next` links the server gives."""
 
-import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -9,6 +8,8 @@ import requests
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import ResourceNotFound
 from werkzeug.serving import make_server
+
+from tests.helpers import serve_in_thread
 
 
 class Recorded:
@@ -30,8 +31,7 @@ def server(shared_app):
     """sitedir on a free port of 127.0.0.1, served from a thread (a SQLite file it shares)."""
     recorded = Recorded(shared_app)
     httpd = make_server("127.0.0.1", 0, recorded, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
+    thread = serve_in_thread(httpd)
     recorded.url = f"http://127.0.0.1:{httpd.server_port}/fhir"
     yield recorded
     httpd.shutdown()

@@ -1,7 +1,6 @@
 """Online address geocoding, against a local stub of the BAN API (never the internet)."""
 
 import json
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
@@ -10,7 +9,7 @@ import pytest
 
 from sitedir.app import create_app
 from sitedir.places.online import GeocoderUnavailable, OnlineGeocoder
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, serve_in_thread
 
 GABRIEL_MONTPIED = {
     "type": "Feature",
@@ -43,8 +42,7 @@ class StubBAN(BaseHTTPRequestHandler):
 @pytest.fixture
 def stub():
     server = ThreadingHTTPServer(("127.0.0.1", 0), StubBAN)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_thread(server)
     yield f"127.0.0.1:{server.server_address[1]}"
     server.shutdown()
 

@@ -23,7 +23,7 @@ from sitedir.events import addresses
 from sitedir.events.delivery import deliver_due
 from sitedir.events.models import WebhookAttempt, WebhookEndpoint
 from sitedir.extensions import db
-from tests.helpers import assert_problem, etag, make_tokens
+from tests.helpers import assert_problem, etag, make_tokens, serve_in_thread
 
 EVENTS = ["site.status_changed", "site.confirmed"]
 
@@ -58,7 +58,7 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve_in_thread(self.server)
 
     def stop(self):
         self.release.set()

@@ -7,7 +7,6 @@ Without Chromium these tests are skipped; in CI (CI=true) they fail instead.
 import os
 import shutil
 import subprocess
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from sitedir.app import create_app
+from tests.helpers import serve_in_thread
 from tests.seeded_db import SqliteTemplate
 
 HERE = Path(__file__).resolve().parent
@@ -66,8 +66,7 @@ class LiveServer:
         self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.thread = serve_in_thread(self.server)
 
     def stop(self):
         self.server.shutdown()
@@ -197,7 +196,7 @@ def serve_host():
                 pass
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        serve_in_thread(server)
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}/"
 
