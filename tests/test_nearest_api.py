@@ -1,6 +1,10 @@
 """Nearest open site: the referring doctor's question."""
 
+import io
+import json
+
 import pytest
+from flask.testing import EnvironBuilder
 from geopy.distance import geodesic
 
 from sitedir.extensions import db
@@ -123,19 +127,40 @@ def test_distances_agree_with_geopy(client):
 # 34,000 requests answered from the gazetteer and the read model in memory: the suite's
 # database only fills the read model, as every other nearest test checks on both passes.
 @pytest.mark.sqlite_only
-def test_every_insee_code_resolves(client):
-    """Every commune and arrondissement of the gazetteer, through the API, in-process."""
+def test_every_insee_code_resolves(app, client):
+    """Every commune and arrondissement of the gazetteer, through the API, in-process.
+
+    The loop calls the app as a WSGI server would, with the environ the test client
+    builds: the client's request and response objects around each call were a third of
+    the 34,000 calls' CPU."""
     failures = []
     count = 0
     client.get("/api/v1/nearest?insee=63113&limit=1")  # its code counted once, traced
+    base = EnvironBuilder(app, path="/api/v1/nearest", environ_base=client.environ_base)
+    environ = base.get_environ()
+    base.close()
     with coverage_paused():  # then 34,000 times over, untraced: half the time
         for place in get_gazetteer().places():
             count += 1
-            response = client.get(f"/api/v1/nearest?insee={place.insee}&limit=1")
-            if response.status_code != 200 or not response.get_json()["results"]:
-                failures.append((place.insee, response.status_code))
+            status, body = _wsgi_get(app, environ, f"insee={place.insee}&limit=1")
+            if status != 200 or not json.loads(body)["results"]:
+                failures.append((place.insee, status))
     assert count > 34_000
     assert failures == []
+
+
+def _wsgi_get(app, environ: dict, query: str) -> tuple[int, bytes]:
+    """The status and body of a GET with this query string, straight from the WSGI app."""
+    statuses = []
+    answer = app(
+        {**environ, "QUERY_STRING": query, "wsgi.input": io.BytesIO()},
+        lambda status, headers, exc_info=None: statuses.append(status),
+    )
+    try:
+        body = b"".join(answer)
+    finally:
+        getattr(answer, "close", lambda: None)()
+    return int(statuses[0].split()[0]), body
 
 
 def test_five_digits_mean_the_postcode_first_and_keep_the_insee_reading(client):

@@ -68,6 +68,9 @@ def log_in(page, live, email=NETWORK, path="/admin/"):
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_label("Mot de passe").press("Enter")
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    # admin.js (deferred) has run and set its timers: the button can show before, and a
+    # test moving the page's clock then would move it before the timers exist.
+    page.wait_for_load_state("domcontentloaded")
 
 
 def menu(page) -> list[str]:
