@@ -35,6 +35,9 @@ def test_an_admin_reads_a_contact_with_its_etag(client, tokens):
     assert_problem(client.get(f"{URL}/contacts/{cid}", headers=tokens["other"]), 403)
     assert_problem(client.get(f"{URL}/contacts/{cid}"), 401)
     assert_problem(client.get(f"{URL}/contacts/999999", headers=tokens["own"]), 404)
+    # Beyond PostgreSQL's integer ids (and 0): no such contact, not a database error.
+    for beyond in (0, 2**31, 10**30):
+        assert_problem(client.get(f"{URL}/contacts/{beyond}", headers=tokens["own"]), 404)
 
 
 def test_the_contact_list_holds_admin_only_contacts_for_the_sites_admins(client, tokens):

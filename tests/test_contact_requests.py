@@ -142,6 +142,10 @@ def test_an_ambiguous_or_unknown_town_is_asked_for(contact_app):
     assert "Saint-Denis (93)" in problem["invalid_params"][0]["reason"]
     problem = assert_problem(client.post(URL, json=body(client, place="Qzxwv")), 422)
     assert problem["invalid_params"][0]["name"] == "place"
+    problem = assert_problem(
+        client.post(URL, json=body(client, place=None, place_insee="99999")), 422
+    )
+    assert problem["invalid_params"][0]["name"] == "place_insee"
     ok = client.post(URL, json=body(client, place=None, place_insee="93066"))
     assert ok.status_code == 201
     with contact_app.app_context():
@@ -511,6 +515,9 @@ def test_the_admin_api_lists_with_the_same_scoping(contact_app, requests_made):
     assert client.get("/api/v1/contact-requests?site=nantes", headers=own).get_json() == []
     assert_problem(client.get("/api/v1/contact-requests"), 401)
     assert_problem(client.get("/api/v1/contact-requests?status=lost", headers=own), 422)
+    new_ones = client.get("/api/v1/contact-requests?status=new", headers=network).get_json()
+    assert {r["reference"] for r in new_ones} == set(requests_made.values())
+    assert client.get("/api/v1/contact-requests?status=handled", headers=network).get_json() == []
 
 
 def test_requests_are_purged_after_the_retention_period(contact_app, requests_made, runner):

@@ -60,10 +60,15 @@ def test_invalid_fields_are_named(client):
 
 
 def test_wrong_method_is_a_405_problem_with_allow(client):
-    response = client.post("/api/v1/sites/clermont-ferrand")
-    body = assert_problem(response, 405)
-    assert "GET" in response.headers["Allow"]
-    assert body["detail"]
+    for url in ("/api/v1/sites/clermont-ferrand", "/api/v1/nearest?q=Vichy"):
+        response = client.post(url)
+        body = assert_problem(response, 405)
+        assert "GET" in response.headers["Allow"]
+        assert body["detail"]
+    # OPTIONS is Flask's own answer: nothing of nearest's, from its answer cache or not.
+    response = client.options("/api/v1/nearest?q=Vichy")
+    assert response.status_code == 200 and "GET" in response.headers["Allow"]
+    assert response.get_data() == b""
 
 
 def test_english_on_request(client):

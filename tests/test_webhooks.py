@@ -132,6 +132,20 @@ def test_private_or_odd_targets_are_refused(client, tokens, url):
     assert "url" in json.dumps(body)
 
 
+def test_a_port_out_of_range_or_a_name_that_does_not_resolve_is_refused(
+    client, tokens, monkeypatch
+):
+    body = assert_problem(register(client, tokens, "https://hooks.example.org:99999/x"), 422)
+    assert "Adresse invalide" in json.dumps(body, ensure_ascii=False)
+
+    def unknown(host, port):
+        raise OSError("Name or service not known")
+
+    monkeypatch.setattr(addresses, "resolve", unknown)
+    body = assert_problem(register(client, tokens, "https://hooks.example.org/x"), 422)
+    assert "Nom introuvable : hooks.example.org" in json.dumps(body, ensure_ascii=False)
+
+
 def test_a_name_that_resolves_to_a_private_address_is_refused(client, tokens, monkeypatch):
     monkeypatch.setattr(addresses, "resolve", lambda host, port: ["93.184.215.14", "192.168.1.9"])
     assert_problem(register(client, tokens, "https://hooks.example.org/x"), 422)

@@ -49,9 +49,9 @@ def test_the_configurator_sets_the_frame_title_and_font(live, page_factory, serv
 
     host, widget, warnings = load_tag(page_factory, serve_host, tag)
     expect(host.locator("iframe")).to_have_attribute("title", 'Essais "lupus" & Auvergne <1>')
-    widget.locator("#place").wait_for()
-    font = widget.locator("body").evaluate("b => getComputedStyle(b).fontFamily")
-    assert "Georgia" in font  # the host page's stack
+    # The host page's stack, once the frame's stylesheet applies (the field can be in the
+    # document before it does): to_have_css waits for it.
+    expect(widget.locator("body")).to_have_css("font-family", re.compile("Georgia"))
     assert warnings == []
     # Back to the defaults: neither attribute is written.
     page.get_by_label("Titre du cadre (facultatif)").fill("   ")

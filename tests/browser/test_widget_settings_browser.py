@@ -7,6 +7,8 @@ import pytest
 from tests.browser.conftest import ARTIFACTS, search_with_keyboard
 from tests.browser.rgaa import contrast, keep_in_docs
 
+expect = pytest.importorskip("playwright.sync_api").expect
+
 HOST = """<!doctype html>
 <html lang="fr"><head><meta charset="utf-8"><title>Réseau — page hôte</title>
 <meta http-equiv="Content-Security-Policy"
@@ -97,9 +99,9 @@ def test_data_font_inherit_uses_the_hosts_font(live, page_factory, serve_host):
     page = page_factory(viewport={"width": 900, "height": 900})
     page.goto(url)
     frame = page.frame_locator("iframe")
-    frame.locator("#place").wait_for()
-    font = frame.locator("#place").evaluate("e => getComputedStyle(e).fontFamily")
-    assert font == 'Georgia, "DejaVu Serif", serif'
+    font = 'Georgia, "DejaVu Serif", serif'
+    # Once the frame's stylesheet applies (the field can be in the document before it does).
+    expect(frame.locator("#place")).to_have_css("font-family", font)
     search_with_keyboard(frame, page, "Vichy")  # carried along: the answer keeps it
     assert frame.locator("h1").evaluate("e => getComputedStyle(e).fontFamily") == font
 
