@@ -172,16 +172,19 @@ class SeededRows:
                 # copy holds what they made in the template), in any table order. DELETE,
                 # not TRUNCATE: on these few rows TRUNCATE's new files cost ten times more.
                 connection.execute("SET LOCAL session_replication_role = replica")
-                for table in self.tables:
-                    connection.execute(f"DELETE FROM public.{table}")
+                # Every DELETE in one round trip (a statement list, no parameters), and
+                # every setval in one SELECT: a round trip each was half of this method.
+                connection.execute("; ".join(f"DELETE FROM public.{t}" for t in self.tables))
                 for table in self.tables:
                     if self.rows[table]:
                         with connection.cursor().copy(
                             f"COPY public.{table} FROM STDIN (FORMAT binary)"
                         ) as copy:
                             copy.write(self.rows[table])
-                for sequence, value, called in self.sequences:
-                    connection.execute("SELECT setval(%s, %s, %s)", (sequence, value, called))
+                if self.sequences:
+                    calls = ", ".join("setval(%s, %s, %s)" for _ in self.sequences)
+                    values = [value for sequence in self.sequences for value in sequence]
+                    connection.execute(f"SELECT {calls}", values)
         except psycopg.Error:
             return False
         return True
