@@ -4,9 +4,7 @@ filter, and the screenshots in docs/ (the invitation email as its HTML part rend
 dashboard with the two Paris sites, the new-site form with its map)."""
 
 import re
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 
@@ -14,13 +12,13 @@ from sitedir.admin.models import NETWORK_ADMIN
 from sitedir.app import create_app
 from sitedir.extensions import db
 from tests.browser.conftest import LiveServer, assert_all_local, screenshot
+from tests.browser.rgaa import keep_in_docs
 from tests.helpers import PASSWORD, make_account
 from tests.smtp_fixtures import smtp_server  # noqa: F401 - the fixture
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
 NETWORK = "reseau@example.org"
-DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
 REASON = "Pause : le bloc opératoire est en travaux jusqu'en mars"
 
 
@@ -108,7 +106,7 @@ def test_the_site_picker_filters_and_the_invitation_email(mailing_live, smtp, ne
     page = new_page()
     log_in(page, live)
     screenshot(page, "admin-dashboard.png")
-    shutil.copy(screenshot(page, "admin-dashboard.png"), DOCS / "admin-dashboard.png")
+    keep_in_docs(screenshot(page, "admin-dashboard.png"), "admin-dashboard.png")
     expect(
         page.get_by_role(
             "button", name="Statut toujours exact pour Paris — AP-HP – Hôpital Saint-Louis"
@@ -131,7 +129,7 @@ def test_the_site_picker_filters_and_the_invitation_email(mailing_live, smtp, ne
     expect(
         mail.get_by_role("link", name="Choisir mon mot de passe / choose my password")
     ).to_be_visible()
-    shutil.copy(screenshot(mail, "admin-invitation-mail.png"), DOCS / "admin-invitation-mail.png")
+    keep_in_docs(screenshot(mail, "admin-invitation-mail.png"), "admin-invitation-mail.png")
 
 
 def test_the_new_site_form_shows_the_commune_on_the_map(mailing_live, new_page):
@@ -149,7 +147,7 @@ def test_the_new_site_form_shows_the_commune_on_the_map(mailing_live, new_page):
     page.get_by_role("button", name="Chercher la commune").click()
     expect(page.get_by_role("img", name=re.compile("Lyon 3e"))).to_be_visible()
     expect(page.get_by_label(re.compile("INSEE 69383"))).to_be_checked()
-    shutil.copy(screenshot(page, "admin-new-site.png"), DOCS / "admin-new-site.png")
+    keep_in_docs(screenshot(page, "admin-new-site.png"), "admin-new-site.png")
     page.get_by_role("button", name="Créer le centre").click()
     expect(page).to_have_url(live.url + "/admin/sites/lyon-edouard-herriot")
     expect(page.get_by_role("status").first).to_contain_text("Centre ajouté")
