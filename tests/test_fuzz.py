@@ -115,7 +115,7 @@ def _untraced_by_coverage():
     """Each fuzz test runs without coverage's tracer (pytest-cov), in its own thread.
 
     Over 3,000 calls repeat code the other tests cover: traced, they took about three times
-    as long (174 s of a worker against 60), to count nothing new. The lines only the fuzzer
+    as long (113 s alone against 66), to count nothing new. The lines only the fuzzer
     used to reach have tests of their own (a port out of range, an unknown INSEE code, ids
     beyond PostgreSQL's integers, OPTIONS on nearest, a status filter); a line found
     untested by comparing this file's coverage with the rest's goes the same way."""
