@@ -8,6 +8,7 @@ import os
 import re
 import sys
 import threading
+from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -32,13 +33,20 @@ from tests.seeded_db import app_config, close_app, drop_everything
 SHUTDOWN_POLL = 0.02
 
 
-def serve_in_thread(server) -> threading.Thread:
-    """Serve `server` (a socketserver, or Werkzeug's) from a daemon thread, started."""
+def serve_in_thread(server) -> Callable[[], None]:
+    """Serve `server` (a socketserver, or Werkzeug's) from a daemon thread, started; return
+    what stops it: the loop ended, the listening socket closed, the thread joined."""
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL}, daemon=True
     )
     thread.start()
-    return thread
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+    return stop
 
 
 # ---- the test database --------------------------------------------------------------------

@@ -42,10 +42,9 @@ def stub():
     """A stub of the API on 127.0.0.1; yields its base URL, then stops."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.paths = []
-    serve_in_thread(server)
+    stop = serve_in_thread(server)
     yield f"http://127.0.0.1:{server.server_address[1]}/api/v2", server.paths
-    server.shutdown()
-    server.server_close()
+    stop()
 
 
 def run(runner, *args, **kwargs):

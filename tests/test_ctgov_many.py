@@ -137,10 +137,9 @@ def registry():
     """A fake ClinicalTrials.gov API on 127.0.0.1: its base URL and the records it serves."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Registry)
     server.paths, server.records = [], {}
-    serve_in_thread(server)
+    stop = serve_in_thread(server)
     yield f"http://127.0.0.1:{server.server_address[1]}/api/v2", server
-    server.shutdown()
-    server.server_close()
+    stop()
 
 
 def test_refresh_applies_a_newer_record_through_the_write_service(app, runner, tmp_path, registry):

@@ -31,11 +31,10 @@ def server(shared_app):
     """sitedir on a free port of 127.0.0.1, served from a thread (a SQLite file it shares)."""
     recorded = Recorded(shared_app)
     httpd = make_server("127.0.0.1", 0, recorded, threaded=True)
-    thread = serve_in_thread(httpd)
+    stop = serve_in_thread(httpd)
     recorded.url = f"http://127.0.0.1:{httpd.server_port}/fhir"
     yield recorded
-    httpd.shutdown()
-    thread.join(timeout=5)
+    stop()
 
 
 def test_a_fhir_client_reads_a_site(server):

@@ -42,9 +42,9 @@ class StubBAN(BaseHTTPRequestHandler):
 @pytest.fixture
 def stub():
     server = ThreadingHTTPServer(("127.0.0.1", 0), StubBAN)
-    serve_in_thread(server)
+    stop = serve_in_thread(server)
     yield f"127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    stop()
 
 
 def _app(domain, timeout=1.0):

@@ -58,12 +58,11 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        serve_in_thread(self.server)
+        self._stop_serving = serve_in_thread(self.server)
 
     def stop(self):
         self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self._stop_serving()
 
 
 @pytest.fixture

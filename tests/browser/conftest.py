@@ -66,10 +66,7 @@ class LiveServer:
         self.app = app
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = serve_in_thread(self.server)
-
-    def stop(self):
-        self.server.shutdown()
+        self.stop = serve_in_thread(self.server)
 
 
 @pytest.fixture(scope="session")
@@ -180,7 +177,7 @@ def search_with_keyboard(scope, page, typed="vich"):
 @pytest.fixture
 def serve_host():
     """Serve any HTML on another origin (another port): a network's page embedding the tag."""
-    servers = []
+    stops = []
 
     def serve(html: str) -> str:
         body = html.encode()
@@ -196,13 +193,12 @@ def serve_host():
                 pass
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        serve_in_thread(server)
-        servers.append(server)
+        stops.append(serve_in_thread(server))
         return f"http://127.0.0.1:{server.server_address[1]}/"
 
     yield serve
-    for server in servers:
-        server.shutdown()
+    for stop in stops:
+        stop()
 
 
 def answer_text(scope) -> str:

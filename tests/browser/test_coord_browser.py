@@ -105,7 +105,6 @@ def test_the_site_picker_filters_and_the_invitation_email(mailing_live, smtp, ne
     live = mailing_live
     page = new_page()
     log_in(page, live)
-    screenshot(page, "admin-dashboard.png")
     keep_in_docs(screenshot(page, "admin-dashboard.png"), "admin-dashboard.png")
     expect(
         page.get_by_role(
