@@ -4,6 +4,8 @@ are added by each answer, never stored."""
 
 from datetime import timedelta
 
+import pytest
+
 from sitedir.directory import changes
 from sitedir.domain import clock
 from sitedir.domain.vocabulary import FHIR_LOCATION_STATUS
@@ -238,6 +240,51 @@ def test_a_hospital_change_makes_its_organization_again_and_nothing_else(app, cl
     assert after.get("hospital", 0) - before.get("hospital", 0) == 1
     assert after.get("site", 0) == before.get("site", 0)  # no site changed
     assert after.get("centres", 0) == before.get("centres", 0)
+
+
+def test_hospitals_are_kept_from_fhirs_first_ask_on(app, client, monkeypatch):
+    """The JSON API reads no hospital; FHIR's first request makes them all once, in the
+    snapshot the JSON API was answering from (same fingerprint, parent and log), and every
+    later build keeps them up to date, one hospital at a time."""
+    from sitedir.models import Institution
+
+    made = []
+    original = snapshot_module._hospital_row
+    monkeypatch.setattr(
+        snapshot_module, "_hospital_row", lambda i, c: made.append(i.key) or original(i, c)
+    )
+    assert client.get("/api/v1/nearest?q=Vichy").status_code == 200
+    with app.app_context():
+        plain = snapshot_module.current_snapshot()
+        hospitals = db.session.scalar(db.select(db.func.count(Institution.id)))
+    assert made == [] and not plain.with_hospitals and not plain.hospitals
+    assert client.get("/fhir/Organization").status_code == 200
+    assert len(made) == hospitals  # every hospital, once
+    with app.app_context():
+        filled = snapshot_module.current_snapshot()  # a JSON read: the filled one
+    assert filled.with_hospitals and len(filled.hospitals) == hospitals
+    assert (filled.fingerprint, filled.parent, filled.log) == (
+        plain.fingerprint,
+        plain.parent,
+        plain.log,
+    )
+    assert filled.rows is plain.rows and filled.index is plain.index
+    made.clear()
+    with app.app_context():
+        changes.create_institution(dict(HOSPITAL), None, "institution.create")
+    assert client.get("/api/v1/nearest?q=Vichy").status_code == 200  # JSON moves first
+    with app.app_context():
+        moved = snapshot_module.current_snapshot()
+    assert made == [HOSPITAL["key"]] and HOSPITAL["key"] in moved.hospitals
+    assert [h.key for h in moved.changed_hospitals] == [HOSPITAL["key"]]
+    assert client.get(f"/fhir/Organization/{HOSPITAL['key']}").status_code == 200
+
+
+def test_fhir_refuses_a_snapshot_without_its_hospitals(app):
+    with app.app_context():
+        snapshot = snapshot_module.current_snapshot()
+        with pytest.raises(ValueError, match="hospitals=True"):
+            fhir_model().follow(snapshot)
 
 
 def test_near_with_status_filters_the_index_does_not_hold_answers_as_a_pass(client):

@@ -13,7 +13,7 @@ import pytest
 
 from sitedir.directory.sites import filter_rows
 from sitedir.domain.ranking import rank_nearest
-from sitedir.domain.spatial_index import SpatialIndex
+from sitedir.domain.spatial_index import SpatialIndex, _in_id_order
 from sitedir.extensions import db
 from sitedir.models import Institution, Site, Study
 from sitedir.readmodel import snapshot as snapshot_module
@@ -129,6 +129,57 @@ def test_index_with_changes_overlaid_answers_as_a_pass_over_every_site():
             limit, radius = rng.choice([1, 3, 5]), rng.choice([None, 30, 300])
             assert_same(index, current, lat, lon, "car-t", None, limit, radius)
             assert_same(index, current, lat, lon, "car-t", "11", limit, radius)
+
+
+def test_groups_of_the_same_items_share_one_tree_and_change_apart():
+    # One study only: "every study" holds that study's items, so its groups are built once.
+    rng = random.Random(18)
+    points = [p for p in synthetic_points(600, rng) if p.study == "car-t"]
+
+    def with_every_study(point: Point) -> tuple:
+        return (*keys(point), (None, None, point.is_open))
+
+    index = SpatialIndex.build(points, with_every_study, lambda p: p.id)
+    for is_open in (True, False):
+        every_study = index.groups[(None, None, is_open)]
+        assert index.groups[("car-t", None, is_open)].base is every_study.base
+    # A change reaches both groups, through the one tree they share.
+    old = points[:5]
+    new = [Point(p.id, p.study, p.region, p.latitude, p.longitude, not p.is_open) for p in old]
+    index = index.replace(old, new)
+    current = sorted([*new, *points[5:]], key=lambda p: p.id)
+    for lat, lon in origins(rng, 40):
+        assert_same(index, current, lat, lon, "car-t", None, 3, None)
+        got = index.nearest(lat, lon, (None, None), 3, None)
+        assert as_list(got.results) == as_list(rank_nearest(lat, lon, current, limit=3).results)
+
+
+@pytest.mark.parametrize("order", ["by id", "shuffled", "reversed"])
+def test_an_item_is_found_for_a_change_whatever_the_order_of_its_items(order):
+    # By id, positions are found by bisection; otherwise from a table built with the tree.
+    rng = random.Random(19)
+    points = synthetic_points(400, rng)
+    if order == "shuffled":
+        rng.shuffle(points)
+    elif order == "reversed":
+        points.reverse()
+    index = SpatialIndex.build(points, keys, lambda p: p.id)
+    old = rng.sample(points, 30)
+    new = [Point(p.id, p.study, p.region, p.latitude, p.longitude, not p.is_open) for p in old]
+    index = index.replace(old, new)
+    # Each changed item was found in its tree (taken out there, not kept beside it).
+    assert sum(len(g.removed) for g in index.groups.values()) == 2 * len(old)
+    changed = {p.id for p in old}
+    current = sorted([*new, *(p for p in points if p.id not in changed)], key=lambda p: p.id)
+    for lat, lon in origins(rng, 30):
+        assert_same(index, current, lat, lon, "car-t", None, 3, 200)
+
+
+def test_ids_that_do_not_compare_are_not_taken_for_an_order():
+    assert _in_id_order([1, 2, 3], int)
+    assert not _in_id_order([1, 3, 2], int)
+    assert not _in_id_order([1, "2"], lambda x: x)  # TypeError: positions from a table
+    assert _in_id_order([], int)
 
 
 def add_sites(count: int, rng: random.Random) -> None:

@@ -16,6 +16,8 @@ Pure: no Flask, no database.
 """
 
 import math
+import operator
+from bisect import bisect_left
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic
@@ -68,11 +70,17 @@ def _chord(u: Vector, item: Locatable) -> float:
 class _Tree:
     """A k-d tree over some items' unit vectors, and where each item sits in it."""
 
-    __slots__ = ("items", "position", "tree")
+    __slots__ = ("_position", "ident", "items", "tree")
 
     def __init__(self, items: Sequence, ident: Callable):
         self.items = tuple(items)
-        self.position = dict(zip(map(ident, self.items), range(len(self.items)), strict=True))
+        self.ident = ident
+        # Where an item sits: found by bisection when the items come in the order of their
+        # ids (a snapshot's rows do), so that no table of positions is kept. At 100,000
+        # sites in five groups such a table took 30 MB, for what only a change reads.
+        self._position: dict | None = None
+        if not _in_id_order(self.items, ident):
+            self._position = {ident(item): at for at, item in enumerate(self.items)}
         n = len(self.items)
         lat = np.radians(np.fromiter((i.latitude for i in self.items), float, n))
         lon = np.radians(np.fromiter((i.longitude for i in self.items), float, n))
@@ -83,6 +91,29 @@ class _Tree:
         self.tree = (
             cKDTree(points, balanced_tree=False, compact_nodes=False) if self.items else None
         )
+
+    def position(self, ident: Hashable) -> int | None:
+        """Where the item of this id sits among `items`, or None when none has it."""
+        if self._position is not None:
+            return self._position.get(ident)
+        at = bisect_left(self.items, ident, key=self.ident)
+        if at < len(self.items) and self.ident(self.items[at]) == ident:
+            return at
+        return None
+
+
+def _in_id_order(items: Sequence, ident: Callable) -> bool:
+    """Whether the items come in strictly increasing order of their ids."""
+    ids = map(ident, items)
+    previous = next(ids, None)
+    try:
+        for current in ids:
+            if not previous < current:
+                return False
+            previous = current
+    except TypeError:  # ids that do not compare (mixed types): not in an order
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +218,17 @@ class SpatialIndex(Generic[T]):
         for item in items:
             for key in keys(item):
                 members.setdefault(key, []).append(item)
-        groups = {key: _Group(_Tree(group, ident)) for key, group in members.items()}
+        # Groups of the same items share one tree (with one study, "every study's open
+        # sites" are that study's open sites): built and kept once.
+        trees: dict[int, list[tuple[list[T], _Tree]]] = {}
+        groups = {}
+        for key, group in members.items():
+            same = trees.setdefault(len(group), [])
+            tree = next((t for other, t in same if all(map(operator.is_, other, group))), None)
+            if tree is None:
+                tree = _Tree(group, ident)
+                same.append((group, tree))
+            groups[key] = _Group(tree)
         return cls(keys, ident, groups)
 
     def replace(self, old: Iterable[T], new: Iterable[T]) -> "SpatialIndex[T]":
@@ -197,7 +238,7 @@ class SpatialIndex(Generic[T]):
         for item in old:
             for key in self.keys(item):
                 group = groups[key]
-                position = group.base.position.get(self.ident(item))
+                position = group.base.position(self.ident(item))
                 if position is not None and group.base.items[position] is item:
                     group = _Group(group.base, group.removed | {position}, group.added)
                 else:  # added since the trees were built

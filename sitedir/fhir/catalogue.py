@@ -414,6 +414,8 @@ class FhirModel:
 
     def follow(self, snapshot: Snapshot) -> Catalogue:
         """The catalogue as of this snapshot (and today), updated entry by entry."""
+        if not snapshot.with_hospitals:  # its Organizations would be missing, for good
+            raise ValueError("FHIR follows current_snapshot(hospitals=True)")
         today = clock.today_in_paris()
         catalogue = self.catalogue
         if (
@@ -754,7 +756,7 @@ def build(base: str | None = None) -> Catalogue:
     """Read the whole directory and make every entry now (what another process's first
     build does); `base` is accepted for callers of old, and changes nothing."""
     model = FhirModel()
-    catalogue = model.follow(current_snapshot())
+    catalogue = model.follow(current_snapshot(hospitals=True))
     catalogue.of("ResearchStudy")
     return catalogue
 
@@ -772,4 +774,4 @@ def current_catalogue(base: str | None = None) -> Catalogue:
 
     The same catalogue whatever the base URL (`base`, accepted for callers of old, changes
     nothing): views apply it when they render (render())."""
-    return fhir_model().follow(current_snapshot())
+    return fhir_model().follow(current_snapshot(hospitals=True))

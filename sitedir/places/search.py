@@ -25,6 +25,7 @@ from functools import cache, lru_cache
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from sitedir.domain.collector import gc_paused
 from sitedir.places.french import (
     arrondissement_code,
     expand_abbreviations,
@@ -32,7 +33,7 @@ from sitedir.places.french import (
     strip_article,
     where_hints,
 )
-from sitedir.places.gazetteer import Gazetteer, Place, gc_paused, get_gazetteer
+from sitedir.places.gazetteer import Gazetteer, Place, get_gazetteer
 from sitedir.places.normalize import fold
 
 # On the normalised key (lower case, one space between words).
