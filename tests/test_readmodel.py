@@ -243,9 +243,10 @@ def test_a_hospital_change_makes_its_organization_again_and_nothing_else(app, cl
 
 
 def test_hospitals_are_kept_from_fhirs_first_ask_on(app, client, monkeypatch):
-    """The JSON API reads no hospital; FHIR's first request makes them all once, in the
-    snapshot the JSON API was answering from (same fingerprint, parent and log), and every
-    later build keeps them up to date, one hospital at a time."""
+    """The JSON API reads no hospital and builds no FHIR group of trees; FHIR's first
+    request makes them once, in the snapshot the JSON API was answering from (same
+    fingerprint, parent and log), and every later build keeps them up to date, one
+    hospital at a time."""
     from sitedir.models import Institution
 
     made = []
@@ -257,18 +258,21 @@ def test_hospitals_are_kept_from_fhirs_first_ask_on(app, client, monkeypatch):
     with app.app_context():
         plain = snapshot_module.current_snapshot()
         hospitals = db.session.scalar(db.select(db.func.count(Institution.id)))
-    assert made == [] and not plain.with_hospitals and not plain.hospitals
+    assert made == [] and not plain.with_fhir and not plain.hospitals
     assert client.get("/fhir/Organization").status_code == 200
     assert len(made) == hospitals  # every hospital, once
     with app.app_context():
         filled = snapshot_module.current_snapshot()  # a JSON read: the filled one
-    assert filled.with_hospitals and len(filled.hospitals) == hospitals
+    assert filled.with_fhir and len(filled.hospitals) == hospitals
     assert (filled.fingerprint, filled.parent, filled.log) == (
         plain.fingerprint,
         plain.parent,
         plain.log,
     )
-    assert filled.rows is plain.rows and filled.index is plain.index
+    assert filled.rows is plain.rows
+    # FHIR's near searches' groups (every site whatever its status), in the index from now on.
+    every_status = (STUDY, snapshot_module.EVERY_STATUS, True)
+    assert every_status not in plain.index.groups and every_status in filled.index.groups
     made.clear()
     with app.app_context():
         changes.create_institution(dict(HOSPITAL), None, "institution.create")
@@ -277,13 +281,14 @@ def test_hospitals_are_kept_from_fhirs_first_ask_on(app, client, monkeypatch):
         moved = snapshot_module.current_snapshot()
     assert made == [HOSPITAL["key"]] and HOSPITAL["key"] in moved.hospitals
     assert [h.key for h in moved.changed_hospitals] == [HOSPITAL["key"]]
+    assert every_status in moved.index.groups
     assert client.get(f"/fhir/Organization/{HOSPITAL['key']}").status_code == 200
 
 
-def test_fhir_refuses_a_snapshot_without_its_hospitals(app):
+def test_fhir_refuses_a_snapshot_without_its_parts(app):
     with app.app_context():
         snapshot = snapshot_module.current_snapshot()
-        with pytest.raises(ValueError, match="hospitals=True"):
+        with pytest.raises(ValueError, match="fhir=True"):
             fhir_model().follow(snapshot)
 
 

@@ -20,7 +20,7 @@ import operator
 from bisect import bisect_left
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic
+from typing import Any, Generic
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -92,7 +92,7 @@ class _Tree:
             cKDTree(points, balanced_tree=False, compact_nodes=False) if self.items else None
         )
 
-    def position(self, ident: Hashable) -> int | None:
+    def position(self, ident: Any) -> int | None:  # Any: bisection compares the ids
         """Where the item of this id sits among `items`, or None when none has it."""
         if self._position is not None:
             return self._position.get(ident)

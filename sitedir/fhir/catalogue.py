@@ -197,7 +197,7 @@ class Catalogue:
             # catalogue are changed in place): left out of the page.
             return locations.get(row.id)
 
-        # The read model's groups (snapshot._index_keys): open or not (a site is open
+        # The read model's groups (snapshot._index_keys_with_fhir): open or not (a site is open
         # exactly when its Location is active), and every site whatever its status.
         if status is None:
             return self.shared.groups.get((study, EVERY_STATUS, True)), True, location
@@ -414,8 +414,8 @@ class FhirModel:
 
     def follow(self, snapshot: Snapshot) -> Catalogue:
         """The catalogue as of this snapshot (and today), updated entry by entry."""
-        if not snapshot.with_hospitals:  # its Organizations would be missing, for good
-            raise ValueError("FHIR follows current_snapshot(hospitals=True)")
+        if not snapshot.with_fhir:  # its hospitals and near groups would be missing, for good
+            raise ValueError("FHIR follows current_snapshot(fhir=True)")
         today = clock.today_in_paris()
         catalogue = self.catalogue
         if (
@@ -756,7 +756,7 @@ def build(base: str | None = None) -> Catalogue:
     """Read the whole directory and make every entry now (what another process's first
     build does); `base` is accepted for callers of old, and changes nothing."""
     model = FhirModel()
-    catalogue = model.follow(current_snapshot(hospitals=True))
+    catalogue = model.follow(current_snapshot(fhir=True))
     catalogue.of("ResearchStudy")
     return catalogue
 
@@ -774,4 +774,4 @@ def current_catalogue(base: str | None = None) -> Catalogue:
 
     The same catalogue whatever the base URL (`base`, accepted for callers of old, changes
     nothing): views apply it when they render (render())."""
-    return fhir_model().follow(current_snapshot(hospitals=True))
+    return fhir_model().follow(current_snapshot(fhir=True))

@@ -171,9 +171,14 @@ EVERY_STATUS = "*"
 
 def _index_keys(row: SiteRow) -> tuple:
     # The groups a nearest query reads: a study's sites, and a study's sites in one region,
-    # each apart by whether the site is open. FHIR's near searches read the same trees:
-    # every study's sites apart by openness, and a study's or every study's sites all
-    # together (flagged True).
+    # each apart by whether the site is open.
+    return ((row.study, None, row.is_open), (row.study, row.region, row.is_open))
+
+
+def _index_keys_with_fhir(row: SiteRow) -> tuple:
+    # And those FHIR's near searches read too, once FHIR asked (current_snapshot): every
+    # study's sites apart by openness, and a study's or every study's sites all together
+    # (flagged True). With one study, these hold the same sites as the study's: one tree.
     return (
         (row.study, None, row.is_open),
         (row.study, row.region, row.is_open),
@@ -204,12 +209,12 @@ class Snapshot:
     # made again, hospital keys gone), oldest first: a projection a few builds behind
     # catches up from them, without comparing every row.
     log: tuple = ()
-    # Every hospital by key, a site or not, and the rows made again since `parent`; kept
-    # once a projection asked for them (`with_hospitals`, see current_snapshot).
+    # Every hospital by key, a site or not, and the rows made again since `parent`; kept,
+    # with the index's FHIR groups, once FHIR asked for them (`with_fhir`, current_snapshot).
     hospitals: Mapping[str, HospitalRow] = field(default_factory=lambda: MappingProxyType({}))
     changed_hospitals: tuple[HospitalRow, ...] = ()
     gone_hospitals: tuple[str, ...] = ()
-    with_hospitals: bool = False
+    with_fhir: bool = False
 
     def nearest(
         self,
@@ -262,7 +267,7 @@ class _SiteCache:
         self.hospital_codec: Codec | None = None
         self.hospital_seq: int | None = None
         # Whether hospitals are kept (from a projection's first ask on: FHIR's).
-        self.with_hospitals = False
+        self.with_fhir = False
 
 
 # A site's public form holds its study's slug: a new study serialises every site again.
@@ -418,7 +423,7 @@ def _hospital_row(inst, cache: _SiteCache) -> HospitalRow:
 def _update_hospitals(fingerprint: tuple, cache: _SiteCache, previous: "Snapshot | None"):
     """The hospitals by key, the rows made again and the keys gone since `previous`
     (none, and no query, until a projection asked for them)."""
-    if not cache.with_hospitals:
+    if not cache.with_fhir:
         return MappingProxyType({}), (), (), None
     changed, removed, seq = _changed_hospitals(cache, fingerprint)
     known = cache.hospitals
@@ -497,12 +502,14 @@ def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
         index = PostgisIndex(schema, rows, lists.ids)
     else:
         index = previous.index if previous is not None else None
+        keys = _index_keys_with_fhir if cache.with_fhir else _index_keys
         if (
             not isinstance(index, SpatialIndex)
+            or index.keys is not keys
             or kept is None
             or index.overlay + 2 * len(new) > _overlay_bound(rows)
         ):
-            index = SpatialIndex.build(rows, _index_keys, _row_id)
+            index = SpatialIndex.build(rows, keys, _row_id)
         elif new:
             index = index.replace(old, new)
     parent = previous.fingerprint if previous is not None else None
@@ -524,7 +531,7 @@ def _build_from(fingerprint: tuple, cache: _SiteCache) -> Snapshot:
         hospitals,
         hospitals_made,
         hospitals_gone,
-        cache.with_hospitals,
+        cache.with_fhir,
     )
     # Only now: a build that failed half-way reads the same changes again next time.
     cache.snapshot, cache.seq, cache.hospital_seq = snapshot, seq, hospital_seq
@@ -552,14 +559,15 @@ def _overlay_bound(rows: tuple) -> int:
     return max(256, len(rows) // 100)
 
 
-def current_snapshot(hospitals: bool = False) -> Snapshot:
+def current_snapshot(fhir: bool = False) -> Snapshot:
     """Return the sites as the database holds them, at most FRESHNESS_MS old (this
     process's own writes at once), rebuilt only after a change.
 
-    With `hospitals`, its `hospitals` hold every hospital (FHIR's Organizations, a site
-    or not): made on the first such ask, then kept up to date by every build. Only FHIR
-    asks; until it does, a build reads no hospital (at 100,000 sites and as many
-    hospitals, 19 % of a first build's time and 46 MB; bench/RESULTS.md).
+    With `fhir`, the snapshot also holds what only FHIR reads: every hospital (its
+    Organizations, a site or not) and the spatial index's groups of FHIR's near searches.
+    They are made on FHIR's first ask, then kept up to date by every build; until then a
+    build reads no hospital (at 100,000 sites and as many hospitals, 19 % of a first
+    build's time and 46 MB; bench/RESULTS.md) and builds two groups of trees, not five.
 
     When the database fails, the last good snapshot answers for DEGRADED_SECONDS after the
     last good read (degraded.py); `stale` is added by each answer, for its own day.
@@ -572,25 +580,29 @@ def current_snapshot(hospitals: bool = False) -> Snapshot:
         snapshot = _current(store)
     except DATABASE_ERRORS as error:
         snapshot = serve_last_good(store, error)
-    if hospitals and not snapshot.with_hospitals:
-        snapshot = _add_hospitals(store)
+    if fhir and not snapshot.with_fhir:
+        snapshot = _add_fhir_parts(store)
     return snapshot
 
 
-def _add_hospitals(store: dict) -> Snapshot:
-    """The latest snapshot, its hospitals made: the same snapshot otherwise (its parent and
-    log too: for a projection, the hospitals were there all along), in the store's place."""
+def _add_fhir_parts(store: dict) -> Snapshot:
+    """The latest snapshot with its hospitals and FHIR's index groups made, the same
+    snapshot otherwise (its parent and log too: for FHIR, which follows them, the hospitals
+    were there all along), in the store's place."""
     with _lock:
         cache = store.setdefault("sites", _SiteCache())
-        cache.with_hospitals = True
+        cache.with_fhir = True
         snapshot = cache.snapshot
-        if snapshot is not None and not snapshot.with_hospitals:
+        if snapshot is not None and not snapshot.with_fhir:
             try:
                 hospitals, _, _, seq = _update_hospitals(snapshot.fingerprint, cache, None)
             except BaseException:
                 cache.epoch = None  # half-filled: the next build starts over
                 raise
-            snapshot = replace(snapshot, hospitals=hospitals, with_hospitals=True)
+            index = snapshot.index
+            if isinstance(index, SpatialIndex):  # PostGIS answers every group as it is
+                index = SpatialIndex.build(snapshot.rows, _index_keys_with_fhir, _row_id)
+            snapshot = replace(snapshot, hospitals=hospitals, index=index, with_fhir=True)
             cache.snapshot, cache.hospital_seq = snapshot, seq
             state = store.get("state")
             if state is not None and state[0].fingerprint == snapshot.fingerprint:
