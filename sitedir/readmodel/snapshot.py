@@ -79,6 +79,9 @@ class SiteRow:
     packed: bytes  # SiteSchema's dump without `stale`'s value, encoded, packed by `codec`
     codec: "Codec"
     version: int  # the site's version when it was dumped
+    # Where `stale`'s value goes in the unpacked bytes (it is never stored). Kept: found
+    # again it would cost 0.65 µs a row (65 µs a page of 100), to save 3.6 MB at 100,000.
+    stale_at: int
     confirmed_at: datetime | None = None  # when the status was last confirmed: `stale`'s input
     institution: str = ""  # the hospital's key (FHIR's Organization id)
 
@@ -89,9 +92,7 @@ class SiteRow:
     def body_for(self, stale: bool) -> bytes:
         """The public form as JSON bytes, with this value of `stale` (what answers splice
         in, the value added at answer time)."""
-        body = self.codec.unpack(self.packed)
-        # Found again rather than kept: a search of 1 KB, against 3.6 MB at 100,000 sites.
-        at = body.index(STALE_KEY) + len(STALE_KEY)
+        body, at = self.codec.unpack(self.packed), self.stale_at
         return body[:at] + (b"true" if stale else b"false") + body[at:]
 
     @property
@@ -340,6 +341,7 @@ def _row(site: Site, cache: "_SiteCache") -> SiteRow:
         packed=cache.codec.pack(body),
         codec=cache.codec,
         version=site.version,
+        stale_at=at,
         confirmed_at=site.status_confirmed_at,
         institution=sys.intern(site.institution.key),
     )
