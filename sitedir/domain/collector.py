@@ -2,9 +2,9 @@
 
 Building the gazetteer, the trigram groups or the read model of 100,000 sites allocates
 millions of objects, none in a cycle. Each allocation counts toward a collection, and
-each collection walks every young object: at 100,000 sites, 4,600 collections took
-10-12 s of a 50-second first build (bench/RESULTS.md, "The read model's 100,000-site
-figures"). Reference counting frees everything such a build discards either way.
+each collection walks every young object: at 100,000 sites, 4,200 collections took 9 s
+of a 46-second first build (bench/readmodel_build.py, in bench/RESULTS.md). Reference
+counting frees everything such a build discards either way.
 """
 
 import gc

@@ -568,8 +568,9 @@ def current_snapshot(fhir: bool = False) -> Snapshot:
     With `fhir`, the snapshot also holds what only FHIR reads: every hospital (its
     Organizations, a site or not) and the spatial index's groups of FHIR's near searches.
     They are made on FHIR's first ask, then kept up to date by every build; until then a
-    build reads no hospital (at 100,000 sites and as many hospitals, 19 % of a first
-    build's time and 46 MB; bench/RESULTS.md) and builds two groups of trees, not five.
+    build reads no hospital and builds two groups of trees, not five (at 100,000 sites
+    and as many hospitals, 3.5-7.4 s of a 40-second first build and 54 MB less;
+    bench/readmodel_build.py).
 
     When the database fails, the last good snapshot answers for DEGRADED_SECONDS after the
     last good read (degraded.py); `stale` is added by each answer, for its own day.
