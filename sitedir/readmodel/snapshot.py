@@ -597,11 +597,9 @@ def _add_fhir_parts(store: dict) -> Snapshot:
         cache.with_fhir = True
         snapshot = cache.snapshot
         if snapshot is not None and not snapshot.with_fhir:
-            try:
-                hospitals, _, _, seq = _update_hospitals(snapshot.fingerprint, cache, None)
-            except BaseException:
-                cache.epoch = None  # half-filled: the next build starts over
-                raise
+            # Should it fail half-way, the hospitals made are kept, and the next ask (or
+            # build) compares every hospital again: its change sequence is still unknown.
+            hospitals, _, _, seq = _update_hospitals(snapshot.fingerprint, cache, None)
             index = snapshot.index
             if isinstance(index, SpatialIndex):  # PostGIS answers every group as it is
                 index = SpatialIndex.build(snapshot.rows, _index_keys_with_fhir, _row_id)
