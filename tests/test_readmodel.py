@@ -285,6 +285,34 @@ def test_hospitals_are_kept_from_fhirs_first_ask_on(app, client, monkeypatch):
     assert client.get(f"/fhir/Organization/{HOSPITAL['key']}").status_code == 200
 
 
+def test_a_failed_first_read_of_the_hospitals_is_made_good_by_the_next_ask(
+    app, client, monkeypatch
+):
+    from sqlalchemy.exc import OperationalError
+
+    from sitedir.models import Institution
+
+    made = []
+    original = snapshot_module._hospital_row
+
+    def failing(inst, cache):
+        if len(made) == 3:
+            raise OperationalError("SELECT", {}, Exception("the database went away"))
+        made.append(inst.key)
+        return original(inst, cache)
+
+    monkeypatch.setattr(snapshot_module, "_hospital_row", failing)
+    assert client.get("/api/v1/nearest?q=Vichy").status_code == 200
+    assert client.get("/fhir/Organization").status_code == 503  # nothing of FHIR's yet
+    monkeypatch.setattr(snapshot_module, "_hospital_row", original)
+    with app.app_context():
+        hospitals = set(db.session.scalars(db.select(Institution.key)))
+    bundle = client.get("/fhir/Organization?_count=100").get_json()
+    keys = {e["resource"]["id"] for e in bundle["entry"] if e["search"]["mode"] == "match"}
+    assert len(made) == 3 and hospitals <= keys  # every hospital is an Organization
+    assert client.get("/api/v1/nearest?q=Vichy").status_code == 200  # the sites kept
+
+
 def test_fhir_refuses_a_snapshot_without_its_parts(app):
     with app.app_context():
         snapshot = snapshot_module.current_snapshot()
