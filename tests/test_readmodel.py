@@ -310,7 +310,18 @@ def test_a_failed_first_read_of_the_hospitals_is_made_good_by_the_next_ask(
     bundle = client.get("/fhir/Organization?_count=100").get_json()
     keys = {e["resource"]["id"] for e in bundle["entry"] if e["search"]["mode"] == "match"}
     assert len(made) == 3 and hospitals <= keys  # every hospital is an Organization
-    assert client.get("/api/v1/nearest?q=Vichy").status_code == 200  # the sites kept
+    # The sites' entries were kept through it: a change makes one again, not all of them.
+    dumped = []
+    serialise = snapshot_module._serialise
+    monkeypatch.setattr(
+        snapshot_module, "_serialise", lambda s: dumped.append(s.slug) or serialise(s)
+    )
+    with app.app_context():
+        site = db.session.scalar(db.select(Site).where(Site.slug == "nantes"))
+        new = "active_not_recruiting" if site.status != "active_not_recruiting" else "recruiting"
+        changes.change_site(site, {"status": new}, None)
+    assert client.get("/api/v1/nearest?q=Vichy").status_code == 200
+    assert dumped == ["nantes"]
 
 
 def test_fhir_refuses_a_snapshot_without_its_parts(app):
