@@ -18,7 +18,7 @@ def gc_paused(collect_above: int | None = None) -> Iterator[None]:
 
     With `collect_above`, a block that leaves more young objects than that is followed
     by one full collection, at once: the collector would otherwise walk them all at its
-    next young collections (a 0.2-0.3 s pause, twice, in some later request), and a full
+    next young collections, in some later request's time, and a full
     one leaves them in the oldest generation, walked again only when it grows by a
     quarter. A block that made few objects costs nothing more.
     """
