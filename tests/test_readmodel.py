@@ -324,6 +324,20 @@ def test_a_failed_first_read_of_the_hospitals_is_made_good_by_the_next_ask(
     assert dumped == ["nantes"]
 
 
+def test_fhirs_first_ask_after_a_failed_build_builds_again_with_its_parts(app, client):
+    """A build that failed forgets the cache's snapshot while the last good one still
+    answers (fresh): FHIR's first request then builds again, its parts with it."""
+    assert client.get("/api/v1/nearest?q=Vichy").status_code == 200
+    with app.app_context():
+        store = app.extensions["sitedir_snapshot"]
+        store["sites"].snapshot = None  # what a failed build leaves
+        store["sites"].epoch = None
+    response = client.get("/fhir/Organization?_count=100")
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    with app.app_context():
+        assert snapshot_module.current_snapshot().with_fhir
+
+
 def test_fhir_refuses_a_snapshot_without_its_parts(app):
     with app.app_context():
         snapshot = snapshot_module.current_snapshot()

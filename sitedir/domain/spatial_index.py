@@ -76,8 +76,8 @@ class _Tree:
         self.items = tuple(items)
         self.ident = ident
         # Where an item sits: found by bisection when the items come in the order of their
-        # ids (a snapshot's rows do), so that no table of positions is kept. At 100,000
-        # sites in five groups such a table took 30 MB, for what only a change reads.
+        # ids (a snapshot's rows do), so that no table of positions (a dict entry per item
+        # and group, for what only a change reads) is kept.
         self._position: dict | None = None
         if not _in_id_order(self.items, ident):
             self._position = {ident(item): at for at, item in enumerate(self.items)}

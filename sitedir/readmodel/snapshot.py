@@ -80,7 +80,7 @@ class SiteRow:
     codec: "Codec"
     version: int  # the site's version when it was dumped
     # Where `stale`'s value goes in the unpacked bytes (it is never stored). Kept: found
-    # again it would cost 0.65 µs a row (65 µs a page of 100), to save 3.6 MB at 100,000.
+    # again, pages of 100 took 0.3 ms more, to save 3.6 MB at 100,000 (bench/RESULTS.md).
     stale_at: int
     confirmed_at: datetime | None = None  # when the status was last confirmed: `stale`'s input
     institution: str = ""  # the hospital's key (FHIR's Organization id)
@@ -181,8 +181,7 @@ def _index_keys_with_fhir(row: SiteRow) -> tuple:
     # study's sites apart by openness, and a study's or every study's sites all together
     # (flagged True). With one study, these hold the same sites as the study's: one tree.
     return (
-        (row.study, None, row.is_open),
-        (row.study, row.region, row.is_open),
+        *_index_keys(row),
         (None, None, row.is_open),
         (row.study, EVERY_STATUS, True),
         (None, EVERY_STATUS, True),
@@ -267,7 +266,8 @@ class _SiteCache:
         self.hospitals: dict[int, HospitalRow] = {}  # by database id
         self.hospital_codec: Codec | None = None
         self.hospital_seq: int | None = None
-        # Whether hospitals are kept (from a projection's first ask on: FHIR's).
+        # Whether FHIR's parts (hospitals, the index's FHIR groups) are kept: from FHIR's
+        # first ask on.
         self.with_fhir = False
 
 
@@ -608,8 +608,8 @@ def _add_fhir_parts(store: dict) -> Snapshot:
             state = store.get("state")
             if state is not None and state[0].fingerprint == snapshot.fingerprint:
                 store["state"] = (snapshot, *state[1:])
-    if snapshot is None:  # forgotten by a failed build: the next one makes them
-        return _current(store)
+    if snapshot is None:  # forgotten by a failed build: build again, FHIR's parts with it
+        return _refresh(store, fhir=True)
     return snapshot
 
 
@@ -649,23 +649,28 @@ def build_before_fork(app) -> None:
         db.engine.dispose()
 
 
+def _outdated(cached: Snapshot, fingerprint: tuple, fhir: bool) -> bool:
+    return cached.fingerprint != fingerprint or (fhir and not cached.with_fhir)
+
+
 def _fresh(state: tuple, interval: float) -> bool:
     _, checked_at, writes = state
     return writes == local_writes.value and time.monotonic() - checked_at < interval
 
 
-def _refresh(store: dict) -> Snapshot:
-    """Read the fingerprint; rebuild the snapshot if it changed; note when it was read."""
+def _refresh(store: dict, fhir: bool = False) -> Snapshot:
+    """Read the fingerprint; rebuild the snapshot if it changed (or, with `fhir`, if it
+    lacks FHIR's parts); note when it was read."""
     # Taken before the read: a commit from here after it forces the next request to read.
     writes, checked_at = local_writes.value, time.monotonic()
     fingerprint = _fingerprint()
     state = store.get("state")
     cached = state[0] if state else None
-    if cached is None or cached.fingerprint != fingerprint:
+    if cached is None or _outdated(cached, fingerprint, fhir):
         with _lock:
             state = store.get("state")
             cached = state[0] if state else None
-            if cached is None or cached.fingerprint != fingerprint:
+            if cached is None or _outdated(cached, fingerprint, fhir):
                 cache = store.setdefault("sites", _SiteCache())
                 cached = _build(fingerprint, cache)
     store["state"] = (cached, checked_at, writes)
